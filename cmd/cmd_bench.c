@@ -1,0 +1,85 @@
+/* capnet bench NAME [--seconds S] [--json] | --list */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "harness/bench.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: capnet bench NAME [--seconds S] [--json]\n"
+		"       capnet bench --list\n\n"
+		"Runs a benchmark and prints its figures (a benchmark never fails on a\n"
+		"figure; compare them across runs and machines yourself).\n\n"
+		"  -t, --seconds S  time per measurement (default 0.5)\n"
+		"  -j, --json       print the figures as one JSON object\n"
+		"  -l, --list       list the benchmarks\n"
+		"  -h, --help       this text\n");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"seconds", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+		{"list", no_argument, NULL, 'l'},          {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct bench_ctx ctx = {.seconds = 0.5};
+	bool want_list = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:jlh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': {
+			char *end;
+			ctx.seconds = strtod(optarg, &end);
+			if (*end != '\0' || ctx.seconds <= 0 || ctx.seconds > 600) {
+				fprintf(stderr, "capnet bench: --seconds wants a number in (0, 600]\n");
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'l':
+			want_list = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (want_list) {
+		for (size_t i = 0; capnet_benches[i]; i++)
+			printf("%-16s %s\n", capnet_benches[i]->name, capnet_benches[i]->summary);
+		return EXIT_OK;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "capnet bench: name one benchmark (capnet bench --list)\n");
+		return EXIT_USAGE;
+	}
+	const struct bench *b = bench_find(argv[optind]);
+	if (!b) {
+		fprintf(stderr, "capnet bench: no benchmark named '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	json_t *o = NULL;
+	if (ctx.json) {
+		o = json_pack("{s:s}", "bench", b->name);
+		ctx.jresult = o;
+	}
+	int rc = b->run(&ctx);
+	if (o) {
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	}
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,30 @@
+/* Benchmarks: they print figures; nothing here is a pass/fail test. */
+#ifndef CAPNET_HARNESS_BENCH_H
+#define CAPNET_HARNESS_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bench_ctx {
+	bool json;
+	double seconds;   /* target run time per measurement */
+	void *jresult;    /* json_t object the bench fills in json mode */
+};
+
+struct bench {
+	const char *name;
+	const char *summary;
+	int (*run)(struct bench_ctx *ctx);
+};
+
+extern const struct bench *const capnet_benches[];
+const struct bench *bench_find(const char *name);
+
+/* Monotonic seconds, for benchmarks only (the core never reads a clock). */
+double bench_now(void);
+/* Process CPU seconds. */
+double bench_cpu(void);
+
+int bench_checksum(struct bench_ctx *ctx);
+
+#endif

@@ -1,0 +1,48 @@
+/* Named, deterministic proof scenarios (DESIGN: Proofs). A proof sets up
+ * stacks and peers on the simulator, steps the synthetic clock, and
+ * records one transcript line per assertion. The same seed gives the same
+ * transcript and a byte-identical pcap. */
+#ifndef CAPNET_HARNESS_PROOF_H
+#define CAPNET_HARNESS_PROOF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capnet/types.h"
+
+struct proof_ctx {
+	const char *name;
+	uint64_t seed;
+	const char *pcap_path; /* NULL: no capture */
+	bool json;
+	bool verbose;
+	FILE *out;             /* human transcript (NULL in json mode) */
+	void *jchecks;         /* json_t array of transcript lines */
+	unsigned checks;
+	unsigned failures;
+};
+
+struct proof {
+	const char *name;
+	const char *summary;
+	/* Returns 0 when it could run (pass/fail is in ctx->failures), or a
+	 * non-zero setup error. */
+	int (*run)(struct proof_ctx *ctx);
+};
+
+/* NULL-terminated registry, in the order `proof --list` prints. */
+extern const struct proof *const capnet_proofs[];
+const struct proof *proof_find(const char *name);
+
+/* One assertion: prints "[  12.000 s] text  ok" (or FAIL) and counts it. */
+bool proof_check(struct proof_ctx *ctx, capnet_instant t, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A narrative line without an assertion ("stack A configured ..."). */
+void proof_note(struct proof_ctx *ctx, capnet_instant t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The proofs. */
+int proof_arp_ping(struct proof_ctx *ctx);
+
+#endif

@@ -1,0 +1,60 @@
+#include "harness/sim_stack.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static capnet_instant stack_poll(void *ctx, capnet_instant now)
+{
+	struct sim_stack *s = ctx;
+	return capnet_iface_poll(s->ifc, now);
+}
+
+capnet_err sim_stack_open(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,
+			  struct capnet_mac mac, const struct capnet_sim_impair *impair,
+			  const struct capnet_iface_config *cfg)
+{
+	s->name = name;
+	s->sim = sim;
+	s->nic = capnet_sim_add_port(sim, mac, 1500, impair, &s->port);
+	if (!s->nic)
+		return CAPNET_E_NOMEM;
+	capnet_xoshiro_seed(&s->rng, seed * 1000003u + (uint64_t)s->port);
+	size_t need = capnet_iface_arena_need(cfg, s->nic->mtu);
+	s->arena_mem = malloc(need);
+	if (!s->arena_mem)
+		return CAPNET_E_NOMEM;
+	capnet_arena_init(&s->arena, s->arena_mem, need);
+	capnet_err e = capnet_iface_create(&s->arena, cfg, s->nic, capnet_xoshiro_rng(&s->rng), &s->ifc);
+	if (e != CAPNET_OK)
+		return e;
+	return capnet_sim_add_participant(sim, stack_poll, s);
+}
+
+void sim_stack_close(struct sim_stack *s)
+{
+	free(s->arena_mem);
+	s->arena_mem = NULL;
+	s->ifc = NULL;
+}
+
+uint64_t sim_stack_stat(const struct sim_stack *s, enum capnet_stat st)
+{
+	return capnet_iface_stats(s->ifc)->v[st];
+}
+
+static char fmt_bufs[8][32];
+static unsigned fmt_next;
+
+const char *fmt_mac(struct capnet_mac m)
+{
+	char *b = fmt_bufs[fmt_next++ % 8];
+	snprintf(b, 32, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
+	return b;
+}
+
+const char *fmt_ip4(capnet_ip4addr a)
+{
+	char *b = fmt_bufs[fmt_next++ % 8];
+	snprintf(b, 32, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return b;
+}

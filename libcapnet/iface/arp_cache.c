@@ -1,0 +1,346 @@
+/* ARP (RFC 826) neighbour cache: resolution with retry and exponential
+ * backoff, a bounded queue of frames per unresolved neighbour (RFC 1122
+ * 2.3.2.2), expiry, gratuitous announcements and address defence
+ * (RFC 5227 2.4). */
+#include <string.h>
+
+#include "capnet/wire/arp.h"
+#include "iface_internal.h"
+
+static const char *const arp_state_names[] = {"FREE", "INCOMPLETE", "REACHABLE", "FAILED", "STATIC"};
+
+const char *capnet_arp_state_name(enum capnet_arp_state s)
+{
+	return (unsigned)s < sizeof arp_state_names / sizeof arp_state_names[0] ? arp_state_names[s] : "?";
+}
+
+static struct capnet_arp_entry *find(const struct capnet_iface *ifc, capnet_ip4addr ip)
+{
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++)
+		if (ifc->arp[i].state != CAPNET_ARP_FREE && ifc->arp[i].ip == ip)
+			return &ifc->arp[i];
+	return NULL;
+}
+
+static void drop_pending(struct capnet_iface *ifc, struct capnet_arp_entry *e)
+{
+	while (e->pending_head) {
+		struct capnet_pktbuf *b = e->pending_head;
+		e->pending_head = b->next;
+		capnet_pool_put(&ifc->pktbufs, b);
+		IFACE_COUNT(ifc, arp_pending_dropped);
+	}
+	e->pending_tail = NULL;
+	e->npending = 0;
+}
+
+static void release(struct capnet_iface *ifc, struct capnet_arp_entry *e)
+{
+	drop_pending(ifc, e);
+	memset(e, 0, sizeof *e);
+}
+
+/* A free slot, else the entry closest to lapsing that has no frames
+ * waiting; never a static entry. */
+static struct capnet_arp_entry *alloc_entry(struct capnet_iface *ifc)
+{
+	struct capnet_arp_entry *victim = NULL;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e->state == CAPNET_ARP_FREE)
+			return e;
+		if (e->state == CAPNET_ARP_STATIC || e->state == CAPNET_ARP_INCOMPLETE)
+			continue;
+		if (!victim || e->expires < victim->expires)
+			victim = e;
+	}
+	if (!victim) {
+		IFACE_COUNT(ifc, arp_cache_full);
+		return NULL;
+	}
+	release(ifc, victim);
+	return victim;
+}
+
+static capnet_err send_arp(struct capnet_iface *ifc, uint16_t oper, struct capnet_mac eth_dst,
+			   const struct capnet_arp_repr *arp)
+{
+	uint8_t frame[IFACE_MIN_FRAME];
+	struct capnet_eth_repr eth = {.dst = eth_dst, .src = ifc->mac, .ethertype = CAPNET_ETHERTYPE_ARP};
+	size_t n = capnet_eth_emit(&eth, frame);
+	struct capnet_arp_repr a = *arp;
+	a.oper = oper;
+	n += capnet_arp_emit(&a, frame + n);
+	return capnet_iface_eth_transmit(ifc, frame, n);
+}
+
+static capnet_err send_request(struct capnet_iface *ifc, capnet_ip4addr spa, capnet_ip4addr tpa)
+{
+	struct capnet_arp_repr a = {.sha = ifc->mac, .spa = spa, .tpa = tpa};
+	return send_arp(ifc, CAPNET_ARP_REQUEST, CAPNET_MAC_BROADCAST, &a);
+}
+
+static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *e, capnet_instant now)
+{
+	e->state = CAPNET_ARP_INCOMPLETE;
+	e->requests = 1;
+	e->expires = now + ifc->cfg.arp_retry_initial;
+	if (send_request(ifc, ifc->ip4.addr, e->ip) == CAPNET_OK)
+		IFACE_COUNT(ifc, arp_requests_sent);
+}
+
+capnet_err capnet_arp_resolve(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now)
+{
+	if (ifc->ip4.addr == 0)
+		return CAPNET_E_NOTCONFIGURED;
+	struct capnet_arp_entry *e = find(ifc, ip);
+	if (e && e->state != CAPNET_ARP_FAILED)
+		return e->state == CAPNET_ARP_INCOMPLETE ? CAPNET_E_AGAIN : CAPNET_OK;
+	if (!e) {
+		e = alloc_entry(ifc);
+		if (!e)
+			return CAPNET_E_NOMEM;
+		e->ip = ip;
+	}
+	start_resolution(ifc, e, now);
+	return CAPNET_E_AGAIN;
+}
+
+capnet_err capnet_arp_lookup(const struct capnet_iface *ifc, capnet_ip4addr ip, struct capnet_mac *mac)
+{
+	const struct capnet_arp_entry *e = find(ifc, ip);
+	if (!e)
+		return CAPNET_E_NOTFOUND;
+	switch (e->state) {
+	case CAPNET_ARP_REACHABLE:
+	case CAPNET_ARP_STATIC:
+		*mac = e->mac;
+		return CAPNET_OK;
+	case CAPNET_ARP_INCOMPLETE:
+		return CAPNET_E_AGAIN;
+	default:
+		return CAPNET_E_UNREACHABLE;
+	}
+}
+
+capnet_err capnet_arp_add_static(struct capnet_iface *ifc, capnet_ip4addr ip, struct capnet_mac mac)
+{
+	struct capnet_arp_entry *e = find(ifc, ip);
+	if (!e)
+		e = alloc_entry(ifc);
+	if (!e)
+		return CAPNET_E_NOMEM;
+	drop_pending(ifc, e);
+	e->ip = ip;
+	e->mac = mac;
+	e->state = CAPNET_ARP_STATIC;
+	e->expires = CAPNET_INSTANT_NEVER;
+	return CAPNET_OK;
+}
+
+capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
+			      size_t len, capnet_instant now)
+{
+	struct capnet_arp_entry *e = find(ifc, next_hop);
+	if (!e) {
+		e = alloc_entry(ifc);
+		if (!e)
+			return CAPNET_E_NOMEM;
+		e->ip = next_hop;
+		start_resolution(ifc, e, now);
+	}
+	/* RFC 1122 2.3.2.2: keep the newest; drop the oldest when full. */
+	if (e->npending >= ifc->cfg.arp_pending_per_neighbour && e->pending_head) {
+		struct capnet_pktbuf *old = e->pending_head;
+		e->pending_head = old->next;
+		if (!e->pending_head)
+			e->pending_tail = NULL;
+		e->npending--;
+		capnet_pool_put(&ifc->pktbufs, old);
+		IFACE_COUNT(ifc, arp_pending_dropped);
+	}
+	struct capnet_pktbuf *b = capnet_pool_get(&ifc->pktbufs);
+	if (!b) {
+		IFACE_COUNT(ifc, pool_exhausted);
+		IFACE_COUNT(ifc, arp_pending_dropped);
+		return CAPNET_E_NOMEM;
+	}
+	memcpy(b->data, frame, len);
+	b->len = (uint16_t)len;
+	if (e->pending_tail)
+		e->pending_tail->next = b;
+	else
+		e->pending_head = b;
+	e->pending_tail = b;
+	e->npending++;
+	return CAPNET_OK;
+}
+
+static void flush_pending(struct capnet_iface *ifc, struct capnet_arp_entry *e)
+{
+	while (e->pending_head) {
+		struct capnet_pktbuf *b = e->pending_head;
+		e->pending_head = b->next;
+		memcpy(b->data + CAPNET_ETH_DST, e->mac.b, 6);
+		capnet_iface_eth_transmit(ifc, b->data, b->len);
+		capnet_pool_put(&ifc->pktbufs, b);
+	}
+	e->pending_tail = NULL;
+	e->npending = 0;
+}
+
+static void confirm(struct capnet_iface *ifc, struct capnet_arp_entry *e, struct capnet_mac mac, capnet_instant now)
+{
+	if (e->state == CAPNET_ARP_STATIC)
+		return;
+	e->mac = mac;
+	e->state = CAPNET_ARP_REACHABLE;
+	e->requests = 0;
+	e->expires = now + ifc->cfg.arp_reachable;
+	flush_pending(ifc, e);
+}
+
+void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now)
+{
+	struct capnet_arp_repr a;
+	switch (capnet_arp_parse(pkt, len, &a)) {
+	case CAPNET_OK:
+		break;
+	case CAPNET_E_TRUNCATED:
+		IFACE_COUNT(ifc, arp_rx_truncated);
+		return;
+	case CAPNET_E_MALFORMED:
+		IFACE_COUNT(ifc, arp_rx_bad_op);
+		return;
+	default:
+		IFACE_COUNT(ifc, arp_rx_unsupported);
+		return;
+	}
+	if (capnet_mac_is_multicast(a.sha) || capnet_mac_eq(a.sha, ifc->mac)) {
+		IFACE_COUNT(ifc, arp_rx_bad_sender);
+		return;
+	}
+	if (a.oper == CAPNET_ARP_REQUEST)
+		IFACE_COUNT(ifc, arp_requests_rcvd);
+	else
+		IFACE_COUNT(ifc, arp_replies_rcvd);
+	if (ifc->arp_watch_fn && (a.spa == ifc->arp_watch_ip || a.tpa == ifc->arp_watch_ip))
+		ifc->arp_watch_fn(ifc->arp_watch_ctx, &a.sha, a.spa, a.tpa, a.oper, now);
+
+	capnet_ip4addr me = ifc->ip4.addr;
+	if (me != 0 && a.spa == me) {
+		/* Someone else claims our address. RFC 5227 2.4 (b): defend with
+		 * one announcement, at most once per DEFEND_INTERVAL (10 s). */
+		IFACE_COUNT(ifc, arp_conflicts);
+		if (now - ifc->arp_defend_at >= CAPNET_S(10)) {
+			ifc->arp_defend_at = now;
+			capnet_arp_send_gratuitous(ifc, now);
+		}
+		return;
+	}
+	/* RFC 826 merge: refresh a sender we already know about. A probe
+	 * (sender 0.0.0.0) teaches nothing. */
+	bool merged = false;
+	struct capnet_arp_entry *e = a.spa ? find(ifc, a.spa) : NULL;
+	if (e) {
+		confirm(ifc, e, a.sha, now);
+		merged = true;
+	}
+	if (me == 0 || a.tpa != me) {
+		if (a.oper == CAPNET_ARP_REQUEST)
+			IFACE_COUNT(ifc, arp_rx_not_for_us);
+		return;
+	}
+	if (!merged && a.spa != 0) {
+		e = alloc_entry(ifc);
+		if (e) {
+			e->ip = a.spa;
+			confirm(ifc, e, a.sha, now);
+		}
+	}
+	if (a.oper == CAPNET_ARP_REQUEST) {
+		struct capnet_arp_repr r = {.sha = ifc->mac, .spa = me, .tha = a.sha, .tpa = a.spa};
+		if (send_arp(ifc, CAPNET_ARP_REPLY, a.sha, &r) == CAPNET_OK)
+			IFACE_COUNT(ifc, arp_replies_sent);
+	}
+}
+
+capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now)
+{
+	capnet_instant next = CAPNET_INSTANT_NEVER;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e->state == CAPNET_ARP_FREE || e->state == CAPNET_ARP_STATIC)
+			continue;
+		if (now >= e->expires) {
+			switch (e->state) {
+			case CAPNET_ARP_INCOMPLETE:
+				if (e->requests < ifc->cfg.arp_max_requests) {
+					/* Exponential backoff: 1 s, 2 s, 4 s... */
+					e->expires = now + (ifc->cfg.arp_retry_initial << e->requests);
+					e->requests++;
+					if (send_request(ifc, ifc->ip4.addr, e->ip) == CAPNET_OK)
+						IFACE_COUNT(ifc, arp_requests_sent);
+				} else {
+					IFACE_COUNT(ifc, arp_resolve_failed);
+					drop_pending(ifc, e);
+					e->state = CAPNET_ARP_FAILED;
+					e->expires = now + ifc->cfg.arp_failed_hold;
+				}
+				break;
+			case CAPNET_ARP_REACHABLE:
+				IFACE_COUNT(ifc, arp_expired);
+				release(ifc, e);
+				continue;
+			default:
+				release(ifc, e);
+				continue;
+			}
+		}
+		next = capnet_instant_min(next, e->expires);
+	}
+	return next;
+}
+
+capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant now)
+{
+	(void)now;
+	if (ifc->ip4.addr == 0)
+		return CAPNET_E_NOTCONFIGURED;
+	/* RFC 5227 3: an announcement is a request with sender = target = us. */
+	capnet_err e = send_request(ifc, ifc->ip4.addr, ifc->ip4.addr);
+	if (e == CAPNET_OK)
+		IFACE_COUNT(ifc, arp_gratuitous_sent);
+	return e;
+}
+
+capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now)
+{
+	(void)now;
+	capnet_err e = send_request(ifc, 0, ip);
+	if (e == CAPNET_OK)
+		IFACE_COUNT(ifc, arp_requests_sent);
+	return e;
+}
+
+size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entry_info *out, size_t max)
+{
+	size_t n = 0;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		const struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e->state == CAPNET_ARP_FREE)
+			continue;
+		if (n < max)
+			out[n] = (struct capnet_arp_entry_info){e->ip, e->mac, (enum capnet_arp_state)e->state,
+								 e->expires, e->requests, e->npending};
+		n++;
+	}
+	return n;
+}
+
+void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx)
+{
+	ifc->arp_watch_ip = ip;
+	ifc->arp_watch_fn = fn;
+	ifc->arp_watch_ctx = ctx;
+}

@@ -1,0 +1,85 @@
+/* Egress: protocol -> IPv4 header -> route -> ARP -> Ethernet -> nic. */
+#include <string.h>
+
+#include "capnet/wire/ipv4.h"
+#include "iface_internal.h"
+
+capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len)
+{
+	/* Pad to the Ethernet minimum so what we put on the wire (and in a
+	 * capture) is a legal frame; receivers ignore the padding. */
+	if (len < IFACE_MIN_FRAME) {
+		memset(frame + len, 0, IFACE_MIN_FRAME - len);
+		len = IFACE_MIN_FRAME;
+	}
+	capnet_err e = ifc->nic->ops->transmit(ifc->nic->dev, frame, len);
+	if (e != CAPNET_OK) {
+		IFACE_COUNT(ifc, nic_tx_errors);
+		return e;
+	}
+	IFACE_COUNT(ifc, eth_tx_frames);
+	return CAPNET_OK;
+}
+
+uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap)
+{
+	*cap = (size_t)ifc->mtu - CAPNET_IP4_HDR_LEN;
+	return ifc->tx_buf + IFACE_TX_L3 + CAPNET_IP4_HDR_LEN;
+}
+
+/* RFC 1112 6.4: IPv4 multicast maps to 01:00:5e + low 23 bits. */
+static struct capnet_mac multicast_mac(capnet_ip4addr dst)
+{
+	struct capnet_mac m = {{0x01, 0x00, 0x5e, (uint8_t)((dst >> 16) & 0x7f), (uint8_t)(dst >> 8), (uint8_t)dst}};
+	return m;
+}
+
+capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
+			   capnet_instant now)
+{
+	capnet_ip4addr src = tx->src ? tx->src : ifc->ip4.addr;
+	if (src == 0 && !(tx->flags & CAPNET_IP4_TX_UNCONFIGURED_OK)) {
+		IFACE_COUNT(ifc, ip_tx_unconfigured);
+		return CAPNET_E_NOTCONFIGURED;
+	}
+	if (l4_len > (size_t)ifc->mtu - CAPNET_IP4_HDR_LEN)
+		return CAPNET_E_MSGSIZE;
+
+	struct capnet_eth_repr eth = {.src = ifc->mac, .ethertype = CAPNET_ETHERTYPE_IPV4};
+	capnet_ip4addr next_hop = 0;
+	bool need_arp = false;
+	if (tx->flags & CAPNET_IP4_TX_DST_MAC) {
+		eth.dst = tx->dst_mac;
+	} else if (capnet_iface_is_broadcast(ifc, tx->dst)) {
+		eth.dst = CAPNET_MAC_BROADCAST;
+	} else if ((tx->dst >> 28) == 0xe) {
+		eth.dst = multicast_mac(tx->dst);
+	} else {
+		if (capnet_iface_route_lookup(ifc, tx->dst, &next_hop) != CAPNET_OK) {
+			IFACE_COUNT(ifc, ip_noroute);
+			return CAPNET_E_NOROUTE;
+		}
+		capnet_err e = capnet_arp_lookup(ifc, next_hop, &eth.dst);
+		if (e == CAPNET_E_UNREACHABLE)
+			return e;
+		need_arp = e != CAPNET_OK;
+	}
+
+	struct capnet_ip4_repr ip = {
+		.src = src,
+		.dst = tx->dst,
+		.proto = tx->proto,
+		.ttl = tx->ttl ? tx->ttl : ifc->cfg.ip_ttl,
+		.tos = tx->tos,
+		.ident = ifc->ip_ident++,
+		.dont_fragment = (tx->flags & CAPNET_IP4_TX_DONT_FRAGMENT) != 0,
+		.payload_len = l4_len,
+	};
+	capnet_ip4_emit(&ip, ifc->tx_buf + IFACE_TX_L3);
+	capnet_eth_emit(&eth, ifc->tx_buf);
+	size_t frame_len = IFACE_TX_L3 + CAPNET_IP4_HDR_LEN + l4_len;
+	IFACE_COUNT(ifc, ip_tx_packets);
+	if (need_arp)
+		return capnet_arp_enqueue(ifc, next_hop, ifc->tx_buf, frame_len, now);
+	return capnet_iface_eth_transmit(ifc, ifc->tx_buf, frame_len);
+}

@@ -1,0 +1,161 @@
+/* ICMPv4 (RFC 792, RFC 1122 3.2.2): echo responder, echo client hook,
+ * errors received (handed to the protocol that sent the quoted datagram)
+ * and errors sent (rate limited, never about errors or broadcasts). */
+#include <string.h>
+
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/icmp4.h"
+#include "capnet/wire/ipv4.h"
+#include "iface_internal.h"
+
+/* Token bucket: a burst of ICMP_BURST errors, refilled one per interval. */
+#define ICMP_BURST 8
+#define ICMP_REFILL CAPNET_MS(125)
+
+static capnet_err send_icmp(struct capnet_iface *ifc, capnet_ip4addr src, capnet_ip4addr dst,
+			    const struct capnet_icmp4_repr *r, capnet_instant now)
+{
+	size_t cap;
+	uint8_t *buf = capnet_ip4_tx_buffer(ifc, &cap);
+	size_t n = capnet_icmp4_emit_len(r);
+	if (n > cap)
+		return CAPNET_E_MSGSIZE;
+	capnet_icmp4_emit(r, buf);
+	struct capnet_ip4_tx tx = {.src = src, .dst = dst, .proto = CAPNET_IPPROTO_ICMP};
+	return capnet_ip4_send(ifc, &tx, n, now);
+}
+
+static void echo_request(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx,
+			 const struct capnet_icmp4_repr *req, capnet_instant now)
+{
+	IFACE_COUNT(ifc, icmp_echo_requests);
+	/* RFC 1122 3.2.2.6: MAY ignore echo to broadcast; we do by default to
+	 * stay out of smurf amplification. */
+	if (rx->ip_broadcast && !ifc->cfg.reply_broadcast_echo) {
+		IFACE_COUNT(ifc, icmp_bcast_echo_ignored);
+		return;
+	}
+	struct capnet_icmp4_repr reply = *req;
+	reply.type = CAPNET_ICMP4_ECHO_REPLY;
+	/* The request's data lives in the rx buffer; the reply is built in the
+	 * tx buffer, so the copy in emit never overlaps. */
+	capnet_ip4addr src = rx->ip_broadcast ? 0 : rx->dst;
+	if (send_icmp(ifc, src, rx->src, &reply, now) == CAPNET_OK)
+		IFACE_COUNT(ifc, icmp_echo_replies_sent);
+}
+
+static void error_received(struct capnet_iface *ifc, const struct capnet_icmp4_repr *r, capnet_instant now)
+{
+	if (r->type == CAPNET_ICMP4_DEST_UNREACH)
+		IFACE_COUNT(ifc, icmp_dest_unreach_rcvd);
+	else
+		IFACE_COUNT(ifc, icmp_time_exceeded_rcvd);
+	/* Only errors about datagrams we sent (quoted source is us) reach a
+	 * protocol: anything else is an off-path attempt to disturb it. */
+	if (r->data_len < CAPNET_IP4_HDR_LEN || (r->data[0] >> 4) != 4)
+		return;
+	capnet_ip4addr qsrc = capnet_get32(r->data + CAPNET_IP4_SRC);
+	if (!capnet_iface_is_local(ifc, qsrc))
+		return;
+	uint8_t proto = r->data[CAPNET_IP4_PROTO];
+	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
+		if (p->proto == proto && p->icmp_error)
+			p->icmp_error(p->ctx, ifc, r->type, r->code, r->data, r->data_len, now);
+}
+
+void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+{
+	struct capnet_icmp4_repr r;
+	switch (capnet_icmp4_parse(rx->payload, rx->payload_len, &r)) {
+	case CAPNET_OK:
+		break;
+	case CAPNET_E_TRUNCATED:
+		IFACE_COUNT(ifc, icmp_tooshort);
+		return;
+	case CAPNET_E_CHECKSUM:
+		IFACE_COUNT(ifc, icmp_badsum);
+		return;
+	case CAPNET_E_MALFORMED:
+		IFACE_COUNT(ifc, icmp_badcode);
+		return;
+	default:
+		IFACE_COUNT(ifc, icmp_unknown_type);
+		return;
+	}
+	switch (r.type) {
+	case CAPNET_ICMP4_ECHO_REQUEST:
+		echo_request(ifc, rx, &r, now);
+		break;
+	case CAPNET_ICMP4_ECHO_REPLY:
+		IFACE_COUNT(ifc, icmp_echo_replies_rcvd);
+		if (ifc->echo_fn) {
+			struct capnet_echo_reply er = {rx->src, r.ident, r.seq, rx->ttl, r.data, r.data_len};
+			ifc->echo_fn(ifc->echo_ctx, &er, now);
+		}
+		break;
+	default:
+		error_received(ifc, &r, now);
+		break;
+	}
+}
+
+void capnet_icmp4_on_echo_reply(struct capnet_iface *ifc, capnet_echo_reply_fn fn, void *ctx)
+{
+	ifc->echo_fn = fn;
+	ifc->echo_ctx = ctx;
+}
+
+capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, uint16_t ident, uint16_t seq,
+				  const uint8_t *data, size_t len, capnet_instant now)
+{
+	struct capnet_icmp4_repr r = {
+		.type = CAPNET_ICMP4_ECHO_REQUEST, .ident = ident, .seq = seq, .data = data, .data_len = len};
+	return send_icmp(ifc, 0, dst, &r, now);
+}
+
+static bool take_token(struct capnet_iface *ifc, capnet_instant now)
+{
+	int64_t add = (now - ifc->icmp_refill_at) / ICMP_REFILL;
+	if (add > 0) {
+		int64_t t = ifc->icmp_tokens + add;
+		ifc->icmp_tokens = (uint8_t)(t > ICMP_BURST ? ICMP_BURST : t);
+		ifc->icmp_refill_at += add * ICMP_REFILL;
+	}
+	if (ifc->icmp_tokens == ICMP_BURST)
+		ifc->icmp_refill_at = now; /* a full bucket starts refilling when drawn */
+	if (ifc->icmp_tokens == 0)
+		return false;
+	ifc->icmp_tokens--;
+	return true;
+}
+
+static bool is_icmp_error(const struct capnet_ip4_rx *rx)
+{
+	if (rx->proto != CAPNET_IPPROTO_ICMP || rx->payload_len < 1)
+		return false;
+	uint8_t t = rx->payload[CAPNET_ICMP4_TYPE];
+	return t != CAPNET_ICMP4_ECHO_REQUEST && t != CAPNET_ICMP4_ECHO_REPLY;
+}
+
+capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8_t code,
+				   const struct capnet_ip4_rx *rx, capnet_instant now)
+{
+	/* RFC 1122 3.2.2: never about an ICMP error, a broadcast or multicast,
+	 * or a datagram whose source is not a unicast host. */
+	if (is_icmp_error(rx) || rx->ip_broadcast || rx->link_broadcast || rx->src == 0 ||
+	    (rx->dst >> 28) == 0xe || !capnet_iface_is_local(ifc, rx->dst))
+		return CAPNET_E_INVAL;
+	if (!take_token(ifc, now)) {
+		IFACE_COUNT(ifc, icmp_errors_ratelimited);
+		return CAPNET_E_AGAIN;
+	}
+	/* Quote the IP header and the first 8 bytes of its payload (RFC 792). */
+	uint8_t quote[CAPNET_IP4_HDR_MAX + 8];
+	size_t ql = rx->ip_header_len + (rx->payload_len < 8 ? rx->payload_len : 8);
+	memcpy(quote, rx->ip_header, ql);
+	struct capnet_icmp4_repr r = {.type = type, .code = code, .data = quote, .data_len = ql};
+	capnet_err e = send_icmp(ifc, rx->dst, rx->src, &r, now);
+	if (e == CAPNET_OK)
+		IFACE_COUNT(ifc, icmp_errors_sent);
+	return e;
+}

@@ -1,0 +1,185 @@
+/* Interface lifetime, configuration and the poll loop. */
+#include <string.h>
+
+#include "iface_internal.h"
+
+static const char *const prov_names[] = {"none", "static", "dhcp", "fixture"};
+
+const char *capnet_provenance_name(enum capnet_provenance p)
+{
+	return (unsigned)p < sizeof prov_names / sizeof prov_names[0] ? prov_names[p] : "unknown";
+}
+
+void capnet_iface_config_defaults(struct capnet_iface_config *cfg)
+{
+	if (cfg->arp_cache_entries == 0)
+		cfg->arp_cache_entries = 16;
+	if (cfg->arp_pending_per_neighbour == 0)
+		cfg->arp_pending_per_neighbour = 4;
+	if (cfg->pktbufs == 0)
+		cfg->pktbufs = 16;
+	if (cfg->arp_retry_initial == 0)
+		cfg->arp_retry_initial = CAPNET_S(1);
+	if (cfg->arp_max_requests == 0)
+		cfg->arp_max_requests = 3;
+	if (cfg->arp_reachable == 0)
+		cfg->arp_reachable = CAPNET_S(60);
+	if (cfg->arp_failed_hold == 0)
+		cfg->arp_failed_hold = CAPNET_S(3);
+	if (cfg->rx_budget == 0)
+		cfg->rx_budget = 64;
+	if (cfg->ip_ttl == 0)
+		cfg->ip_ttl = 64;
+	if (cfg->max_routes == 0)
+		cfg->max_routes = 8;
+}
+
+static size_t frame_cap(uint16_t mtu)
+{
+	return (size_t)CAPNET_ETH_VLAN_HDR_LEN + mtu;
+}
+
+static size_t pktbuf_size(uint16_t mtu)
+{
+	return sizeof(struct capnet_pktbuf) + frame_cap(mtu);
+}
+
+size_t capnet_iface_arena_need(const struct capnet_iface_config *in, uint16_t mtu)
+{
+	struct capnet_iface_config cfg = in ? *in : (struct capnet_iface_config){0};
+	capnet_iface_config_defaults(&cfg);
+	size_t al = _Alignof(max_align_t);
+	size_t n = sizeof(struct capnet_iface) + al;
+	n += sizeof(struct capnet_arp_entry) * cfg.arp_cache_entries + al;
+	n += sizeof(struct capnet_route_slot) * cfg.max_routes + al;
+	n += 2 * (frame_cap(mtu) + al);
+	n += capnet_pool_arena_need(pktbuf_size(mtu), cfg.pktbufs);
+	return n;
+}
+
+capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_iface_config *in,
+			       struct capnet_nic *nic, struct capnet_rng rng, struct capnet_iface **out)
+{
+	*out = NULL;
+	if (nic == NULL || nic->ops == NULL || rng.next == NULL || nic->mtu < 576)
+		return CAPNET_E_INVAL;
+	struct capnet_iface *ifc = capnet_arena_alloc(arena, sizeof *ifc, _Alignof(max_align_t));
+	if (ifc == NULL)
+		return CAPNET_E_NOMEM;
+	ifc->cfg = in ? *in : (struct capnet_iface_config){0};
+	capnet_iface_config_defaults(&ifc->cfg);
+	ifc->nic = nic;
+	ifc->rng = rng;
+	ifc->mac = nic->mac;
+	ifc->mtu = nic->mtu;
+	ifc->arp = capnet_arena_alloc(arena, sizeof(struct capnet_arp_entry) * ifc->cfg.arp_cache_entries,
+				      _Alignof(max_align_t));
+	ifc->routes = capnet_arena_alloc(arena, sizeof(struct capnet_route_slot) * ifc->cfg.max_routes,
+					 _Alignof(max_align_t));
+	ifc->rx_cap = ifc->tx_cap = frame_cap(ifc->mtu);
+	ifc->rx_buf = capnet_arena_alloc(arena, ifc->rx_cap, _Alignof(max_align_t));
+	ifc->tx_buf = capnet_arena_alloc(arena, ifc->tx_cap, _Alignof(max_align_t));
+	if (!ifc->arp || !ifc->routes || !ifc->rx_buf || !ifc->tx_buf)
+		return CAPNET_E_NOMEM;
+	capnet_err e = capnet_pool_init(&ifc->pktbufs, arena, pktbuf_size(ifc->mtu), ifc->cfg.pktbufs);
+	if (e != CAPNET_OK)
+		return e;
+	/* RFC 6864: the ID only matters for fragmentation; a random start keeps
+	 * it from leaking how long the stack has been up. */
+	ifc->ip_ident = (uint16_t)capnet_rng_u32(&ifc->rng);
+	ifc->icmp_tokens = 8;
+	ifc->arp_defend_at = -CAPNET_S(10);
+	*out = ifc;
+	return CAPNET_OK;
+}
+
+capnet_err capnet_iface_set_ip4(struct capnet_iface *ifc, const struct capnet_ip4_config *c, capnet_instant now)
+{
+	if (c->prefix_len > 32 || (c->addr != 0 && c->prefix_len == 0))
+		return CAPNET_E_INVAL;
+	capnet_route_remove_config(ifc);
+	if (c->addr == 0) {
+		memset(&ifc->ip4, 0, sizeof ifc->ip4);
+		return CAPNET_OK;
+	}
+	ifc->ip4 = *c;
+	capnet_ip4addr mask = capnet_ip4_mask(c->prefix_len);
+	struct capnet_ip4_route connected = {c->addr & mask, c->prefix_len, 0, c->provenance};
+	capnet_err e = capnet_route_insert(ifc, &connected, true);
+	if (e == CAPNET_OK && c->gateway != 0) {
+		struct capnet_ip4_route def = {0, 0, c->gateway, c->provenance};
+		e = capnet_route_insert(ifc, &def, true);
+	}
+	if (e != CAPNET_OK)
+		return e;
+	return capnet_arp_send_gratuitous(ifc, now);
+}
+
+void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_config *out)
+{
+	*out = ifc->ip4;
+}
+
+/* Returns true when the budget ran out before the nic said "no frame yet":
+ * more may be waiting, so the caller must poll again at once. */
+static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
+{
+	for (uint16_t i = 0; i < ifc->cfg.rx_budget; i++) {
+		size_t len = 0;
+		capnet_err e = ifc->nic->ops->receive(ifc->nic->dev, ifc->rx_buf, ifc->rx_cap, &len);
+		if (e == CAPNET_E_AGAIN)
+			return false;
+		if (e == CAPNET_E_NOBUFS) {
+			IFACE_COUNT(ifc, eth_rx_oversize);
+			continue;
+		}
+		if (e != CAPNET_OK) {
+			IFACE_COUNT(ifc, nic_rx_errors);
+			return false;
+		}
+		capnet_iface_input(ifc, ifc->rx_buf, len, now);
+	}
+	return true;
+}
+
+capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
+{
+	bool more = drain_rx(ifc, now);
+	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
+	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
+		if (p->poll)
+			next = capnet_instant_min(next, p->poll(p->ctx, ifc, now));
+	/* Protocol timers may have queued frames behind ARP: its deadline may
+	 * have moved earlier. */
+	next = capnet_instant_min(next, capnet_arp_poll(ifc, now));
+	return more ? now : next;
+}
+
+void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p)
+{
+	struct capnet_ip4_protocol **tail = &ifc->protos;
+	while (*tail)
+		tail = &(*tail)->next;
+	p->next = NULL;
+	*tail = p;
+}
+
+const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc)
+{
+	return &ifc->stats;
+}
+
+struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc)
+{
+	return ifc->mac;
+}
+
+uint16_t capnet_iface_mtu(const struct capnet_iface *ifc)
+{
+	return ifc->mtu;
+}
+
+const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc)
+{
+	return &ifc->rng;
+}

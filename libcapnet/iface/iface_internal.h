@@ -1,0 +1,91 @@
+/* The interface's private state, shared by the files of iface/. */
+#ifndef CAPNET_IFACE_INTERNAL_H
+#define CAPNET_IFACE_INTERNAL_H
+
+#include "capnet/iface.h"
+#include "capnet/wire/ethernet.h"
+
+/* A whole Ethernet frame held while its next hop is being resolved. */
+struct capnet_pktbuf {
+	struct capnet_pktbuf *next;
+	uint16_t len;
+	uint8_t data[];
+};
+
+struct capnet_arp_entry {
+	capnet_ip4addr ip;
+	struct capnet_mac mac;
+	uint8_t state;          /* enum capnet_arp_state */
+	uint8_t requests;
+	uint8_t npending;
+	capnet_instant expires; /* meaning depends on state (see iface.h) */
+	struct capnet_pktbuf *pending_head;
+	struct capnet_pktbuf *pending_tail;
+};
+
+struct capnet_route_slot {
+	struct capnet_ip4_route r;
+	bool in_use;
+	bool from_config; /* installed by capnet_iface_set_ip4 */
+};
+
+struct capnet_iface {
+	struct capnet_iface_config cfg;
+	struct capnet_nic *nic;
+	struct capnet_rng rng;
+	struct capnet_mac mac;
+	uint16_t mtu;
+
+	struct capnet_ip4_config ip4;
+	struct capnet_route_slot *routes;
+
+	struct capnet_arp_entry *arp;
+	struct capnet_pool pktbufs;
+	capnet_instant arp_defend_at; /* last time we defended our address */
+	capnet_arp_watch_fn arp_watch_fn;
+	void *arp_watch_ctx;
+	capnet_ip4addr arp_watch_ip;
+
+	uint8_t *rx_buf; /* one frame: Ethernet + VLAN tag + MTU */
+	size_t rx_cap;
+	uint8_t *tx_buf;
+	size_t tx_cap;
+
+	struct capnet_ip4_protocol *protos;
+	capnet_echo_reply_fn echo_fn;
+	void *echo_ctx;
+
+	uint16_t ip_ident;
+	/* ICMP error token bucket (RFC 1812 4.3.2.8 rate limiting). */
+	uint8_t icmp_tokens;
+	capnet_instant icmp_refill_at;
+
+	struct capnet_stats stats;
+};
+
+#define IFACE_COUNT(ifc, name) ((ifc)->stats.v[CAPNET_STAT_##name]++)
+
+/* Frame layout of tx_buf: the Ethernet header, then the IP datagram. */
+#define IFACE_TX_L3 CAPNET_ETH_HDR_LEN
+#define IFACE_MIN_FRAME 60 /* Ethernet minimum without FCS: short frames are padded */
+
+/* ingress.c */
+void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt,
+			    size_t len, capnet_instant now);
+/* arp_cache.c */
+void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now);
+capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);
+/* Queues a complete frame (dst MAC still to fill) for next_hop. */
+capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
+			      size_t len, capnet_instant now);
+/* egress.c */
+capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len);
+/* icmp4.c */
+void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+/* route4.c */
+bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);
+bool capnet_iface_is_broadcast(const struct capnet_iface *ifc, capnet_ip4addr a);
+void capnet_route_remove_config(struct capnet_iface *ifc);
+capnet_err capnet_route_insert(struct capnet_iface *ifc, const struct capnet_ip4_route *r, bool from_config);
+
+#endif

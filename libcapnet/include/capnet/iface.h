@@ -1,0 +1,204 @@
+/* An interface: one NIC, its IPv4 configuration, routes and ARP neighbour
+ * cache, ingress dispatch and egress. Carved from a caller arena; driven by
+ * capnet_iface_poll(iface, now), which returns the next deadline. */
+#ifndef CAPNET_IFACE_H
+#define CAPNET_IFACE_H
+
+#include "capnet/arena.h"
+#include "capnet/err.h"
+#include "capnet/nic.h"
+#include "capnet/rng.h"
+#include "capnet/stats.h"
+#include "capnet/types.h"
+
+struct capnet_iface;
+
+struct capnet_iface_config {
+	uint16_t arp_cache_entries;       /* default 16 */
+	uint8_t arp_pending_per_neighbour; /* frames held while resolving; default 4 */
+	uint16_t pktbufs;                 /* frame buffers for ARP-pending frames; default 16 */
+	capnet_duration arp_retry_initial; /* first retransmit after; default 1 s, doubles */
+	uint8_t arp_max_requests;         /* requests before giving up; default 3 */
+	capnet_duration arp_reachable;    /* entry lifetime after confirmation; default 60 s */
+	capnet_duration arp_failed_hold;  /* a failed entry answers "unreachable" for; default 3 s */
+	uint16_t rx_budget;               /* frames drained per poll; default 64 */
+	uint8_t ip_ttl;                   /* default 64 */
+	uint8_t max_routes;               /* default 8 (connected + default + DHCP 121) */
+	bool reply_broadcast_echo;        /* answer echo to broadcast (RFC 1122 MAY); default false */
+};
+
+/* Where a configuration value came from (the status surface shows it). */
+enum capnet_provenance {
+	CAPNET_PROV_NONE = 0,
+	CAPNET_PROV_STATIC,  /* static manifest / operator */
+	CAPNET_PROV_DHCP,    /* a DHCPv4 lease */
+	CAPNET_PROV_FIXTURE, /* a test fixture */
+};
+const char *capnet_provenance_name(enum capnet_provenance p);
+
+struct capnet_ip4_config {
+	capnet_ip4addr addr;
+	uint8_t prefix_len;
+	capnet_ip4addr gateway; /* 0: none */
+	enum capnet_provenance provenance;
+};
+
+struct capnet_ip4_route {
+	capnet_ip4addr dest;
+	uint8_t prefix_len;
+	capnet_ip4addr gateway; /* 0: on-link */
+	enum capnet_provenance provenance;
+};
+
+/* Fills unset (zero) fields with the defaults above. */
+void capnet_iface_config_defaults(struct capnet_iface_config *cfg);
+/* Arena bytes capnet_iface_create needs for this config (worst case). */
+size_t capnet_iface_arena_need(const struct capnet_iface_config *cfg, uint16_t mtu);
+
+/* `cfg` may be NULL for defaults. The nic and rng must outlive the iface. */
+capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_iface_config *cfg,
+			       struct capnet_nic *nic, struct capnet_rng rng, struct capnet_iface **out);
+
+/* Installs address, connected route and (if gateway != 0) default route,
+ * replacing the previous IPv4 config and its routes; announces the address
+ * with a gratuitous ARP. addr 0 removes the configuration (fail closed: no
+ * address, no connected/default routes). */
+capnet_err capnet_iface_set_ip4(struct capnet_iface *ifc, const struct capnet_ip4_config *c, capnet_instant now);
+void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_config *out);
+
+capnet_err capnet_iface_route_add(struct capnet_iface *ifc, const struct capnet_ip4_route *r);
+/* Removes every route with this provenance (a lease ending). */
+void capnet_iface_route_flush(struct capnet_iface *ifc, enum capnet_provenance p);
+/* Copies up to `max` routes; returns how many exist. */
+size_t capnet_iface_routes(const struct capnet_iface *ifc, struct capnet_ip4_route *out, size_t max);
+/* Longest-prefix match: next hop for dst (dst itself when on-link). */
+capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4addr dst, capnet_ip4addr *next_hop);
+
+/* Drains up to rx_budget frames from the nic, runs due timers (ARP retries
+ * and expiry, protocol timers) and returns the next instant at which it
+ * needs to be polled again (CAPNET_INSTANT_NEVER when idle). When the
+ * budget ran out before the nic was empty it returns `now`: poll again. */
+capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now);
+/* Feeds one received frame (as if the nic had delivered it). */
+void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
+
+const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
+struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
+uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
+const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
+
+/* ---- ARP neighbour cache ---- */
+
+enum capnet_arp_state {
+	CAPNET_ARP_FREE = 0,
+	CAPNET_ARP_INCOMPLETE, /* request sent, awaiting reply */
+	CAPNET_ARP_REACHABLE,
+	CAPNET_ARP_FAILED,     /* retries exhausted; held briefly so callers see "unreachable" */
+	CAPNET_ARP_STATIC,
+};
+const char *capnet_arp_state_name(enum capnet_arp_state s);
+
+struct capnet_arp_entry_info {
+	capnet_ip4addr ip;
+	struct capnet_mac mac;
+	enum capnet_arp_state state;
+	capnet_instant expires;   /* REACHABLE: when it lapses; INCOMPLETE: next retry */
+	uint8_t requests;         /* requests sent for the current resolution */
+	uint8_t pending;          /* frames waiting for resolution */
+};
+
+/* Starts resolution (if needed) without queueing a frame. */
+capnet_err capnet_arp_resolve(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now);
+/* CAPNET_OK with the MAC if REACHABLE/STATIC; E_AGAIN while INCOMPLETE;
+ * E_UNREACHABLE when FAILED; E_NOTFOUND otherwise. */
+capnet_err capnet_arp_lookup(const struct capnet_iface *ifc, capnet_ip4addr ip, struct capnet_mac *mac);
+capnet_err capnet_arp_add_static(struct capnet_iface *ifc, capnet_ip4addr ip, struct capnet_mac mac);
+capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant now);
+/* Sends an RFC 5227 probe (sender IP 0) for ip. */
+capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now);
+size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entry_info *out, size_t max);
+
+/* Observer of ARP traffic about one address (RFC 5227 conflict detection by
+ * the DHCP client). Called for every valid ARP packet received whose sender
+ * or target protocol address is `ip`. One watcher per interface. */
+typedef void (*capnet_arp_watch_fn)(void *ctx, const struct capnet_mac *sha, capnet_ip4addr spa,
+				   capnet_ip4addr tpa, uint16_t oper, capnet_instant now);
+void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx);
+
+/* ---- IPv4 upper-layer hooks ---- */
+
+/* What an upper-layer protocol sees of a received datagram. */
+struct capnet_ip4_rx {
+	capnet_ip4addr src;
+	capnet_ip4addr dst;
+	uint8_t proto;
+	uint8_t ttl;
+	uint8_t tos;
+	bool link_broadcast;  /* arrived to ff:ff:ff:ff:ff:ff */
+	bool ip_broadcast;    /* dst was limited or directed broadcast */
+	struct capnet_mac src_mac;
+	const uint8_t *ip_header; /* for ICMP error quoting */
+	size_t ip_header_len;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/* An upper layer (UDP, TCP, DHCP client...) registers one of these. `input`
+ * gets every datagram of `proto` addressed to us (or broadcast); `poll`
+ * (optional) runs its timers and returns its next deadline; `icmp_error`
+ * (optional) gets ICMP errors quoting a datagram of `proto` we sent. The
+ * struct is the caller's and must outlive the iface registration. */
+struct capnet_ip4_protocol {
+	uint8_t proto;
+	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
+	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code,
+			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
+	void *ctx;
+	struct capnet_ip4_protocol *next; /* owned by the iface */
+};
+void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p);
+
+/* Egress. The upper layer writes its L4 bytes into the buffer returned by
+ * capnet_ip4_tx_buffer (room for `*cap` bytes), then calls capnet_ip4_send
+ * with the length. src 0 means "the interface address" (and is allowed to
+ * stay 0 only with CAPNET_IP4_TX_UNCONFIGURED_OK, for DHCP). Broadcast
+ * destinations go to ff:ff:ff:ff:ff:ff; others are routed and resolved by
+ * ARP (queued, bounded, while resolving). */
+struct capnet_ip4_tx {
+	capnet_ip4addr src;
+	capnet_ip4addr dst;
+	uint8_t proto;
+	uint8_t ttl;  /* 0: interface default */
+	uint8_t tos;
+	unsigned flags;
+	struct capnet_mac dst_mac; /* with CAPNET_IP4_TX_DST_MAC: skip ARP */
+};
+#define CAPNET_IP4_TX_UNCONFIGURED_OK 0x1u /* allow src 0.0.0.0 (DHCP) */
+#define CAPNET_IP4_TX_DST_MAC 0x2u         /* use tx.dst_mac as given */
+#define CAPNET_IP4_TX_DONT_FRAGMENT 0x4u
+
+uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap);
+capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
+			   capnet_instant now);
+
+/* ---- ICMP echo (ping) ---- */
+
+struct capnet_echo_reply {
+	capnet_ip4addr from;
+	uint16_t ident;
+	uint16_t seq;
+	uint8_t ttl;
+	const uint8_t *data;
+	size_t data_len;
+};
+typedef void (*capnet_echo_reply_fn)(void *ctx, const struct capnet_echo_reply *r, capnet_instant now);
+void capnet_icmp4_on_echo_reply(struct capnet_iface *ifc, capnet_echo_reply_fn fn, void *ctx);
+capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, uint16_t ident, uint16_t seq,
+				  const uint8_t *data, size_t len, capnet_instant now);
+/* Sends an ICMP error quoting the datagram `rx` (RFC 1812 4.3.2.7 rules:
+ * never about ICMP errors, broadcasts, or non-first fragments). */
+capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8_t code,
+				   const struct capnet_ip4_rx *rx, capnet_instant now);
+
+#endif

@@ -1,0 +1,48 @@
+/* UDP (RFC 768) over IPv4; the pseudo-header checksum is family-neutral. */
+#ifndef CAPNET_WIRE_UDP_H
+#define CAPNET_WIRE_UDP_H
+
+#include "capnet/err.h"
+#include "capnet/types.h"
+
+enum {
+	CAPNET_UDP_SRC_PORT = 0,
+	CAPNET_UDP_DST_PORT = 2,
+	CAPNET_UDP_LENGTH = 4,
+	CAPNET_UDP_CHECKSUM = 6,
+	CAPNET_UDP_HDR_LEN = 8,
+};
+
+struct capnet_udp_view {
+	const uint8_t *buf;
+	size_t len; /* the UDP length field, checked <= buffer */
+};
+
+/* E_TRUNCATED below 8 bytes or when the length field exceeds len;
+ * E_MALFORMED when the length field is below 8. Bytes beyond the length
+ * field are excluded from the view. */
+capnet_err capnet_udp_view_check(struct capnet_udp_view *v, const uint8_t *buf, size_t len);
+uint16_t capnet_udp_src_port(const struct capnet_udp_view *v);
+uint16_t capnet_udp_dst_port(const struct capnet_udp_view *v);
+uint16_t capnet_udp_length(const struct capnet_udp_view *v);
+uint16_t capnet_udp_checksum(const struct capnet_udp_view *v);
+
+struct capnet_udp_repr {
+	uint16_t src_port;
+	uint16_t dst_port;
+	const uint8_t *payload; /* points into the parsed buffer / copied on emit */
+	size_t payload_len;
+	bool checksum_absent;   /* parse: the sender sent 0 (allowed on IPv4) */
+};
+
+/* View check, then the checksum against the IPv4 pseudo-header (src, dst
+ * host order): E_CHECKSUM if wrong; a zero checksum is accepted (RFC 768). */
+capnet_err capnet_udp_parse4(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
+			     struct capnet_udp_repr *out);
+size_t capnet_udp_emit_len(const struct capnet_udp_repr *r);
+/* Emits header + payload with the checksum over the IPv4 pseudo-header; a
+ * computed checksum of 0 is sent as 0xffff (RFC 768). Returns 0 and writes
+ * nothing if payload_len exceeds 65527 (the length field would wrap). */
+size_t capnet_udp_emit4(const struct capnet_udp_repr *r, uint8_t *buf, capnet_ip4addr src, capnet_ip4addr dst);
+
+#endif

@@ -1,0 +1,547 @@
+/* Interface: ARP, IPv4 ingress/egress, ICMP echo and errors. Each test
+ * owns its stack, injects exact frames, and asserts the exact frames sent
+ * back and the exact counters that moved. */
+#include <string.h>
+
+#include "capnet/iface.h"
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/checksum.h"
+#include "check_main.h"
+#include "support/capture_nic.h"
+
+#define MAC_A {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}}
+#define MAC_B {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}}
+#define MAC_GW {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}}
+static const struct capnet_mac mac_a = MAC_A, mac_b = MAC_B, mac_gw = MAC_GW;
+static const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11),
+			    ip_gw = CAPNET_IP4(192, 0, 2, 1);
+
+static struct test_stack st;
+
+static void setup_configured(void)
+{
+	test_stack_init(&st, mac_a, NULL);
+	ck_assert_ptr_nonnull(st.ifc);
+	struct capnet_ip4_config c = {ip_a, 24, ip_gw, CAPNET_PROV_STATIC};
+	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, 0), CAPNET_OK);
+	capture_nic_clear(&st.cn); /* the gratuitous ARP is tested on its own */
+	memset((void *)capnet_iface_stats(st.ifc), 0, sizeof(struct capnet_stats));
+}
+
+/* ---- frame builders (by hand, independent of the codecs' emit) ---- */
+
+static size_t eth(uint8_t *f, struct capnet_mac dst, struct capnet_mac src, uint16_t type)
+{
+	memcpy(f, dst.b, 6);
+	memcpy(f + 6, src.b, 6);
+	capnet_put16(f + 12, type);
+	return 14;
+}
+
+static size_t arp_frame(uint8_t *f, uint16_t op, struct capnet_mac sha, capnet_ip4addr spa, struct capnet_mac tha,
+			capnet_ip4addr tpa, struct capnet_mac eth_dst)
+{
+	size_t n = eth(f, eth_dst, sha, 0x0806);
+	static const uint8_t fixed[] = {0x00, 0x01, 0x08, 0x00, 6, 4};
+	memcpy(f + n, fixed, 6);
+	capnet_put16(f + n + 6, op);
+	memcpy(f + n + 8, sha.b, 6);
+	capnet_put32(f + n + 14, spa);
+	memcpy(f + n + 18, tha.b, 6);
+	capnet_put32(f + n + 24, tpa);
+	n += 28;
+	memset(f + n, 0, 60 - n);
+	return 60;
+}
+
+/* IPv4 header (20 bytes, correct checksum) + payload. */
+static size_t ip_packet(uint8_t *p, capnet_ip4addr src, capnet_ip4addr dst, uint8_t proto, uint16_t ident,
+			uint8_t ttl, const uint8_t *payload, size_t plen)
+{
+	p[0] = 0x45;
+	p[1] = 0;
+	capnet_put16(p + 2, (uint16_t)(20 + plen));
+	capnet_put16(p + 4, ident);
+	capnet_put16(p + 6, 0);
+	p[8] = ttl;
+	p[9] = proto;
+	capnet_put16(p + 10, 0);
+	capnet_put32(p + 12, src);
+	capnet_put32(p + 16, dst);
+	capnet_put16(p + 10, capnet_csum(p, 20));
+	memcpy(p + 20, payload, plen);
+	return 20 + plen;
+}
+
+static size_t echo(uint8_t *m, uint8_t type, uint16_t id, uint16_t seq, const char *data)
+{
+	size_t dl = strlen(data);
+	m[0] = type;
+	m[1] = 0;
+	capnet_put16(m + 2, 0);
+	capnet_put16(m + 4, id);
+	capnet_put16(m + 6, seq);
+	memcpy(m + 8, data, dl);
+	capnet_put16(m + 2, capnet_csum(m, 8 + dl));
+	return 8 + dl;
+}
+
+static size_t pad60(uint8_t *f, size_t n)
+{
+	if (n < 60) {
+		memset(f + n, 0, 60 - n);
+		return 60;
+	}
+	return n;
+}
+
+static void assert_tx(size_t i, const uint8_t *want, size_t len)
+{
+	ck_assert_uint_gt(st.cn.ntx, i);
+	ck_assert_uint_eq(st.cn.tx[i].len, len);
+	ck_assert_mem_eq(st.cn.tx[i].data, want, len);
+}
+
+static void make_b_reachable(capnet_instant now)
+{
+	uint8_t f[60];
+	arp_frame(f, 2, mac_b, ip_b, mac_a, ip_a, mac_a);
+	capnet_iface_input(st.ifc, f, 60, now);
+}
+
+/* ---- ARP ---- */
+
+START_TEST(test_arp_request_for_us_gets_exact_reply)
+{
+	uint8_t req[60], want[60];
+	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	capnet_iface_input(st.ifc, req, sizeof req, 0);
+	arp_frame(want, 2, mac_a, ip_a, mac_b, ip_b, mac_b);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	assert_tx(0, want, 60);
+	/* RFC 826: the requester is now known, without our asking. */
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, ip_b, &m), CAPNET_OK);
+	ck_assert(capnet_mac_eq(m, mac_b));
+	ck_assert_int_eq(test_stats_only(&st, CAPNET_STAT_eth_rx_frames, 1ull, CAPNET_STAT_arp_requests_rcvd, 1ull,
+					 CAPNET_STAT_arp_replies_sent, 1ull, CAPNET_STAT_eth_tx_frames, 1ull, -1),
+			 0);
+}
+END_TEST
+
+START_TEST(test_arp_request_for_other_address_is_not_answered_nor_learned)
+{
+	uint8_t req[60];
+	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
+	capnet_iface_input(st.ifc, req, sizeof req, 0);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, ip_b, &m), CAPNET_E_NOTFOUND);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_rx_not_for_us), 1);
+}
+END_TEST
+
+START_TEST(test_gratuitous_arp_on_configure)
+{
+	test_stack_init(&st, mac_a, NULL);
+	struct capnet_ip4_config c = {ip_a, 24, 0, CAPNET_PROV_STATIC};
+	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, 0), CAPNET_OK);
+	uint8_t want[60];
+	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	assert_tx(0, want, 60);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_gratuitous_sent), 1);
+}
+END_TEST
+
+START_TEST(test_arp_resolution_backs_off_then_fails)
+{
+	const uint8_t data[4] = {1, 2, 3, 4};
+	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 7, 1, data, 4, 0), CAPNET_OK);
+	uint8_t want[60];
+	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_b, CAPNET_MAC_BROADCAST);
+	assert_tx(0, want, 60);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 0), CAPNET_S(1));
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(1) - 1), CAPNET_S(1));
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	/* Retries at 1 s and 3 s (doubling), give-up at 7 s. */
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(1)), CAPNET_S(3));
+	ck_assert_uint_eq(st.cn.ntx, 2);
+	assert_tx(1, want, 60);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(3)), CAPNET_S(7));
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(7)), CAPNET_S(10));
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_resolve_failed), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_pending_dropped), 1);
+	/* While FAILED is held, senders hear "unreachable" at once. */
+	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 7, 2, data, 4, CAPNET_S(8)), CAPNET_E_UNREACHABLE);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(10)), CAPNET_INSTANT_NEVER);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, ip_b, &m), CAPNET_E_NOTFOUND);
+	ck_assert_uint_eq(st.ifc ? capnet_arp_entries(st.ifc, NULL, 0) : 1, 0);
+}
+END_TEST
+
+START_TEST(test_arp_reply_flushes_pending_in_order_with_resolved_mac)
+{
+	const uint8_t d[1] = {0};
+	for (uint16_t seq = 1; seq <= 3; seq++)
+		ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 9, seq, d, 1, 0), CAPNET_OK);
+	ck_assert_uint_eq(st.cn.ntx, 1); /* one ARP request, not three */
+	make_b_reachable(CAPNET_MS(5));
+	ck_assert_uint_eq(st.cn.ntx, 4);
+	for (uint16_t seq = 1; seq <= 3; seq++) {
+		const uint8_t *f = st.cn.tx[seq].data;
+		ck_assert_mem_eq(f, mac_b.b, 6);
+		ck_assert_mem_eq(f + 6, mac_a.b, 6);
+		ck_assert_uint_eq(capnet_get16(f + 14 + 20 + 6), seq);
+	}
+	struct capnet_arp_entry_info info;
+	ck_assert_uint_eq(capnet_arp_entries(st.ifc, &info, 1), 1);
+	ck_assert_int_eq(info.state, CAPNET_ARP_REACHABLE);
+	ck_assert_int_eq(info.expires, CAPNET_MS(5) + CAPNET_S(60));
+	/* And it lapses after the reachable time. */
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_MS(5) + CAPNET_S(60)), CAPNET_INSTANT_NEVER);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_expired), 1);
+}
+END_TEST
+
+START_TEST(test_arp_pending_queue_keeps_the_newest)
+{
+	const uint8_t d[1] = {0};
+	for (uint16_t seq = 1; seq <= 6; seq++)
+		ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 9, seq, d, 1, 0), CAPNET_OK);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_pending_dropped), 2);
+	make_b_reachable(1);
+	ck_assert_uint_eq(st.cn.ntx, 1 + 4);
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[1].data + 14 + 20 + 6), 3);
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[4].data + 14 + 20 + 6), 6);
+}
+END_TEST
+
+START_TEST(test_off_link_destination_resolves_the_gateway)
+{
+	const uint8_t d[1] = {0};
+	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, CAPNET_IP4(198, 51, 100, 7), 1, 1, d, 1, 0), CAPNET_OK);
+	uint8_t want[60];
+	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_gw, CAPNET_MAC_BROADCAST);
+	assert_tx(0, want, 60);
+	uint8_t rep[60];
+	arp_frame(rep, 2, mac_gw, ip_gw, mac_a, ip_a, mac_a);
+	capnet_iface_input(st.ifc, rep, 60, 1);
+	ck_assert_uint_eq(st.cn.ntx, 2);
+	ck_assert_mem_eq(st.cn.tx[1].data, mac_gw.b, 6);
+	ck_assert_uint_eq(capnet_get32(st.cn.tx[1].data + 14 + 16), CAPNET_IP4(198, 51, 100, 7));
+}
+END_TEST
+
+START_TEST(test_arp_conflict_is_defended_once_per_interval)
+{
+	uint8_t f[60];
+	arp_frame(f, 1, mac_b, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	capnet_iface_input(st.ifc, f, 60, CAPNET_S(100));
+	capnet_iface_input(st.ifc, f, 60, CAPNET_S(105));
+	capnet_iface_input(st.ifc, f, 60, CAPNET_S(110));
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_conflicts), 3);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_gratuitous_sent), 2);
+	uint8_t want[60];
+	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	assert_tx(0, want, 60);
+	assert_tx(1, want, 60);
+}
+END_TEST
+
+/* ---- ICMP ---- */
+
+START_TEST(test_echo_request_gets_exact_reply)
+{
+	uint8_t f[128], m[64], want[128];
+	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 0x1234, 1, "abcdefgh");
+	n += ip_packet(f + n, ip_b, ip_a, 1, 0x0101, 64, m, ml);
+	make_b_reachable(0);
+	capture_nic_clear(&st.cn);
+	capnet_iface_input(st.ifc, f, n, 1);
+
+	size_t w = eth(want, mac_b, mac_a, 0x0800);
+	ml = echo(m, 0, 0x1234, 1, "abcdefgh");
+	/* Our IP ident starts from the seeded generator; read it back. */
+	uint16_t ident = capnet_get16(st.cn.tx[0].data + 14 + 4);
+	w += ip_packet(want + w, ip_a, ip_b, 1, ident, 64, m, ml);
+	w = pad60(want, w);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	assert_tx(0, want, w);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_echo_requests), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_echo_replies_sent), 1);
+}
+END_TEST
+
+static struct capnet_echo_reply last_reply;
+static uint8_t last_reply_data[64];
+static int replies;
+static void on_reply(void *ctx, const struct capnet_echo_reply *r, capnet_instant now)
+{
+	(void)ctx;
+	(void)now;
+	last_reply = *r;
+	memcpy(last_reply_data, r->data, r->data_len < 64 ? r->data_len : 64);
+	replies++;
+}
+
+START_TEST(test_echo_reply_reaches_the_hook)
+{
+	replies = 0;
+	capnet_icmp4_on_echo_reply(st.ifc, on_reply, NULL);
+	uint8_t f[128], m[64];
+	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t ml = echo(m, 0, 0x4242, 9, "pong");
+	n += ip_packet(f + n, ip_b, ip_a, 1, 1, 61, m, ml);
+	capnet_iface_input(st.ifc, f, pad60(f, n), 0);
+	ck_assert_int_eq(replies, 1);
+	ck_assert_uint_eq(last_reply.from, ip_b);
+	ck_assert_uint_eq(last_reply.ident, 0x4242);
+	ck_assert_uint_eq(last_reply.seq, 9);
+	ck_assert_uint_eq(last_reply.ttl, 61);
+	ck_assert_uint_eq(last_reply.data_len, 4); /* padding is not data */
+	ck_assert_mem_eq(last_reply_data, "pong", 4);
+}
+END_TEST
+
+START_TEST(test_broadcast_echo_is_ignored)
+{
+	uint8_t f[128], m[64];
+	size_t n = eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 1, 1, "x");
+	n += ip_packet(f + n, ip_b, CAPNET_IP4(192, 0, 2, 255), 1, 1, 64, m, ml);
+	capnet_iface_input(st.ifc, f, pad60(f, n), 0);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_bcast_echo_ignored), 1);
+}
+END_TEST
+
+START_TEST(test_unknown_protocol_gets_rate_limited_protocol_unreachable)
+{
+	make_b_reachable(0);
+	capture_nic_clear(&st.cn);
+	uint8_t f[128];
+	const uint8_t payload[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	n += ip_packet(f + n, ip_b, ip_a, 253, 0x7777, 64, payload, sizeof payload);
+	for (int i = 0; i < 10; i++)
+		capnet_iface_input(st.ifc, f, n, 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_noproto), 10);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_errors_sent), 8);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_errors_ratelimited), 2);
+	/* The error quotes the header and the first 8 payload bytes. */
+	const uint8_t *icmp = st.cn.tx[0].data + 14 + 20;
+	ck_assert_uint_eq(icmp[0], 3);
+	ck_assert_uint_eq(icmp[1], 2);
+	ck_assert_uint_eq(st.cn.tx[0].len, 14 + 20 + 8 + 20 + 8);
+	ck_assert_mem_eq(icmp + 8, f + 14, 28);
+	ck_assert_uint_eq(capnet_csum(icmp, 8 + 28), 0);
+	/* A token comes back every 125 ms. */
+	capnet_iface_input(st.ifc, f, n, 1 + CAPNET_MS(125));
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_errors_sent), 9);
+}
+END_TEST
+
+/* ---- malformed input: every drop under its own counter ---- */
+
+START_TEST(test_malformed_frames_are_counted_by_reason)
+{
+	uint8_t good[128], f[128], m[16];
+	size_t n = eth(good, mac_a, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 1, 1, "");
+	n += ip_packet(good + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	struct {
+		enum capnet_stat counter;
+		size_t len;
+		int off, val;
+	} c[] = {
+		{CAPNET_STAT_eth_rx_truncated, 13, -1, 0},
+		{CAPNET_STAT_ip_tooshort, 14 + 19, -1, 0},
+		{CAPNET_STAT_ip_badversion, 0, 14, 0x65},
+		{CAPNET_STAT_ip_badhlen, 0, 14, 0x44},
+		{CAPNET_STAT_ip_badhlen, 0, 14, 0x4f},
+		{CAPNET_STAT_ip_badlen, 0, 14 + 3, 200},
+		{CAPNET_STAT_ip_badsum, 0, 14 + 10, 0x00},
+		{CAPNET_STAT_icmp_tooshort, 14 + 20 + 7, -2, 0},
+		{CAPNET_STAT_eth_rx_not_for_us, 0, 0, 0x04},
+		{CAPNET_STAT_eth_rx_unknown_type, 0, 13, 0x01},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		memcpy(f, good, n);
+		size_t len = c[i].len ? c[i].len : n;
+		if (c[i].off >= 0)
+			f[c[i].off] = (uint8_t)c[i].val;
+		if (c[i].off == -2) {
+			/* a consistent IPv4 header carrying a 7-byte ICMP message */
+			ip_packet(f + 14, ip_b, ip_a, 1, 1, 64, m, 7);
+		}
+		uint64_t before = test_stat(&st, c[i].counter);
+		capnet_iface_input(st.ifc, f, len, 0);
+		ck_assert_msg(test_stat(&st, c[i].counter) == before + 1, "case %zu: %s did not move", i,
+			      capnet_stat_name(c[i].counter));
+	}
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_echo_requests), 0);
+}
+END_TEST
+
+START_TEST(test_fragment_is_never_delivered_as_a_datagram)
+{
+	uint8_t f[128], m[16];
+	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 1, 1, "");
+	size_t ipl = ip_packet(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	capnet_put16(f + n + 6, 0x2000); /* MF, offset 0 */
+	capnet_put16(f + n + 10, 0);
+	capnet_put16(f + n + 10, capnet_csum(f + n, 20));
+	capnet_iface_input(st.ifc, f, n + ipl, 0);
+	capnet_put16(f + n + 6, 0x0001); /* offset 8 */
+	capnet_put16(f + n + 10, 0);
+	capnet_put16(f + n + 10, capnet_csum(f + n, 20));
+	capnet_iface_input(st.ifc, f, n + ipl, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_fragments), 2);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_echo_requests), 0);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+}
+END_TEST
+
+START_TEST(test_martian_source_and_foreign_destination_dropped)
+{
+	uint8_t f[128], m[16];
+	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 1, 1, "");
+	ip_packet(f + n, CAPNET_IP4(127, 0, 0, 1), ip_a, 1, 1, 64, m, ml);
+	capnet_iface_input(st.ifc, f, 60, 0);
+	ip_packet(f + n, ip_b, CAPNET_IP4(192, 0, 2, 77), 1, 1, 64, m, ml);
+	capnet_iface_input(st.ifc, f, 60, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_badsrc), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_not_for_us), 1);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+}
+END_TEST
+
+/* ---- routes and configuration ---- */
+
+START_TEST(test_longest_prefix_wins)
+{
+	struct capnet_ip4_route r = {CAPNET_IP4(198, 51, 100, 0), 24, CAPNET_IP4(192, 0, 2, 2), CAPNET_PROV_DHCP};
+	ck_assert_int_eq(capnet_iface_route_add(st.ifc, &r), CAPNET_OK);
+	capnet_ip4addr nh;
+	ck_assert_int_eq(capnet_iface_route_lookup(st.ifc, CAPNET_IP4(198, 51, 100, 9), &nh), CAPNET_OK);
+	ck_assert_uint_eq(nh, CAPNET_IP4(192, 0, 2, 2));
+	ck_assert_int_eq(capnet_iface_route_lookup(st.ifc, CAPNET_IP4(203, 0, 113, 9), &nh), CAPNET_OK);
+	ck_assert_uint_eq(nh, ip_gw);
+	ck_assert_int_eq(capnet_iface_route_lookup(st.ifc, ip_b, &nh), CAPNET_OK);
+	ck_assert_uint_eq(nh, ip_b);
+	capnet_iface_route_flush(st.ifc, CAPNET_PROV_DHCP);
+	ck_assert_uint_eq(capnet_iface_routes(st.ifc, NULL, 0), 2);
+}
+END_TEST
+
+START_TEST(test_unconfigure_fails_closed)
+{
+	struct capnet_ip4_config zero = {0};
+	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &zero, 0), CAPNET_OK);
+	struct capnet_ip4_config got;
+	capnet_iface_get_ip4(st.ifc, &got);
+	ck_assert_uint_eq(got.addr, 0);
+	ck_assert_uint_eq(capnet_iface_routes(st.ifc, NULL, 0), 0);
+	const uint8_t d[1] = {0};
+	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 1, 1, d, 1, 0), CAPNET_E_NOTCONFIGURED);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	/* And an echo request to our old address is no longer for us. */
+	uint8_t f[128], m[16];
+	size_t n = eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
+	size_t ml = echo(m, 8, 1, 1, "");
+	ip_packet(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	capnet_iface_input(st.ifc, f, 60, 0);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+}
+END_TEST
+
+START_TEST(test_arena_too_small_is_an_error_not_a_crash)
+{
+	struct capnet_iface_config cfg = {0};
+	size_t need = capnet_iface_arena_need(&cfg, 1500);
+	static uint8_t mem[256 * 1024];
+	ck_assert_uint_lt(need, sizeof mem);
+	struct capture_nic cn;
+	capture_nic_init(&cn, mac_a, 1500);
+	struct capnet_xoshiro x;
+	capnet_xoshiro_seed(&x, 3);
+	struct capnet_arena a;
+	struct capnet_iface *ifc;
+	capnet_arena_init(&a, mem, need);
+	ck_assert_int_eq(capnet_iface_create(&a, &cfg, &cn.nic, capnet_xoshiro_rng(&x), &ifc), CAPNET_OK);
+	size_t used = a.used; /* the bound holds: need is an upper bound */
+	ck_assert_uint_le(used, need);
+	for (size_t sz = 0; sz < used; sz += 61) {
+		capnet_arena_init(&a, mem, sz);
+		ck_assert_int_eq(capnet_iface_create(&a, &cfg, &cn.nic, capnet_xoshiro_rng(&x), &ifc), CAPNET_E_NOMEM);
+		ck_assert_ptr_null(ifc);
+	}
+}
+END_TEST
+
+START_TEST(test_poll_drains_the_nic)
+{
+	uint8_t req[60];
+	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	for (int i = 0; i < 3; i++)
+		capture_nic_queue_rx(&st.cn, req, 60);
+	capnet_iface_poll(st.ifc, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_requests_rcvd), 3);
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	/* An empty nic is a normal result, not an error. */
+	capnet_iface_poll(st.ifc, 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_nic_rx_errors), 0);
+}
+END_TEST
+
+START_TEST(test_poll_asks_again_when_the_rx_budget_runs_out)
+{
+	struct capnet_iface_config cfg = {.rx_budget = 4};
+	test_stack_init(&st, mac_a, &cfg);
+	uint8_t f[60];
+	arp_frame(f, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
+	for (int i = 0; i < 6; i++)
+		capture_nic_queue_rx(&st.cn, f, 60);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 100), 100); /* 4 of 6 taken: come back now */
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_eth_rx_frames), 4);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 100), CAPNET_INSTANT_NEVER);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_eth_rx_frames), 6);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("iface");
+	TCase *tc = tcase_create("iface");
+	tcase_add_checked_fixture(tc, setup_configured, NULL);
+	tcase_add_test(tc, test_arp_request_for_us_gets_exact_reply);
+	tcase_add_test(tc, test_arp_request_for_other_address_is_not_answered_nor_learned);
+	tcase_add_test(tc, test_gratuitous_arp_on_configure);
+	tcase_add_test(tc, test_arp_resolution_backs_off_then_fails);
+	tcase_add_test(tc, test_arp_reply_flushes_pending_in_order_with_resolved_mac);
+	tcase_add_test(tc, test_arp_pending_queue_keeps_the_newest);
+	tcase_add_test(tc, test_off_link_destination_resolves_the_gateway);
+	tcase_add_test(tc, test_arp_conflict_is_defended_once_per_interval);
+	tcase_add_test(tc, test_echo_request_gets_exact_reply);
+	tcase_add_test(tc, test_echo_reply_reaches_the_hook);
+	tcase_add_test(tc, test_broadcast_echo_is_ignored);
+	tcase_add_test(tc, test_unknown_protocol_gets_rate_limited_protocol_unreachable);
+	tcase_add_test(tc, test_malformed_frames_are_counted_by_reason);
+	tcase_add_test(tc, test_fragment_is_never_delivered_as_a_datagram);
+	tcase_add_test(tc, test_martian_source_and_foreign_destination_dropped);
+	tcase_add_test(tc, test_longest_prefix_wins);
+	tcase_add_test(tc, test_unconfigure_fails_closed);
+	tcase_add_test(tc, test_arena_too_small_is_an_error_not_a_crash);
+	tcase_add_test(tc, test_poll_drains_the_nic);
+	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
+	suite_add_tcase(s, tc);
+	return s;
+}
