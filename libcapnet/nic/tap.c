@@ -1,0 +1,399 @@
+/* Linux TAP backend: /dev/net/tun, IFF_TAP | IFF_NO_PI, non-blocking.
+ * One read() is one frame and one write() is one frame, so the nic
+ * contract maps onto the descriptor directly; the only state of our own
+ * is the bounded TX queue that absorbs EAGAIN. */
+#include "capnet/nic_tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+
+/* Ethernet header plus one 802.1Q tag: the largest frame is MTU + this. */
+#define TAP_L2_OVERHEAD 18
+/* Where the tail of an oversize frame goes, so it is consumed and counted
+ * instead of silently cut (a TAP read truncates to the buffer it is
+ * given). The kernel never hands us more than its MTU (at most 64 KiB)
+ * plus headers. */
+#define TAP_RX_SPILL 65536
+
+struct tap_txq {
+	uint8_t *slots;    /* cap slots of slot_size bytes */
+	size_t *lens;
+	size_t slot_size;
+	size_t cap, head, count;
+};
+
+struct capnet_tap {
+	struct capnet_nic nic;
+	int fd;
+	int ctl;  /* AF_INET datagram socket for the interface ioctls; -1 if none */
+	char name[IFNAMSIZ];
+	struct tap_txq txq;
+	struct capnet_tap_stats st;
+	uint8_t *spill;
+};
+
+static void set_err(char *buf, size_t len, const char *fmt, const char *a, int err)
+{
+	if (buf == NULL || len == 0)
+		return;
+	char text[CAPNET_TAP_ERRBUF_SIZE];
+	snprintf(text, sizeof text, fmt, a != NULL ? a : "");
+	if (err != 0)
+		snprintf(buf, len, "%s: %s", text, strerror(err));
+	else
+		snprintf(buf, len, "%s", text);
+}
+
+/* ---- the TX queue ---- */
+
+static bool txq_init(struct tap_txq *q, size_t frames, size_t slot_size)
+{
+	q->slot_size = slot_size;
+	q->cap = frames;
+	q->head = q->count = 0;
+	q->slots = malloc(frames * slot_size);
+	q->lens = calloc(frames, sizeof *q->lens);
+	return q->slots != NULL && q->lens != NULL;
+}
+
+static void txq_free(struct tap_txq *q)
+{
+	free(q->slots);
+	free(q->lens);
+	q->slots = NULL;
+	q->lens = NULL;
+}
+
+static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
+{
+	return q->slots + ((q->head + i) % q->cap) * q->slot_size;
+}
+
+/* ---- the device ---- */
+
+enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED };
+
+static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		ssize_t n = write(t->fd, frame, len);
+		if (n == (ssize_t)len) {
+			t->st.tx_frames++;
+			t->st.tx_bytes += len;
+			return WRITE_OK;
+		}
+		if (n >= 0)
+			break; /* a short write: the device broke the one-frame rule */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			return WRITE_AGAIN;
+		break;
+	}
+	t->st.tx_errors++;
+	return WRITE_FAILED;
+}
+
+capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
+{
+	struct tap_txq *q = &t->txq;
+	while (q->count > 0) {
+		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head]);
+		if (r == WRITE_AGAIN)
+			return CAPNET_E_AGAIN;
+		/* Sent, or rejected for good (counted): either way it leaves. */
+		q->head = (q->head + 1) % q->cap;
+		q->count--;
+	}
+	return CAPNET_OK;
+}
+
+static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
+{
+	struct capnet_tap *t = dev;
+	struct tap_txq *q = &t->txq;
+	if (frame == NULL || len == 0)
+		return CAPNET_E_INVAL;
+	if (len > q->slot_size) {
+		t->st.tx_errors++;
+		return CAPNET_E_MSGSIZE;
+	}
+	/* Order matters: while older frames wait, a new one must queue behind
+	 * them even if the device would take it now. */
+	if (q->count > 0)
+		capnet_tap_tx_flush(t);
+	if (q->count == 0) {
+		enum write_result r = write_frame(t, frame, len);
+		if (r == WRITE_OK)
+			return CAPNET_OK;
+		if (r == WRITE_FAILED)
+			return CAPNET_E_NIC;
+	}
+	if (q->count == q->cap) {
+		t->st.tx_dropped++;
+		return CAPNET_E_AGAIN;
+	}
+	size_t tail = (q->head + q->count) % q->cap;
+	memcpy(q->slots + tail * q->slot_size, frame, len);
+	q->lens[tail] = len;
+	q->count++;
+	t->st.tx_queued++;
+	if (q->count > t->st.txq_high_water)
+		t->st.txq_high_water = q->count;
+	return CAPNET_OK;
+}
+
+static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct capnet_tap *t = dev;
+	struct iovec iov[2] = {{buf, cap}, {t->spill, TAP_RX_SPILL}};
+	for (;;) {
+		ssize_t n = readv(t->fd, iov, 2);
+		if (n > 0 && (size_t)n > cap) {
+			t->st.rx_oversize++;
+			return CAPNET_E_NOBUFS;
+		}
+		if (n > 0) {
+			*len = (size_t)n;
+			t->st.rx_frames++;
+			t->st.rx_bytes += (size_t)n;
+			return CAPNET_OK;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* EAGAIN: nothing queued. A zero-length read (a peer of a test
+		 * socket closed) is also "nothing", so the loop waits for a
+		 * readable event rather than spinning on an error. */
+		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+			return CAPNET_E_AGAIN;
+		t->st.rx_errors++;
+		return CAPNET_E_NIC;
+	}
+}
+
+bool capnet_tap_link_up(const struct capnet_tap *t)
+{
+	if (t->ctl < 0 || t->name[0] == '\0')
+		return true;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, t->name, sizeof ifr.ifr_name);
+	if (ioctl(t->ctl, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+static bool tap_link_up(void *dev)
+{
+	return capnet_tap_link_up(dev);
+}
+
+static const struct capnet_nic_ops tap_ops = {
+	.transmit = tap_transmit,
+	.receive = tap_receive,
+	.link_up = tap_link_up,
+};
+
+/* Reads the device MTU, or sets it to `want` when want != 0. */
+static capnet_err device_mtu(struct capnet_tap *t, uint16_t want, uint16_t *out, char *errbuf, size_t errlen)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, t->name, sizeof ifr.ifr_name);
+	if (ioctl(t->ctl, SIOCGIFMTU, &ifr) < 0) {
+		set_err(errbuf, errlen, "SIOCGIFMTU %s", t->name, errno);
+		return CAPNET_E_NIC;
+	}
+	if (want == 0) {
+		if (ifr.ifr_mtu < 576 || ifr.ifr_mtu > 65535 - TAP_L2_OVERHEAD) {
+			set_err(errbuf, errlen, "%s: device MTU outside 576..65517", t->name, 0);
+			return CAPNET_E_UNSUPPORTED;
+		}
+		*out = (uint16_t)ifr.ifr_mtu;
+		return CAPNET_OK;
+	}
+	if (ifr.ifr_mtu != want) {
+		ifr.ifr_mtu = want;
+		if (ioctl(t->ctl, SIOCSIFMTU, &ifr) < 0) {
+			set_err(errbuf, errlen, "SIOCSIFMTU %s", t->name, errno);
+			return CAPNET_E_NIC;
+		}
+	}
+	*out = want;
+	return CAPNET_OK;
+}
+
+static const struct capnet_mac default_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
+
+static bool mac_is_zero(struct capnet_mac m)
+{
+	for (int i = 0; i < 6; i++)
+		if (m.b[i] != 0)
+			return false;
+	return true;
+}
+
+/* Everything after the descriptor exists: MTU, queue, nic. Takes the fd. */
+static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_options *o, bool ask_device,
+			      struct capnet_tap **out, char *errbuf, size_t errlen)
+{
+	uint16_t mtu = o->mtu != 0 ? o->mtu : 1500;
+	capnet_err e = CAPNET_OK;
+	if (ask_device)
+		e = device_mtu(t, o->mtu, &mtu, errbuf, errlen);
+	if (e == CAPNET_OK && (mtu < 576 || mtu > 65535 - TAP_L2_OVERHEAD)) {
+		set_err(errbuf, errlen, "MTU outside 576..65517", NULL, 0);
+		e = CAPNET_E_INVAL;
+	}
+	size_t frames = o->txq_frames != 0 ? o->txq_frames : CAPNET_TAP_TXQ_DEFAULT;
+	t->spill = malloc(TAP_RX_SPILL);
+	if (e == CAPNET_OK && (t->spill == NULL || !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
+		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
+		e = CAPNET_E_NOMEM;
+	}
+	if (e != CAPNET_OK) {
+		capnet_tap_close(t);
+		return e;
+	}
+	t->nic.ops = &tap_ops;
+	t->nic.dev = t;
+	t->nic.mac = mac_is_zero(o->mac) ? default_mac : o->mac;
+	t->nic.mtu = mtu;
+	*out = t;
+	return CAPNET_OK;
+}
+
+static struct capnet_tap *tap_alloc(void)
+{
+	struct capnet_tap *t = calloc(1, sizeof *t);
+	if (t != NULL)
+		t->fd = t->ctl = -1;
+	return t;
+}
+
+capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf, size_t errlen)
+{
+	if (out == NULL || o == NULL) {
+		set_err(errbuf, errlen, "tap: NULL argument", NULL, 0);
+		return CAPNET_E_INVAL;
+	}
+	*out = NULL;
+	const char *name = o->name != NULL ? o->name : "";
+	if (strlen(name) >= IFNAMSIZ) {
+		set_err(errbuf, errlen, "tap: device name '%s' longer than 15 characters", name, 0);
+		return CAPNET_E_INVAL;
+	}
+	struct capnet_tap *t = tap_alloc();
+	if (t == NULL) {
+		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
+		return CAPNET_E_NOMEM;
+	}
+	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		set_err(errbuf, errlen, "open /dev/net/tun", NULL, errno);
+		capnet_tap_close(t);
+		return CAPNET_E_NIC;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		set_err(errbuf, errlen, "TUNSETIFF '%s'", name, errno);
+		capnet_tap_close(t);
+		return CAPNET_E_NIC;
+	}
+	memcpy(t->name, ifr.ifr_name, sizeof t->name);
+	t->name[IFNAMSIZ - 1] = '\0';
+	t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t->ctl < 0) {
+		set_err(errbuf, errlen, "socket for interface ioctls", NULL, errno);
+		capnet_tap_close(t);
+		return CAPNET_E_NIC;
+	}
+	return finish_open(t, o, true, out, errbuf, errlen);
+}
+
+capnet_err capnet_tap_open_fd(int fd, const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf,
+			      size_t errlen)
+{
+	if (out == NULL || o == NULL || fd < 0) {
+		set_err(errbuf, errlen, "tap: bad argument", NULL, 0);
+		return CAPNET_E_INVAL;
+	}
+	*out = NULL;
+	const char *name = o->name != NULL ? o->name : "";
+	if (strlen(name) >= IFNAMSIZ) {
+		set_err(errbuf, errlen, "tap: device name '%s' longer than 15 characters", name, 0);
+		return CAPNET_E_INVAL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		set_err(errbuf, errlen, "tap: fcntl O_NONBLOCK", NULL, errno);
+		return CAPNET_E_NIC;
+	}
+	struct capnet_tap *t = tap_alloc();
+	if (t == NULL) {
+		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
+		return CAPNET_E_NOMEM;
+	}
+	t->fd = fd;
+	memcpy(t->name, name, strlen(name) + 1);
+	if (name[0] != '\0') {
+		t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (t->ctl < 0) {
+			set_err(errbuf, errlen, "socket for interface ioctls", NULL, errno);
+			capnet_tap_close(t);
+			return CAPNET_E_NIC;
+		}
+	}
+	return finish_open(t, o, name[0] != '\0', out, errbuf, errlen);
+}
+
+void capnet_tap_close(struct capnet_tap *t)
+{
+	if (t == NULL)
+		return;
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->ctl >= 0)
+		close(t->ctl);
+	txq_free(&t->txq);
+	free(t->spill);
+	free(t);
+}
+
+struct capnet_nic *capnet_tap_nic(struct capnet_tap *t)
+{
+	return &t->nic;
+}
+
+int capnet_tap_fd(const struct capnet_tap *t)
+{
+	return t->fd;
+}
+
+const char *capnet_tap_name(const struct capnet_tap *t)
+{
+	return t->name;
+}
+
+size_t capnet_tap_tx_pending(const struct capnet_tap *t)
+{
+	return t->txq.count;
+}
+
+void capnet_tap_get_stats(const struct capnet_tap *t, struct capnet_tap_stats *out)
+{
+	*out = t->st;
+}
