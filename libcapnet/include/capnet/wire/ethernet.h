@@ -44,9 +44,9 @@ struct capnet_eth_repr {
 	size_t header_len;    /* 14 or 18: where the payload starts */
 };
 
-/* View check, then E_UNSUPPORTED for what is not Ethernet II with at most
- * one tag: a type field below 0x0600 (an 802.3 length, LLC framing) or a
- * second tag (0x8100 / 0x88a8 inside the first). */
+/* The view check is the only failure. The type is reported as found: a
+ * value below 0x0600 (an 802.3 length, LLC framing) or a second tag type
+ * inside the first is for the dispatcher to drop as an unknown type. */
 capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out);
 size_t capnet_eth_emit_len(const struct capnet_eth_repr *r);
 /* Writes the header (tagged if r->vlan) into buf, which must hold

@@ -60,6 +60,8 @@ uint32_t capnet_tcp_ack(const struct capnet_tcp_view *v);
 size_t capnet_tcp_header_len(const struct capnet_tcp_view *v);
 uint8_t capnet_tcp_flags(const struct capnet_tcp_view *v);
 uint16_t capnet_tcp_window(const struct capnet_tcp_view *v);
+uint16_t capnet_tcp_checksum(const struct capnet_tcp_view *v);
+uint16_t capnet_tcp_urgent(const struct capnet_tcp_view *v);
 
 /* Options, as parsed or to be emitted. A has_* flag says the option is
  * present; unknown options are skipped on parse and never emitted. */
@@ -95,11 +97,14 @@ struct capnet_tcp_repr {
  * WSCALE 3, SACK_PERM 2, TIMESTAMP 10, SACK 2+8n with n 1..4). EOL ends
  * parsing; NOP is skipped; an unknown kind with a sane length is skipped. */
 capnet_err capnet_tcp_options_parse(const uint8_t *opt, size_t len, struct capnet_tcp_options *out);
-/* Bytes capnet_tcp_options_emit writes: padded to a multiple of 4. */
+/* Bytes capnet_tcp_options_emit writes: a multiple of 4, at most 40. */
 size_t capnet_tcp_options_len(const struct capnet_tcp_options *o);
 /* Emits in the order MSS, SACK-permitted, timestamps, window scale, SACK
  * blocks, with NOPs so 4-byte fields stay aligned (the layout Linux uses:
- * MSS; SACK_PERM+TS as 04 02 08 0a ...; NOP WSCALE; NOP NOP SACK). */
+ * MSS; SACK_PERM+TS as 04 02 08 0a ...; NOP WSCALE; NOP NOP SACK).
+ * The option area holds 40 bytes: SACK blocks that do not fit after the
+ * other options are left off from the end (RFC 2018 3: with timestamps
+ * at most 3 fit), as are any beyond sack_count or the fourth. */
 size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf);
 
 /* View check, options parse, then the checksum: `pseudo` is the partial sum
@@ -109,7 +114,8 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
 /* Writes header, options and payload (copied) with the checksum computed
  * over `pseudo` (which must be for capnet_tcp_emit_len(r) bytes). The
- * payload may not overlap buf. */
+ * payload is moved (memmove) before the header is written, so it may
+ * already lie in buf, e.g. where a parse found it. */
 size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo);
 
 /* Wraparound-safe sequence comparisons (RFC 9293 3.4, "modulo 2^32"). */
