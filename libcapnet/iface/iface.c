@@ -169,6 +169,12 @@ const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc)
 	return &ifc->stats;
 }
 
+void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st)
+{
+	if ((unsigned)st < CAPNET_STAT__COUNT)
+		ifc->stats.v[st]++;
+}
+
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc)
 {
 	return ifc->mac;

@@ -1,0 +1,34 @@
+/* A simulated host that gets its address by DHCP: a sim_stack plus the UDP
+ * layer, the configuration layers and the DHCPv4 client, all carved from
+ * one more arena. Shared by the DHCP proofs. */
+#ifndef CAPNET_HARNESS_DHCP4_HOST_H
+#define CAPNET_HARNESS_DHCP4_HOST_H
+
+#include "capnet/dhcp4_client.h"
+#include "capnet/ip4_config.h"
+#include "capnet/udp.h"
+#include "harness/sim_stack.h"
+
+struct dhcp4_host {
+	struct sim_stack st;
+	void *mem;
+	struct capnet_arena arena;
+	struct capnet_udp_layer *udp;
+	struct capnet_ip4cfg *layers;
+	struct capnet_dhcp4_client *client;
+};
+
+/* ccfg NULL: the RFC defaults. */
+capnet_err dhcp4_host_open(struct dhcp4_host *h, const char *name, struct capnet_sim *sim, uint64_t seed,
+			   struct capnet_mac mac, const struct capnet_sim_impair *impair,
+			   const struct capnet_dhcp4_client_config *ccfg);
+void dhcp4_host_close(struct dhcp4_host *h);
+
+/* Runs the simulator until the client is in `state` or `limit` passes;
+ * returns whether it got there (the clock stays at that instant). */
+bool dhcp4_host_run_until_state(struct dhcp4_host *h, enum capnet_dhcp4_state state, capnet_instant limit);
+
+/* "12.345" (seconds, ms precision; "never"), from rotating static buffers. */
+const char *fmt_time(capnet_instant t);
+
+#endif
