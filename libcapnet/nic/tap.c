@@ -40,6 +40,7 @@ struct capnet_tap {
 	struct tap_txq txq;
 	struct capnet_tap_stats st;
 	uint8_t *spill;
+	int fault;
 };
 
 static void set_err(char *buf, size_t len, const char *fmt, const char *a, int err)
@@ -81,7 +82,7 @@ static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
 
 /* ---- the device ---- */
 
-enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED };
+enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED, WRITE_LINKDOWN };
 
 static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len)
 {
@@ -98,6 +99,13 @@ static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame,
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 			return WRITE_AGAIN;
+		if (errno == EBADFD || errno == ENODEV)
+			t->fault = errno;
+		if (errno == EIO) {
+			/* The kernel refuses frames while the device is down. */
+			t->st.tx_errors++;
+			return WRITE_LINKDOWN;
+		}
 		break;
 	}
 	t->st.tx_errors++;
@@ -111,7 +119,7 @@ capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
 		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head]);
 		if (r == WRITE_AGAIN)
 			return CAPNET_E_AGAIN;
-		/* Sent, or rejected for good (counted): either way it leaves. */
+		/* Sent, or rejected (counted): either way it leaves. */
 		q->head = (q->head + 1) % q->cap;
 		q->count--;
 	}
@@ -138,6 +146,8 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 			return CAPNET_OK;
 		if (r == WRITE_FAILED)
 			return CAPNET_E_NIC;
+		if (r == WRITE_LINKDOWN)
+			return CAPNET_E_LINKDOWN;
 	}
 	if (q->count == q->cap) {
 		t->st.tx_dropped++;
@@ -171,12 +181,17 @@ static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* EAGAIN: nothing queued. A zero-length read (a peer of a test
-		 * socket closed) is also "nothing", so the loop waits for a
-		 * readable event rather than spinning on an error. */
-		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return CAPNET_E_AGAIN;
+		/* A TAP never yields an empty frame: a zero-length read is the
+		 * peer of a wrapped socket gone, as final as EBADFD. */
+		if (n == 0)
+			errno = EPIPE;
+		/* EBADFD after the device is deleted: the fd stays readable, so the
+		 * fault is kept for the event loop to stop watching it. */
 		t->st.rx_errors++;
+		if (t->fault == 0)
+			t->fault = errno;
 		return CAPNET_E_NIC;
 	}
 }
@@ -283,11 +298,12 @@ static struct capnet_tap *tap_alloc(void)
 
 capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf, size_t errlen)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (out == NULL || o == NULL) {
 		set_err(errbuf, errlen, "tap: NULL argument", NULL, 0);
 		return CAPNET_E_INVAL;
 	}
-	*out = NULL;
 	const char *name = o->name != NULL ? o->name : "";
 	if (strlen(name) >= IFNAMSIZ) {
 		set_err(errbuf, errlen, "tap: device name '%s' longer than 15 characters", name, 0);
@@ -327,11 +343,12 @@ capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap
 capnet_err capnet_tap_open_fd(int fd, const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf,
 			      size_t errlen)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (out == NULL || o == NULL || fd < 0) {
 		set_err(errbuf, errlen, "tap: bad argument", NULL, 0);
 		return CAPNET_E_INVAL;
 	}
-	*out = NULL;
 	const char *name = o->name != NULL ? o->name : "";
 	if (strlen(name) >= IFNAMSIZ) {
 		set_err(errbuf, errlen, "tap: device name '%s' longer than 15 characters", name, 0);
@@ -386,6 +403,11 @@ int capnet_tap_fd(const struct capnet_tap *t)
 const char *capnet_tap_name(const struct capnet_tap *t)
 {
 	return t->name;
+}
+
+int capnet_tap_fault(const struct capnet_tap *t)
+{
+	return t->fault;
 }
 
 size_t capnet_tap_tx_pending(const struct capnet_tap *t)

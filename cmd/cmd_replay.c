@@ -1,0 +1,657 @@
+/* capnet replay FILE.pcap [--expect FILE] [--json] ...
+ *
+ * Replays a capture into a fresh stack on the synthetic clock (frames at
+ * their recorded times, relative to the first), records what the stack
+ * sends, and compares that with an expected pcap or transcript, reporting
+ * the first divergence with its frame number and a decoded summary. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capnet/iface.h"
+#include "capnet/nic_pcap.h"
+#include "capnet/rng.h"
+#include "capnet/wire/arp.h"
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/ethernet.h"
+#include "capnet/wire/ipv4.h"
+#include "cmd.h"
+
+#define SUMMARY_MAX 192
+/* Iterations at one instant before the run is declared stuck. */
+#define SAME_INSTANT_MAX 10000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: capnet replay FILE.pcap [--expect FILE] [--json] [options]\n\n"
+		"Feeds the capture's frames into a fresh stack at their recorded times\n"
+		"(relative to the first frame, on a synthetic clock), records what the\n"
+		"stack sends and, with --expect, compares it frame by frame.\n\n"
+		"  -e, --expect FILE        expected output: a pcap (the frames it shows the\n"
+		"                           stack's MAC sending) or a transcript (one line a\n"
+		"                           sent frame, as --write-transcript writes it)\n"
+		"  -m, --mac MAC            the stack's MAC (default: inferred from the capture)\n"
+		"  -a, --static ADDR/LEN    the stack's IPv4 address (default: inferred, /24)\n"
+		"  -g, --gateway ADDR       default gateway\n"
+		"  -s, --seed N             seed of the stack's generator (default 1)\n"
+		"  -t, --tail SECONDS       keep running after the last frame (default 2)\n"
+		"  -T, --tolerance-us N     allowed stamp difference against --expect (default 0)\n"
+		"  -o, --write-sent FILE    write the frames the stack sent to a pcap\n"
+		"  -w, --write-transcript FILE  write them as a transcript\n"
+		"  -r, --record FILE        record both directions to a pcap\n"
+		"  -i, --write-fed FILE     write the capture's frames fed to the stack (all but\n"
+		"                           the stack's own) to a pcap: a one-sided fixture\n"
+		"  -q, --quiet              print only the result lines\n"
+		"  -j, --json               print the result as one JSON object\n"
+		"  -h, --help               this text\n\n"
+		"Exit status: 0 replayed (and matched --expect), 1 diverged or could not\n"
+		"run, 2 usage error.\n");
+}
+
+/* ---- address arguments (shared with `capnet serve`) ---- */
+
+bool cmd_parse_mac(const char *s, struct capnet_mac *out)
+{
+	unsigned b[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		out->b[i] = (uint8_t)b[i];
+	return true;
+}
+
+bool cmd_parse_ip4(const char *s, capnet_ip4addr *out)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!cmd_parse_ip4(buf, addr))
+		return false;
+	if (slash == NULL) {
+		*prefix_len = 24;
+		return true;
+	}
+	char *end;
+	unsigned long p = strtoul(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > 32)
+		return false;
+	*prefix_len = (uint8_t)p;
+	return true;
+}
+
+const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return buf;
+}
+
+const char *cmd_fmt_mac(struct capnet_mac m, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
+	return buf;
+}
+
+/* ---- inferring the stack from the capture ---- */
+
+/* The stack's address is what the peer asks for (the target of its first
+ * ARP request that is not an announcement), else where the first unicast
+ * IPv4 datagram goes; its MAC is where IPv4 to that address is sent. */
+static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, struct capnet_mac *mac, bool have_ip,
+			capnet_ip4addr *ip)
+{
+	capnet_ip4addr want = have_ip ? *ip : 0;
+	for (size_t i = 0; want == 0 && i < in->n; i++) {
+		struct capnet_eth_repr eth;
+		const struct capnet_pcap_frame *f = &in->v[i];
+		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK)
+			continue;
+		const uint8_t *p = f->data + eth.header_len;
+		size_t plen = f->len - eth.header_len;
+		struct capnet_arp_repr a;
+		struct capnet_ip4_view v;
+		if (eth.ethertype == CAPNET_ETHERTYPE_ARP && capnet_arp_parse(p, plen, &a) == CAPNET_OK &&
+		    a.oper == CAPNET_ARP_REQUEST && a.spa != a.tpa && a.spa != 0)
+			want = a.tpa;
+		else if (eth.ethertype == CAPNET_ETHERTYPE_IPV4 && !capnet_mac_is_multicast(eth.dst) &&
+			 capnet_ip4_view_check(&v, p, plen) == CAPNET_OK)
+			want = capnet_ip4_dst(&v);
+	}
+	if (want == 0)
+		return false;
+	*ip = want;
+	if (have_mac)
+		return true;
+	for (size_t i = 0; i < in->n; i++) {
+		struct capnet_eth_repr eth;
+		struct capnet_ip4_view v;
+		const struct capnet_pcap_frame *f = &in->v[i];
+		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK || eth.ethertype != CAPNET_ETHERTYPE_IPV4 ||
+		    capnet_mac_is_multicast(eth.dst))
+			continue;
+		if (capnet_ip4_view_check(&v, f->data + eth.header_len, f->len - eth.header_len) == CAPNET_OK &&
+		    capnet_ip4_dst(&v) == want) {
+			*mac = eth.dst;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- the run ---- */
+
+struct replay_opts {
+	const char *capture;
+	const char *expect;
+	const char *write_sent;
+	const char *write_transcript;
+	const char *record;
+	const char *write_fed;
+	struct capnet_mac mac;
+	bool have_mac, have_ip;
+	capnet_ip4addr ip, gateway;
+	uint8_t prefix_len;
+	uint64_t seed;
+	capnet_duration tail;
+	capnet_duration tolerance;
+	bool json, quiet;
+};
+
+struct stack {
+	void *arena_mem;
+	struct capnet_arena arena;
+	struct capnet_xoshiro x;
+	struct capnet_iface *ifc;
+};
+
+/* Steps the synthetic clock to the earlier of the stack's deadline and the
+ * next frame, until `tail` after the last frame. */
+static bool drive(struct capnet_pcap_replay *r, struct capnet_iface *ifc, capnet_duration tail, capnet_instant now)
+{
+	capnet_instant end = capnet_pcap_replay_end_time(r) + tail;
+	unsigned same = 0;
+	for (;;) {
+		capnet_pcap_replay_set_now(r, now);
+		capnet_instant next = capnet_iface_poll(ifc, now);
+		capnet_instant t = capnet_instant_min(next, capnet_pcap_replay_next_time(r));
+		if (t > end)
+			return true;
+		if (t <= now) {
+			if (++same > SAME_INSTANT_MAX)
+				return false;
+			continue;
+		}
+		same = 0;
+		now = t;
+	}
+}
+
+static void line_of(const struct capnet_pcap_frame *f, capnet_instant origin, char *buf, size_t cap)
+{
+	char sum[SUMMARY_MAX];
+	capnet_frame_summary(f->data, f->len, sum, sizeof sum);
+	capnet_duration rel = f->at - origin;
+	snprintf(buf, cap, "[%4lld.%06lld] %s", (long long)(rel / 1000000), (long long)(rel % 1000000), sum);
+}
+
+/* The frames of an expected capture that the stack sent (source = its MAC),
+ * with their 1-based numbers in that file. */
+static capnet_err expected_from_pcap(const char *path, struct capnet_mac mac, struct capnet_pcap_frames *out,
+				     size_t **numbers, char *err, size_t errlen)
+{
+	struct capnet_pcap_frames all;
+	capnet_err e = capnet_pcap_load(path, &all, err, errlen);
+	if (e != CAPNET_OK)
+		return e;
+	memset(out, 0, sizeof *out);
+	*numbers = calloc(all.n + 1, sizeof **numbers);
+	for (size_t i = 0; e == CAPNET_OK && *numbers != NULL && i < all.n; i++) {
+		const struct capnet_pcap_frame *f = &all.v[i];
+		if (f->len < CAPNET_ETH_HDR_LEN || memcmp(f->data + CAPNET_ETH_SRC, mac.b, 6) != 0)
+			continue;
+		(*numbers)[out->n] = i + 1;
+		e = capnet_pcap_frames_push(out, f->at, f->data, f->len, f->orig_len);
+	}
+	capnet_pcap_frames_free(&all);
+	if (*numbers == NULL)
+		e = CAPNET_E_NOMEM;
+	return e;
+}
+
+static bool is_pcap_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return false;
+	uint8_t m[4] = {0};
+	size_t n = fread(m, 1, 4, f);
+	fclose(f);
+	uint32_t v = capnet_get32(m);
+	return n == 4 && (v == 0xa1b2c3d4u || v == 0xd4c3b2a1u || v == 0xa1b23c4du || v == 0x4d3cb2a1u ||
+			  v == 0x0a0d0d0au);
+}
+
+struct verdict {
+	bool checked, matched;
+	char text[3][SUMMARY_MAX + 64];
+	json_t *j;
+};
+
+static void compare_pcap(const struct replay_opts *o, const struct capnet_pcap_frames *sent, capnet_instant origin,
+			 struct verdict *v)
+{
+	struct capnet_pcap_frames want;
+	size_t *num = NULL;
+	char err[CAPNET_PCAP_ERRBUF_SIZE] = "";
+	v->checked = true;
+	if (expected_from_pcap(o->expect, o->mac, &want, &num, err, sizeof err) != CAPNET_OK) {
+		snprintf(v->text[0], sizeof v->text[0], "cannot read %s: %s", o->expect, err);
+		v->j = json_pack("{s:s, s:s}", "file", o->expect, "error", err);
+		free(num);
+		return;
+	}
+	struct capnet_pcap_diff d;
+	v->matched = capnet_pcap_compare(sent->v, sent->n, 0, want.v, want.n, 0, o->tolerance, &d);
+	v->j = json_pack("{s:s, s:b, s:I, s:I}", "file", o->expect, "matched", v->matched, "expected_frames",
+			 (json_int_t)want.n, "sent_frames", (json_int_t)sent->n);
+	if (v->matched) {
+		snprintf(v->text[0], sizeof v->text[0], "MATCH: %zu frames sent, as in %s", sent->n, o->expect);
+	} else {
+		char lw[SUMMARY_MAX + 32] = "(none)", lg[SUMMARY_MAX + 32] = "(none)";
+		if (d.index < want.n)
+			line_of(&want.v[d.index], origin, lw, sizeof lw);
+		if (d.index < sent->n)
+			line_of(&sent->v[d.index], origin, lg, sizeof lg);
+		const char *why = d.kind == CAPNET_PCAP_DIFF_BYTES   ? "bytes differ"
+				  : d.kind == CAPNET_PCAP_DIFF_TIME  ? "sent at another time"
+				  : d.kind == CAPNET_PCAP_DIFF_MISSING ? "expected frame never sent"
+								       : "sent but not expected";
+		snprintf(v->text[0], sizeof v->text[0], "DIVERGENCE at sent frame #%zu (expected-file frame #%zu): %s",
+			 d.index + 1, d.index < want.n ? num[d.index] : 0, why);
+		if (d.kind == CAPNET_PCAP_DIFF_BYTES)
+			snprintf(v->text[0] + strlen(v->text[0]), sizeof v->text[0] - strlen(v->text[0]),
+				 " at byte %zu", d.offset);
+		if (d.kind == CAPNET_PCAP_DIFF_TIME)
+			snprintf(v->text[0] + strlen(v->text[0]), sizeof v->text[0] - strlen(v->text[0]),
+				 " (%+lld us)", (long long)d.dt);
+		snprintf(v->text[1], sizeof v->text[1], "  expected %s", lw);
+		snprintf(v->text[2], sizeof v->text[2], "  got      %s", lg);
+		json_object_set_new(v->j, "divergence",
+				    json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "kind", capnet_pcap_diff_name(d.kind),
+					      "sent_frame", (json_int_t)(d.index + 1), "expected_file_frame",
+					      (json_int_t)(d.index < want.n ? num[d.index] : 0), "byte_offset",
+					      (json_int_t)d.offset, "dt_us", (json_int_t)d.dt, "expected", lw, "got", lg));
+	}
+	capnet_pcap_frames_free(&want);
+	free(num);
+}
+
+/* A transcript: one line a sent frame; blank lines and '#' comments skipped. */
+static void compare_transcript(const struct replay_opts *o, const struct capnet_pcap_frames *sent,
+			       capnet_instant origin, struct verdict *v)
+{
+	v->checked = true;
+	FILE *f = fopen(o->expect, "r");
+	if (f == NULL) {
+		snprintf(v->text[0], sizeof v->text[0], "cannot read %s", o->expect);
+		v->j = json_pack("{s:s, s:s}", "file", o->expect, "error", "cannot open");
+		return;
+	}
+	char want[512], got[SUMMARY_MAX + 32];
+	size_t idx = 0, lineno = 0;
+	bool diverged = false;
+	while (!diverged && fgets(want, sizeof want, f) != NULL) {
+		lineno++;
+		want[strcspn(want, "\r\n")] = '\0';
+		if (want[0] == '\0' || want[0] == '#')
+			continue;
+		if (idx >= sent->n) {
+			snprintf(got, sizeof got, "(none)");
+			diverged = true;
+			break;
+		}
+		line_of(&sent->v[idx], origin, got, sizeof got);
+		if (strcmp(want, got) != 0) {
+			diverged = true;
+			break;
+		}
+		idx++;
+	}
+	fclose(f);
+	if (!diverged && idx < sent->n) {
+		line_of(&sent->v[idx], origin, got, sizeof got);
+		snprintf(want, sizeof want, "(end of transcript)");
+		diverged = true;
+	}
+	v->matched = !diverged;
+	v->j = json_pack("{s:s, s:b, s:I}", "file", o->expect, "matched", v->matched, "sent_frames",
+			 (json_int_t)sent->n);
+	if (v->matched) {
+		snprintf(v->text[0], sizeof v->text[0], "MATCH: %zu frames sent, as in %s", sent->n, o->expect);
+		return;
+	}
+	snprintf(v->text[0], sizeof v->text[0], "DIVERGENCE at sent frame #%zu (transcript line %zu)", idx + 1, lineno);
+	snprintf(v->text[1], sizeof v->text[1], "  expected %.*s", SUMMARY_MAX + 32, want);
+	snprintf(v->text[2], sizeof v->text[2], "  got      %s", got);
+	json_object_set_new(v->j, "divergence",
+			    json_pack("{s:I, s:I, s:s, s:s}", "sent_frame", (json_int_t)(idx + 1), "transcript_line",
+				      (json_int_t)lineno, "expected", want, "got", got));
+}
+
+static bool write_transcript(const char *path, const struct capnet_pcap_frames *sent, capnet_instant origin)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return false;
+	fprintf(f, "# capnet replay transcript: one line a frame the stack sent\n");
+	char line[SUMMARY_MAX + 32];
+	for (size_t i = 0; i < sent->n; i++) {
+		line_of(&sent->v[i], origin, line, sizeof line);
+		fprintf(f, "%s\n", line);
+	}
+	return fclose(f) == 0;
+}
+
+static bool write_fed(const char *path, const struct capnet_pcap_frames *in, struct capnet_mac mac, char *err,
+		      size_t errlen)
+{
+	struct capnet_pcap_frames fed = {0};
+	capnet_err e = CAPNET_OK;
+	for (size_t i = 0; e == CAPNET_OK && i < in->n; i++) {
+		const struct capnet_pcap_frame *f = &in->v[i];
+		if (f->len >= CAPNET_ETH_HDR_LEN && memcmp(f->data + CAPNET_ETH_SRC, mac.b, 6) == 0)
+			continue;
+		e = capnet_pcap_frames_push(&fed, f->at, f->data, f->len, f->orig_len);
+	}
+	if (e == CAPNET_OK)
+		e = capnet_pcap_frames_save(&fed, path, err, errlen);
+	else
+		snprintf(err, errlen, "%s: out of memory", path);
+	capnet_pcap_frames_free(&fed);
+	return e == CAPNET_OK;
+}
+
+static void print_frames(const struct capnet_pcap_replay *r, capnet_instant origin)
+{
+	const struct capnet_pcap_frames *sent = capnet_pcap_replay_sent(r);
+	char line[SUMMARY_MAX + 32];
+	for (size_t i = 0; i < sent->n; i++) {
+		line_of(&sent->v[i], origin, line, sizeof line);
+		printf("sent #%-4zu %s\n", i + 1, line);
+	}
+}
+
+static json_t *json_counters(const struct capnet_iface *ifc)
+{
+	json_t *o = json_object();
+	const struct capnet_stats *s = capnet_iface_stats(ifc);
+	for (int i = 0; i < CAPNET_STAT__COUNT; i++)
+		if (s->v[i] != 0)
+			json_object_set_new(o, capnet_stat_name((enum capnet_stat)i), json_integer((json_int_t)s->v[i]));
+	return o;
+}
+
+static void print_counters(const struct capnet_iface *ifc)
+{
+	const struct capnet_stats *s = capnet_iface_stats(ifc);
+	printf("counters:");
+	for (int i = 0; i < CAPNET_STAT__COUNT; i++)
+		if (s->v[i] != 0)
+			printf(" %s=%" PRIu64, capnet_stat_name((enum capnet_stat)i), s->v[i]);
+	printf("\n");
+}
+
+static int run_replay(struct replay_opts *o)
+{
+	char err[CAPNET_PCAP_ERRBUF_SIZE] = "";
+	struct capnet_pcap_writer *rec = NULL;
+	if (o->record != NULL && capnet_pcap_writer_open(o->record, 0, &rec, err, sizeof err) != CAPNET_OK) {
+		fprintf(stderr, "capnet replay: %s\n", err);
+		return EXIT_FAILED;
+	}
+	struct capnet_pcap_replay_options ro = {.mac = o->mac, .mtu = 1500, .start = 0, .record = rec};
+	struct capnet_pcap_replay *r;
+	if (capnet_pcap_replay_open(o->capture, &ro, &r, err, sizeof err) != CAPNET_OK) {
+		fprintf(stderr, "capnet replay: %s\n", err);
+		capnet_pcap_writer_close(rec);
+		return EXIT_FAILED;
+	}
+	if ((!o->have_mac || !o->have_ip) &&
+	    !infer_stack(capnet_pcap_replay_input(r), o->have_mac, &o->mac, o->have_ip, &o->ip)) {
+		fprintf(stderr, "capnet replay: cannot tell the stack's %s from %s: give --mac and --static\n",
+			o->have_mac ? "address" : "MAC", o->capture);
+		capnet_pcap_replay_close(r);
+		capnet_pcap_writer_close(rec);
+		return EXIT_FAILED;
+	}
+	if (!o->have_mac) {
+		/* The MAC was inferred after opening: reopen so own-frame
+		 * filtering and the nic use it. */
+		capnet_pcap_replay_close(r);
+		ro.mac = o->mac;
+		if (capnet_pcap_replay_open(o->capture, &ro, &r, err, sizeof err) != CAPNET_OK) {
+			fprintf(stderr, "capnet replay: %s\n", err);
+			capnet_pcap_writer_close(rec);
+			return EXIT_FAILED;
+		}
+	}
+
+	struct stack s = {0};
+	size_t need = capnet_iface_arena_need(NULL, 1500);
+	s.arena_mem = malloc(need);
+	capnet_xoshiro_seed(&s.x, o->seed);
+	capnet_err e = CAPNET_E_NOMEM;
+	if (s.arena_mem != NULL) {
+		capnet_arena_init(&s.arena, s.arena_mem, need);
+		e = capnet_iface_create(&s.arena, NULL, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&s.x), &s.ifc);
+	}
+	struct capnet_ip4_config c = {o->ip, o->prefix_len, o->gateway, CAPNET_PROV_STATIC};
+	if (e == CAPNET_OK)
+		e = capnet_iface_set_ip4(s.ifc, &c, 0);
+	if (e != CAPNET_OK) {
+		fprintf(stderr, "capnet replay: stack setup: %s\n", capnet_strerror(e));
+		free(s.arena_mem);
+		capnet_pcap_replay_close(r);
+		capnet_pcap_writer_close(rec);
+		return EXIT_FAILED;
+	}
+	bool settled = drive(r, s.ifc, o->tail, 0);
+
+	capnet_instant origin = capnet_pcap_replay_origin(r);
+	const struct capnet_pcap_frames *sent = capnet_pcap_replay_sent(r);
+	struct capnet_pcap_replay_stats st;
+	capnet_pcap_replay_get_stats(r, &st);
+	bool io_ok = true;
+	if (o->write_sent != NULL && capnet_pcap_frames_save(sent, o->write_sent, err, sizeof err) != CAPNET_OK) {
+		fprintf(stderr, "capnet replay: %s\n", err);
+		io_ok = false;
+	}
+	if (o->write_fed != NULL && !write_fed(o->write_fed, capnet_pcap_replay_input(r), o->mac, err, sizeof err)) {
+		fprintf(stderr, "capnet replay: %s\n", err);
+		io_ok = false;
+	}
+	if (o->write_transcript != NULL && !write_transcript(o->write_transcript, sent, origin)) {
+		fprintf(stderr, "capnet replay: cannot write %s\n", o->write_transcript);
+		io_ok = false;
+	}
+	if (rec != NULL && capnet_pcap_writer_close(rec) != CAPNET_OK) {
+		fprintf(stderr, "capnet replay: recording %s failed\n", o->record);
+		io_ok = false;
+	}
+	if (st.record_errors != 0)
+		io_ok = false;
+
+	struct verdict v = {0};
+	if (o->expect != NULL) {
+		if (is_pcap_file(o->expect))
+			compare_pcap(o, sent, origin, &v);
+		else
+			compare_transcript(o, sent, origin, &v);
+	}
+	bool passed = settled && io_ok && (!v.checked || v.matched);
+
+	char mbuf[18], ibuf[16];
+	if (o->json) {
+		json_t *frames = json_array();
+		char line[SUMMARY_MAX + 32];
+		for (size_t i = 0; i < sent->n; i++) {
+			line_of(&sent->v[i], origin, line, sizeof line);
+			json_array_append_new(frames, json_string(line));
+		}
+		json_t *j = json_pack("{s:s, s:{s:s, s:s, s:i}, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:b, s:b}", "capture",
+				      o->capture, "stack", "mac", cmd_fmt_mac(o->mac, mbuf), "ip", cmd_fmt_ip4(o->ip, ibuf),
+				      "prefix_len", o->prefix_len, "seed", (json_int_t)o->seed, "frames",
+				      (json_int_t)st.frames, "fed", (json_int_t)st.fed, "own_skipped",
+				      (json_int_t)st.own_skipped, "sent", (json_int_t)st.sent, "sent_frames", frames,
+				      "counters", json_counters(s.ifc), "settled", settled, "passed", passed);
+		if (v.j != NULL)
+			json_object_set_new(j, "expect", v.j);
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		printf("replay %s into %s %s/%u (seed %" PRIu64 ")\n", o->capture, cmd_fmt_mac(o->mac, mbuf),
+		       cmd_fmt_ip4(o->ip, ibuf), o->prefix_len, o->seed);
+		if (!o->quiet) {
+			print_frames(r, origin);
+			print_counters(s.ifc);
+		}
+		printf("%" PRIu64 " frames in the capture: %" PRIu64 " fed, %" PRIu64 " the stack's own (skipped); %" PRIu64
+		       " sent\n",
+		       st.frames, st.fed, st.own_skipped, st.sent);
+		if (!settled)
+			printf("FAIL: the stack kept asking to be polled at one instant (stuck)\n");
+		for (int i = 0; i < 3; i++)
+			if (v.text[i][0] != '\0')
+				printf("%s\n", v.text[i]);
+	}
+	free(s.arena_mem);
+	capnet_pcap_replay_close(r);
+	return passed ? EXIT_OK : EXIT_FAILED;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"expect", required_argument, NULL, 'e'},
+		{"mac", required_argument, NULL, 'm'},
+		{"static", required_argument, NULL, 'a'},
+		{"gateway", required_argument, NULL, 'g'},
+		{"seed", required_argument, NULL, 's'},
+		{"tail", required_argument, NULL, 't'},
+		{"tolerance-us", required_argument, NULL, 'T'},
+		{"write-sent", required_argument, NULL, 'o'},
+		{"write-transcript", required_argument, NULL, 'w'},
+		{"record", required_argument, NULL, 'r'},
+		{"write-fed", required_argument, NULL, 'i'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct replay_opts o = {.seed = 1, .tail = CAPNET_S(2), .prefix_len = 24};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "e:m:a:g:s:t:T:o:w:r:i:qjh", opts, NULL)) != -1) {
+		char *end = NULL;
+		switch (c) {
+		case 'e':
+			o.expect = optarg;
+			break;
+		case 'm':
+			if (!cmd_parse_mac(optarg, &o.mac)) {
+				fprintf(stderr, "capnet replay: --mac wants xx:xx:xx:xx:xx:xx, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.have_mac = true;
+			break;
+		case 'a':
+			if (!cmd_parse_cidr4(optarg, &o.ip, &o.prefix_len)) {
+				fprintf(stderr, "capnet replay: --static wants A.B.C.D/LEN, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.have_ip = true;
+			break;
+		case 'g':
+			if (!cmd_parse_ip4(optarg, &o.gateway)) {
+				fprintf(stderr, "capnet replay: --gateway wants A.B.C.D, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			o.seed = strtoull(optarg, &end, 0);
+			if (*optarg == '\0' || *end != '\0') {
+				fprintf(stderr, "capnet replay: --seed wants a number, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't': {
+			double sec = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(sec >= 0 && sec <= 3600)) {
+				fprintf(stderr, "capnet replay: --tail wants seconds in [0, 3600]\n");
+				return EXIT_USAGE;
+			}
+			o.tail = (capnet_duration)(sec * 1e6);
+			break;
+		}
+		case 'T': {
+			long long us = strtoll(optarg, &end, 0);
+			if (*optarg == '\0' || *end != '\0' || us < 0) {
+				fprintf(stderr, "capnet replay: --tolerance-us wants a count of microseconds\n");
+				return EXIT_USAGE;
+			}
+			o.tolerance = us;
+			break;
+		}
+		case 'o':
+			o.write_sent = optarg;
+			break;
+		case 'w':
+			o.write_transcript = optarg;
+			break;
+		case 'r':
+			o.record = optarg;
+			break;
+		case 'i':
+			o.write_fed = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "capnet replay: name one capture file\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o.capture = argv[optind];
+	return run_replay(&o);
+}

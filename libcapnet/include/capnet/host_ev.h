@@ -1,0 +1,84 @@
+/* The hosted runtime: drives one capnet_iface from a libev loop (the
+ * program's own loop, or EV_DEFAULT). An ev_io watcher on the backend's
+ * descriptor wakes the stack when frames arrive, and ONE ev_timer is
+ * re-armed after every poll to the deadline the stack returned: no busy
+ * polling and no fixed tick. `now` is the real monotonic clock
+ * (capnet_host_now) unless the options give another.
+ *
+ * When the backend holds frames in a TX queue (tx_pending > 0), the io
+ * watcher also waits for writability, flushes the queue, and polls again. */
+#ifndef CAPNET_HOST_EV_H
+#define CAPNET_HOST_EV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capnet/err.h"
+#include "capnet/iface.h"
+#include "capnet/nic_tap.h"
+#include "capnet/types.h"
+
+struct ev_loop;
+struct capnet_ev;
+
+struct capnet_ev_options {
+	/* The backend's TX queue, if it has one: how many frames wait, and
+	 * "write what you can" (CAPNET_OK when empty, CAPNET_E_AGAIN when the
+	 * device is full again). Both NULL for a backend without a queue. */
+	size_t (*tx_pending)(void *ctx);
+	capnet_err (*tx_flush)(void *ctx);
+	void *tx_ctx;
+	/* The backend's fault state: nonzero (an errno) once its descriptor is
+	 * unusable. The runtime then stops its watchers (an erroring fd would
+	 * wake the loop forever) and calls on_fault once. */
+	int (*fault)(void *ctx);
+	void (*on_fault)(void *ctx, int err);
+	void *on_fault_ctx;
+	/* The clock; NULL means capnet_host_now. */
+	capnet_instant (*clock)(void *ctx);
+	void *clock_ctx;
+	/* Called after every poll with the deadline the stack returned (the
+	 * program's hook for logging, status, its own sockets). May call
+	 * capnet_ev_poll_now() only indirectly (it is not reentrant). */
+	void (*after_poll)(void *ctx, capnet_instant now, capnet_instant next);
+	void *after_poll_ctx;
+	/* Polls in a row at one wakeup while the stack says "poll again now"
+	 * (its RX budget ran out) before yielding to the loop's other
+	 * watchers; 0 means 8. */
+	unsigned max_polls_per_wakeup;
+};
+
+struct capnet_ev_stats {
+	uint64_t polls;
+	uint64_t io_read_wakeups;
+	uint64_t io_write_wakeups;
+	uint64_t timer_wakeups;
+	uint64_t tx_flushes;
+	int fault; /* the backend's errno once it failed; the watchers are stopped */
+};
+
+/* Starts the watchers on `loop` (they keep the loop alive) and polls once.
+ * The iface and descriptor must outlive the attachment. `o` may be NULL. */
+capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int fd, const struct capnet_ev_options *o,
+			    struct capnet_ev **out);
+/* The same for a TAP backend: its fd, TX queue and fault state. `o` may
+ * be NULL; its tx_* and fault fields are replaced by the tap's. */
+capnet_err capnet_ev_attach_tap(struct ev_loop *loop, struct capnet_iface *ifc, struct capnet_tap *tap,
+				const struct capnet_ev_options *o, struct capnet_ev **out);
+/* Stops the watchers and frees the attachment; NULL is a no-op. */
+void capnet_ev_detach(struct capnet_ev *h);
+
+/* Polls the stack now and re-arms the timer: call it after the program
+ * gave the stack work from outside the loop's callbacks (sent a ping,
+ * changed the address), since that can move the next deadline. */
+void capnet_ev_poll_now(struct capnet_ev *h);
+
+/* The deadline the timer is armed for (CAPNET_INSTANT_NEVER: none). */
+capnet_instant capnet_ev_next_deadline(const struct capnet_ev *h);
+void capnet_ev_get_stats(const struct capnet_ev *h, struct capnet_ev_stats *out);
+
+/* CLOCK_REALTIME in microseconds since the epoch: a pcap stamp that reads
+ * as a date (capnet_host_now is monotonic and starts at boot). */
+capnet_instant capnet_host_wallclock(void *unused);
+
+#endif

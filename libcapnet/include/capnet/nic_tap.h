@@ -1,0 +1,104 @@
+/* The Linux TAP backend (hosted): a capnet_nic over /dev/net/tun opened
+ * with IFF_TAP | IFF_NO_PI, non-blocking. The stack is the far end of the
+ * TAP "cable": the kernel's side of the device has its own MAC and
+ * addresses; the stack's MAC and MTU come from the options.
+ *
+ * Receive copies the next frame the kernel queued (CAPNET_E_AGAIN when
+ * none), so the iface drains many frames per wakeup. Transmit never loses
+ * a frame to EAGAIN: a frame the device cannot take now goes into a bounded
+ * TX queue inside the backend, sent in order by capnet_tap_tx_flush() when
+ * the fd becomes writable (capnet_ev does that). When the queue is full the
+ * frame is refused with CAPNET_E_AGAIN and counted in tx_dropped. While
+ * the device is administratively down the kernel refuses every frame:
+ * transmit returns CAPNET_E_LINKDOWN (counted in tx_errors). */
+#ifndef CAPNET_NIC_TAP_H
+#define CAPNET_NIC_TAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capnet/err.h"
+#include "capnet/nic.h"
+#include "capnet/types.h"
+
+/* Default TX queue length, in frames. */
+#define CAPNET_TAP_TXQ_DEFAULT 256
+/* Room for any error text. */
+#define CAPNET_TAP_ERRBUF_SIZE 256
+
+struct capnet_tap_options {
+	/* Device name. An existing (persistent) device of that name is attached
+	 * to; otherwise the kernel creates it, and it goes away on close. NULL
+	 * or "" lets the kernel pick "tapN". */
+	const char *name;
+	struct capnet_mac mac; /* the stack's MAC; all zero: 02:00:00:00:00:02 */
+	/* The stack's IP MTU. 0: take the device's. Otherwise the device's
+	 * MTU is set to match, so the kernel and the stack agree on the wire. */
+	uint16_t mtu;
+	uint16_t txq_frames; /* 0: CAPNET_TAP_TXQ_DEFAULT */
+};
+
+struct capnet_tap_stats {
+	uint64_t rx_frames;
+	uint64_t rx_bytes;
+	uint64_t rx_oversize;  /* longer than the caller's buffer: consumed, dropped */
+	uint64_t rx_errors;    /* read() failed with something other than EAGAIN */
+	uint64_t tx_frames;    /* written to the device (directly or from the queue) */
+	uint64_t tx_bytes;
+	uint64_t tx_queued;    /* frames that had to wait in the TX queue */
+	uint64_t tx_dropped;   /* refused because the TX queue was full */
+	uint64_t tx_errors;    /* write() failed for good (device down, EIO...) */
+	uint64_t txq_high_water;
+};
+
+struct capnet_tap;
+
+/* Opens /dev/net/tun and creates or attaches the device. Needs
+ * CAP_NET_ADMIN (or ownership of a persistent device). On failure returns
+ * CAPNET_E_NIC (or E_INVAL / E_NOMEM) with the system's reason in errbuf. */
+capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf, size_t errlen);
+
+/* Wraps a descriptor the caller already holds: a TAP fd handed over by a
+ * privileged parent, or any packet descriptor that keeps message
+ * boundaries (a SOCK_SEQPACKET socket in tests). The fd is made
+ * non-blocking and is closed by capnet_tap_close(). `o->name`, if given,
+ * names the device for link state; without a name the link reads as up.
+ * `o->mtu` 0 means 1500 here. */
+capnet_err capnet_tap_open_fd(int fd, const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf,
+			      size_t errlen);
+
+/* Closes the fd (the kernel removes a non-persistent device) and frees
+ * everything; queued TX frames are discarded. NULL is a no-op. */
+void capnet_tap_close(struct capnet_tap *t);
+
+/* The nic to hand to capnet_iface_create; lives as long as the tap. */
+struct capnet_nic *capnet_tap_nic(struct capnet_tap *t);
+/* The descriptor for the event loop (readable: frames waiting; writable:
+ * the TX queue can drain). */
+int capnet_tap_fd(const struct capnet_tap *t);
+/* The device's name as the kernel knows it ("" for capnet_tap_open_fd
+ * without a name). */
+const char *capnet_tap_name(const struct capnet_tap *t);
+
+/* Frames waiting in the TX queue. */
+size_t capnet_tap_tx_pending(const struct capnet_tap *t);
+/* Writes queued frames in order until the queue is empty (CAPNET_OK) or
+ * the device says EAGAIN again (CAPNET_E_AGAIN: wait for writability). A
+ * frame the device rejects for good is counted in tx_errors and dropped. */
+capnet_err capnet_tap_tx_flush(struct capnet_tap *t);
+
+/* 0 while the descriptor works; otherwise the errno that made it unusable
+ * (EBADFD once the device was deleted under us; EPIPE when a wrapped
+ * socket's peer closed). A read can only fail that way, so any read error
+ * sets it; a write error does only when it is
+ * EBADFD or ENODEV (EIO just means the device is down). Sticky. */
+int capnet_tap_fault(const struct capnet_tap *t);
+
+/* Administratively up and running (IFF_UP | IFF_RUNNING), read from the
+ * device each call. */
+bool capnet_tap_link_up(const struct capnet_tap *t);
+
+void capnet_tap_get_stats(const struct capnet_tap *t, struct capnet_tap_stats *out);
+
+#endif
