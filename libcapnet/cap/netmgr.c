@@ -1,0 +1,111 @@
+/* NetworkManager: the authority over one interface's configuration and the
+ * source of every narrower network authority. It never serves sockets
+ * itself; it mints the caps that do (TcpListenAuthority, UdpSocket, ...),
+ * each within the NetworkManager cap's own scope. */
+#include "cap/capsys_internal.h"
+
+#define NM_RIGHTS (CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_MINT | CAPNET_RIGHT_GRANT)
+
+capnet_err capnet_netmgr_create_root(struct capnet_cspace *cs, struct capnet_net *net, capnet_handle *out)
+{
+	if (net == NULL || net->iface == NULL)
+		return CAPNET_E_INVAL;
+	return capnet_cap_mint_root(cs, CAPNET_CAP_NETWORK_MANAGER, NM_RIGHTS, NULL, net, NULL, out);
+}
+
+static capnet_err nm_check(struct capnet_cspace *cs, capnet_handle nm, uint32_t rights, struct capnet_net **net)
+{
+	struct capnet_cap_info info;
+	capnet_err e = capnet_cap_check(cs, nm, CAPNET_CAP_NETWORK_MANAGER, rights, NULL, &info);
+	if (e != CAPNET_OK)
+		return e;
+	*net = info.obj;
+	return CAPNET_OK;
+}
+
+capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, struct capnet_netmgr_config *out)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_READ, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	capnet_iface_get_ip4(net->iface, &out->ip4);
+	out->link_up = net->nic == NULL || net->nic->ops->link_up == NULL || net->nic->ops->link_up(net->nic->dev);
+	out->mac = capnet_iface_mac(net->iface);
+	out->mtu = capnet_iface_mtu(net->iface);
+	return CAPNET_OK;
+}
+
+capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
+				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (prefix_len > 32)
+		return CAPNET_E_INVAL;
+	struct capnet_ip4_config c = {addr, prefix_len, gateway, addr != 0 ? CAPNET_PROV_STATIC : CAPNET_PROV_NONE};
+	return capnet_iface_set_ip4(net->iface, &c, now);
+}
+
+/* Every authority minted here serves the same network object as its
+ * NetworkManager and owns nothing: revoking it needs no release. */
+static capnet_err nm_mint(struct capnet_cspace *cs, capnet_handle nm, enum capnet_cap_type type, uint32_t rights,
+			  const struct capnet_scope *scope, capnet_handle *out)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_MINT, &net);
+	if (e != CAPNET_OK)
+		return e;
+	struct capnet_cap_mint_args a = {CAPNET_CAP_NETWORK_MANAGER, CAPNET_RIGHT_MINT, NULL, type, rights, scope,
+					 net, NULL};
+	return capnet_cap_mint(cs, nm, &a, out);
+}
+
+capnet_err capnet_netmgr_mint_status(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out)
+{
+	return nm_mint(cs, nm, CAPNET_CAP_NETWORK_STATUS, CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT, NULL, out);
+}
+
+capnet_err capnet_netmgr_mint_listen_authority(struct capnet_cspace *cs, capnet_handle nm, uint16_t port_lo,
+					       uint16_t port_hi, capnet_handle *out)
+{
+	struct capnet_scope s = capnet_scope_local(port_lo, port_hi);
+	return nm_mint(cs, nm, CAPNET_CAP_TCP_LISTEN_AUTHORITY, CAPNET_RIGHT_BIND | CAPNET_RIGHT_GRANT, &s, out);
+}
+
+capnet_err capnet_netmgr_mint_connect_authority(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr dst,
+						uint8_t prefix, uint16_t port_lo, uint16_t port_hi,
+						capnet_handle *out)
+{
+	/* A host address with a prefix names its network (a prefix over 32
+	 * makes an invalid scope: E_INVAL, after the handle is checked). */
+	struct capnet_scope s = capnet_scope_remote(dst & capnet_ip4_mask(prefix), prefix, port_lo, port_hi);
+	return nm_mint(cs, nm, CAPNET_CAP_TCP_CONNECT_AUTHORITY, CAPNET_RIGHT_CONNECT | CAPNET_RIGHT_GRANT, &s, out);
+}
+
+capnet_err capnet_netmgr_mint_udp(struct capnet_cspace *cs, capnet_handle nm, uint16_t port_lo, uint16_t port_hi,
+				  const struct capnet_scope *remote, capnet_handle *out)
+{
+	struct capnet_scope s = capnet_scope_local(port_lo, port_hi);
+	if (remote != NULL) {
+		s.remote_addr = remote->remote_addr;
+		s.remote_prefix = remote->remote_prefix;
+		s.remote_lo = remote->remote_lo;
+		s.remote_hi = remote->remote_hi;
+	}
+	return nm_mint(cs, nm, CAPNET_CAP_UDP_SOCKET, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET), &s, out);
+}
+
+capnet_err capnet_netmgr_mint_trace(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out)
+{
+	return nm_mint(cs, nm, CAPNET_CAP_PACKET_TRACE, capnet_cap_type_rights(CAPNET_CAP_PACKET_TRACE), NULL, out);
+}
+
+capnet_err capnet_netmgr_mint_timer(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out)
+{
+	return nm_mint(cs, nm, CAPNET_CAP_TIMER, capnet_cap_type_rights(CAPNET_CAP_TIMER), NULL, out);
+}
