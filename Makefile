@@ -18,7 +18,7 @@ SAN_OPTIONS = halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
 # deps, then build, then run: always in that order.
 .NOTPARALLEL:
-.PHONY: all help deps build demo test test-sanitize bench fuzz clean
+.PHONY: all help deps deps-interop build demo test test-sanitize bench fuzz clean
 
 all: build
 
@@ -27,6 +27,10 @@ help:
 
 deps:
 	@sh scripts/install-deps.sh
+
+# The whole suite also runs real peers (ping, curl, dnsmasq, tshark).
+deps-interop:
+	@sh scripts/install-deps.sh --interop
 
 # $(call configure,DIR,OPTIONS[,ENV]): meson setup once (ninja re-runs meson
 # by itself whenever a meson.build changes); a half-configured directory is
@@ -63,7 +67,7 @@ demo: deps build
 	$(CAPNET) proof arp-ping --pcap $(BUILD)/arp-ping.pcap
 	@echo "every frame of that run: $(BUILD)/arp-ping.pcap (same seed, same bytes)"
 
-test: deps build
+test: deps-interop build
 	$(call run_tests,$(BUILD),)
 
 test-sanitize: deps

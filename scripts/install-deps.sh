@@ -1,11 +1,19 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages libcapnet needs -- only those that are
-# missing. `apt-get update` runs at most once, and only when something is
+# missing. Usage: install-deps.sh [--interop]. `apt-get update` runs at most once, and only when something is
 # missing. Uses sudo when not root. Set CAPNET_NO_DEPS=1 to skip entirely
 # (other distributions, offline machines).
 set -eu
 
 REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev libpcap-dev libjansson-dev"
+# The interop suite's real peers (it skips itself when it cannot run):
+# namespaces and TAP, ping, curl, a DHCP server binary (dnsmasq-base: no
+# system service is started), tshark to check every capture.
+# Only `make test` asks for them (--interop); `make demo` needs the build.
+INTEROP="iproute2 iputils-ping curl dnsmasq-base tshark python3"
+if [ "${1:-}" = --interop ]; then
+	REQUIRED="$REQUIRED $INTEROP"
+fi
 
 say() { printf 'deps: %s\n' "$*"; }
 
