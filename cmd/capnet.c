@@ -4,6 +4,8 @@
 
 #include "cmd.h"
 
+int cmd_tcp_script(int argc, char **argv); /* cmd_tcp_script.c */
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -11,6 +13,9 @@ static const struct {
 } commands[] = {
 	{"proof", cmd_proof, "run a named deterministic proof scenario (--list to see them)"},
 	{"bench", cmd_bench, "run a benchmark and print its figures"},
+	{"replay", cmd_replay, "replay a pcap into a fresh stack and compare what it sends"},
+	{"serve", cmd_serve, "run a stack on a Linux TAP device: ping, UDP/TCP echo, HTTP, DHCP"},
+	{"tcp-script", cmd_tcp_script, "run exact-segment TCP scripts against one stack"},
 };
 
 static void usage(FILE *f)

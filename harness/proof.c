@@ -11,8 +11,36 @@ static const struct proof arp_ping = {
 	proof_arp_ping,
 };
 
+static const struct proof dhcp4_config = {
+	"dhcp4-config",
+	"acquire a DHCPv4 lease from competing servers, probe it, install address, routes and option 121 with provenance dhcp, resolve gateway and neighbour",
+	proof_dhcp4_config,
+};
+
+static const struct proof dhcp4_lease_lifecycle = {
+	"dhcp4-lease-lifecycle",
+	"a DHCPv4 lease through T1 unicast renew, T2 broadcast rebind to a second server, expiry to a fail-closed zero state, NAK, static precedence, resolver inputs, release",
+	proof_dhcp4_lease_lifecycle,
+};
+
+static const struct proof tcp_roundtrip = {
+	"tcp-roundtrip",
+	"a TCP listener and client exchange a request and a response and close; every state transition with its time, TIME-WAIT for exactly 2*MSL, nothing leaked",
+	proof_tcp_roundtrip,
+};
+
+static const struct proof congestion_control = {
+	"congestion-control",
+	"the same lossy bulk transfer under None, Reno and CUBIC: goodput, retransmissions and completion time, byte-exact",
+	proof_congestion_control,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
+	&dhcp4_config,
+	&dhcp4_lease_lifecycle,
+	&tcp_roundtrip,
+	&congestion_control,
 	NULL,
 };
 

@@ -44,5 +44,9 @@ void proof_note(struct proof_ctx *ctx, capnet_instant t, const char *fmt, ...)
 
 /* The proofs. */
 int proof_arp_ping(struct proof_ctx *ctx);
+int proof_dhcp4_config(struct proof_ctx *ctx);
+int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx);
+int proof_tcp_roundtrip(struct proof_ctx *ctx);
+int proof_congestion_control(struct proof_ctx *ctx);
 
 #endif

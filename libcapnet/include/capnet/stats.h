@@ -61,7 +61,113 @@
 	X(icmp_errors_sent)                                                     \
 	X(icmp_errors_ratelimited)                                              \
 	/* buffers */                                                           \
-	X(pool_exhausted)       /* a packet buffer pool had nothing to give */
+	X(pool_exhausted)       /* a packet buffer pool had nothing to give */ \
+	/* TCP (sock/tcp*.c) */                                                 \
+	X(tcp_rcvtotal)         /* segments handed to TCP */                    \
+	X(tcp_rcvshort)         /* shorter than the header or its data offset */\
+	X(tcp_rcvbadoff)        /* data offset below 5 */                       \
+	X(tcp_rcvbadopt)        /* malformed option */                          \
+	X(tcp_rcvbadsum)                                                        \
+	X(tcp_rcvbadaddr)       /* to/from broadcast/multicast: dropped */      \
+	X(tcp_noport)           /* no socket: RST sent (RFC 9293 3.10.7.1) */   \
+	X(tcp_rcvpack)          /* in-order data segments accepted */           \
+	X(tcp_rcvbyte)          /* in-order payload bytes accepted */           \
+	X(tcp_rcvdup)           /* entirely duplicate data segments */          \
+	X(tcp_rcvpartdup)       /* partly duplicate data segments */            \
+	X(tcp_rcvoutofwindow)   /* unacceptable segments (3.10.7.4 step 1) */   \
+	X(tcp_rcvafterclose)    /* data after our side stopped receiving */     \
+	X(tcp_rcvackbad)        /* ACK of data never sent */                    \
+	X(tcp_rcvdupack)        /* duplicate ACKs (RFC 5681 definition) */      \
+	X(tcp_rcvacktoomuch)    /* in SYN-RECEIVED/SYN-SENT: unacceptable ACK */\
+	X(tcp_rcvrst)           /* RSTs accepted */                             \
+	X(tcp_rcvrst_bad)       /* RSTs ignored: outside the window */          \
+	X(tcp_challenge_acks)   /* RFC 5961 challenge ACKs sent */              \
+	X(tcp_challenge_limited)/* challenge ACKs suppressed by the rate limit */\
+	X(tcp_paws_drops)       /* RFC 7323 5 PAWS rejections */                \
+	X(tcp_ooo_queued)       /* out-of-order segments held */                \
+	X(tcp_ooo_dropped)      /* out-of-order segments dropped (no range) */  \
+	X(tcp_sndtotal)         /* segments sent */                             \
+	X(tcp_sndpack)          /* data segments sent (first transmission) */   \
+	X(tcp_sndbyte)          /* payload bytes sent (first transmission) */   \
+	X(tcp_sndrexmitpack)    /* data segments retransmitted */               \
+	X(tcp_sndrexmitbyte)                                                    \
+	X(tcp_sndacks)          /* pure ACKs sent */                            \
+	X(tcp_delack_timeouts)  /* ACKs sent by the delayed-ACK timer */        \
+	X(tcp_sndrst)           /* RSTs sent */                                 \
+	X(tcp_snd_errors)       /* the iface refused a segment (no route...) */ \
+	X(tcp_rexmt_timeouts)   /* retransmission timeouts */                   \
+	X(tcp_fast_rexmits)     /* fast retransmits (3 dupacks or SACK loss) */ \
+	X(tcp_sack_rexmits)     /* holes retransmitted during SACK recovery */  \
+	X(tcp_persist_probes)   /* zero-window probes */                        \
+	X(tcp_keepalive_probes)                                                 \
+	X(tcp_keepalive_drops)  /* connections ended by keepalive */            \
+	X(tcp_timeout_drops)    /* connections ended by retransmit/user timeout */\
+	X(tcp_connattempt)      /* active opens (SYN sent) */                   \
+	X(tcp_accepts)          /* passive opens completed */                   \
+	X(tcp_connects)         /* connections established */                   \
+	X(tcp_conn_refused)     /* active opens answered by RST */              \
+	X(tcp_conn_drops)       /* established connections reset by the peer */\
+	X(tcp_closed)           /* connections that reached CLOSED */           \
+	X(tcp_backlog_overflow) /* SYNs or handshakes dropped: backlog full */  \
+	X(tcp_sock_exhausted)   /* no free socket for a SYN or open */          \
+	X(tcp_buf_exhausted)    /* buffer pool could not give a ring */         \
+	X(tcp_timewait_reused)  /* SYN reopened a TIME-WAIT (RFC 6191) */       \
+	X(tcp_icmp_errors)      /* ICMP errors accepted for a connection */     \
+	X(tcp_rttupdated)       /* RTT samples taken */                         \
+	/* UDP (sock/udp.c) */                                                  \
+	X(udp_rx_datagrams)     /* handed to UDP by IPv4 */                     \
+	X(udp_rx_truncated)     /* shorter than 8 bytes or than its length */   \
+	X(udp_rx_badlen)        /* length field below 8 */                      \
+	X(udp_rx_badsum)                                                        \
+	X(udp_rx_nosum)         /* zero checksum: accepted (RFC 768, IPv4) */   \
+	X(udp_rx_noport)        /* no socket bound: port unreachable */         \
+	X(udp_rx_bcast_refused) /* broadcast to a socket without broadcast */   \
+	X(udp_rx_filtered)      /* connected socket, datagram from elsewhere */ \
+	X(udp_rx_toolong)       /* payload larger than a datagram buffer */     \
+	X(udp_rx_nobufs)        /* datagram buffer pool empty */                \
+	X(udp_rx_queue_full)    /* socket receive queue full: newest dropped */ \
+	X(udp_rx_queued)        /* delivered to a socket's receive queue */     \
+	X(udp_tx_datagrams)                                                     \
+	X(udp_tx_errors)        /* IPv4 refused the datagram */                 \
+	X(udp_icmp_errors)      /* ICMP errors given to a connected socket */   \
+	X(udp_icmp_ignored)     /* ICMP errors matching no connected socket */  \
+	/* DHCPv4 client (sock/dhcp4_client.c) */                               \
+	X(dhcp_tx_discover)                                                     \
+	X(dhcp_tx_request)                                                      \
+	X(dhcp_tx_decline)                                                      \
+	X(dhcp_tx_release)                                                      \
+	X(dhcp_retransmits)                                                     \
+	X(dhcp_rx_offer)        /* valid OFFERs taken into account */           \
+	X(dhcp_rx_ack)          /* valid ACKs acted on */                       \
+	X(dhcp_rx_nak)          /* valid NAKs acted on */                       \
+	X(dhcp_rx_truncated)    /* codec: shorter than header + cookie */       \
+	X(dhcp_rx_bad_op)       /* codec: op not 1 or 2 */                      \
+	X(dhcp_rx_bad_htype)    /* codec: not Ethernet (htype 1, hlen 6) */     \
+	X(dhcp_rx_bad_cookie)   /* codec: no DHCP magic cookie */               \
+	X(dhcp_rx_opt_truncated)/* codec: option past its area, or no END */    \
+	X(dhcp_rx_opt_badlen)   /* codec: wrong length for the option */        \
+	X(dhcp_rx_opt_duplicate)/* codec: a single-valued option twice */       \
+	X(dhcp_rx_bad_overload) /* codec: option 52 invalid */                  \
+	X(dhcp_rx_bad_msg_type) /* codec: option 53 out of range */             \
+	X(dhcp_rx_bad_search)   /* codec: option 119 malformed or looping */    \
+	X(dhcp_rx_bad_routes)   /* codec: option 121 malformed */               \
+	X(dhcp_rx_not_dhcp)     /* BOOTP reply without option 53 */             \
+	X(dhcp_rx_unexpected)   /* not a reply, or not expected in this state */\
+	X(dhcp_rx_bad_xid)                                                      \
+	X(dhcp_rx_bad_chaddr)                                                   \
+	X(dhcp_rx_no_server_id) /* OFFER/ACK/NAK without option 54 */           \
+	X(dhcp_rx_wrong_server) /* from a server other than the selected one */ \
+	X(dhcp_rx_bad_yiaddr)   /* 0, broadcast, multicast, loopback, class E */\
+	X(dhcp_rx_bad_lease)    /* lease time absent or 0 */                    \
+	X(dhcp_rx_bad_mask)     /* non-contiguous subnet mask */                \
+	X(dhcp_rx_bad_router)   /* router outside the subnet: ignored */        \
+	X(dhcp_rx_bad_timers)   /* not T1 < T2 < lease: defaults used */        \
+	X(dhcp_lease_infinite)  /* lease 0xffffffff accepted: never renews */   \
+	X(dhcp_arp_conflicts)   /* offered address in use (RFC 5227) */         \
+	X(dhcp_leases_bound)    /* BOUND entered from REQUESTING/REBOOTING */   \
+	X(dhcp_renewals)        /* ACK in RENEWING */                           \
+	X(dhcp_rebinds)         /* ACK in REBINDING */                          \
+	X(dhcp_lease_expired)   /* lease ran out: fail-closed zero state */
 
 enum capnet_stat {
 #define CAPNET_STAT_ENUM(name) CAPNET_STAT_##name,

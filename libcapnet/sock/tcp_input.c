@@ -1,0 +1,961 @@
+/* Segment arrival (RFC 9293 3.10.7), step by step and state by state:
+ * CLOSED (3.10.7.1), LISTEN (3.10.7.2), SYN-SENT (3.10.7.3) and the rest
+ * (3.10.7.4: sequence check, RST, SYN, ACK, URG, text, FIN), hardened per
+ * RFC 5961 (RST and SYN validation with challenge ACKs, ACK validation)
+ * and RFC 7323 (PAWS). Every drop is counted under its reason; nothing
+ * here trusts a byte of the segment beyond what the codec checked. */
+#include <string.h>
+
+#include "capnet/wire/checksum.h"
+#include "capnet/wire/ipv4.h"
+#include "tcp_internal.h"
+
+/* One arriving segment, parsed. */
+struct seg {
+	struct capnet_tcp_repr r;
+	uint32_t seq;
+	uint32_t len;  /* SEG.LEN: payload + SYN + FIN */
+	struct capnet_ipaddr src, dst;
+};
+
+static bool has(const struct seg *g, uint8_t flag)
+{
+	return (g->r.flags & flag) != 0;
+}
+
+/* ---- helpers ---- */
+
+static void set_ack_now(struct capnet_tcp_sock *s)
+{
+	s->flags |= TF_ACK_NOW;
+}
+
+/* RFC 5961 7: challenge ACKs are rate limited per connection. */
+static void challenge_ack(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	uint16_t sec = (uint16_t)(now / CAPNET_S(1));
+	if (sec != s->challenge_sec) {
+		s->challenge_sec = sec;
+		s->challenge_count = 0;
+	}
+	if (s->challenge_count >= TCP_CHALLENGE_PER_SEC) {
+		TCP_COUNT(s->tcp, tcp_challenge_limited);
+		return;
+	}
+	s->challenge_count++;
+	TCP_COUNT(s->tcp, tcp_challenge_acks);
+	set_ack_now(s);
+}
+
+/* Options of a SYN (or SYN-ACK) we accept: RFC 7323 / RFC 2018 need both
+ * sides to have sent the option. */
+static void take_syn_options(struct capnet_tcp_sock *s, const struct seg *g, capnet_instant now)
+{
+	const struct capnet_tcp_config *c = &s->tcp->cfg;
+	const struct capnet_tcp_options *o = &g->r.opt;
+	s->peer_mss = o->has_mss && o->mss > 0 ? o->mss : TCP_DEFAULT_MSS;
+	if (o->has_wscale && !c->no_wscale) {
+		s->flags |= TF_WS_OK;
+		s->snd_wscale = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+	} else {
+		s->flags &= ~TF_WS_OK;
+		s->snd_wscale = 0;
+		s->rcv_wscale = 0;
+	}
+	if (o->sack_permitted && !c->no_sack)
+		s->flags |= TF_SACK_OK;
+	else
+		s->flags &= ~TF_SACK_OK;
+	if (o->has_timestamp && !c->no_timestamps) {
+		s->flags |= TF_TS_OK;
+		s->ts_recent = o->ts_val;
+		s->ts_recent_sec = (uint32_t)(now / CAPNET_S(1));
+	} else {
+		s->flags &= ~TF_TS_OK;
+	}
+	tcp_set_snd_mss(s);
+}
+
+/* The handshake is complete (either side). */
+static void established(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	s->flags |= TF_CONNECTED;
+	s->backoff = 0;
+	s->t_state = CAPNET_INSTANT_NEVER; /* the connect timeout is over */
+	s->last_rcv = now;
+	/* RFC 6298 5.7: a handshake that needed retransmissions and gave no
+	 * sample starts data transfer at 3 s. */
+	if ((s->flags & TF_SYN_RETRANSMITTED) && s->srtt == 0)
+		s->rto = CAPNET_S(3) < s->tcp->cfg.rto_max ? (uint32_t)CAPNET_S(3) : (uint32_t)s->tcp->cfg.rto_max;
+	capnet_tcp_cc_init(&s->cc, s->cc.algo, s->snd_mss, s->snd_wnd);
+	if (s->flags & TF_SYN_RETRANSMITTED)
+		capnet_tcp_cc_on_syn_loss(&s->cc); /* RFC 5681 3.1: IW of one segment */
+	TCP_COUNT(s->tcp, tcp_connects);
+	if (s->flags & TF_FIN_QUEUED) {
+		tcp_set_state(s, CAPNET_TCP_FIN_WAIT_1, now); /* close() came during the handshake */
+	} else {
+		tcp_set_state(s, CAPNET_TCP_ESTABLISHED, now);
+		tcp_keepalive_arm(s, now);
+	}
+}
+
+/* ---- CLOSED: RFC 9293 3.10.7.1 ---- */
+
+static void input_closed(struct capnet_tcp *tcp, const struct seg *g, capnet_instant now)
+{
+	if (has(g, CAPNET_TCP_RST))
+		return;
+	TCP_COUNT(tcp, tcp_noport);
+	tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);
+}
+
+/* ---- LISTEN: RFC 9293 3.10.7.2 ---- */
+
+static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+{
+	struct capnet_tcp *tcp = l->tcp;
+	if (has(g, CAPNET_TCP_RST))
+		return;
+	if (has(g, CAPNET_TCP_ACK_FLAG)) {
+		tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);
+		return;
+	}
+	if (!has(g, CAPNET_TCP_SYN))
+		return;
+	/* Both queues are bounded: half-open by syn_backlog, established but
+	 * unclaimed by the listen backlog. A full listener drops the SYN
+	 * silently (the peer retries) rather than resetting. */
+	if (l->u.l.syn_count >= l->u.l.syn_max || l->u.l.acc_count >= l->u.l.backlog) {
+		TCP_COUNT(tcp, tcp_backlog_overflow);
+		return;
+	}
+	struct capnet_tcp_sock *s = tcp_sock_alloc(tcp);
+	if (!s)
+		return;
+	s->snd_bufshift = l->snd_bufshift;
+	s->rcv_bufshift = l->rcv_bufshift;
+	if (tcp_alloc_rings(s) != CAPNET_OK) {
+		tcp_sock_release(s);
+		return;
+	}
+	s->flags |= TF_PASSIVE | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
+	s->ka_idle_ms = l->ka_idle_ms;
+	s->ka_intvl_ms = l->ka_intvl_ms;
+	s->ka_probes = l->ka_probes;
+	s->user_timeout_ms = l->user_timeout_ms;
+	s->cc.algo = l->cc.algo;
+	s->owner = TCP_OWN_PARENT;
+	s->parent = tcp_sock_index(tcp, l);
+	s->laddr = g->dst;
+	s->raddr = g->src;
+	s->lport = g->r.dst_port;
+	s->rport = g->r.src_port;
+	s->irs = g->seq;
+	s->rcv_nxt = g->seq + 1;
+	s->rcv_mss = tcp->cfg.mss;
+	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
+	take_syn_options(s, g, now);
+	s->iss = tcp_isn(tcp, s, now);
+	s->ts_offset = tcp_ts_offset(tcp, s);
+	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
+	s->recover = s->iss;
+	s->snd_wnd = g->r.window; /* never scaled in a SYN */
+	s->max_snd_wnd = s->snd_wnd;
+	s->snd_wl1 = g->seq;
+	s->snd_wl2 = s->iss;
+	s->rto = (uint32_t)tcp->cfg.rto_initial;
+	s->last_rcv = now;
+	s->rcv_adv = s->rcv_nxt + (s->rcv.size > 65535u ? 65535u : s->rcv.size);
+	l->u.l.syn_count++;
+	tcp_set_state(s, CAPNET_TCP_SYN_RECEIVED, now);
+	tcp_hash_insert(s);
+	tcp_send_syn(s, now);
+	tcp_rexmt_arm(s, now, true);
+	tcp_timer_update(s);
+}
+
+/* ---- SYN-SENT: RFC 9293 3.10.7.3 ---- */
+
+static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now);
+
+static void input_syn_sent(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
+{
+	bool ack_ok = false;
+	if (has(g, CAPNET_TCP_ACK_FLAG)) {
+		if (capnet_seq_le(g->r.ack, s->iss) || capnet_seq_gt(g->r.ack, s->snd_max)) {
+			TCP_COUNT(s->tcp, tcp_rcvacktoomuch);
+			tcp_send_reset(s->tcp, &g->dst, &g->src, &g->r, g->len, now);
+			return;
+		}
+		ack_ok = capnet_seq_gt(g->r.ack, s->snd_una);
+	}
+	if (has(g, CAPNET_TCP_RST)) {
+		/* RFC 5961 3.2: in SYN-SENT an RST counts only if it
+		 * acknowledges our SYN. */
+		if (ack_ok) {
+			TCP_COUNT(s->tcp, tcp_rcvrst);
+			TCP_COUNT(s->tcp, tcp_conn_refused);
+			tcp_drop(s, CAPNET_E_REFUSED, now);
+		}
+		return;
+	}
+	if (!has(g, CAPNET_TCP_SYN))
+		return;
+	s->irs = g->seq;
+	s->rcv_nxt = g->seq + 1;
+	take_syn_options(s, g, now);
+	s->snd_wnd = g->r.window;
+	s->max_snd_wnd = s->snd_wnd;
+	s->snd_wl1 = g->seq;
+	s->rcv_adv = s->rcv_nxt + (s->rcv.size > 65535u ? 65535u : s->rcv.size);
+	s->last_ack_sent = s->rcv_nxt;
+	if (!ack_ok) {
+		/* Simultaneous open (3.5, figure 8): SYN-ACK with our ISS. */
+		s->snd_wl2 = s->iss;
+		tcp_set_state(s, CAPNET_TCP_SYN_RECEIVED, now);
+		s->flags |= TF_SYN_RETRANSMITTED; /* our SYN's timing is now ambiguous */
+		tcp_send_syn(s, now);
+		return;
+	}
+	s->snd_una = g->r.ack;
+	s->snd_wl2 = g->r.ack;
+	if (capnet_seq_lt(s->snd_nxt, s->snd_una))
+		s->snd_nxt = s->snd_una;
+	if ((s->flags & TF_RTT_TIMING) && capnet_seq_gt(g->r.ack, s->rtt_seq)) {
+		s->flags &= ~TF_RTT_TIMING;
+		tcp_rtt_sample(s, (uint32_t)now - s->rtt_start);
+	}
+	s->t_rexmt = CAPNET_INSTANT_NEVER;
+	s->progress_at = now;
+	established(s, now);
+	set_ack_now(s);
+	/* Text or FIN in the SYN-ACK: continue at the sixth step. */
+	if (g->r.payload_len > 0 || has(g, CAPNET_TCP_FIN)) {
+		g->seq++;
+		g->r.flags &= (uint8_t)~CAPNET_TCP_SYN;
+		process_text_and_fin(s, g, now);
+	}
+}
+
+/* ---- synchronized states: RFC 9293 3.10.7.4 ---- */
+
+/* First step: is any of the segment inside the receive window? */
+static bool acceptable(const struct capnet_tcp_sock *s, const struct seg *g)
+{
+	uint32_t wnd = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+	uint32_t seq = g->seq, end = g->seq + g->len;
+	bool start_in = capnet_seq_le(s->rcv_nxt, seq) && capnet_seq_lt(seq, s->rcv_nxt + wnd);
+	if (g->len == 0)
+		return wnd == 0 ? seq == s->rcv_nxt : start_in;
+	if (wnd == 0)
+		return false;
+	return start_in || (capnet_seq_le(s->rcv_nxt, end - 1) && capnet_seq_lt(end - 1, s->rcv_nxt + wnd));
+}
+
+static void fin_arrived(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	s->rcv_nxt++;
+	s->flags |= TF_FIN_RCVD;
+	s->flags &= ~TF_OOO_FIN;
+	set_ack_now(s);
+	switch (s->state) {
+	case CAPNET_TCP_SYN_RECEIVED:
+	case CAPNET_TCP_ESTABLISHED:
+		tcp_set_state(s, CAPNET_TCP_CLOSE_WAIT, now);
+		break;
+	case CAPNET_TCP_FIN_WAIT_1:
+		/* Our FIN is not acknowledged yet (the ACK step would have moved
+		 * us to FIN-WAIT-2): simultaneous close. */
+		tcp_set_state(s, CAPNET_TCP_CLOSING, now);
+		break;
+	case CAPNET_TCP_FIN_WAIT_2:
+		tcp_set_state(s, CAPNET_TCP_TIME_WAIT, now);
+		tcp_timewait_arm(s, now);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Seventh and eighth steps: place the text, then the FIN. */
+static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
+{
+	struct capnet_tcp *tcp = s->tcp;
+	const uint8_t *data = g->r.payload;
+	uint32_t dlen = (uint32_t)g->r.payload_len, seq = g->seq;
+	bool fin = has(g, CAPNET_TCP_FIN);
+	bool had_data = dlen > 0;
+
+	if (s->state == CAPNET_TCP_CLOSE_WAIT || s->state == CAPNET_TCP_CLOSING ||
+	    s->state == CAPNET_TCP_LAST_ACK || s->state == CAPNET_TCP_TIME_WAIT || (s->flags & TF_FIN_RCVD)) {
+		/* The peer already sent its FIN: nothing more can be new. */
+		if (had_data || fin)
+			set_ack_now(s);
+		if (s->state == CAPNET_TCP_TIME_WAIT && fin)
+			tcp_timewait_arm(s, now); /* a retransmitted FIN restarts 2 MSL */
+		return;
+	}
+	if (s->rcv.buf == NULL)
+		return;
+	/* Trim what we already have. */
+	if (capnet_seq_lt(seq, s->rcv_nxt)) {
+		uint32_t dup = s->rcv_nxt - seq;
+		if (dup >= dlen) {
+			if (dlen > 0)
+				TCP_COUNT(tcp, tcp_rcvdup);
+			if (!(fin && seq + dlen == s->rcv_nxt)) {
+				set_ack_now(s); /* a duplicate: tell the sender where we are */
+				return;
+			}
+			dlen = 0;
+		} else {
+			TCP_COUNT(tcp, tcp_rcvpartdup);
+			data += dup;
+			dlen -= dup;
+		}
+		seq = s->rcv_nxt;
+	}
+	/* Trim to the space we have (>= the window we advertised). */
+	uint32_t room = s->rcv.size - s->rcv.len;
+	uint32_t off = seq - s->rcv_nxt;
+	if (off >= room) {
+		dlen = 0;
+		fin = false;
+	} else if (dlen > room - off) {
+		dlen = room - off;
+		fin = false;
+	}
+	if (had_data && dlen > 0 && s->owner == TCP_OWN_STACK) {
+		/* RFC 9293 3.10.4 / RFC 2525 2.17: nobody will ever read this;
+		 * tell the peer with a reset rather than ACKing into a void. */
+		TCP_COUNT(tcp, tcp_rcvafterclose);
+		tcp_send_rst_for(s, now);
+		tcp_drop(s, CAPNET_E_RESET, now);
+		return;
+	}
+	if (seq != s->rcv_nxt) {
+		/* Out of order: hold it in place and SACK it; ACK at once so the
+		 * sender counts a duplicate (RFC 5681 4.2). */
+		set_ack_now(s);
+		if (dlen == 0 && !fin)
+			return;
+		if (dlen > 0 && !tcp_ooo_add(s, seq, seq + dlen)) {
+			TCP_COUNT(tcp, tcp_ooo_dropped);
+			return;
+		}
+		tcp_ring_write_at(&s->rcv, s->rcv.len + off, data, dlen);
+		if (dlen > 0)
+			TCP_COUNT(tcp, tcp_ooo_queued);
+		if (fin) {
+			s->flags |= TF_OOO_FIN;
+			s->ooo_fin = seq + dlen;
+		}
+		return;
+	}
+	if (dlen > 0) {
+		bool filled = s->nooo > 0;
+		tcp_ring_write_at(&s->rcv, s->rcv.len, data, dlen);
+		s->rcv.len += dlen;
+		s->rcv_nxt += dlen;
+		uint32_t nxt = tcp_ooo_advance(s, s->rcv_nxt);
+		uint32_t gained = nxt - s->rcv_nxt;
+		s->rcv.len += gained;
+		s->rcv_nxt = nxt;
+		s->bytes_received += dlen + gained;
+		TCP_COUNT(tcp, tcp_rcvpack);
+		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvbyte, dlen + gained);
+		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
+		 * ACKed at once; otherwise every second full segment, or within
+		 * the delayed-ACK time. */
+		uint32_t full = s->rcv_mss - ((s->flags & TF_TS_OK) ? 12u : 0u);
+		if (filled || s->rcv_nxt - s->last_ack_sent >= 2u * full)
+			set_ack_now(s);
+		else
+			tcp_delack_arm(s, now);
+	}
+	if (had_data && dlen == 0)
+		set_ack_now(s); /* no room: say so */
+	/* The FIN counts when everything before it is in; a FIN below data we
+	 * already hold out of order is inconsistent and waits for a better one. */
+	if (fin && s->rcv_nxt == seq + dlen)
+		fin_arrived(s, now);
+	else if ((s->flags & TF_OOO_FIN) && s->rcv_nxt == s->ooo_fin)
+		fin_arrived(s, now);
+}
+
+/* An RTT sample for an ACK of new data: the timed segment (Karn's rule
+ * keeps retransmissions out), else the echoed timestamp (RFC 7323 4.1) --
+ * but not while recovering: a retransmission that reaches a receiver which
+ * already had the data (its ACK was lost) is answered with the original's
+ * TSval (4.3), and that "RTT" would span the whole recovery. */
+static uint32_t rtt_from_ack(struct capnet_tcp_sock *s, const struct seg *g, capnet_instant now)
+{
+	if ((s->flags & TF_RTT_TIMING) && capnet_seq_gt(g->r.ack, s->rtt_seq)) {
+		s->flags &= ~TF_RTT_TIMING;
+		uint32_t rtt = (uint32_t)now - s->rtt_start;
+		tcp_rtt_sample(s, rtt);
+		return rtt;
+	}
+	if ((s->flags & TF_TS_OK) && g->r.opt.has_timestamp && g->r.opt.ts_ecr != 0 &&
+	    !(s->flags & (TF_RECOVERY | TF_RTO_RECOVERY))) {
+		uint32_t ms = tcp_ts_now(s, now) - g->r.opt.ts_ecr;
+		if (ms < 60000u) {
+			tcp_rtt_sample(s, ms * 1000u);
+			return ms * 1000u;
+		}
+	}
+	return 0;
+}
+
+/* Loss recovery's side of an ACK of new data (RFC 6582 3.2, RFC 6675 5). */
+static void recovery_on_ack(struct capnet_tcp_sock *s, uint32_t data, uint32_t flight_before, uint32_t wnd,
+			    capnet_instant now)
+{
+	if (!(s->flags & TF_RECOVERY)) {
+		s->dupacks = 0;
+		capnet_tcp_cc_on_ack(&s->cc, data, flight_before, (capnet_duration)s->srtt, wnd, now);
+	} else if (capnet_seq_ge(s->snd_una, s->recover)) {
+		/* Full acknowledgment (RFC 6582 3.2 step 3). */
+		s->flags &= ~TF_RECOVERY;
+		s->dupacks = 0;
+		s->rexmit_credit = 0;
+		capnet_tcp_cc_on_recovery_exit(&s->cc, s->snd_max - s->snd_una, now);
+	} else if (!(s->flags & TF_SACK_OK)) {
+		/* Partial acknowledgment (RFC 6582 3.2 step 4): the next hole is
+		 * at snd_una; deflate by what was acked, add back one segment.
+		 * (With SACK the scoreboard finds the next hole.) */
+		s->rexmit_credit = s->rexmit_credit > data ? s->rexmit_credit - data : 0;
+		if (data >= s->snd_mss)
+			s->rexmit_credit += s->snd_mss;
+		tcp_retransmit(s, s->snd_una, s->snd_mss, now);
+	}
+	if ((s->flags & TF_RTO_RECOVERY) && capnet_seq_ge(s->snd_una, s->recover))
+		s->flags &= ~TF_RTO_RECOVERY;
+}
+
+/* Our FIN is acknowledged. Returns false when the connection is gone. */
+static bool fin_acked(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	switch (s->state) {
+	case CAPNET_TCP_FIN_WAIT_1:
+		tcp_set_state(s, CAPNET_TCP_FIN_WAIT_2, now);
+		if (s->owner == TCP_OWN_STACK)
+			s->t_state = now + s->tcp->cfg.fin_wait_2;
+		return true;
+	case CAPNET_TCP_CLOSING:
+		tcp_set_state(s, CAPNET_TCP_TIME_WAIT, now);
+		tcp_timewait_arm(s, now);
+		return true;
+	case CAPNET_TCP_LAST_ACK:
+		tcp_drop(s, CAPNET_OK, now);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* SND.UNA < SEG.ACK =< SND.MAX: new data (and maybe our FIN) acknowledged.
+ * Returns false when the connection is gone. */
+static bool ack_new_data(struct capnet_tcp_sock *s, const struct seg *g, uint32_t wnd, capnet_instant now)
+{
+	uint32_t acked = g->r.ack - s->snd_una;
+	uint32_t data = acked < s->snd.len ? acked : s->snd.len;
+	bool fin = (s->flags & TF_FIN_QUEUED) && acked > s->snd.len;
+	uint32_t flight_before = s->snd_max - s->snd_una;
+	tcp_ring_consume(&s->snd, data);
+	s->bytes_acked += data;
+	s->snd_una = g->r.ack;
+	if (capnet_seq_lt(s->snd_nxt, s->snd_una))
+		s->snd_nxt = s->snd_una;
+	s->progress_at = now;
+	/* Forward progress ends the backoff: the RTO collapses to the estimate
+	 * (as Linux and FreeBSD do); RFC 6298 (Karn) would keep it until the
+	 * next valid sample, which under heavy loss may be many RTTs away. */
+	s->backoff = 0;
+	s->persist_backoff = 0;
+	s->flags &= ~TF_TLP_SENT; /* a new tail may be probed */
+	tcp_score_ack(s);
+	rtt_from_ack(s, g, now);
+	recovery_on_ack(s, data, flight_before, wnd, now);
+	if (s->flags & TF_PERSIST) {
+		s->flags &= ~TF_PERSIST;
+		s->t_rexmt = CAPNET_INSTANT_NEVER;
+	}
+	tcp_rexmt_arm(s, now, true); /* RFC 6298 5.2 / 5.3 */
+	return fin ? fin_acked(s, now) : true;
+}
+
+/* Fast retransmit: the third duplicate ACK, or SACK saying snd_una is lost. */
+static void enter_recovery(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	s->flags |= TF_RECOVERY;
+	s->recover = s->snd_max;
+	s->high_rxt = s->snd_una;
+	s->rexmit_credit = (uint32_t)TCP_DUPTHRESH * s->snd_mss;
+	if (s->fast_rexmits < UINT16_MAX)
+		s->fast_rexmits++;
+	TCP_COUNT(s->tcp, tcp_fast_rexmits);
+	/* Our flight estimate takes departed segments out (SACK pipe or the
+	 * dupack credit), so the controller must not inflate cwnd as well. */
+	capnet_tcp_cc_on_fast_retransmit_pipe(&s->cc, s->snd_max - s->snd_una, now);
+	uint32_t lim = s->snd_mss;
+	if (s->flags & TF_SACK_OK)
+		lim = tcp_score_next_sacked(s, s->snd_una, s->snd_una + s->snd_mss) - s->snd_una;
+	uint32_t n = tcp_retransmit(s, s->snd_una, lim ? lim : s->snd_mss, now);
+	s->high_rxt = s->snd_una + n;
+	if (s->flags & TF_TLP_ARMED)
+		tcp_rexmt_arm(s, now, true); /* recovery runs on the RTO, not a probe */
+}
+
+/* A duplicate ACK (RFC 5681 2); with SACK, only one that SACKs something
+ * new counts (RFC 6675 2): a copy of a segment the peer already had says
+ * nothing about loss. */
+static void ack_duplicate(struct capnet_tcp_sock *s, const struct seg *g, uint32_t wnd, bool new_sack,
+			  capnet_instant now)
+{
+	bool sack = (s->flags & TF_SACK_OK) != 0;
+	if (g->r.payload_len != 0 || has(g, CAPNET_TCP_SYN | CAPNET_TCP_FIN) || s->snd_max == s->snd_una ||
+	    wnd != s->snd_wnd || (s->flags & TF_PERSIST) || (sack && !new_sack))
+		return;
+	TCP_COUNT(s->tcp, tcp_rcvdupack);
+	if (s->dupacks < 255)
+		s->dupacks++;
+	if (s->flags & TF_RECOVERY) {
+		if (!sack)
+			s->rexmit_credit += s->snd_mss; /* NewReno's window inflation, as pipe */
+		return;
+	}
+	/* After an RTO, not before what was outstanding then is acknowledged
+	 * (RFC 6582 4.1 / RFC 6675 5.1). */
+	if (s->flags & TF_RTO_RECOVERY)
+		return;
+	bool lost = s->dupacks >= TCP_DUPTHRESH || (sack && tcp_score_is_lost(s, s->snd_una));
+	if (lost && (sack || capnet_seq_gt(g->r.ack, s->recover)))
+		enter_recovery(s, now);
+}
+
+/* Send window update (3.10.7.4, fifth step): only from an ACK no older than
+ * snd_una (its window is relative to it) and a segment no older than the
+ * last one that updated the window. */
+static void update_send_window(struct capnet_tcp_sock *s, const struct seg *g, uint32_t wnd)
+{
+	uint32_t ack = g->r.ack;
+	if (!capnet_seq_le(s->snd_una, ack) ||
+	    !(capnet_seq_lt(s->snd_wl1, g->seq) || (s->snd_wl1 == g->seq && capnet_seq_le(s->snd_wl2, ack))))
+		return;
+	s->snd_wnd = wnd;
+	s->snd_wl1 = g->seq;
+	s->snd_wl2 = ack;
+	if (wnd > s->max_snd_wnd)
+		s->max_snd_wnd = wnd;
+	if (wnd > 0 && (s->flags & TF_PERSIST)) {
+		s->flags &= ~TF_PERSIST;
+		s->persist_backoff = 0;
+		s->t_rexmt = CAPNET_INSTANT_NEVER;
+	}
+}
+
+/* Fifth step for a connection past the handshake: the ACK field. Returns
+ * false when the segment must be dropped (or the connection is gone). */
+static bool process_ack(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
+{
+	uint32_t ack = g->r.ack;
+	/* RFC 5961 5.2: acceptable only within what we sent and the largest
+	 * window back; anything else gets an ACK and is dropped. */
+	if (capnet_seq_gt(ack, s->snd_max)) {
+		TCP_COUNT(s->tcp, tcp_rcvackbad);
+		set_ack_now(s);
+		return false;
+	}
+	if (capnet_seq_lt(ack, s->snd_una - s->max_snd_wnd)) {
+		set_ack_now(s);
+		return false;
+	}
+	uint32_t wnd = (uint32_t)g->r.window << s->snd_wscale;
+	bool new_sack = false;
+	if ((s->flags & TF_SACK_OK) && g->r.opt.sack_count > 0)
+		new_sack = tcp_score_update(s, &g->r.opt);
+	if (capnet_seq_gt(ack, s->snd_una)) {
+		if (!ack_new_data(s, g, wnd, now))
+			return false;
+	} else if (ack == s->snd_una) {
+		ack_duplicate(s, g, wnd, new_sack, now);
+	}
+	update_send_window(s, g, wnd);
+	return true;
+}
+
+/* RFC 7323 5.3 PAWS: a segment whose timestamp is older than TS.Recent
+ * is a wrapped old duplicate. Returns false to drop. */
+static bool paws_ok(struct capnet_tcp_sock *s, const struct seg *g, capnet_instant now)
+{
+	if (!(s->flags & TF_TS_OK) || !g->r.opt.has_timestamp || has(g, CAPNET_TCP_RST))
+		return true;
+	uint32_t sec = (uint32_t)(now / CAPNET_S(1));
+	if ((int32_t)(g->r.opt.ts_val - s->ts_recent) >= 0)
+		return true;
+	if (sec - s->ts_recent_sec > TCP_PAWS_IDLE_SEC) {
+		/* 5.5: TS.Recent is too old to judge by. */
+		s->ts_recent = g->r.opt.ts_val;
+		s->ts_recent_sec = sec;
+		return true;
+	}
+	TCP_COUNT(s->tcp, tcp_paws_drops);
+	return false;
+}
+
+static void update_ts_recent(struct capnet_tcp_sock *s, const struct seg *g, capnet_instant now)
+{
+	/* RFC 7323 4.3: only from a segment covering Last.ACK.sent. */
+	if ((s->flags & TF_TS_OK) && g->r.opt.has_timestamp &&
+	    (int32_t)(g->r.opt.ts_val - s->ts_recent) >= 0 && capnet_seq_le(g->seq, s->last_ack_sent)) {
+		s->ts_recent = g->r.opt.ts_val;
+		s->ts_recent_sec = (uint32_t)(now / CAPNET_S(1));
+	}
+}
+
+static void reset_received(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	TCP_COUNT(s->tcp, tcp_rcvrst);
+	switch (s->state) {
+	case CAPNET_TCP_SYN_RECEIVED:
+		if (s->flags & TF_PASSIVE) {
+			tcp_drop(s, CAPNET_E_RESET, now); /* back to LISTEN: the child just goes */
+		} else {
+			TCP_COUNT(s->tcp, tcp_conn_refused);
+			tcp_drop(s, CAPNET_E_REFUSED, now);
+		}
+		break;
+	case CAPNET_TCP_TIME_WAIT:
+		if (!s->tcp->cfg.rfc1337)
+			tcp_drop(s, CAPNET_OK, now); /* RFC 9293: CLOSED; RFC 1337 would ignore it */
+		break;
+	case CAPNET_TCP_ESTABLISHED:
+	case CAPNET_TCP_FIN_WAIT_1:
+	case CAPNET_TCP_FIN_WAIT_2:
+	case CAPNET_TCP_CLOSE_WAIT:
+		TCP_COUNT(s->tcp, tcp_conn_drops);
+		tcp_drop(s, CAPNET_E_RESET, now);
+		break;
+	default:
+		tcp_drop(s, CAPNET_E_RESET, now);
+		break;
+	}
+}
+
+/* Accepts a completed passive handshake into the listener's queue; false
+ * when the queue is full (the ACK is dropped; the SYN-ACK timer retries). */
+static bool to_accept_queue(struct capnet_tcp_sock *s)
+{
+	struct capnet_tcp *tcp = s->tcp;
+	if (s->parent == TCP_NONE)
+		return true;
+	struct capnet_tcp_sock *l = &tcp->socks[s->parent];
+	if (l->u.l.acc_count >= l->u.l.backlog) {
+		TCP_COUNT(tcp, tcp_backlog_overflow);
+		return false;
+	}
+	if (l->u.l.syn_count > 0)
+		l->u.l.syn_count--;
+	uint32_t idx = tcp_sock_index(tcp, s);
+	s->aq_next = TCP_NONE;
+	if (l->u.l.aq_tail == TCP_NONE)
+		l->u.l.aq_head = idx;
+	else
+		tcp->socks[l->u.l.aq_tail].aq_next = idx;
+	l->u.l.aq_tail = idx;
+	l->u.l.acc_count++;
+	s->flags |= TF_IN_AQ;
+	TCP_COUNT(tcp, tcp_accepts);
+	return true;
+}
+
+static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
+{
+	struct capnet_tcp *tcp = s->tcp;
+	s->segs_in++;
+
+	/* A retransmitted SYN for our SYN-RECEIVED: the SYN-ACK was lost. */
+	if (s->state == CAPNET_TCP_SYN_RECEIVED && has(g, CAPNET_TCP_SYN) &&
+	    !has(g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST) && g->seq == s->irs) {
+		tcp_send_syn(s, now);
+		return;
+	}
+	if (!paws_ok(s, g, now)) {
+		set_ack_now(s);
+		return;
+	}
+	/* First step: sequence number. */
+	bool zero_wnd_probe = false;
+	if (!acceptable(s, g)) {
+		uint32_t wnd = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+		if (wnd == 0 && g->seq == s->rcv_nxt && !has(g, CAPNET_TCP_RST | CAPNET_TCP_SYN)) {
+			/* 3.10.7.4: with a zero window, still take ACKs (and a FIN at
+			 * rcv_nxt); the text is dropped and the probe answered. */
+			zero_wnd_probe = true;
+		} else {
+			if (has(g, CAPNET_TCP_RST)) {
+				TCP_COUNT(tcp, tcp_rcvrst_bad);
+				return;
+			}
+			if (capnet_seq_le(g->seq + g->len, s->rcv_nxt) && g->len > 0)
+				TCP_COUNT(tcp, tcp_rcvdup);
+			else
+				TCP_COUNT(tcp, tcp_rcvoutofwindow);
+			if (s->state == CAPNET_TCP_TIME_WAIT && has(g, CAPNET_TCP_FIN))
+				tcp_timewait_arm(s, now);
+			set_ack_now(s);
+			return;
+		}
+	}
+	s->last_rcv = now;
+	s->ka_sent = 0;
+	/* Second step: RST (RFC 5961 3.2). */
+	if (has(g, CAPNET_TCP_RST)) {
+		if (g->seq == s->rcv_nxt)
+			reset_received(s, now);
+		else
+			challenge_ack(s, now);
+		return;
+	}
+	/* Fourth step: SYN (RFC 5961 4.2). */
+	if (has(g, CAPNET_TCP_SYN)) {
+		if (s->state == CAPNET_TCP_SYN_RECEIVED && (s->flags & TF_PASSIVE)) {
+			tcp_drop(s, CAPNET_E_RESET, now); /* a different SYN: back to LISTEN */
+			return;
+		}
+		challenge_ack(s, now);
+		return;
+	}
+	/* Fifth step: ACK. */
+	if (!has(g, CAPNET_TCP_ACK_FLAG))
+		return;
+	update_ts_recent(s, g, now);
+	if (s->state == CAPNET_TCP_SYN_RECEIVED) {
+		if (!capnet_seq_gt(g->r.ack, s->snd_una) || capnet_seq_gt(g->r.ack, s->snd_max)) {
+			TCP_COUNT(tcp, tcp_rcvacktoomuch);
+			tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);
+			return;
+		}
+		if (!to_accept_queue(s))
+			return;
+		s->snd_una = s->iss + 1; /* the SYN is acknowledged */
+		if ((s->flags & TF_RTT_TIMING) && capnet_seq_gt(g->r.ack, s->rtt_seq)) {
+			s->flags &= ~TF_RTT_TIMING;
+			tcp_rtt_sample(s, (uint32_t)now - s->rtt_start);
+		}
+		s->snd_wnd = (uint32_t)g->r.window << s->snd_wscale;
+		s->max_snd_wnd = s->snd_wnd;
+		s->snd_wl1 = g->seq;
+		s->snd_wl2 = g->r.ack;
+		s->t_rexmt = CAPNET_INSTANT_NEVER;
+		s->progress_at = now;
+		established(s, now);
+	}
+	if (!process_ack(s, g, now))
+		return;
+	if (s->tcp == NULL || s->state == CAPNET_TCP_CLOSED)
+		return;
+	if (zero_wnd_probe) {
+		set_ack_now(s);
+		if (!has(g, CAPNET_TCP_FIN) || g->r.payload_len > 0)
+			return;
+	}
+	/* Sixth step (URG) is ignored: urgent data is delivered inline and
+	 * the pointer is not reported (RFC 6093). Seventh and eighth: */
+	process_text_and_fin(s, g, now);
+}
+
+/* ---- entry ---- */
+
+static void count_parse_error(struct capnet_tcp *tcp, capnet_err e)
+{
+	switch (e) {
+	case CAPNET_E_TRUNCATED:
+		TCP_COUNT(tcp, tcp_rcvshort);
+		break;
+	case CAPNET_E_CHECKSUM:
+		TCP_COUNT(tcp, tcp_rcvbadsum);
+		break;
+	default:
+		TCP_COUNT(tcp, tcp_rcvbadopt);
+		break;
+	}
+}
+
+/* Header, checksum, options, in that order, so a corrupted segment is
+ * counted as a bad checksum whatever the corruption hit. */
+static capnet_err parse(struct capnet_tcp *tcp, const uint8_t *buf, size_t len, uint32_t pseudo,
+			struct capnet_tcp_repr *r)
+{
+	struct capnet_tcp_view v;
+	capnet_err e = capnet_tcp_view_check(&v, buf, len);
+	if (e == CAPNET_E_MALFORMED) {
+		TCP_COUNT(tcp, tcp_rcvbadoff);
+		return e;
+	}
+	if (e != CAPNET_OK) {
+		count_parse_error(tcp, e);
+		return e;
+	}
+	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0) {
+		count_parse_error(tcp, CAPNET_E_CHECKSUM);
+		return CAPNET_E_CHECKSUM;
+	}
+	size_t hl = capnet_tcp_header_len(&v);
+	e = capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &r->opt);
+	if (e != CAPNET_OK) {
+		count_parse_error(tcp, CAPNET_E_MALFORMED);
+		return e;
+	}
+	r->src_port = capnet_tcp_src_port(&v);
+	r->dst_port = capnet_tcp_dst_port(&v);
+	r->seq = capnet_tcp_seq(&v);
+	r->ack = capnet_tcp_ack(&v);
+	r->flags = capnet_tcp_flags(&v);
+	r->window = capnet_tcp_window(&v);
+	r->urgent = capnet_tcp_urgent(&v);
+	r->payload = buf + hl;
+	r->payload_len = len - hl;
+	return CAPNET_OK;
+}
+
+static void finish(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	if (s->tcp == NULL)
+		return;
+	if (s->state != CAPNET_TCP_CLOSED && s->state != CAPNET_TCP_LISTEN)
+		tcp_output(s, now);
+	tcp_timer_update(s);
+}
+
+void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+{
+	struct capnet_tcp *tcp = ctx;
+	(void)ifc;
+	tcp->last_now = now;
+	TCP_COUNT(tcp, tcp_rcvtotal);
+	/* TCP is unicast only (RFC 9293 3.9.2.1 / RFC 1122 4.2.3.10). */
+	if (rx->ip_broadcast || rx->link_broadcast || (rx->dst >> 28) == 0xe) {
+		TCP_COUNT(tcp, tcp_rcvbadaddr);
+		return;
+	}
+	struct seg g;
+	memset(&g, 0, sizeof g);
+	uint32_t pseudo = capnet_csum_pseudo4(rx->src, rx->dst, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
+	if (parse(tcp, rx->payload, rx->payload_len, pseudo, &g.r) != CAPNET_OK)
+		return;
+	g.src.af = g.dst.af = CAPNET_AF_INET;
+	g.src.u.v4 = rx->src;
+	g.dst.u.v4 = rx->dst;
+	g.seq = g.r.seq;
+	g.len = (uint32_t)g.r.payload_len + (has(&g, CAPNET_TCP_SYN) ? 1u : 0u) + (has(&g, CAPNET_TCP_FIN) ? 1u : 0u);
+	if (g.r.src_port == 0 || g.r.dst_port == 0) {
+		TCP_COUNT(tcp, tcp_rcvbadaddr);
+		return;
+	}
+
+	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
+	if (s && s->state == CAPNET_TCP_TIME_WAIT && has(&g, CAPNET_TCP_SYN) &&
+	    !has(&g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST)) {
+		/* A new incarnation may take over a TIME-WAIT (RFC 9293 3.10.7.4,
+		 * RFC 6191) when its SYN is unambiguously newer. */
+		bool newer = ((s->flags & TF_TS_OK) && g.r.opt.has_timestamp &&
+			      (int32_t)(g.r.opt.ts_val - s->ts_recent) > 0) ||
+			     capnet_seq_gt(g.seq, s->rcv_nxt);
+		struct capnet_tcp_sock *l = tcp_lookup_listener(tcp, g.r.dst_port);
+		if (newer && l) {
+			TCP_COUNT(tcp, tcp_timewait_reused);
+			tcp_drop(s, CAPNET_OK, now);
+			s = NULL;
+		}
+	}
+	if (s == NULL) {
+		struct capnet_tcp_sock *l = tcp_lookup_listener(tcp, g.r.dst_port);
+		if (l == NULL) {
+			input_closed(tcp, &g, now);
+			return;
+		}
+		input_listen(l, &g, now);
+		return;
+	}
+	uint32_t parent = s->parent;
+	switch (s->state) {
+	case CAPNET_TCP_SYN_SENT:
+		s->segs_in++;
+		input_syn_sent(s, &g, now);
+		break;
+	case CAPNET_TCP_CLOSED:
+	case CAPNET_TCP_LISTEN:
+		input_closed(tcp, &g, now);
+		return;
+	default:
+		input_synchronized(s, &g, now);
+		break;
+	}
+	finish(s, now);
+	tcp_notify(s, now);
+	if (parent != TCP_NONE && tcp->socks[parent].tcp)
+		tcp_notify(&tcp->socks[parent], now);
+}
+
+/* RFC 1191: "fragmentation needed" for a segment we sent with DF. The
+ * interface hands us the quoted datagram but not the next-hop MTU field,
+ * so step down the plateau table (RFC 1191 7.1), never below 576 bytes,
+ * and resend from snd_una at once; no congestion response, nothing was
+ * lost to congestion. */
+static void path_mtu_smaller(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	static const uint16_t plateaus[] = {1492, 1280, 1006, 576};
+	uint32_t cur = (uint32_t)s->snd_mss + CAPNET_IP4_HDR_LEN + CAPNET_TCP_HDR_LEN + ((s->flags & TF_TS_OK) ? 12u : 0u);
+	for (size_t k = 0; k < sizeof plateaus / sizeof plateaus[0]; k++) {
+		if (plateaus[k] >= cur)
+			continue;
+		s->peer_mss = (uint16_t)(plateaus[k] - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN);
+		tcp_set_snd_mss(s);
+		if (s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED) {
+			s->snd_nxt = s->snd_una;
+			s->flags &= ~TF_RTT_TIMING;
+			tcp_output(s, now);
+			tcp_timer_update(s);
+		}
+		return;
+	}
+}
+
+/* ICMP errors about a segment we sent (RFC 5927: only when the quoted
+ * sequence number is in flight; RFC 1122 4.2.3.9 / RFC 5461: hard errors
+ * only end a connection that is still opening). */
+void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code, const uint8_t *quoted,
+		    size_t quoted_len, capnet_instant now)
+{
+	struct capnet_tcp *tcp = ctx;
+	(void)ifc;
+	if (quoted_len < CAPNET_IP4_HDR_LEN)
+		return;
+	size_t ihl = (size_t)(quoted[0] & 0x0f) * 4;
+	if (ihl < CAPNET_IP4_HDR_LEN || quoted_len < ihl + 8)
+		return;
+	const uint8_t *t = quoted + ihl;
+	struct capnet_ipaddr la = {.af = CAPNET_AF_INET}, ra = {.af = CAPNET_AF_INET};
+	la.u.v4 = (uint32_t)quoted[12] << 24 | (uint32_t)quoted[13] << 16 | (uint32_t)quoted[14] << 8 | quoted[15];
+	ra.u.v4 = (uint32_t)quoted[16] << 24 | (uint32_t)quoted[17] << 16 | (uint32_t)quoted[18] << 8 | quoted[19];
+	uint16_t lport = (uint16_t)(t[0] << 8 | t[1]), rport = (uint16_t)(t[2] << 8 | t[3]);
+	uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	struct capnet_tcp_sock *s = tcp_lookup(tcp, &la, lport, &ra, rport);
+	if (s == NULL || capnet_seq_lt(seq, s->snd_una) || capnet_seq_gt(seq, s->snd_max))
+		return;
+	TCP_COUNT(tcp, tcp_icmp_errors);
+	if (type != 3) /* time exceeded and the rest: soft */
+		return;
+	if (code == 4) {
+		path_mtu_smaller(s, now);
+		return;
+	}
+	if (s->state == CAPNET_TCP_SYN_SENT && (code == 2 || code == 3)) {
+		tcp_drop(s, code == 3 ? CAPNET_E_REFUSED : CAPNET_E_UNREACHABLE, now);
+		tcp_notify(s, now);
+		return;
+	}
+	s->flags |= TF_SOFT_UNREACH;
+}
