@@ -22,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: capnet COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`capnet COMMAND --help` describes each command.\n");
 }
 
