@@ -175,6 +175,12 @@ void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st)
 		ifc->stats.v[st]++;
 }
 
+void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_t n)
+{
+	if ((unsigned)st < CAPNET_STAT__COUNT)
+		ifc->stats.v[st] += n;
+}
+
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc)
 {
 	return ifc->mac;

@@ -85,6 +85,8 @@ size_t capnet_tcp_arena_need(const struct capnet_tcp_config *in)
 	n += sizeof(struct capnet_tcp_sock) * (size_t)cfg.max_sockets + al;
 	n += sizeof(uint32_t) * (size_t)hash_buckets(cfg.max_sockets) + al;
 	n += sizeof(uint32_t) * (size_t)cfg.max_sockets + al;
+	n += sizeof(struct tcp_range) * TCP_BOARD_RANGES * (size_t)tcp_boards_for(cfg.max_sockets) + al;
+	n += sizeof(uint16_t) * (size_t)tcp_boards_for(cfg.max_sockets) + al;
 	n += tcp_bufpool_need(cfg.buffer_pool);
 	return n;
 }
@@ -115,8 +117,15 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	uint32_t nb = hash_buckets(cfg.max_sockets);
 	tcp->hash = capnet_arena_alloc(arena, sizeof(uint32_t) * nb, al);
 	tcp->heap = capnet_arena_alloc(arena, sizeof(uint32_t) * (size_t)cfg.max_sockets, al);
-	if (!tcp->socks || !tcp->hash || !tcp->heap)
+	tcp->nboards = tcp_boards_for(cfg.max_sockets);
+	tcp->boards = capnet_arena_alloc(arena, sizeof(struct tcp_range) * TCP_BOARD_RANGES * (size_t)tcp->nboards, al);
+	tcp->board_free = capnet_arena_alloc(arena, sizeof(uint16_t) * (size_t)tcp->nboards, al);
+	if (!tcp->socks || !tcp->hash || !tcp->heap || !tcp->boards || !tcp->board_free)
 		return CAPNET_E_NOMEM;
+	/* Lowest index on top: deterministic reuse. */
+	for (uint32_t i = 0; i < tcp->nboards; i++)
+		tcp->board_free[i] = (uint16_t)(tcp->nboards - 1 - i);
+	tcp->board_top = tcp->nboards;
 	capnet_err e = tcp_bufpool_init(&tcp->pool, arena, cfg.buffer_pool);
 	if (e != CAPNET_OK)
 		return e;
@@ -183,6 +192,8 @@ void tcp_sock_release(struct capnet_tcp_sock *s)
 	tcp_heap_remove(s);
 	tcp_ring_free(&tcp->pool, &s->snd);
 	tcp_ring_free(&tcp->pool, &s->rcv);
+	if (!(s->flags & TF_LISTENER))
+		tcp_score_clear(s);
 	if (s->flags & TF_LISTENER)
 		tcp->listeners--;
 	uint32_t idx = tcp_sock_index(tcp, s);
@@ -447,7 +458,7 @@ void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now)
 	if (err != CAPNET_OK)
 		tcp_ring_free(&tcp->pool, &s->rcv);
 	s->nooo = 0;
-	s->nscore = 0;
+	tcp_score_clear(s);
 	if (s->owner != TCP_OWN_APP)
 		tcp_sock_release(s);
 }

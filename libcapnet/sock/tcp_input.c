@@ -81,6 +81,7 @@ static void established(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	s->flags |= TF_CONNECTED;
 	s->backoff = 0;
+	s->rxt_tries = 0;
 	s->t_state = CAPNET_INSTANT_NEVER; /* the connect timeout is over */
 	s->last_rcv = now;
 	/* RFC 6298 5.7: a handshake that needed retransmissions and gave no
@@ -387,7 +388,8 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
  * keeps retransmissions out), else the echoed timestamp (RFC 7323 4.1) --
  * but not while recovering: a retransmission that reaches a receiver which
  * already had the data (its ACK was lost) is answered with the original's
- * TSval (4.3), and that "RTT" would span the whole recovery. */
+ * TSval (4.3), and that "RTT" would span the whole recovery (after an
+ * RTO, only such echoes are refused). */
 static uint32_t rtt_from_ack(struct capnet_tcp_sock *s, const struct seg *g, capnet_instant now)
 {
 	if ((s->flags & TF_RTT_TIMING) && capnet_seq_gt(g->r.ack, s->rtt_seq)) {
@@ -396,10 +398,14 @@ static uint32_t rtt_from_ack(struct capnet_tcp_sock *s, const struct seg *g, cap
 		tcp_rtt_sample(s, rtt);
 		return rtt;
 	}
-	if ((s->flags & TF_TS_OK) && g->r.opt.has_timestamp && g->r.opt.ts_ecr != 0 &&
-	    !(s->flags & (TF_RECOVERY | TF_RTO_RECOVERY))) {
+	if ((s->flags & TF_TS_OK) && g->r.opt.has_timestamp && g->r.opt.ts_ecr != 0 && !(s->flags & TF_RECOVERY)) {
 		uint32_t ms = tcp_ts_now(s, now) - g->r.opt.ts_ecr;
-		if (ms < 60000u) {
+		/* After an RTO the echo times the retransmission (RFC 7323 3.4:
+		 * no Karn ambiguity) unless the original had arrived; that echo
+		 * spans the expired RTO, at least half the one now in force, and
+		 * is no sample. Without this the backoff, kept until a valid
+		 * sample (RFC 6298 5.7), would outlive a lossy recovery. */
+		if (ms < 60000u && (!(s->flags & TF_RTO_RECOVERY) || (uint64_t)ms * 2000u < (uint64_t)tcp_rto(s))) {
 			tcp_rtt_sample(s, ms * 1000u);
 			return ms * 1000u;
 		}
@@ -416,7 +422,7 @@ static void recovery_on_ack(struct capnet_tcp_sock *s, uint32_t data, uint32_t f
 		capnet_tcp_cc_on_ack(&s->cc, data, flight_before, (capnet_duration)s->srtt, wnd, now);
 	} else if (capnet_seq_ge(s->snd_una, s->recover)) {
 		/* Full acknowledgment (RFC 6582 3.2 step 3). */
-		s->flags &= ~TF_RECOVERY;
+		s->flags &= ~(TF_RECOVERY | TF_RXT_MARK);
 		s->dupacks = 0;
 		s->rexmit_credit = 0;
 		capnet_tcp_cc_on_recovery_exit(&s->cc, s->snd_max - s->snd_una, now);
@@ -468,10 +474,10 @@ static bool ack_new_data(struct capnet_tcp_sock *s, const struct seg *g, uint32_
 	if (capnet_seq_lt(s->snd_nxt, s->snd_una))
 		s->snd_nxt = s->snd_una;
 	s->progress_at = now;
-	/* Forward progress ends the backoff: the RTO collapses to the estimate
-	 * (as Linux and FreeBSD do); RFC 6298 (Karn) would keep it until the
-	 * next valid sample, which under heavy loss may be many RTTs away. */
-	s->backoff = 0;
+	/* Forward progress resets the give-up count, not the backoff: Karn's
+	 * algorithm (RFC 6298 5.5 and the note after 5.7) keeps the backed-off
+	 * RTO until a valid RTT sample recomputes it (tcp_rtt_sample). */
+	s->rxt_tries = 0;
 	s->persist_backoff = 0;
 	s->flags &= ~TF_TLP_SENT; /* a new tail may be probed */
 	tcp_score_ack(s);
@@ -489,6 +495,7 @@ static bool ack_new_data(struct capnet_tcp_sock *s, const struct seg *g, uint32_
 static void enter_recovery(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	s->flags |= TF_RECOVERY;
+	s->flags &= ~TF_RESCUED;
 	s->recover = s->snd_max;
 	s->high_rxt = s->snd_una;
 	s->rexmit_credit = (uint32_t)TCP_DUPTHRESH * s->snd_mss;
@@ -503,6 +510,10 @@ static void enter_recovery(struct capnet_tcp_sock *s, capnet_instant now)
 		lim = tcp_score_next_sacked(s, s->snd_una, s->snd_una + s->snd_mss) - s->snd_una;
 	uint32_t n = tcp_retransmit(s, s->snd_una, lim ? lim : s->snd_mss, now);
 	s->high_rxt = s->snd_una + n;
+	if (s->flags & TF_SACK_OK) {
+		s->rxt_mark = s->snd_max;
+		s->flags |= TF_RXT_MARK;
+	}
 	if (s->flags & TF_TLP_ARMED)
 		tcp_rexmt_arm(s, now, true); /* recovery runs on the RTO, not a probe */
 }
@@ -573,8 +584,13 @@ static bool process_ack(struct capnet_tcp_sock *s, struct seg *g, capnet_instant
 	}
 	uint32_t wnd = (uint32_t)g->r.window << s->snd_wscale;
 	bool new_sack = false;
-	if ((s->flags & TF_SACK_OK) && g->r.opt.sack_count > 0)
+	if ((s->flags & TF_SACK_OK) && g->r.opt.sack_count > 0) {
 		new_sack = tcp_score_update(s, &g->r.opt);
+		/* A lost retransmission: repair the hole again now rather than
+		 * at the RTO (see tcp_sack.c). */
+		if (s->flags & TF_RECOVERY)
+			(void)tcp_score_rxt_lost(s, &g->r.opt);
+	}
 	if (capnet_seq_gt(ack, s->snd_una)) {
 		if (!ack_new_data(s, g, wnd, now))
 			return false;

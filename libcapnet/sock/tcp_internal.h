@@ -9,7 +9,8 @@
 #define TCP_NONE UINT32_MAX
 
 #define TCP_OOO_MAX 6      /* out-of-order ranges held per connection */
-#define TCP_SCORE_MAX 3    /* SACKed ranges the sender remembers (scoreboard) */
+#define TCP_SCORE_MAX 3    /* SACKed ranges the sender remembers in the control block */
+#define TCP_BOARD_RANGES 16 /* ... and in a scoreboard from the layer's side pool */
 #define TCP_DUPTHRESH 3    /* RFC 5681 / RFC 6675 DupThresh */
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: without an MSS option */
 #define TCP_MAX_WSCALE 14  /* RFC 7323 2.3 */
@@ -102,6 +103,8 @@ enum tcp_owner {
 #define TF_RCV_SHUT 0x00200000u    /* application closed: data arriving now is an error */
 #define TF_TLP_ARMED 0x00400000u   /* t_rexmt is a tail loss probe timeout (RFC 8985 7) */
 #define TF_TLP_SENT 0x00800000u    /* a probe went out; none again until snd_una moves */
+#define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
+#define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
 
 struct capnet_tcp_sock {
 	struct capnet_tcp *tcp;
@@ -142,6 +145,10 @@ struct capnet_tcp_sock {
 	uint8_t snd_wscale, rcv_wscale, dupacks, backoff;
 	uint8_t persist_backoff, ka_sent, ka_probes, challenge_count;
 	uint8_t snd_bufshift, rcv_bufshift, nscore, nooo;
+	uint8_t rxt_tries;         /* timeouts (RTO or persist) since forward progress: the give-up count */
+	uint16_t board;            /* side-pool scoreboard index + 1; 0: the TCP_SCORE_MAX ranges below */
+	uint32_t rxt_mark;         /* lost-retransmission detection: data at or above was first sent
+				      after every retransmission still unacknowledged */
 	union {
 		struct {
 			/* received out of order, most recent first (RFC 2018 4) */
@@ -171,17 +178,19 @@ struct capnet_tcp {
 	uint32_t port_counter;     /* RFC 6056 algorithm 3 */
 	uint64_t isn_key[2];       /* RFC 6528 secret */
 	struct tcp_bufpool pool;
+	struct tcp_range *boards;  /* nboards * TCP_BOARD_RANGES: scoreboards lent while SACK holes exist */
+	uint16_t *board_free;      /* stack of free board indexes */
+	uint32_t nboards, board_top;
 	capnet_tcp_state_fn state_fn;
 	void *state_ctx;
 	capnet_instant last_now;   /* latest time seen (for calls that take none) */
 };
 
 #define TCP_COUNT(tcp, name) capnet_iface_count((tcp)->ifc, CAPNET_STAT_##name)
-/* Byte counters add n. The interface exports count-by-one only; its
- * counter block is not a const object, only the accessor's view is. */
+/* Byte counters add n. */
 static inline void tcp_count_n(struct capnet_tcp *tcp, enum capnet_stat st, uint64_t n)
 {
-	((struct capnet_stats *)(void *)(uintptr_t)capnet_iface_stats(tcp->ifc))->v[st] += n;
+	capnet_iface_count_n(tcp->ifc, st, n);
 }
 
 /* tcp.c: table, demux, lifetime */
@@ -287,6 +296,15 @@ uint8_t tcp_sack_blocks(const struct capnet_tcp_sock *s, struct capnet_tcp_sack_
 bool tcp_score_update(struct capnet_tcp_sock *s, const struct capnet_tcp_options *opt);
 void tcp_score_ack(struct capnet_tcp_sock *s);
 void tcp_score_clear(struct capnet_tcp_sock *s);
+/* Side-pool scoreboards: how many a layer of max_sockets keeps. */
+uint32_t tcp_boards_for(uint32_t max_sockets);
+/* RFC 6675 + lost-retransmission detection after a SACK arrived: true
+ * when data first sent after the latest retransmission was SACKed while
+ * a retransmitted hole is still missing (the retransmission was lost). */
+bool tcp_score_rxt_lost(struct capnet_tcp_sock *s, const struct capnet_tcp_options *opt);
+/* The highest unSACKed byte's segment, for the rescue retransmission
+ * (RFC 6675 NextSeg rule 4). */
+bool tcp_score_rescue(const struct capnet_tcp_sock *s, uint32_t *seq, uint32_t *len);
 uint32_t tcp_score_sacked_bytes(const struct capnet_tcp_sock *s);
 /* If seq lies in a SACKed range, its right edge; else seq. */
 uint32_t tcp_score_skip(const struct capnet_tcp_sock *s, uint32_t seq);

@@ -398,6 +398,8 @@ static bool send_lost_holes(struct capnet_tcp_sock *s, bool lost_only, unsigned 
 		if (n == 0)
 			break;
 		s->high_rxt = seq + n;
+		s->rxt_mark = s->snd_max;
+		s->flags |= TF_RXT_MARK;
 		TCP_COUNT(s->tcp, tcp_sack_rexmits);
 		sent = true;
 	}
@@ -421,6 +423,17 @@ void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 		/* NextSeg rule 3: nothing new could go; a hole not yet deemed lost. */
 		if ((s->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK) && !sent)
 			sent |= send_lost_holes(s, false, 1, now);
+		/* NextSeg rule 4: once per recovery, the segment holding the
+		 * highest unSACKed byte, so a lost tail is repaired without the RTO. */
+		if ((s->flags & (TF_RECOVERY | TF_SACK_OK | TF_RESCUED)) == (TF_RECOVERY | TF_SACK_OK) && !sent &&
+		    tcp_score_pipe(s) + s->snd_mss <= s->cc.cwnd) {
+			uint32_t seq, len;
+			s->flags |= TF_RESCUED;
+			if (tcp_score_rescue(s, &seq, &len) && tcp_retransmit(s, seq, len, now) > 0) {
+				TCP_COUNT(s->tcp, tcp_sack_rexmits);
+				sent = true;
+			}
+		}
 		uint32_t off = s->snd_nxt - s->snd_una;
 		bool unsent = off < s->snd.len;
 		if (s->snd_max != s->snd_una) {

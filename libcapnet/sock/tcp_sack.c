@@ -8,9 +8,20 @@
  * out-of-order queue bound: a segment that would need another range is
  * dropped (the sender retransmits it) and counted.
  *
- * Sender: the scoreboard keeps the lowest TCP_SCORE_MAX SACKed ranges above
- * snd_una, sorted. Forgetting higher ranges only makes the sender more
- * conservative (their bytes count as in flight, not delivered). */
+ * Sender: the scoreboard keeps the lowest SACKed ranges above snd_una,
+ * sorted: TCP_SCORE_MAX in the control block, or TCP_BOARD_RANGES in a
+ * board borrowed from the layer's side pool while SACK holes exist (a
+ * connection that finds the pool empty keeps the small one). Forgetting
+ * higher ranges only makes the sender more conservative (their bytes count
+ * as in flight, not delivered).
+ *
+ * Lost retransmissions (RFC 6675 alone repairs each hole once, then waits
+ * for the RTO): rxt_mark is snd_max at the latest retransmission, so data
+ * at or above it was first sent after every retransmission still
+ * unacknowledged. When such data is SACKed while a retransmitted hole
+ * (below high_rxt) is still missing, that retransmission was lost --
+ * barring reordering, the same evidence RFC 8985 RACK uses -- and
+ * high_rxt falls back so NextSeg repairs the hole again. */
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -84,14 +95,54 @@ uint8_t tcp_sack_blocks(const struct capnet_tcp_sock *s, struct capnet_tcp_sack_
 
 /* ---- sender scoreboard ---- */
 
+static struct tcp_range *score_of(struct capnet_tcp_sock *s)
+{
+	return s->board ? &s->tcp->boards[(size_t)(s->board - 1) * TCP_BOARD_RANGES] : s->u.c.score;
+}
+
+static const struct tcp_range *score_c(const struct capnet_tcp_sock *s)
+{
+	return s->board ? &s->tcp->boards[(size_t)(s->board - 1) * TCP_BOARD_RANGES] : s->u.c.score;
+}
+
+static unsigned score_cap(const struct capnet_tcp_sock *s)
+{
+	return s->board ? TCP_BOARD_RANGES : TCP_SCORE_MAX;
+}
+
+uint32_t tcp_boards_for(uint32_t max_sockets)
+{
+	/* one per four sockets, at least four: only connections with SACK
+	 * holes outstanding hold one */
+	uint32_t n = max_sockets / 4 + 4;
+	if (n > max_sockets)
+		n = max_sockets;
+	return n > 65535u ? 65535u : n;
+}
+
+static void board_get(struct capnet_tcp_sock *s)
+{
+	struct capnet_tcp *tcp = s->tcp;
+	if (s->board || tcp->board_top == 0)
+		return;
+	uint16_t b = tcp->board_free[--tcp->board_top];
+	s->board = (uint16_t)(b + 1);
+	memcpy(score_of(s), s->u.c.score, sizeof(struct tcp_range) * s->nscore);
+}
+
 void tcp_score_clear(struct capnet_tcp_sock *s)
 {
 	s->nscore = 0;
+	if (s->board && s->tcp) {
+		s->tcp->board_free[s->tcp->board_top++] = (uint16_t)(s->board - 1);
+		s->board = 0;
+	}
 }
 
 static void score_insert(struct capnet_tcp_sock *s, uint32_t left, uint32_t right)
 {
-	struct tcp_range *sc = s->u.c.score;
+	struct tcp_range *sc = score_of(s);
+	unsigned cap = score_cap(s);
 	/* merge overlapping / adjacent ranges */
 	for (unsigned i = 0; i < s->nscore;) {
 		if (capnet_seq_le(sc[i].left, right) && capnet_seq_ge(sc[i].right, left)) {
@@ -106,8 +157,8 @@ static void score_insert(struct capnet_tcp_sock *s, uint32_t left, uint32_t righ
 	unsigned pos = 0;
 	while (pos < s->nscore && capnet_seq_lt(sc[pos].left, left))
 		pos++;
-	if (s->nscore == TCP_SCORE_MAX) {
-		if (pos == TCP_SCORE_MAX)
+	if (s->nscore == cap) {
+		if (pos == cap)
 			return; /* higher than all we keep: forget it */
 		s->nscore--; /* drop the highest */
 	}
@@ -128,6 +179,8 @@ bool tcp_score_update(struct capnet_tcp_sock *s, const struct capnet_tcp_options
 			continue;
 		if (capnet_seq_lt(l, s->snd_una))
 			l = s->snd_una;
+		if (s->nscore >= TCP_SCORE_MAX - 1)
+			board_get(s);
 		score_insert(s, l, r);
 	}
 	return tcp_score_sacked_bytes(s) > before;
@@ -135,7 +188,7 @@ bool tcp_score_update(struct capnet_tcp_sock *s, const struct capnet_tcp_options
 
 void tcp_score_ack(struct capnet_tcp_sock *s)
 {
-	struct tcp_range *sc = s->u.c.score;
+	struct tcp_range *sc = score_of(s);
 	unsigned k = 0;
 	for (unsigned i = 0; i < s->nscore; i++) {
 		if (capnet_seq_le(sc[i].right, s->snd_una))
@@ -146,31 +199,36 @@ void tcp_score_ack(struct capnet_tcp_sock *s)
 		k++;
 	}
 	s->nscore = (uint8_t)k;
+	if (k == 0)
+		tcp_score_clear(s); /* no holes: the board goes back */
 	if (capnet_seq_lt(s->high_rxt, s->snd_una))
 		s->high_rxt = s->snd_una;
 }
 
 uint32_t tcp_score_sacked_bytes(const struct capnet_tcp_sock *s)
 {
+	const struct tcp_range *sc = score_c(s);
 	uint32_t n = 0;
 	for (unsigned i = 0; i < s->nscore; i++)
-		n += s->u.c.score[i].right - s->u.c.score[i].left;
+		n += sc[i].right - sc[i].left;
 	return n;
 }
 
 uint32_t tcp_score_skip(const struct capnet_tcp_sock *s, uint32_t seq)
 {
+	const struct tcp_range *sc = score_c(s);
 	for (unsigned i = 0; i < s->nscore; i++)
-		if (capnet_seq_le(s->u.c.score[i].left, seq) && capnet_seq_lt(seq, s->u.c.score[i].right))
-			return s->u.c.score[i].right;
+		if (capnet_seq_le(sc[i].left, seq) && capnet_seq_lt(seq, sc[i].right))
+			return sc[i].right;
 	return seq;
 }
 
 uint32_t tcp_score_next_sacked(const struct capnet_tcp_sock *s, uint32_t seq, uint32_t limit)
 {
+	const struct tcp_range *sc = score_c(s);
 	for (unsigned i = 0; i < s->nscore; i++)
-		if (capnet_seq_gt(s->u.c.score[i].left, seq))
-			return capnet_seq_min(s->u.c.score[i].left, limit);
+		if (capnet_seq_gt(sc[i].left, seq))
+			return capnet_seq_min(sc[i].left, limit);
 	return limit;
 }
 
@@ -179,10 +237,11 @@ uint32_t tcp_score_next_sacked(const struct capnet_tcp_sock *s, uint32_t seq, ui
  * (DupThresh - 1) * SMSS SACKed bytes, lie above it. -1 when none. */
 static int loss_boundary(const struct capnet_tcp_sock *s)
 {
+	const struct tcp_range *sc = score_c(s);
 	uint32_t bytes = 0;
 	unsigned count = 0;
 	for (int i = (int)s->nscore - 1; i >= 0; i--) {
-		bytes += s->u.c.score[i].right - s->u.c.score[i].left;
+		bytes += sc[i].right - sc[i].left;
 		count++;
 		if (count >= TCP_DUPTHRESH || bytes > (uint32_t)(TCP_DUPTHRESH - 1) * s->snd_mss)
 			return i;
@@ -193,17 +252,18 @@ static int loss_boundary(const struct capnet_tcp_sock *s)
 bool tcp_score_is_lost(const struct capnet_tcp_sock *s, uint32_t seq)
 {
 	int k = loss_boundary(s);
-	return k >= 0 && capnet_seq_lt(seq, s->u.c.score[k].left) && tcp_score_skip(s, seq) == seq;
+	return k >= 0 && capnet_seq_lt(seq, score_c(s)[k].left) && tcp_score_skip(s, seq) == seq;
 }
 
 /* SetPipe: each unSACKed byte counts once if not lost, once more if
  * retransmitted (below HighRxt). */
 uint32_t tcp_score_pipe(const struct capnet_tcp_sock *s)
 {
+	const struct tcp_range *sc = score_c(s);
 	int k = loss_boundary(s);
 	uint32_t pipe = 0, a = s->snd_una;
 	for (unsigned i = 0; i <= s->nscore; i++) {
-		uint32_t b = i < s->nscore ? s->u.c.score[i].left : s->snd_max;
+		uint32_t b = i < s->nscore ? sc[i].left : s->snd_max;
 		if (capnet_seq_gt(b, a)) {
 			uint32_t hole = b - a, rx = 0;
 			if (capnet_seq_gt(s->high_rxt, a))
@@ -212,17 +272,18 @@ uint32_t tcp_score_pipe(const struct capnet_tcp_sock *s)
 			pipe += lost ? rx : hole + rx;
 		}
 		if (i < s->nscore)
-			a = s->u.c.score[i].right;
+			a = sc[i].right;
 	}
 	return pipe;
 }
 
 bool tcp_score_next_hole(const struct capnet_tcp_sock *s, bool lost_only, uint32_t *seq, uint32_t *len)
 {
+	const struct tcp_range *sc = score_c(s);
 	int k = loss_boundary(s);
 	uint32_t a = s->snd_una;
 	for (unsigned i = 0; i < s->nscore; i++) {
-		uint32_t b = s->u.c.score[i].left;
+		uint32_t b = sc[i].left;
 		if (lost_only && (int)i > k)
 			return false;
 		uint32_t start = capnet_seq_max(a, s->high_rxt);
@@ -232,7 +293,49 @@ bool tcp_score_next_hole(const struct capnet_tcp_sock *s, bool lost_only, uint32
 			*len = n < s->snd_mss ? n : s->snd_mss;
 			return true;
 		}
-		a = s->u.c.score[i].right;
+		a = sc[i].right;
 	}
 	return false;
+}
+
+bool tcp_score_rxt_lost(struct capnet_tcp_sock *s, const struct capnet_tcp_options *opt)
+{
+	if (!(s->flags & TF_RXT_MARK) || !capnet_seq_lt(s->snd_una, s->high_rxt))
+		return false;
+	bool beyond = false;
+	for (unsigned i = 0; i < opt->sack_count && i < CAPNET_TCP_MAX_SACK_BLOCKS; i++)
+		if (capnet_seq_gt(opt->sack[i].right, s->rxt_mark) && capnet_seq_le(opt->sack[i].right, s->snd_max))
+			beyond = true;
+	if (!beyond)
+		return false;
+	/* A retransmitted byte neither acknowledged nor SACKed? */
+	uint32_t a = tcp_score_skip(s, s->snd_una);
+	if (!capnet_seq_lt(a, s->high_rxt))
+		return false;
+	s->flags &= ~TF_RXT_MARK;
+	s->high_rxt = s->snd_una;
+	return true;
+}
+
+bool tcp_score_rescue(const struct capnet_tcp_sock *s, uint32_t *seq, uint32_t *len)
+{
+	const struct tcp_range *sc = score_c(s);
+	uint32_t top = s->nscore ? sc[s->nscore - 1].right : s->snd_una;
+	/* the highest unSACKed byte lies in [top, snd_max) or, when the peer
+	 * SACKed up to snd_max, just below the highest range */
+	uint32_t end = s->snd_max, start = top;
+	if (!capnet_seq_lt(top, s->snd_max)) {
+		if (s->nscore == 0)
+			return false;
+		end = sc[s->nscore - 1].left;
+		start = s->nscore > 1 ? sc[s->nscore - 2].right : s->snd_una;
+	}
+	if (!capnet_seq_lt(start, end))
+		return false;
+	uint32_t n = end - start;
+	if (n > s->snd_mss)
+		n = s->snd_mss;
+	*seq = end - n;
+	*len = n;
+	return true;
 }

@@ -120,7 +120,7 @@ static uint32_t clamp_rto(const struct capnet_tcp_sock *s, uint64_t rto)
 }
 
 /* The RTO in force: the estimate (rto) doubled once per expiry since the
- * last forward progress (RFC 6298 5.5), bounded by rto_max. */
+ * last valid RTT sample (RFC 6298 5.5, Karn), bounded by rto_max. */
 capnet_duration tcp_rto(const struct capnet_tcp_sock *s)
 {
 	unsigned shift = s->backoff < 30 ? s->backoff : 30;
@@ -130,6 +130,9 @@ capnet_duration tcp_rto(const struct capnet_tcp_sock *s)
 void tcp_rtt_sample(struct capnet_tcp_sock *s, uint32_t r)
 {
 	TCP_COUNT(s->tcp, tcp_rttupdated);
+	/* RFC 6298 5.7 note: a valid sample recomputes the RTO, collapsing any
+	 * backoff (Karn: until then the backed-off value stays). */
+	s->backoff = 0;
 	if (s->srtt == 0) {
 		/* 2.2: the first measurement */
 		s->srtt = r ? r : 1;
@@ -269,24 +272,26 @@ static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	if (s->snd_max == s->snd_una || s->snd.buf == NULL)
 		return;
-	if (s->backoff >= s->tcp->cfg.max_retries) {
+	if (s->rxt_tries >= s->tcp->cfg.max_retries) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
 		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
 		return;
 	}
 	TCP_COUNT(s->tcp, tcp_rexmt_timeouts);
-	s->backoff++;
+	s->rxt_tries++;
+	if (s->backoff < 30)
+		s->backoff++;
 	if (s->rto_count < UINT16_MAX)
 		s->rto_count++;
 	capnet_tcp_cc_on_rto(&s->cc, s->snd_max - s->snd_una, now);
-	s->flags &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	s->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_RXT_MARK);
 	s->flags |= TF_RTO_RECOVERY;
 	s->dupacks = 0;
 	s->rexmit_credit = 0;
 	s->recover = s->snd_max;
 	/* A second timeout in a row may mean the receiver reneged on what it
 	 * SACKed (RFC 2018 8): stop trusting the scoreboard. */
-	if (s->backoff >= 2)
+	if (s->rxt_tries >= 2)
 		tcp_score_clear(s);
 	s->high_rxt = s->snd_una;
 	s->snd_nxt = s->snd_una; /* go back: resend from the first unacknowledged byte */
@@ -316,12 +321,12 @@ static void persist_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	/* The peer that keeps answering probes keeps the connection (3.8.6.1);
 	 * one that answers nothing for max_retries probes is gone. */
-	if (s->backoff >= s->tcp->cfg.max_retries) {
+	if (s->rxt_tries >= s->tcp->cfg.max_retries) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
 		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
 		return;
 	}
-	s->backoff++;
+	s->rxt_tries++;
 	tcp_send_probe(s, false, now);
 	if (s->persist_backoff < 16)
 		s->persist_backoff++;

@@ -56,9 +56,11 @@ size_t capnet_tcp_recv_ready(const struct capnet_tcp_sock *s)
 	return (s->flags & TF_LISTENER) ? 0 : s->rcv.len;
 }
 
-/* After the application read: tell the peer about a window that had
- * closed to half the buffer or less and is now at least twice as large
- * (receiver SWS avoidance decides how much may be offered). */
+/* After the application read: a window update as soon as the right edge
+ * may advance (RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3). tcp_rcv_window()
+ * applies receiver SWS avoidance -- it offers more than the peer knows only
+ * once the edge can move by min(rcvbuf / 2, MSS) -- so any growth it
+ * reports is worth a segment. */
 static void window_update(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	if (s->flags & TF_FIN_RCVD)
@@ -73,7 +75,7 @@ static void window_update(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	uint32_t cur = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
 	uint32_t next = tcp_rcv_window(s);
-	if (next > cur && 2u * cur <= s->rcv.size && next >= 2u * cur)
+	if (next > cur)
 		tcp_send_ack(s, now);
 }
 

@@ -86,6 +86,8 @@ const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
 /* Counts one event: the layers above iface/ (UDP, DHCP...) keep their
  * counters in the interface's block so the status surface has one list. */
 void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st);
+/* Adds n to a counter (byte counts). */
+void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_t n);
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);

@@ -136,7 +136,11 @@ void capnet_tcp_sockopts_defaults(const struct capnet_tcp *tcp, struct capnet_tc
 /* A passive open on IPv4 `port` of this interface (any local address).
  * backlog bounds connections established but not yet accepted (clamped to
  * 1..accept_backlog); half-open ones are bounded by cfg.syn_backlog.
- * E_INUSE when a listener holds the port, E_NOMEM when the table is full. */
+ * E_INUSE when a listener holds the port, E_NOMEM when the table is full.
+ * It takes no `now` (nothing is sent, no timer armed): the CLOSED -> LISTEN
+ * transition it reports to capnet_tcp_on_state() carries the latest time
+ * the layer has seen (its last poll or input, or a later state change),
+ * 0 before any. */
 capnet_err capnet_tcp_listen(struct capnet_tcp *tcp, uint16_t port, uint32_t backlog,
 			     const struct capnet_tcp_sockopts *opts, struct capnet_tcp_sock **out);
 /* The oldest established connection of a listener; E_AGAIN when none is
@@ -163,9 +167,9 @@ capnet_err capnet_tcp_send(struct capnet_tcp_sock *s, const void *data, size_t l
  * yet; *got 0 with E_CLOSED at end of stream (the peer's FIN, all data
  * read); the connection's error once it ended abnormally (E_RESET ...).
  * Reading may open the window: a window update is sent at once when the
- * window the peer knows had fallen to half the ring or less and can now at
- * least double (receiver SWS avoidance, RFC 9293 3.8.6.2.2, decides how
- * far it may open). */
+ * right edge can advance by at least min(rcvbuf / 2, MSS) beyond what the
+ * peer was last told (receiver SWS avoidance, RFC 9293 3.8.6.2.2 / RFC
+ * 1122 4.2.3.3); a read that frees less sends nothing. */
 capnet_err capnet_tcp_recv(struct capnet_tcp_sock *s, void *buf, size_t cap, size_t *got, capnet_instant now);
 /* Bytes that recv would return now, without copying. */
 size_t capnet_tcp_recv_ready(const struct capnet_tcp_sock *s);
@@ -274,7 +278,7 @@ struct capnet_tcp_info {
 	uint32_t retransmits;      /* segments retransmitted (RTO + fast + SACK) */
 	uint32_t rto_count;        /* retransmission timeouts */
 	uint32_t fast_retransmits;
-	uint8_t backoff;           /* consecutive RTOs of the current segment */
+	uint8_t backoff;           /* RTO doublings in force: RTOs since the last valid RTT sample (Karn) */
 	uint8_t keepalive_probes_sent;
 	/* the end */
 	capnet_err error;          /* why it closed: OK (graceful), E_RESET, E_REFUSED, E_TIMEDOUT, E_UNREACHABLE */

@@ -68,15 +68,15 @@ struct capnet_tcp_cc {
 	bool rto_slow_start;  /* slow start after an RTO: grow by <= 1 MSS per ACK (RFC 3465 2.3) */
 	bool rto_backoff;     /* an RTO with no new data acknowledged since (RFC 5681 eqn 4 note) */
 	/* CUBIC (RFC 9438 4): times in microseconds, windows in bytes. */
-	struct {
+	struct { /* 64-bit fields first: no padding (the control block is counted in bytes) */
+		capnet_instant epoch;  /* start of the current congestion-avoidance epoch; -1: none */
+		uint64_t cwnd_acc;     /* byte-counting remainders: a growth numerator not yet */
+		uint64_t est_acc;      /*   worth one byte of cwnd / w_est */
 		uint32_t w_max;        /* window before the last reduction (after fast convergence) */
 		uint32_t w_est;        /* Reno-friendly estimate (4.3) */
 		uint32_t k_us;         /* time to reach w_max again, microseconds (1 ms resolution) */
-		capnet_instant epoch;  /* start of the current congestion-avoidance epoch; -1: none */
 		uint32_t cwnd_prior;   /* cwnd when the last reduction happened (4.6) */
 		uint32_t cwnd_epoch;   /* cwnd when the epoch began (4.2) */
-		uint64_t cwnd_acc;     /* byte-counting remainders: a growth numerator not yet */
-		uint64_t est_acc;      /*   worth one byte of cwnd / w_est */
 		bool rto_epoch;        /* the next epoch follows an RTO: K = 0, W_max = cwnd (4.8) */
 	} cubic;
 };
