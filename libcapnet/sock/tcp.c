@@ -45,7 +45,7 @@ void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg)
 	if (cfg->time_wait == 0)
 		cfg->time_wait = CAPNET_S(60);
 	if (cfg->delayed_ack == 0)
-		cfg->delayed_ack = CAPNET_MS(200);
+		cfg->delayed_ack = CAPNET_MS(40);
 	if (cfg->fin_wait_2 == 0)
 		cfg->fin_wait_2 = CAPNET_S(60);
 	if (cfg->keepalive_idle == 0)

@@ -47,9 +47,12 @@ static void send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, cons
 
 uint32_t tcp_rcv_window(const struct capnet_tcp_sock *s)
 {
-	if (s->rcv.buf == NULL)
-		return 0;
 	uint32_t cur = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+	/* No receive ring (after the peer's FIN, or once closed): nothing more
+	 * can be taken, but the edge already advertised stays put rather than
+	 * shrinking to a zero window (RFC 9293 3.8.6). */
+	if (s->rcv.buf == NULL)
+		return cur;
 	uint32_t avail = s->rcv.size - s->rcv.len;
 	uint32_t max = 65535u << s->rcv_wscale;
 	if (avail > max)

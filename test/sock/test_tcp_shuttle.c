@@ -117,6 +117,42 @@ START_TEST(test_bidirectional_bulk)
 }
 END_TEST
 
+/* Lone small writes that the receiver does not answer: each is ACKed only
+ * when the receiver's delayed-ACK timer runs out. With the defaults that
+ * must come well before the sender's minimum RTO, or every write would be
+ * sent twice (a delayed-ACK timer equal to rto_min did exactly that). */
+START_TEST(test_lone_segments_are_not_retransmitted_with_default_timers)
+{
+	struct capnet_sim *sim = capnet_sim_create(5, CAPNET_SIM_SWITCH);
+	const struct capnet_mac ma = {{0x02, 0, 0, 0, 0, 0x0a}}, mb = {{0x02, 0, 0, 0, 0, 0x0b}};
+	static struct sim_tcp a, b;
+	ck_assert_int_eq(sim_tcp_open(&a, "A", sim, 5, ma, CAPNET_IP4(192, 0, 2, 10), NULL, NULL), CAPNET_OK);
+	ck_assert_int_eq(sim_tcp_open(&b, "B", sim, 5, mb, CAPNET_IP4(192, 0, 2, 11), NULL, NULL), CAPNET_OK);
+	struct capnet_tcp_sock *l, *c, *srv = NULL;
+	ck_assert_int_eq(capnet_tcp_listen(b.tcp, 7000, 4, NULL, &l), CAPNET_OK);
+	struct capnet_ipaddr dst = {.af = CAPNET_AF_INET, .u.v4 = b.ip};
+	ck_assert_int_eq(capnet_tcp_connect(a.tcp, &dst, 7000, 0, NULL, capnet_sim_now(sim), &c), CAPNET_OK);
+	capnet_sim_run_until(sim, CAPNET_S(1));
+	ck_assert_int_eq(capnet_tcp_accept(l, &srv), CAPNET_OK);
+	for (int i = 0; i < 10; i++) {
+		capnet_instant t = CAPNET_S(2 + i);
+		capnet_sim_run_until(sim, t);
+		size_t q;
+		ck_assert_int_eq(capnet_tcp_send(c, "ping", 4, &q, t), CAPNET_OK);
+		capnet_sim_run_until(sim, t + CAPNET_MS(900));
+		uint8_t buf[16];
+		size_t got;
+		ck_assert_int_eq(capnet_tcp_recv(srv, buf, sizeof buf, &got, t + CAPNET_MS(900)), CAPNET_OK);
+		ck_assert_uint_eq(got, 4);
+	}
+	ck_assert_uint_eq(capnet_iface_stats(a.st.ifc)->v[CAPNET_STAT_tcp_rexmt_timeouts], 0);
+	ck_assert_uint_eq(capnet_iface_stats(a.st.ifc)->v[CAPNET_STAT_tcp_sndrexmitpack], 0);
+	capnet_sim_destroy(sim);
+	sim_tcp_close(&a);
+	sim_tcp_close(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tcp-shuttle");
@@ -124,6 +160,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_bulk_transfer_byte_exact, 0, (int)(NCASES * 3));
 	tcase_add_test(tc, test_bidirectional_bulk);
+	tcase_add_test(tc, test_lone_segments_are_not_retransmitted_with_default_timers);
 	suite_add_tcase(s, tc);
 	return s;
 }

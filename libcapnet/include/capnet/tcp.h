@@ -78,7 +78,9 @@ struct capnet_tcp_config {
 	uint8_t syn_retries;           /* SYN retransmissions before E_TIMEDOUT; default 6 */
 	uint8_t synack_retries;        /* SYN-ACK retransmissions before the half-open is dropped; default 5 */
 	capnet_duration time_wait;     /* 2*MSL; default 60 s (MSL 30 s); set short in simulations */
-	capnet_duration delayed_ack;   /* longest ACK delay (RFC 9293 3.8.6.3); default 200 ms */
+	capnet_duration delayed_ack;   /* longest ACK delay (RFC 9293 3.8.6.3: < 0.5 s); default 40 ms,
+					* well under rto_min so a lone segment's ACK never races
+					* the peer's retransmission timer */
 	capnet_duration fin_wait_2;    /* an orphaned FIN-WAIT-2 is dropped after; default 60 s */
 	bool keepalive;                /* default for new sockets; default off (RFC 9293 3.8.4) */
 	capnet_duration keepalive_idle;     /* default 2 h */
