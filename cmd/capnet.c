@@ -5,6 +5,7 @@
 #include "cmd.h"
 
 int cmd_tcp_script(int argc, char **argv); /* cmd_tcp_script.c */
+int cmd_status(int argc, char **argv);     /* cmd_status.c */
 
 static const struct {
 	const char *name;
@@ -15,6 +16,8 @@ static const struct {
 	{"bench", cmd_bench, "run a benchmark and print its figures"},
 	{"replay", cmd_replay, "replay a pcap into a fresh stack and compare what it sends"},
 	{"serve", cmd_serve, "run a stack on a Linux TAP device: ping, UDP/TCP echo, HTTP, DHCP"},
+	{"trace", cmd_trace, "capture headers of a simulated run through a PacketTrace cap: summaries, pcap, JSON"},
+	{"status", cmd_status, "show a simulated network through a NetworkStatus cap: ip addr/route/neigh, ss, lease"},
 	{"tcp-script", cmd_tcp_script, "run exact-segment TCP scripts against one stack"},
 };
 

@@ -19,7 +19,9 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/ipv4.h"
+#include "capnet/tcp.h"
 #include "cmd.h"
+#include "serve_services.h"
 
 #define SUMMARY_MAX 192
 /* Iterations at one instant before the run is declared stuck. */
@@ -28,10 +30,20 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet replay FILE.pcap [--expect FILE] [--json] [options]\n\n"
+		"usage: capnet replay FILE.pcap [--expect FILE] [--json] [options]\n"
+		"       capnet replay FILE.pcap --serve (--static ADDR/LEN | --dhcp) --seed N\n"
+		"                     [--stop-at SECONDS] [serve options] [--expect FILE]\n\n"
 		"Feeds the capture's frames into a fresh stack at their recorded times\n"
 		"(relative to the first frame, on a synthetic clock), records what the\n"
 		"stack sends and, with --expect, compares it frame by frame.\n\n"
+		"With --serve the stack is the one `capnet serve` runs (UDP, TCP echo,\n"
+		"discard and HTTP, the DHCP client, the --connect client), built the same\n"
+		"way, and the capture is one `capnet serve --seed N --pcap` recorded: its\n"
+		"stamps are the stack's own clock, so frames are fed at those very\n"
+		"instants, and the stack is polled at the instants the capture shows\n"
+		"(its own frames included: --clock capture), where the live run was\n"
+		"polled. Pass the seed and the instant serve logged at its stop\n"
+		"(--stop-at); --expect the capture itself to compare byte for byte.\n\n"
 		"  -e, --expect FILE        expected output: a pcap (the frames it shows the\n"
 		"                           stack's MAC sending) or a transcript (one line a\n"
 		"                           sent frame, as --write-transcript writes it)\n"
@@ -46,6 +58,17 @@ static void usage(FILE *f)
 		"  -r, --record FILE        record both directions to a pcap\n"
 		"  -i, --write-fed FILE     write the capture's frames fed to the stack (all but\n"
 		"                           the stack's own) to a pcap: a one-sided fixture\n"
+		"  -S, --serve              build `capnet serve`'s stack (see above)\n"
+		"  -D, --dhcp               --serve: take the address by DHCP, as serve --dhcp\n"
+		"  -c, --cc NAME            --serve: congestion control (default reno)\n"
+		"      --udp-echo, --tcp-echo, --http, --discard PORT   --serve: as serve\n"
+		"  -C, --connect ADDR:PORT  --serve: the client session, as serve\n"
+		"  -n, --send-bytes N       --serve: what the client sends (serve's pattern)\n"
+		"  -x, --stop-at SECONDS    --serve: shut down (FINs, DHCP release) at this stack\n"
+		"                           instant, as serve did (its log says when)\n"
+		"  -k, --clock MODE         --serve: capture (default) polls only at the instants\n"
+		"                           the capture shows until its last frame; stack polls\n"
+		"                           at the stack's deadlines (as without --serve)\n"
 		"  -q, --quiet              print only the result lines\n"
 		"  -j, --json               print the result as one JSON object\n"
 		"  -h, --help               this text\n\n"
@@ -173,6 +196,10 @@ struct replay_opts {
 	capnet_duration tail;
 	capnet_duration tolerance;
 	bool json, quiet;
+	/* --serve */
+	bool serve, have_stop, capture_clock, clock_set;
+	struct svc_opts svc;
+	capnet_instant stop_at;
 };
 
 struct stack {
@@ -419,6 +446,86 @@ static void print_counters(const struct capnet_iface *ifc)
 	printf("\n");
 }
 
+/* ---- the `capnet serve` stack (--serve) ---- */
+
+static void serve_log(void *ctx, capnet_instant now, const char *event, const char *text)
+{
+	(void)event;
+	const struct replay_opts *o = ctx;
+	if (!o->quiet && !o->json)
+		printf("serve [%4lld.%06lld] %s\n", (long long)(now / 1000000), (long long)(now % 1000000), text);
+}
+
+static int cmp_instant(const void *a, const void *b)
+{
+	capnet_instant x = *(const capnet_instant *)a, y = *(const capnet_instant *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Every instant the capture shows, both sides, on the synthetic clock
+ * (held level where stamps step back, as the replay does), sorted. */
+static capnet_instant *capture_instants(const struct capnet_pcap_replay *r, capnet_instant start, size_t *n)
+{
+	const struct capnet_pcap_frames *in = capnet_pcap_replay_input(r);
+	capnet_instant *v = malloc((in->n + 1) * sizeof *v), prev = start;
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < in->n; i++) {
+		capnet_instant t = start + (in->v[i].at - capnet_pcap_replay_origin(r));
+		prev = t > prev ? t : prev;
+		v[i] = prev;
+	}
+	qsort(v, in->n, sizeof *v, cmp_instant);
+	*n = in->n;
+	return v;
+}
+
+/* The synthetic clock of a serve replay. In the live run every frame was
+ * stamped with the instant of the poll that received or sent it, so the
+ * stack was polled at least at every instant the capture shows; a timer
+ * that fired there fired late by however long the loop took to wake up.
+ * With --clock capture the replay polls at exactly those instants, and a
+ * deadline that falls between two of them waits for the next (where the
+ * live run served it, if it sent anything), until the capture's last frame;
+ * after that, and with --clock stack throughout, deadlines are served on
+ * time. Stops at --stop-at (then shuts the services down there, as serve
+ * did) or `tail` after the last frame. */
+static bool drive_serve(struct capnet_pcap_replay *r, struct svc *svc, const struct replay_opts *o,
+			const capnet_instant *inst, size_t ninst, capnet_instant now)
+{
+	struct capnet_iface *ifc = svc_iface(svc);
+	capnet_instant end = o->have_stop ? o->stop_at : capnet_pcap_replay_end_time(r) + o->tail;
+	size_t k = 0;
+	unsigned same = 0;
+	for (;;) {
+		capnet_pcap_replay_set_now(r, now);
+		capnet_instant next = capnet_iface_poll(ifc, now);
+		svc_after_poll(svc, now);
+		next = capnet_instant_min(next, svc_next_deadline(svc));
+		while (k < ninst && inst[k] <= now)
+			k++;
+		if (next <= now) {
+			if (++same > SAME_INSTANT_MAX)
+				return false;
+			continue;
+		}
+		same = 0;
+		capnet_instant t = capnet_instant_min(next, capnet_pcap_replay_next_time(r));
+		if (o->capture_clock && k < ninst)
+			t = inst[k];
+		if (t > end || (o->have_stop && t >= end))
+			break;
+		now = t;
+	}
+	if (o->have_stop) {
+		capnet_pcap_replay_set_now(r, end);
+		svc_stop(svc, end);
+	}
+	return true;
+}
+
+/* ---- the run ---- */
+
 static int run_replay(struct replay_opts *o)
 {
 	char err[CAPNET_PCAP_ERRBUF_SIZE] = "";
@@ -434,19 +541,27 @@ static int run_replay(struct replay_opts *o)
 		capnet_pcap_writer_close(rec);
 		return EXIT_FAILED;
 	}
-	if ((!o->have_mac || !o->have_ip) &&
-	    !infer_stack(capnet_pcap_replay_input(r), o->have_mac, &o->mac, o->have_ip, &o->ip)) {
-		fprintf(stderr, "capnet replay: cannot tell the stack's %s from %s: give --mac and --static\n",
-			o->have_mac ? "address" : "MAC", o->capture);
-		capnet_pcap_replay_close(r);
-		capnet_pcap_writer_close(rec);
-		return EXIT_FAILED;
-	}
-	if (!o->have_mac) {
+	bool reopen = false;
+	if (o->serve) {
+		/* serve --seed stamps with the stack's clock: the synthetic clock
+		 * is the capture's, and the stack is built at its instant 0. */
+		ro.start = capnet_pcap_replay_origin(r);
+		reopen = ro.start != 0;
+	} else if (!o->have_mac || !o->have_ip) {
+		if (!infer_stack(capnet_pcap_replay_input(r), o->have_mac, &o->mac, o->have_ip, &o->ip)) {
+			fprintf(stderr, "capnet replay: cannot tell the stack's %s from %s: give --mac and --static\n",
+				o->have_mac ? "address" : "MAC", o->capture);
+			capnet_pcap_replay_close(r);
+			capnet_pcap_writer_close(rec);
+			return EXIT_FAILED;
+		}
 		/* The MAC was inferred after opening: reopen so own-frame
 		 * filtering and the nic use it. */
-		capnet_pcap_replay_close(r);
+		reopen = !o->have_mac;
 		ro.mac = o->mac;
+	}
+	if (reopen) {
+		capnet_pcap_replay_close(r);
 		if (capnet_pcap_replay_open(o->capture, &ro, &r, err, sizeof err) != CAPNET_OK) {
 			fprintf(stderr, "capnet replay: %s\n", err);
 			capnet_pcap_writer_close(rec);
@@ -454,26 +569,52 @@ static int run_replay(struct replay_opts *o)
 		}
 	}
 
+	struct capnet_xoshiro x;
+	capnet_xoshiro_seed(&x, o->seed);
 	struct stack s = {0};
-	size_t need = capnet_iface_arena_need(NULL, 1500);
-	s.arena_mem = malloc(need);
-	capnet_xoshiro_seed(&s.x, o->seed);
+	struct svc *svc = NULL;
+	struct capnet_iface *ifc = NULL;
 	capnet_err e = CAPNET_E_NOMEM;
-	if (s.arena_mem != NULL) {
-		capnet_arena_init(&s.arena, s.arena_mem, need);
-		e = capnet_iface_create(&s.arena, NULL, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&s.x), &s.ifc);
+	char ebuf[256] = "";
+	if (o->serve) {
+		o->svc.ip = o->ip;
+		o->svc.gateway = o->gateway;
+		o->svc.prefix_len = o->prefix_len;
+		o->svc.verbose = !o->quiet;
+		e = svc_create(&o->svc, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&x), 0, serve_log, o, &svc, ebuf,
+			       sizeof ebuf);
+		if (e == CAPNET_OK)
+			ifc = svc_iface(svc);
+	} else {
+		size_t need = capnet_iface_arena_need(NULL, 1500);
+		s.arena_mem = malloc(need);
+		if (s.arena_mem != NULL) {
+			capnet_arena_init(&s.arena, s.arena_mem, need);
+			e = capnet_iface_create(&s.arena, NULL, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&x), &s.ifc);
+		}
+		struct capnet_ip4_config c = {o->ip, o->prefix_len, o->gateway, CAPNET_PROV_STATIC};
+		if (e == CAPNET_OK)
+			e = capnet_iface_set_ip4(s.ifc, &c, 0);
+		ifc = s.ifc;
+		if (e != CAPNET_OK)
+			snprintf(ebuf, sizeof ebuf, "stack setup: %s", capnet_strerror(e));
 	}
-	struct capnet_ip4_config c = {o->ip, o->prefix_len, o->gateway, CAPNET_PROV_STATIC};
-	if (e == CAPNET_OK)
-		e = capnet_iface_set_ip4(s.ifc, &c, 0);
 	if (e != CAPNET_OK) {
-		fprintf(stderr, "capnet replay: stack setup: %s\n", capnet_strerror(e));
+		fprintf(stderr, "capnet replay: %s\n", ebuf);
 		free(s.arena_mem);
 		capnet_pcap_replay_close(r);
 		capnet_pcap_writer_close(rec);
 		return EXIT_FAILED;
 	}
-	bool settled = drive(r, s.ifc, o->tail, 0);
+	bool settled;
+	if (o->serve) {
+		size_t ninst = 0;
+		capnet_instant *inst = capture_instants(r, ro.start, &ninst);
+		settled = inst != NULL && drive_serve(r, svc, o, inst, ninst, ro.start);
+		free(inst);
+	} else {
+		settled = drive(r, s.ifc, o->tail, 0);
+	}
 
 	capnet_instant origin = capnet_pcap_replay_origin(r);
 	const struct capnet_pcap_frames *sent = capnet_pcap_replay_sent(r);
@@ -507,8 +648,11 @@ static int run_replay(struct replay_opts *o)
 			compare_transcript(o, sent, origin, &v);
 	}
 	bool passed = settled && io_ok && (!v.checked || v.matched);
+	static const char *const client_names[] = {"none", "waiting", "running", "done", "failed"};
+	const char *client = svc != NULL ? client_names[svc_client_state(svc)] : "none";
 
 	char mbuf[18], ibuf[16];
+	const char *addr = o->serve && o->svc.dhcp ? "dhcp" : cmd_fmt_ip4(o->ip, ibuf);
 	if (o->json) {
 		json_t *frames = json_array();
 		char line[SUMMARY_MAX + 32];
@@ -516,34 +660,38 @@ static int run_replay(struct replay_opts *o)
 			line_of(&sent->v[i], origin, line, sizeof line);
 			json_array_append_new(frames, json_string(line));
 		}
-		json_t *j = json_pack("{s:s, s:{s:s, s:s, s:i}, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:b, s:b}", "capture",
-				      o->capture, "stack", "mac", cmd_fmt_mac(o->mac, mbuf), "ip", cmd_fmt_ip4(o->ip, ibuf),
-				      "prefix_len", o->prefix_len, "seed", (json_int_t)o->seed, "frames",
+		json_t *j = json_pack("{s:s, s:{s:s, s:s, s:i, s:b}, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:b, s:b}",
+				      "capture", o->capture, "stack", "mac", cmd_fmt_mac(o->mac, mbuf), "ip", addr,
+				      "prefix_len", o->prefix_len, "serve", o->serve, "seed", (json_int_t)o->seed, "frames",
 				      (json_int_t)st.frames, "fed", (json_int_t)st.fed, "own_skipped",
 				      (json_int_t)st.own_skipped, "sent", (json_int_t)st.sent, "sent_frames", frames,
-				      "counters", json_counters(s.ifc), "settled", settled, "passed", passed);
+				      "counters", json_counters(ifc), "settled", settled, "passed", passed);
+		if (o->serve && o->svc.connect_ip != 0)
+			json_object_set_new(j, "client", json_string(client));
 		if (v.j != NULL)
 			json_object_set_new(j, "expect", v.j);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("replay %s into %s %s/%u (seed %" PRIu64 ")\n", o->capture, cmd_fmt_mac(o->mac, mbuf),
-		       cmd_fmt_ip4(o->ip, ibuf), o->prefix_len, o->seed);
+		printf("replay %s into %s%s %s/%u (seed %" PRIu64 ")\n", o->capture, o->serve ? "capnet serve's stack, " : "",
+		       cmd_fmt_mac(o->mac, mbuf), addr, o->prefix_len, o->seed);
 		if (!o->quiet) {
 			print_frames(r, origin);
-			print_counters(s.ifc);
+			print_counters(ifc);
 		}
 		printf("%" PRIu64 " frames in the capture: %" PRIu64 " fed, %" PRIu64 " the stack's own (skipped); %" PRIu64
 		       " sent\n",
 		       st.frames, st.fed, st.own_skipped, st.sent);
+		if (o->serve && o->svc.connect_ip != 0)
+			printf("client session: %s\n", client);
 		if (!settled)
 			printf("FAIL: the stack kept asking to be polled at one instant (stuck)\n");
 		for (int i = 0; i < 3; i++)
 			if (v.text[i][0] != '\0')
 				printf("%s\n", v.text[i]);
-		json_decref(v.j); /* built for --json only; NULL-safe */
 	}
+	svc_destroy(svc);
 	free(s.arena_mem);
 	capnet_pcap_replay_close(r);
 	return passed ? EXIT_OK : EXIT_FAILED;
@@ -551,6 +699,7 @@ static int run_replay(struct replay_opts *o)
 
 int cmd_replay(int argc, char **argv)
 {
+	enum { OPT_UDP_ECHO = 256, OPT_TCP_ECHO, OPT_HTTP, OPT_DISCARD };
 	static const struct option opts[] = {
 		{"expect", required_argument, NULL, 'e'},
 		{"mac", required_argument, NULL, 'm'},
@@ -563,15 +712,27 @@ int cmd_replay(int argc, char **argv)
 		{"write-transcript", required_argument, NULL, 'w'},
 		{"record", required_argument, NULL, 'r'},
 		{"write-fed", required_argument, NULL, 'i'},
+		{"serve", no_argument, NULL, 'S'},
+		{"dhcp", no_argument, NULL, 'D'},
+		{"cc", required_argument, NULL, 'c'},
+		{"udp-echo", required_argument, NULL, OPT_UDP_ECHO},
+		{"tcp-echo", required_argument, NULL, OPT_TCP_ECHO},
+		{"http", required_argument, NULL, OPT_HTTP},
+		{"discard", required_argument, NULL, OPT_DISCARD},
+		{"connect", required_argument, NULL, 'C'},
+		{"send-bytes", required_argument, NULL, 'n'},
+		{"stop-at", required_argument, NULL, 'x'},
+		{"clock", required_argument, NULL, 'k'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct replay_opts o = {.seed = 1, .tail = CAPNET_S(2), .prefix_len = 24};
+	svc_opts_defaults(&o.svc);
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:m:a:g:s:t:T:o:w:r:i:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:m:a:g:s:t:T:o:w:r:i:SDc:C:n:x:k:qjh", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'e':
@@ -634,6 +795,64 @@ int cmd_replay(int argc, char **argv)
 		case 'i':
 			o.write_fed = optarg;
 			break;
+		case 'S':
+			o.serve = true;
+			break;
+		case 'D':
+			o.svc.dhcp = true;
+			break;
+		case 'c':
+			o.svc.cc = capnet_tcp_cc_parse(optarg);
+			if (o.svc.cc < 0) {
+				fprintf(stderr, "capnet replay: --cc wants none, reno or cubic, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_UDP_ECHO:
+		case OPT_TCP_ECHO:
+		case OPT_HTTP:
+		case OPT_DISCARD: {
+			uint16_t *port = c == OPT_UDP_ECHO   ? &o.svc.udp_echo_port
+					 : c == OPT_TCP_ECHO ? &o.svc.tcp_echo_port
+					 : c == OPT_HTTP     ? &o.svc.http_port
+							     : &o.svc.discard_port;
+			if (!svc_parse_port(optarg, port)) {
+				fprintf(stderr, "capnet replay: a service port is in [0, 65535], not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'C':
+			if (!svc_parse_endpoint(optarg, &o.svc.connect_ip, &o.svc.connect_port)) {
+				fprintf(stderr, "capnet replay: --connect wants A.B.C.D:PORT, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (!svc_parse_bytes(optarg, &o.svc.send_bytes)) {
+				fprintf(stderr, "capnet replay: --send-bytes wants a byte count, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'x': {
+			double sec = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400)) {
+				fprintf(stderr, "capnet replay: --stop-at wants seconds in [0, 86400]\n");
+				return EXIT_USAGE;
+			}
+			/* Rounded to the microsecond serve printed. */
+			o.stop_at = (capnet_instant)(sec * 1e6 + 0.5);
+			o.have_stop = true;
+			break;
+		}
+		case 'k':
+			if (strcmp(optarg, "capture") != 0 && strcmp(optarg, "stack") != 0) {
+				fprintf(stderr, "capnet replay: --clock wants capture or stack, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.capture_clock = strcmp(optarg, "capture") == 0;
+			o.clock_set = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -654,5 +873,24 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.capture = argv[optind];
+	bool serve_only = o.svc.dhcp || o.have_stop || o.svc.connect_ip != 0 || o.svc.send_bytes != UINT64_MAX ||
+			  o.clock_set;
+	if (serve_only && !o.serve) {
+		fprintf(stderr, "capnet replay: --dhcp, --connect, --send-bytes, --stop-at and --clock go with --serve\n");
+		return EXIT_USAGE;
+	}
+	if (o.serve) {
+		if (o.have_ip == o.svc.dhcp || (o.svc.dhcp && o.gateway != 0)) {
+			fprintf(stderr, "capnet replay: --serve needs one of --static ADDR/LEN or --dhcp, as serve had\n");
+			return EXIT_USAGE;
+		}
+		if (!o.have_mac) {
+			const struct capnet_mac dflt = SVC_DEFAULT_MAC;
+			o.mac = dflt;
+			o.have_mac = true;
+		}
+		if (!o.clock_set)
+			o.capture_clock = true;
+	}
 	return run_replay(&o);
 }

@@ -13,10 +13,22 @@ static const struct bench tcp_sockets = {"tcp-sockets",
 					  "bytes of state per connection; iface poll cost with 10 vs 10,000 idle connections",
 					  bench_tcp_sockets};
 
+static const struct bench trace = {"trace",
+				   "packet trace capture points: ns per frame through ingress with no trace, a header-only "
+				   "capture, a filtered one",
+				   bench_trace};
+
+static const struct bench tap = {"tap",
+				 "Linux -> libcapnet bulk TCP over TAP vs Linux -> Linux over veth (Gbit/s, ratio), ping RTT "
+				 "medians; root, in namespaces it makes",
+				 bench_tap};
+
 const struct bench *const capnet_benches[] = {
 	&checksum,
 	&tcp_shuttle,
 	&tcp_sockets,
+	&trace,
+	&tap,
 	NULL,
 };
 

@@ -35,12 +35,68 @@ static const struct proof congestion_control = {
 	proof_congestion_control,
 };
 
+static const struct proof packet_trace = {
+	"packet-trace",
+	"a bounded, header-only, rx-only, expiring PacketTrace over DHCP + TCP: exact drop counts, no payload byte, read-only TraceReader, forged calls refused, revoke",
+	proof_packet_trace,
+};
+
+static const struct proof receive_pool = {
+	"receive-pool",
+	"many frames between polls: the RX pool stays armed, \"no frame yet\" resets nothing, queue and poll budget exhaustion drop and count, TCP recovers byte-exact",
+	proof_receive_pool,
+};
+
+static const struct proof tcp_listener_roundtrip = {
+	"tcp-listener-roundtrip",
+	"a cspace holding only a TcpListenAuthority for one port serves one request/response; its listen outside the range, UDP socket and config read fail closed and are audited",
+	proof_tcp_listener_roundtrip,
+};
+
+static const struct proof socket_readiness = {
+	"socket-readiness",
+	"every readiness state and parked-call outcome from real TCP state on two stacks: accept-ready, readable, writable, closed, reset, error, config-unavailable; completed, timed out, refused, reset, cancelled, closed; stale waiters; exact partial sends",
+	proof_socket_readiness,
+};
+
+static const struct proof transport_status = {
+	"transport-status",
+	"every TransportStatus field on a live connection, cross-checked against the peer's view; read-only: fingerprints unchanged and zero frames across every read, and a view acts on nothing",
+	proof_transport_status,
+};
+
+static const struct proof keepalive_timeout_policy = {
+	"keepalive-timeout-policy",
+	"keepalive probes on the wire at the set idle and interval until the connection times out; connect refused vs connect timed out as distinct outcomes; accept and recv deadlines",
+	proof_keepalive_timeout_policy,
+};
+
+static const struct proof posix_poll_select = {
+	"posix-poll-select",
+	"capnet_poll/capnet_select over the readiness model on two stacks: POLLIN/POLLOUT/POLLHUP/POLLERR/POLLNVAL from real TCP state, exact timeouts, partial sends; closed or revoked descriptors, bad nfds, unsupported bits and exceptfds fail closed with their errno",
+	proof_posix_poll_select,
+};
+
+static const struct proof network_status = {
+	"network-status",
+	"capnet status run as a cspace holding only NetworkStatus after a DHCP lease: prints address, routes, neighbours, DNS/search with provenance, lease and sockets; its forged socket and config calls are rejected; reads are read-only",
+	proof_network_status,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
 	&dhcp4_lease_lifecycle,
 	&tcp_roundtrip,
 	&congestion_control,
+	&packet_trace,
+	&receive_pool,
+	&tcp_listener_roundtrip,
+	&socket_readiness,
+	&posix_poll_select,
+	&transport_status,
+	&keepalive_timeout_policy,
+	&network_status,
 	NULL,
 };
 

@@ -48,5 +48,13 @@ int proof_dhcp4_config(struct proof_ctx *ctx);
 int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx);
 int proof_tcp_roundtrip(struct proof_ctx *ctx);
 int proof_congestion_control(struct proof_ctx *ctx);
+int proof_packet_trace(struct proof_ctx *ctx);
+int proof_receive_pool(struct proof_ctx *ctx);
+int proof_tcp_listener_roundtrip(struct proof_ctx *ctx);
+int proof_socket_readiness(struct proof_ctx *ctx);
+int proof_posix_poll_select(struct proof_ctx *ctx);
+int proof_transport_status(struct proof_ctx *ctx);
+int proof_keepalive_timeout_policy(struct proof_ctx *ctx);
+int proof_network_status(struct proof_ctx *ctx);
 
 #endif

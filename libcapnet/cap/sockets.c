@@ -224,8 +224,10 @@ static void evaluate_tcp(struct capnet_sockets *s, struct waiter *w, capnet_inst
 			complete_accept(s, w, now);
 		return;
 	case CAPNET_PARK_RECV:
-		/* Data (or the peer's FIN) first: it was sent before the end. */
-		if (ev & (CAPNET_TCP_EV_READABLE | CAPNET_TCP_EV_CLOSED))
+		/* Data (or the peer's FIN) first: it was sent before the end.
+		 * (EV_READABLE alone is also set once the connection ended, so
+		 * that recv returns its error: that is the end, not data.) */
+		if (capnet_tcp_recv_ready(w->sock->u.tcp) > 0 || (ev & CAPNET_TCP_EV_CLOSED))
 			complete(s, w, CAPNET_OUTCOME_COMPLETED, CAPNET_OK, now);
 		else if (ended)
 			complete(s, w, outcome_of_error(info.error), info.error, now);

@@ -116,6 +116,37 @@ capnet_err capnet_status_audit(struct capnet_cspace *cs, capnet_handle st, uint3
 	return CAPNET_OK;
 }
 
+capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, struct capnet_resolver_inputs *out)
+{
+	struct capnet_net *net;
+	capnet_err e = st_check(cs, st, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	if (net->ip4cfg == NULL) {
+		memset(out, 0, sizeof *out);
+		return CAPNET_OK;
+	}
+	*out = *capnet_ip4cfg_resolver(net->ip4cfg);
+	return CAPNET_OK;
+}
+
+capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
+			       struct capnet_dhcp4_lease_info *out)
+{
+	struct capnet_net *net;
+	capnet_err e = st_check(cs, st, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	if (net->dhcp4 == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	capnet_dhcp4_client_lease(net->dhcp4, now, out);
+	return CAPNET_OK;
+}
+
 /* ---- the fingerprint: FNV-1a over every field, serialised explicitly so
  * struct padding never enters the hash ---- */
 
@@ -228,6 +259,30 @@ uint64_t capnet_net_fingerprint(const struct capnet_net *net)
 		h = fnv_u64(h, ss.parked);
 		for (int i = 0; i < CAPNET_OUTCOME__COUNT; i++)
 			h = fnv_u64(h, ss.completed[i]);
+	}
+	/* The resolver inputs and the DHCP client's state and timers. */
+	if (net->ip4cfg != NULL) {
+		const struct capnet_resolver_inputs *r = capnet_ip4cfg_resolver(net->ip4cfg);
+		h = fnv_u64(h, r->n_dns);
+		for (int i = 0; i < r->n_dns && i < CAPNET_IP4CFG_MAX_DNS; i++)
+			h = fnv_u64(h, r->dns[i]);
+		h = fnv_u64(h, (uint64_t)r->dns_provenance);
+		h = fnv_bytes(h, (const uint8_t *)r->domain, strlen(r->domain));
+		h = fnv_u64(h, (uint64_t)r->domain_provenance);
+		h = fnv_u64(h, r->n_search);
+		for (int i = 0; i < r->n_search && i < CAPNET_IP4CFG_MAX_SEARCH; i++)
+			h = fnv_bytes(h, (const uint8_t *)r->search[i], strlen(r->search[i]) + 1);
+		h = fnv_u64(h, (uint64_t)r->search_provenance);
+	}
+	if (net->dhcp4 != NULL) {
+		struct capnet_dhcp4_lease_info li;
+		capnet_dhcp4_client_lease(net->dhcp4, 0, &li);
+		const uint64_t v[] = {(uint64_t)li.state, li.addr,	   li.prefix_len, li.server,
+				      li.gateway,	  li.lease_secs,   (uint64_t)li.lease_start,
+				      (uint64_t)li.t1,	  (uint64_t)li.t2, (uint64_t)li.expiry,
+				      (uint64_t)li.next_event, li.xid};
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+			h = fnv_u64(h, v[i]);
 	}
 	/* The cap tables too: a read creates, closes and revokes nothing. (The
 	 * audit is left out: a refused read is counted there by design.) */

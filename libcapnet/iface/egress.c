@@ -18,6 +18,8 @@ capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, s
 		return e;
 	}
 	IFACE_COUNT(ifc, eth_tx_frames);
+	if (IFACE_TRACE_ACTIVE(ifc))
+		capnet_iface_trace_tx(ifc, frame, len);
 	return CAPNET_OK;
 }
 
@@ -37,6 +39,8 @@ static struct capnet_mac multicast_mac(capnet_ip4addr dst)
 capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
 			   capnet_instant now)
 {
+	if (IFACE_TRACE_ACTIVE(ifc))
+		capnet_iface_trace_tick(ifc, now);
 	capnet_ip4addr src = tx->src ? tx->src : ifc->ip4.addr;
 	if (src == 0 && !(tx->flags & CAPNET_IP4_TX_UNCONFIGURED_OK)) {
 		IFACE_COUNT(ifc, ip_tx_unconfigured);

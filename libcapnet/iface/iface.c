@@ -97,6 +97,8 @@ capnet_err capnet_iface_set_ip4(struct capnet_iface *ifc, const struct capnet_ip
 {
 	if (c->prefix_len > 32 || (c->addr != 0 && c->prefix_len == 0))
 		return CAPNET_E_INVAL;
+	if (IFACE_TRACE_ACTIVE(ifc))
+		capnet_iface_trace_tick(ifc, now);
 	capnet_route_remove_config(ifc);
 	if (c->addr == 0) {
 		memset(&ifc->ip4, 0, sizeof ifc->ip4);
@@ -144,6 +146,8 @@ static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 {
+	if (IFACE_TRACE_ACTIVE(ifc))
+		capnet_iface_trace_tick(ifc, now);
 	bool more = drain_rx(ifc, now);
 	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
 	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)

@@ -17,6 +17,8 @@
 
 #include <linux/if_tun.h>
 
+#include "tap_gso.h"
+
 /* Ethernet header plus one 802.1Q tag: the largest frame is MTU + this. */
 #define TAP_L2_OVERHEAD 18
 /* Where the tail of an oversize frame goes, so it is consumed and counted
@@ -24,6 +26,8 @@
  * given). The kernel never hands us more than its MTU (at most 64 KiB)
  * plus headers. */
 #define TAP_RX_SPILL 65536
+/* With offloads: a TSO super-frame (64 KiB of IPv4) and its L2 header. */
+#define TAP_RX_BIG (65536 + 64)
 
 struct tap_txq {
 	uint8_t *slots;    /* cap slots of slot_size bytes */
@@ -41,6 +45,12 @@ struct capnet_tap {
 	struct capnet_tap_stats st;
 	uint8_t *spill;
 	int fault;
+	/* offloads: every frame has a virtio-net header; `big` holds the frame
+	 * read, and the segments of a super-frame not yet handed out */
+	bool vnet;
+	uint8_t *big;
+	struct tap_gso gso;
+	size_t gso_next;
 };
 
 static void set_err(char *buf, size_t len, const char *fmt, const char *a, int err)
@@ -86,9 +96,13 @@ enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED, WRITE_LINKDOWN };
 
 static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len)
 {
+	/* With offloads every frame carries a header; ours asks for nothing. */
+	static const uint8_t no_offload[TAP_VNET_HDR_LEN];
+	struct iovec iov[2] = {{(void *)no_offload, TAP_VNET_HDR_LEN}, {(void *)frame, len}};
+	size_t want = len + (t->vnet ? TAP_VNET_HDR_LEN : 0);
 	for (int tries = 0; tries < 4; tries++) {
-		ssize_t n = write(t->fd, frame, len);
-		if (n == (ssize_t)len) {
+		ssize_t n = t->vnet ? writev(t->fd, iov, 2) : write(t->fd, frame, len);
+		if (n == (ssize_t)want) {
 			t->st.tx_frames++;
 			t->st.tx_bytes += len;
 			return WRITE_OK;
@@ -163,9 +177,92 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 	return CAPNET_OK;
 }
 
+/* A read() that failed: EAGAIN is "nothing yet"; anything else is final. */
+static capnet_err read_failed(struct capnet_tap *t, ssize_t n)
+{
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return CAPNET_E_AGAIN;
+	/* A TAP never yields an empty frame: a zero-length read is the peer
+	 * of a wrapped socket gone, as final as EBADFD. */
+	if (n == 0)
+		errno = EPIPE;
+	/* EBADFD after the device is deleted: the fd stays readable, so the
+	 * fault is kept for the event loop to stop watching it. */
+	t->st.rx_errors++;
+	if (t->fault == 0)
+		t->fault = errno;
+	return CAPNET_E_NIC;
+}
+
+/* The next segment of the super-frame in `big`. */
+static capnet_err next_segment(struct capnet_tap *t, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t n = tap_gso_segment(&t->gso, t->gso_next++, buf, cap);
+	if (n == 0) {
+		t->st.rx_oversize++;
+		return CAPNET_E_NOBUFS;
+	}
+	t->st.rx_gso_segments++;
+	*len = n;
+	return CAPNET_OK;
+}
+
+/* With offloads: read header and frame into `big`; a super-frame is then
+ * handed out segment by segment, a partial checksum completed first. A
+ * frame we cannot use is counted and skipped (bounded by what the kernel
+ * has queued). */
+static capnet_err receive_vnet(struct capnet_tap *t, uint8_t *buf, size_t cap, size_t *len)
+{
+	if (t->gso_next < t->gso.nseg)
+		return next_segment(t, buf, cap, len);
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+	struct iovec iov[3] = {{hdr, sizeof hdr}, {t->big, TAP_RX_BIG}, {t->spill, TAP_RX_SPILL}};
+	for (;;) {
+		ssize_t n = readv(t->fd, iov, 3);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return read_failed(t, n);
+		t->st.rx_frames++;
+		t->st.rx_bytes += (size_t)n;
+		if ((size_t)n <= TAP_VNET_HDR_LEN || (size_t)n > TAP_VNET_HDR_LEN + TAP_RX_BIG) {
+			t->st.rx_offload_errors++;
+			continue;
+		}
+		size_t flen = (size_t)n - TAP_VNET_HDR_LEN;
+		struct tap_vnet_hdr h;
+		tap_vnet_parse(hdr, &h);
+		if (h.gso_type != TAP_VNET_GSO_NONE) {
+			if (!tap_gso_init(&t->gso, t->big, flen, &h)) {
+				t->st.rx_offload_errors++;
+				continue;
+			}
+			t->st.rx_gso_frames++;
+			t->gso_next = 0;
+			return next_segment(t, buf, cap, len);
+		}
+		if (h.flags & TAP_VNET_F_NEEDS_CSUM) {
+			if (!tap_csum_complete(t->big, flen, &h)) {
+				t->st.rx_offload_errors++;
+				continue;
+			}
+			t->st.rx_csum_completed++;
+		}
+		if (flen > cap) {
+			t->st.rx_oversize++;
+			return CAPNET_E_NOBUFS;
+		}
+		memcpy(buf, t->big, flen);
+		*len = flen;
+		return CAPNET_OK;
+	}
+}
+
 static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 {
 	struct capnet_tap *t = dev;
+	if (t->vnet)
+		return receive_vnet(t, buf, cap, len);
 	struct iovec iov[2] = {{buf, cap}, {t->spill, TAP_RX_SPILL}};
 	for (;;) {
 		ssize_t n = readv(t->fd, iov, 2);
@@ -181,18 +278,7 @@ static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return CAPNET_E_AGAIN;
-		/* A TAP never yields an empty frame: a zero-length read is the
-		 * peer of a wrapped socket gone, as final as EBADFD. */
-		if (n == 0)
-			errno = EPIPE;
-		/* EBADFD after the device is deleted: the fd stays readable, so the
-		 * fault is kept for the event loop to stop watching it. */
-		t->st.rx_errors++;
-		if (t->fault == 0)
-			t->fault = errno;
-		return CAPNET_E_NIC;
+		return read_failed(t, n);
 	}
 }
 
@@ -272,7 +358,11 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 	}
 	size_t frames = o->txq_frames != 0 ? o->txq_frames : CAPNET_TAP_TXQ_DEFAULT;
 	t->spill = malloc(TAP_RX_SPILL);
-	if (e == CAPNET_OK && (t->spill == NULL || !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
+	t->vnet = o->offload;
+	if (t->vnet)
+		t->big = malloc(TAP_RX_BIG);
+	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet && t->big == NULL) ||
+			       !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
 		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
 		e = CAPNET_E_NOMEM;
 	}
@@ -294,6 +384,28 @@ static struct capnet_tap *tap_alloc(void)
 	if (t != NULL)
 		t->fd = t->ctl = -1;
 	return t;
+}
+
+/* The header is 10 bytes, little endian (tap_gso.c reads it so), and the
+ * kernel may give us what TSO4 and partial checksums allow. */
+static bool set_offloads(int fd, char *errbuf, size_t errlen)
+{
+	int sz = TAP_VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+		set_err(errbuf, errlen, "TUNSETVNETHDRSZ", NULL, errno);
+		return false;
+	}
+	const uint16_t probe = 1;
+	int le = 1;
+	if (*(const uint8_t *)&probe != 1 && ioctl(fd, TUNSETVNETLE, &le) < 0) {
+		set_err(errbuf, errlen, "TUNSETVNETLE", NULL, errno);
+		return false;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN)) < 0) {
+		set_err(errbuf, errlen, "TUNSETOFFLOAD", NULL, errno);
+		return false;
+	}
+	return true;
 }
 
 capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap **out, char *errbuf, size_t errlen)
@@ -322,10 +434,14 @@ capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap
 	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (o->offload ? IFF_VNET_HDR : 0);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		set_err(errbuf, errlen, "TUNSETIFF '%s'", name, errno);
+		capnet_tap_close(t);
+		return CAPNET_E_NIC;
+	}
+	if (o->offload && !set_offloads(t->fd, errbuf, errlen)) {
 		capnet_tap_close(t);
 		return CAPNET_E_NIC;
 	}
@@ -387,6 +503,7 @@ void capnet_tap_close(struct capnet_tap *t)
 		close(t->ctl);
 	txq_free(&t->txq);
 	free(t->spill);
+	free(t->big);
 	free(t);
 }
 

@@ -67,11 +67,14 @@
 #include <stdint.h>
 
 #include "capnet/arena.h"
+#include "capnet/dhcp4_client.h"
 #include "capnet/err.h"
 #include "capnet/iface.h"
+#include "capnet/ip4_config.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
 #include "capnet/tcp.h"
+#include "capnet/trace.h"
 #include "capnet/types.h"
 #include "capnet/udp.h"
 
@@ -357,6 +360,13 @@ struct capnet_net {
 	struct capnet_tcp *tcp;
 	struct capnet_udp_layer *udp;
 	struct capnet_sockets *socks;
+	/* Where PacketTrace caps take their traces (capnet_trace_pool_create);
+	 * NULL: capnet_netmgr_mint_trace_policy answers E_NOTCONFIGURED. */
+	struct capnet_trace_pool *traces;
+	/* Resolver inputs and the DHCP client, for the NetworkStatus view
+	 * (capnet_status_resolver, capnet_status_dhcp4); NULL: not served. */
+	struct capnet_ip4cfg *ip4cfg;
+	struct capnet_dhcp4_client *dhcp4;
 };
 
 /* ---- NetworkManager ---- */
@@ -388,7 +398,9 @@ capnet_err capnet_netmgr_mint_connect_authority(struct capnet_cspace *cs, capnet
  * send_to / recv_from within `remote` (NULL: anywhere). */
 capnet_err capnet_netmgr_mint_udp(struct capnet_cspace *cs, capnet_handle nm, uint16_t port_lo, uint16_t port_hi,
 				  const struct capnet_scope *remote, capnet_handle *out);
-/* PacketTrace authority (served by the trace area; a placeholder here). */
+/* A bare PacketTrace authority with no capture behind it (the type graph's
+ * edge; every trace call on it answers E_NOTCONFIGURED). A capture is
+ * minted with capnet_netmgr_mint_trace_policy (PacketTrace, below). */
 capnet_err capnet_netmgr_mint_trace(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
 capnet_err capnet_netmgr_mint_timer(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
 
@@ -415,6 +427,14 @@ capnet_err capnet_status_counters(struct capnet_cspace *cs, capnet_handle st, st
 /* One cspace's audit, by id (the operator sees who was refused what). */
 capnet_err capnet_status_audit(struct capnet_cspace *cs, capnet_handle st, uint32_t cspace_id,
 			       struct capnet_audit *out);
+/* The resolver's inputs -- DNS servers, domain, search list -- each with
+ * its provenance (static over DHCP; capnet/ip4_config.h). Without
+ * net->ip4cfg: all empty, provenance NONE. */
+capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, struct capnet_resolver_inputs *out);
+/* The DHCPv4 client's state and lease at `now` (remaining time is computed,
+ * nothing is advanced). E_NOTCONFIGURED without net->dhcp4. */
+capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
+			       struct capnet_dhcp4_lease_info *out);
 
 /* A hash of everything a read must not change: the interface config,
  * routes, ARP cache (all fields), MAC, MTU, every counter, every TCP
@@ -423,6 +443,47 @@ capnet_err capnet_status_audit(struct capnet_cspace *cs, capnet_handle st, uint3
  * cap tables' sizes. Equal before and after a sequence of reads proves the
  * reads changed nothing. */
 uint64_t capnet_net_fingerprint(const struct capnet_net *net);
+
+/* ---- PacketTrace and TraceReader (capnet/trace.h; cap/trace_caps.c) ----
+ *
+ * A NetworkManager (MINT) mints a PacketTrace over its interface with a
+ * policy (capacity, header-only snaplen, direction, protocol/port filter,
+ * expiry) and a reason; the trace starts capturing at once into a trace of
+ * net->traces. The PacketTrace can only narrow or stop its capture
+ * (CONFIGURE) and mint TraceReaders (MINT); a TraceReader can only read
+ * records, counters, policy and provenance (READ). Neither can send a
+ * frame, configure the interface or open a socket: handed to any other
+ * call, their handles fail closed with E_WRONGTYPE, and a widening with
+ * E_SCOPE, audited like every rejection.
+ *
+ * Revoking the PacketTrace (or anything above it) stops the capture, frees
+ * the trace and revokes every TraceReader below it (E_REVOKED). When the
+ * last PacketTrace handle is closed instead, the capture ends the same way
+ * and surviving readers answer E_CLOSED. */
+struct capnet_trace_request {
+	struct capnet_trace_policy policy;
+	const char *reason;  /* why: copied into the provenance, cut to CAPNET_TRACE_REASON_MAX - 1 */
+	uint32_t for_cspace; /* the cspace id the trace is minted for (recorded); 0: the caller's */
+};
+/* MINT on the NetworkManager; the trace's port filter (if any) must lie in
+ * the manager's local port scope, and a manager scoped to fewer than every
+ * port can only mint traces with such a filter (E_SCOPE). E_INVAL for a bad
+ * policy, E_NOTCONFIGURED without net->traces, E_NOMEM when no trace or
+ * cap slot is free, E_INUSE when the interface already has a trace. */
+capnet_err capnet_netmgr_mint_trace_policy(struct capnet_cspace *cs, capnet_handle nm,
+					   const struct capnet_trace_request *req, capnet_instant now,
+					   capnet_handle *out);
+/* CONFIGURE on a PacketTrace: replace the policy by one within it. */
+capnet_err capnet_tracecap_narrow(struct capnet_cspace *cs, capnet_handle pt, const struct capnet_trace_policy *p);
+/* CONFIGURE: stop capturing; records stay readable. */
+capnet_err capnet_tracecap_stop(struct capnet_cspace *cs, capnet_handle pt);
+/* MINT: a TraceReader (READ | GRANT) in the caller's cspace; grant it on. */
+capnet_err capnet_tracecap_reader(struct capnet_cspace *cs, capnet_handle pt, capnet_handle *reader);
+/* READ on a TraceReader: state, policy, provenance, counters. */
+capnet_err capnet_tracecap_info(struct capnet_cspace *cs, capnet_handle reader, struct capnet_trace_info *out);
+/* READ: one record, 0-based; E_NOTFOUND beyond the records held. */
+capnet_err capnet_tracecap_record(struct capnet_cspace *cs, capnet_handle reader, uint32_t index,
+				  struct capnet_trace_record *out);
 
 /* ---- Timer: a one-shot deadline per cap (time is an argument) ----
  * A granted copy starts with the deadline its source had, then is a timer

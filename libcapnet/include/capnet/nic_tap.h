@@ -37,6 +37,14 @@ struct capnet_tap_options {
 	 * MTU is set to match, so the kernel and the stack agree on the wire. */
 	uint16_t mtu;
 	uint16_t txq_frames; /* 0: CAPNET_TAP_TXQ_DEFAULT */
+	/* Offloads: IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 |
+	 * TUN_F_TSO_ECN). The kernel then hands over TCP super-frames of up to
+	 * 64 KiB and leaves some checksums for us; the backend cuts the former
+	 * into the MTU-sized segments the kernel would have sent and completes
+	 * the latter, so the stack sees ordinary frames (fewer reads, and no
+	 * software segmentation in the kernel). With capnet_tap_open_fd it
+	 * means the descriptor carries virtio-net headers (no ioctls). */
+	bool offload;
 };
 
 struct capnet_tap_stats {
@@ -50,6 +58,11 @@ struct capnet_tap_stats {
 	uint64_t tx_dropped;   /* refused because the TX queue was full */
 	uint64_t tx_errors;    /* write() failed for good (device down, EIO...) */
 	uint64_t txq_high_water;
+	/* offload only */
+	uint64_t rx_gso_frames;    /* TSO super-frames read */
+	uint64_t rx_gso_segments;  /* segments cut from them */
+	uint64_t rx_csum_completed; /* partial checksums completed */
+	uint64_t rx_offload_errors; /* a header or super-frame we could not use: dropped */
 };
 
 struct capnet_tap;

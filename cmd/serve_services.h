@@ -1,0 +1,103 @@
+/* The stack and services of `capnet serve`, apart from the device and the
+ * loop that carry them: an iface with UDP, TCP and (optionally) a DHCPv4
+ * client, answering ARP and ping, echoing UDP and TCP (RFC 862), discarding
+ * TCP (RFC 863), answering HTTP/1.1 GET, and optionally one TCP client
+ * session (connect, send N bytes, read to the peer's FIN, into a sink).
+ *
+ * `capnet serve` runs it on a TAP device under libev; `capnet replay
+ * --serve` runs the very same code over a pcap capture on the synthetic
+ * clock. Both build the stack in the same order with the same generator,
+ * so a run recorded with `serve --seed N` replays byte for byte. For that
+ * the services act only inside the stack's notifications (which come from
+ * capnet_iface_poll) and at the instants the host passes in, never on a
+ * clock of their own. */
+#ifndef CAPNET_CMD_SERVE_SERVICES_H
+#define CAPNET_CMD_SERVE_SERVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capnet/err.h"
+#include "capnet/iface.h"
+#include "capnet/nic.h"
+#include "capnet/rng.h"
+#include "capnet/types.h"
+
+/* The default MAC of `capnet serve` (and of `capnet replay --serve`). */
+#define SVC_DEFAULT_MAC {{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}}
+
+struct svc_opts {
+	/* Address: static (ip != 0) or DHCP. */
+	capnet_ip4addr ip, gateway;
+	uint8_t prefix_len;
+	bool dhcp;
+	/* Service ports; 0: none. */
+	uint16_t udp_echo_port, tcp_echo_port, http_port, discard_port;
+	int cc;            /* enum capnet_tcp_cc_algo of every connection */
+	uint32_t sndbuf;   /* per-connection rings; 0: the TCP layer's default */
+	uint32_t rcvbuf;
+	bool verbose;      /* log every echo and HTTP request */
+	/* The client session: connect to connect_ip:connect_port once the
+	 * address is configured; 0: no client. */
+	capnet_ip4addr connect_ip;
+	uint16_t connect_port;
+	const char *send_file; /* bytes to send; NULL: a fixed pattern */
+	uint64_t send_bytes;   /* how many; UINT64_MAX: all of send_file */
+	const char *sink;      /* where received bytes go; NULL: counted only */
+};
+
+/* Serve's defaults: echo 7 (UDP and TCP), discard 9, HTTP 80, Reno, /24. */
+void svc_opts_defaults(struct svc_opts *o);
+
+/* Every event: a short kind ("tcp", "dhcp", ...) and a line of text, at
+ * the stack instant it happened. */
+typedef void (*svc_log_fn)(void *ctx, capnet_instant now, const char *event, const char *text);
+
+enum svc_client_state {
+	SVC_CLIENT_NONE = 0, /* no client configured */
+	SVC_CLIENT_WAITING,  /* for an address (DHCP) */
+	SVC_CLIENT_RUNNING,
+	SVC_CLIENT_DONE,     /* everything sent and acknowledged, the peer's FIN read */
+	SVC_CLIENT_FAILED,
+};
+
+struct svc;
+
+/* Builds the stack on `nic` with generator `rng` (both must outlive the
+ * svc) at instant `now`: iface, UDP, UDP echo, TCP and its listeners, then
+ * the DHCP client (started now) or the static address (announced now),
+ * then the client's connect when the address is static. On failure the
+ * reason is in errbuf and nothing is left allocated. */
+capnet_err svc_create(const struct svc_opts *o, struct capnet_nic *nic, struct capnet_rng rng, capnet_instant now,
+		      svc_log_fn log, void *log_ctx, struct svc **out, char *errbuf, size_t errlen);
+void svc_destroy(struct svc *s);
+struct capnet_iface *svc_iface(struct svc *s);
+
+/* The host calls this after every capnet_iface_poll with the poll's
+ * instant: it logs what changed (neighbours, lease, echo counts) and starts
+ * the client once a DHCP lease is bound. Returns true when it gave the
+ * stack work (a connect): the host polls again before it sleeps. */
+bool svc_after_poll(struct svc *s, capnet_instant now);
+/* The TCP layer's next timer (a send may arm one earlier than the deadline
+ * the last poll returned). */
+capnet_instant svc_next_deadline(const struct svc *s);
+
+enum svc_client_state svc_client_state(const struct svc *s);
+
+/* Shutdown, all at one instant: every connection gets its FIN (queued data
+ * first), listeners close, the lease is released (RFC 2131 4.4.6), and the
+ * stack is polled so those frames leave. */
+void svc_stop(struct svc *s, capnet_instant now);
+
+/* Logs the counters and per-service totals. */
+void svc_summary(struct svc *s, capnet_instant now);
+
+/* Option helpers shared by serve and replay: a port in [0, 65535]; an
+ * "A.B.C.D:PORT" with PORT > 0. */
+bool svc_parse_port(const char *s, uint16_t *out);
+bool svc_parse_endpoint(const char *s, capnet_ip4addr *ip, uint16_t *port);
+/* A byte count with an optional K/M/G suffix (binary: KiB, MiB, GiB). */
+bool svc_parse_bytes(const char *s, uint64_t *out);
+
+#endif

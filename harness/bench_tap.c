@@ -1,0 +1,748 @@
+/* capnet bench tap: libcapnet on a TAP device against the Linux kernel,
+ * side by side with Linux against Linux over a veth pair, in one run.
+ *
+ * It builds its own world and removes it afterwards: two network
+ * namespaces (A and B, named capnet-bench-PID-a/-b), a veth pair between
+ * them (198.51.100.1 in A, .2 in B) and a TAP device in A (192.0.2.1 on
+ * the kernel's side, libcapnet at 192.0.2.2 on the far end, served by this
+ * process under libev). Only RFC 5737 documentation addresses are used.
+ *
+ *  - bulk TCP from a Linux sender in A to libcapnet's discard port, for
+ *    --seconds, measured at the receiver from accept to the sender's FIN;
+ *  - the same sender to a Linux receiver in B over the veth pair;
+ *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart), median,
+ *    to libcapnet and to the kernel in B.
+ *
+ * Prints Gbit/s each and their ratio, and the libcapnet process's cost
+ * per frame (CPU, wakeups, frames per wakeup). Needs root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "capnet/host.h"
+#include "capnet/host_ev.h"
+#include "capnet/iface.h"
+#include "capnet/nic_tap.h"
+#include "capnet/tcp.h"
+#include "harness/bench.h"
+
+#define TAP_NAME "cbtap0"
+#define VETH_A "cbveth0"
+#define VETH_B "cbveth1"
+#define DISCARD_PORT 9
+#define BULK_CHUNK (256 * 1024)
+#define PING_COUNT 200
+/* The libcapnet receiver's ring: the window it offers (scaled). */
+#define TAP_RCVBUF (4u << 20)
+
+struct bench_world {
+	char ns_a[64], ns_b[64];
+	bool made_a, made_b;
+};
+
+/* ---- running `ip` ---- */
+
+/* Runs argv (a NULL-terminated list) and waits; its output is kept quiet
+ * unless it fails. Returns true on exit status 0. */
+static bool run(const char *const argv[])
+{
+	int errpipe[2];
+	if (pipe(errpipe) != 0)
+		return false;
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(errpipe[1], 2);
+		close(errpipe[0]);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(errpipe[1]);
+	char err[512];
+	ssize_t n = read(errpipe[0], err, sizeof err - 1);
+	close(errpipe[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (!ok) {
+		fprintf(stderr, "capnet bench tap:");
+		for (int i = 0; argv[i] != NULL; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, " failed%s%.*s", n > 0 ? ": " : "\n", n > 0 ? (int)n : 0, n > 0 ? err : "");
+	}
+	return ok;
+}
+
+static void world_down(struct bench_world *w)
+{
+	if (w->made_a) {
+		const char *const a[] = {"ip", "netns", "del", w->ns_a, NULL};
+		run(a);
+		w->made_a = false;
+	}
+	if (w->made_b) {
+		const char *const b[] = {"ip", "netns", "del", w->ns_b, NULL};
+		run(b);
+		w->made_b = false;
+	}
+}
+
+static bool world_up(struct bench_world *w)
+{
+	snprintf(w->ns_a, sizeof w->ns_a, "capnet-bench-%ld-a", (long)getpid());
+	snprintf(w->ns_b, sizeof w->ns_b, "capnet-bench-%ld-b", (long)getpid());
+	const char *const add_a[] = {"ip", "netns", "add", w->ns_a, NULL};
+	if (!(w->made_a = run(add_a)))
+		return false;
+	const char *const add_b[] = {"ip", "netns", "add", w->ns_b, NULL};
+	if (!(w->made_b = run(add_b)))
+		return false;
+	const char *const cmds[][16] = {
+		{"ip", "-n", w->ns_a, "link", "set", "lo", "up", NULL},
+		{"ip", "-n", w->ns_b, "link", "set", "lo", "up", NULL},
+		{"ip", "-n", w->ns_a, "link", "add", VETH_A, "type", "veth", "peer", "name", VETH_B, "netns", w->ns_b,
+		 NULL},
+		{"ip", "-n", w->ns_a, "addr", "add", "198.51.100.1/24", "dev", VETH_A, NULL},
+		{"ip", "-n", w->ns_b, "addr", "add", "198.51.100.2/24", "dev", VETH_B, NULL},
+		{"ip", "-n", w->ns_a, "link", "set", VETH_A, "up", NULL},
+		{"ip", "-n", w->ns_b, "link", "set", VETH_B, "up", NULL},
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!run(cmds[i]))
+			return false;
+	return true;
+}
+
+/* Moves the calling process (or child) into namespace `name`. */
+static bool enter_ns(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/run/netns/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	int r = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return r == 0;
+}
+
+/* ---- the Linux side: children that report one line through a pipe ---- */
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void child_report(int fd, const char *fmt, double a, double b)
+{
+	char line[128];
+	int n = snprintf(line, sizeof line, fmt, a, b);
+	if (n > 0 && write(fd, line, (size_t)n) != n)
+		_exit(3);
+}
+
+/* Connects to addr:port and sends for `seconds`, then closes. */
+static void bulk_send(int out, const char *addr, double seconds)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(DISCARD_PORT)};
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) != 0)
+		_exit(2);
+	static char buf[BULK_CHUNK];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (char)(i * 7);
+	double t0 = mono(), sent = 0;
+	while (mono() - t0 < seconds) {
+		ssize_t n = write(s, buf, sizeof buf);
+		if (n <= 0)
+			_exit(2);
+		sent += (double)n;
+	}
+	close(s);
+	child_report(out, "sent %.0f %.6f\n", sent, mono() - t0);
+	_exit(0);
+}
+
+/* Accepts one connection on port 9 and reads it to EOF: bytes, seconds. */
+static void bulk_receive(int out, int lsock)
+{
+	int s = accept(lsock, NULL, NULL);
+	if (s < 0)
+		_exit(2);
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	static char buf[BULK_CHUNK];
+	double t0 = mono(), got = 0;
+	for (;;) {
+		ssize_t n = read(s, buf, sizeof buf);
+		if (n == 0)
+			break;
+		if (n < 0)
+			_exit(2);
+		got += (double)n;
+	}
+	child_report(out, "received %.0f %.6f\n", got, mono() - t0);
+	_exit(0);
+}
+
+static uint16_t icmp_sum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* PING_COUNT echo requests over a raw socket, 1 ms apart, each waiting for
+ * its reply (1 s at most): the median RTT in microseconds and the count
+ * answered. */
+static void ping_rtt(int out, const char *addr)
+{
+	int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (s < 0)
+		_exit(2);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	static double rtt[PING_COUNT];
+	int answered = 0;
+	uint16_t id = (uint16_t)getpid();
+	for (int seq = 0; seq < PING_COUNT; seq++) {
+		uint8_t req[64] = {ICMP_ECHO, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(seq >> 8), (uint8_t)seq};
+		for (size_t i = 8; i < sizeof req; i++)
+			req[i] = (uint8_t)i;
+		uint16_t sum = icmp_sum(req, sizeof req);
+		req[2] = (uint8_t)(sum >> 8);
+		req[3] = (uint8_t)sum;
+		double t0 = mono();
+		if (sendto(s, req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) != (ssize_t)sizeof req)
+			_exit(2);
+		for (;;) {
+			double left = 1.0 - (mono() - t0);
+			struct pollfd p = {.fd = s, .events = POLLIN};
+			if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+				break;
+			uint8_t rep[1500];
+			ssize_t n = recv(s, rep, sizeof rep, 0);
+			double t1 = mono();
+			if (n < 28)
+				continue;
+			size_t ihl = (size_t)(rep[0] & 0x0f) * 4;
+			if ((size_t)n < ihl + 8)
+				continue;
+			const uint8_t *ic = rep + ihl;
+			if (ic[0] == ICMP_ECHOREPLY && ic[4] == (uint8_t)(id >> 8) && ic[5] == (uint8_t)id &&
+			    ic[6] == (uint8_t)(seq >> 8) && ic[7] == (uint8_t)seq) {
+				rtt[answered++] = (t1 - t0) * 1e6;
+				break;
+			}
+		}
+		struct timespec gap = {0, 1000000};
+		nanosleep(&gap, NULL);
+	}
+	qsort(rtt, (size_t)answered, sizeof rtt[0], cmp_double);
+	child_report(out, "ping %.3f %.0f\n", answered > 0 ? rtt[answered / 2] : -1.0, (double)answered);
+	_exit(0);
+}
+
+enum job { JOB_SEND_TAP, JOB_SEND_VETH, JOB_PING_TAP, JOB_PING_VETH };
+
+struct child {
+	pid_t pid;
+	int fd; /* its report */
+};
+
+/* Forks a child into namespace ns for one job; its line comes through fd. */
+static bool spawn(struct child *c, const char *ns, enum job job, double seconds, int lsock)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return false;
+	c->pid = fork();
+	if (c->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return false;
+	}
+	if (c->pid == 0) {
+		close(p[0]);
+		signal(SIGPIPE, SIG_DFL);
+		if (!enter_ns(ns))
+			_exit(2);
+		if (lsock >= 0) {
+			bulk_receive(p[1], lsock);
+		} else if (job == JOB_SEND_TAP || job == JOB_SEND_VETH) {
+			bulk_send(p[1], job == JOB_SEND_TAP ? "192.0.2.2" : "198.51.100.2", seconds);
+		} else {
+			ping_rtt(p[1], job == JOB_PING_TAP ? "192.0.2.2" : "198.51.100.2");
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	c->fd = p[0];
+	return true;
+}
+
+/* Reads the child's line (bounded by `timeout` seconds), reaps it. */
+static bool reap(struct child *c, double timeout, char *line, size_t cap)
+{
+	size_t n = 0;
+	double t0 = mono();
+	while (n + 1 < cap) {
+		double left = timeout - (mono() - t0);
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+			break;
+		ssize_t r = read(c->fd, line + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	line[n] = '\0';
+	close(c->fd);
+	/* It exits right after its line: give it 2 s, then end it. */
+	int st = 0;
+	for (int i = 0; waitpid(c->pid, &st, WNOHANG) == 0; i++) {
+		if (i == 200) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &st, 0);
+			return false;
+		}
+		struct timespec ten_ms = {0, 10000000};
+		nanosleep(&ten_ms, NULL);
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n > 0;
+}
+
+/* ---- the libcapnet side ---- */
+
+struct capnet_side {
+	struct ev_loop *loop;
+	struct capnet_tap *tap;
+	struct capnet_iface *ifc;
+	struct capnet_tcp *tcp;
+	struct capnet_tcp_sock *listener, *conn;
+	struct capnet_ev *ev;
+	void *mem;
+	struct capnet_host_rng rng;
+	uint64_t bytes;
+	capnet_instant t_accept, t_end;
+	bool done;
+	uint8_t buf[BULK_CHUNK];
+	ev_io child_io;  /* the child's report: its end stops the loop */
+	ev_timer limit;
+};
+
+static void conn_ready(void *ctx, struct capnet_tcp_sock *s, unsigned events, capnet_instant now)
+{
+	(void)events;
+	struct capnet_side *c = ctx;
+	for (int i = 0; i < 1024; i++) {
+		size_t got = 0;
+		capnet_err e = capnet_tcp_recv(s, c->buf, sizeof c->buf, &got, now);
+		if (e == CAPNET_E_AGAIN)
+			return;
+		if (e != CAPNET_OK) {
+			c->t_end = now;
+			c->done = true;
+			capnet_tcp_set_notify(s, NULL, NULL);
+			capnet_tcp_close(s, now);
+			c->conn = NULL;
+			return;
+		}
+		c->bytes += got;
+	}
+}
+
+static void listener_ready(void *ctx, struct capnet_tcp_sock *l, unsigned events, capnet_instant now)
+{
+	struct capnet_side *c = ctx;
+	if (!(events & CAPNET_TCP_EV_ACCEPTABLE))
+		return;
+	struct capnet_tcp_sock *s;
+	while (capnet_tcp_accept(l, &s) == CAPNET_OK) {
+		if (c->conn != NULL) {
+			capnet_tcp_abort(s, now);
+			continue;
+		}
+		c->conn = s;
+		c->bytes = 0;
+		c->done = false;
+		c->t_accept = now;
+		capnet_tcp_set_notify(s, conn_ready, c);
+		conn_ready(c, s, capnet_tcp_events(s), now);
+	}
+}
+
+static void on_child(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	(void)w;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	(void)w;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static bool capnet_up(struct capnet_side *c, bool offload)
+{
+	char err[CAPNET_TAP_ERRBUF_SIZE];
+	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload};
+	if (capnet_tap_open(&to, &c->tap, err, sizeof err) != CAPNET_OK) {
+		fprintf(stderr, "capnet bench tap: %s\n", err);
+		return false;
+	}
+	/* The kernel's side of the TAP: its address, up, no IPv6 chatter. */
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6", "w");
+	if (f != NULL) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	const char *const cmds[][10] = {
+		{"ip", "addr", "add", "192.0.2.1/24", "dev", TAP_NAME, NULL},
+		{"ip", "link", "set", TAP_NAME, "up", NULL},
+	};
+	for (size_t i = 0; i < 2; i++)
+		if (!run(cmds[i]))
+			return false;
+	struct capnet_tcp_config tcfg = {.max_sockets = 8, .rcvbuf = TAP_RCVBUF, .sndbuf = 65536};
+	struct capnet_nic *nic = capnet_tap_nic(c->tap);
+	size_t need = capnet_iface_arena_need(NULL, nic->mtu) + capnet_tcp_arena_need(&tcfg) + 8192;
+	c->mem = malloc(need);
+	if (c->mem == NULL)
+		return false;
+	struct capnet_arena arena;
+	capnet_arena_init(&arena, c->mem, need);
+	capnet_instant now = capnet_host_now();
+	capnet_err e = capnet_iface_create(&arena, NULL, nic, capnet_host_rng(&c->rng), &c->ifc);
+	if (e == CAPNET_OK)
+		e = capnet_tcp_create(&arena, &tcfg, c->ifc, &c->tcp);
+	struct capnet_tcp_sockopts so;
+	if (e == CAPNET_OK) {
+		capnet_tcp_sockopts_defaults(c->tcp, &so);
+		so.rcvbuf = TAP_RCVBUF;
+		e = capnet_tcp_listen(c->tcp, DISCARD_PORT, 4, &so, &c->listener);
+	}
+	struct capnet_ip4_config ipc = {CAPNET_IP4(192, 0, 2, 2), 24, 0, CAPNET_PROV_STATIC};
+	if (e == CAPNET_OK) {
+		capnet_tcp_set_notify(c->listener, listener_ready, c);
+		e = capnet_iface_set_ip4(c->ifc, &ipc, now);
+		if (e == CAPNET_E_LINKDOWN || e == CAPNET_E_AGAIN || e == CAPNET_E_NIC)
+			e = CAPNET_OK;
+	}
+	if (e == CAPNET_OK)
+		e = capnet_ev_attach_tap(c->loop, c->ifc, c->tap, NULL, &c->ev);
+	if (e != CAPNET_OK) {
+		fprintf(stderr, "capnet bench tap: stack setup: %s\n", capnet_strerror(e));
+		return false;
+	}
+	return true;
+}
+
+static void capnet_down(struct capnet_side *c)
+{
+	capnet_ev_detach(c->ev);
+	capnet_tap_close(c->tap);
+	free(c->mem);
+}
+
+/* Serves the stack until the child's report arrives or `limit` seconds. */
+static void serve_until(struct capnet_side *c, struct child *ch, double limit)
+{
+	ev_io_init(&c->child_io, on_child, ch->fd, EV_READ);
+	ev_io_start(c->loop, &c->child_io);
+	ev_timer_init(&c->limit, on_limit, limit, 0.0);
+	ev_timer_start(c->loop, &c->limit);
+	ev_run(c->loop, 0);
+	ev_io_stop(c->loop, &c->child_io);
+	ev_timer_stop(c->loop, &c->limit);
+}
+
+static double cpu_of(const struct rusage *a, const struct rusage *b, bool user)
+{
+	const struct timeval *x = user ? &a->ru_utime : &a->ru_stime, *y = user ? &b->ru_utime : &b->ru_stime;
+	return (double)(y->tv_sec - x->tv_sec) + (double)(y->tv_usec - x->tv_usec) / 1e6;
+}
+
+/* ---- the run ---- */
+
+/* One bulk transfer into libcapnet, and what it cost this process. */
+struct tap_run {
+	bool offload;
+	double gbps, bytes, secs;
+	uint64_t rx_frames, tx_frames, polls, read_wakeups, timer_wakeups;
+	uint64_t gso_frames, gso_segments;
+	double cpu_user, cpu_sys;
+};
+
+struct figures {
+	struct tap_run tap[2]; /* plain, offload */
+	double veth_gbps, veth_bytes, veth_secs;
+	double ping_capnet_us, ping_kernel_us;
+	int ping_capnet_n, ping_kernel_n;
+};
+
+/* libcapnet on a fresh TAP (plain, or with offloads): Linux's bulk
+ * transfer to it, then (with `ping`) Linux's pings to it. */
+static bool tap_measure(struct bench_world *w, double seconds, struct tap_run *tr, struct figures *fg, bool ping)
+{
+	static struct capnet_side c;
+	memset(&c, 0, sizeof c);
+	c.loop = ev_loop_new(EVFLAG_AUTO);
+	bool ok = c.loop != NULL && capnet_up(&c, tr->offload);
+	if (!ok)
+		fprintf(stderr, "capnet bench tap: cannot run libcapnet on %s\n", TAP_NAME);
+	char line[256];
+	struct child ch;
+	/* Let the kernel's side settle (link up, the stack's announcement). */
+	if (ok) {
+		ev_timer settle;
+		ev_timer_init(&settle, on_limit, 0.3, 0.0);
+		ev_timer_start(c.loop, &settle);
+		ev_run(c.loop, 0);
+		ev_timer_stop(c.loop, &settle);
+	}
+	struct rusage r0, r1;
+	struct capnet_tap_stats ts0, ts1;
+	struct capnet_ev_stats es0, es1;
+	if (ok) {
+		getrusage(RUSAGE_SELF, &r0);
+		capnet_tap_get_stats(c.tap, &ts0);
+		capnet_ev_get_stats(c.ev, &es0);
+		ok = spawn(&ch, w->ns_a, JOB_SEND_TAP, seconds, -1);
+	}
+	if (ok) {
+		serve_until(&c, &ch, seconds + 20);
+		/* the FIN may come in the same wakeup as the report, or just after */
+		for (int i = 0; i < 200 && !c.done; i++)
+			ev_run(c.loop, EVRUN_ONCE);
+		getrusage(RUSAGE_SELF, &r1);
+		capnet_tap_get_stats(c.tap, &ts1);
+		capnet_ev_get_stats(c.ev, &es1);
+		ok = reap(&ch, 5, line, sizeof line) && c.done;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: the transfer to libcapnet did not complete (%s)\n", line);
+	}
+	if (ok) {
+		tr->bytes = (double)c.bytes;
+		tr->secs = (double)(c.t_end - c.t_accept) / 1e6;
+		tr->gbps = tr->bytes * 8 / tr->secs / 1e9;
+		tr->rx_frames = ts1.rx_frames - ts0.rx_frames + ts1.rx_gso_segments - ts0.rx_gso_segments -
+				(ts1.rx_gso_frames - ts0.rx_gso_frames);
+		tr->tx_frames = ts1.tx_frames - ts0.tx_frames;
+		tr->gso_frames = ts1.rx_gso_frames - ts0.rx_gso_frames;
+		tr->gso_segments = ts1.rx_gso_segments - ts0.rx_gso_segments;
+		tr->polls = es1.polls - es0.polls;
+		tr->read_wakeups = es1.io_read_wakeups - es0.io_read_wakeups;
+		tr->timer_wakeups = es1.timer_wakeups - es0.timer_wakeups;
+		tr->cpu_user = cpu_of(&r0, &r1, true);
+		tr->cpu_sys = cpu_of(&r0, &r1, false);
+	}
+	double n = 0;
+	if (ok && ping && spawn(&ch, w->ns_a, JOB_PING_TAP, 0, -1)) {
+		serve_until(&c, &ch, 30);
+		ok = reap(&ch, 5, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping_capnet_us, &n) == 2;
+		fg->ping_capnet_n = (int)n;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: pinging libcapnet failed (%s)\n", line);
+	}
+	if (c.loop != NULL) {
+		capnet_down(&c);
+		ev_loop_destroy(c.loop);
+	}
+	return ok;
+}
+
+/* The same sender to a Linux receiver in B over the veth pair, then the
+ * kernel's ping RTT there. */
+static bool veth_measure(struct bench_world *w, double seconds, struct figures *fg)
+{
+	char line[256];
+	int lsock = -1;
+	bool ok = enter_ns(w->ns_b);
+	if (ok) {
+		lsock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(DISCARD_PORT)};
+		inet_pton(AF_INET, "198.51.100.2", &sa.sin_addr);
+		if (bind(lsock, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lsock, 1) != 0) {
+			close(lsock);
+			lsock = -1;
+		}
+		ok = enter_ns(w->ns_a) && lsock >= 0;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: cannot listen on 198.51.100.2:%d\n", DISCARD_PORT);
+	}
+	struct child rx, tx;
+	if (ok)
+		ok = spawn(&rx, w->ns_b, JOB_SEND_VETH, seconds, lsock);
+	if (lsock >= 0)
+		close(lsock);
+	if (ok) {
+		ok = spawn(&tx, w->ns_a, JOB_SEND_VETH, seconds, -1);
+		char txline[128] = "";
+		bool tx_ok = ok && reap(&tx, seconds + 20, txline, sizeof txline);
+		ok = reap(&rx, 20, line, sizeof line) && tx_ok &&
+		     sscanf(line, "received %lf %lf", &fg->veth_bytes, &fg->veth_secs) == 2 && fg->veth_secs > 0;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: the veth transfer did not complete (sender: %s; receiver: %s)\n",
+				tx_ok ? txline : "failed", line);
+		else
+			fg->veth_gbps = fg->veth_bytes * 8 / fg->veth_secs / 1e9;
+	}
+	double n = 0;
+	struct child ch;
+	if (ok && spawn(&ch, w->ns_a, JOB_PING_VETH, 0, -1)) {
+		ok = reap(&ch, 30, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping_kernel_us, &n) == 2;
+		fg->ping_kernel_n = (int)n;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: pinging the kernel failed (%s)\n", line);
+	}
+	return ok;
+}
+
+static bool measure(struct bench_world *w, double seconds, struct figures *fg)
+{
+	/* This process joins namespace A for good: the TAP is made there. */
+	if (!enter_ns(w->ns_a)) {
+		fprintf(stderr, "capnet bench tap: cannot enter %s: %s\n", w->ns_a, strerror(errno));
+		return false;
+	}
+	fg->tap[1].offload = true;
+	return tap_measure(w, seconds, &fg->tap[0], fg, true) && tap_measure(w, seconds, &fg->tap[1], fg, false) &&
+	       veth_measure(w, seconds, fg);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+int bench_tap(struct bench_ctx *ctx)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "capnet bench tap: needs root: it creates two network namespaces, a veth pair and a "
+				"TAP device (run it as root, e.g. sudo capnet bench tap)\n");
+		return 1;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+		fprintf(stderr, "capnet bench tap: no /dev/net/tun\n");
+		return 1;
+	}
+	double seconds = ctx->seconds;
+	struct bench_world w = {0};
+	/* The namespaces go away whatever happens: SIGINT and SIGTERM only
+	 * cut the measurement short. */
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	signal(SIGPIPE, SIG_IGN);
+	struct figures fg = {0};
+	bool ok = world_up(&w) && !interrupted && measure(&w, seconds, &fg) && !interrupted;
+	world_down(&w);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (!ok) {
+		fprintf(stderr, "capnet bench tap: %s\n", interrupted ? "interrupted" : "failed");
+		return 1;
+	}
+	double ratio[2];
+	for (int i = 0; i < 2; i++)
+		ratio[i] = fg.veth_gbps > 0 ? fg.tap[i].gbps / fg.veth_gbps : 0;
+	static const char *const mode[] = {"plain", "offload"};
+	if (ctx->json) {
+		json_t *j = ctx->jresult;
+		json_object_set_new(j, "seconds", json_real(seconds));
+		json_object_set_new(j, "veth_gbps", json_real(fg.veth_gbps));
+		json_object_set_new(j, "veth_bytes", json_integer((json_int_t)fg.veth_bytes));
+		for (int i = 0; i < 2; i++) {
+			const struct tap_run *t = &fg.tap[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "gbps", json_real(t->gbps));
+			json_object_set_new(o, "ratio_to_veth", json_real(ratio[i]));
+			json_object_set_new(o, "bytes", json_integer((json_int_t)t->bytes));
+			json_object_set_new(o, "rx_frames", json_integer((json_int_t)t->rx_frames));
+			json_object_set_new(o, "tx_frames", json_integer((json_int_t)t->tx_frames));
+			json_object_set_new(o, "rx_gso_frames", json_integer((json_int_t)t->gso_frames));
+			json_object_set_new(o, "polls", json_integer((json_int_t)t->polls));
+			json_object_set_new(o, "read_wakeups", json_integer((json_int_t)t->read_wakeups));
+			json_object_set_new(o, "cpu_user_s", json_real(t->cpu_user));
+			json_object_set_new(o, "cpu_sys_s", json_real(t->cpu_sys));
+			json_object_set_new(o, "cpu_us_per_rx_frame",
+					    json_real(t->rx_frames ? (t->cpu_user + t->cpu_sys) * 1e6 / (double)t->rx_frames : 0));
+			json_object_set_new(j, i == 0 ? "tap" : "tap_offload", o);
+		}
+		json_object_set_new(j, "tap_gbps", json_real(fg.tap[0].gbps));
+		json_object_set_new(j, "ratio", json_real(ratio[0]));
+		json_object_set_new(j, "ratio_offload", json_real(ratio[1]));
+		json_object_set_new(j, "ping_median_us_capnet", json_real(fg.ping_capnet_us));
+		json_object_set_new(j, "ping_median_us_kernel", json_real(fg.ping_kernel_us));
+		json_object_set_new(j, "ping_answered_capnet", json_integer(fg.ping_capnet_n));
+		json_object_set_new(j, "ping_answered_kernel", json_integer(fg.ping_kernel_n));
+		json_object_set_new(j, "rcvbuf", json_integer(TAP_RCVBUF));
+		return 0;
+	}
+	for (int i = 0; i < 2; i++)
+		printf("bulk TCP Linux -> libcapnet over TAP (%-7s): %7.3f Gbit/s  (%.0f MiB in %.3f s)  ratio to veth %.3f\n",
+		       mode[i], fg.tap[i].gbps, fg.tap[i].bytes / 1048576, fg.tap[i].secs, ratio[i]);
+	printf("bulk TCP Linux -> Linux over veth:             %7.3f Gbit/s  (%.0f MiB in %.3f s)\n", fg.veth_gbps,
+	       fg.veth_bytes / 1048576, fg.veth_secs);
+	printf("ping RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d)\n", fg.ping_capnet_us,
+	       fg.ping_capnet_n, PING_COUNT, fg.ping_kernel_us, fg.ping_kernel_n, PING_COUNT);
+	for (int i = 0; i < 2; i++) {
+		const struct tap_run *t = &fg.tap[i];
+		double per = t->rx_frames ? (t->cpu_user + t->cpu_sys) * 1e6 / (double)t->rx_frames : 0;
+		printf("libcapnet (%s): %" PRIu64 " segments in (%" PRIu64 " reads%s), %" PRIu64 " frames out; %" PRIu64
+		       " polls, %" PRIu64 " read wakeups; CPU %.3f s user + %.3f s sys = %.2f us per segment\n",
+		       mode[i], t->rx_frames, t->rx_frames - t->gso_segments + t->gso_frames,
+		       t->gso_frames ? ", TSO super-frames cut here" : "", t->tx_frames, t->polls, t->read_wakeups,
+		       t->cpu_user, t->cpu_sys, per);
+	}
+	return 0;
+}

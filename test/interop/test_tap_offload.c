@@ -1,0 +1,405 @@
+/* TAP offloads without root: the TSO cutter and checksum completion as
+ * pure functions over built frames, then the backend itself with
+ * `offload` over a SOCK_SEQPACKET socket whose other end plays the kernel
+ * (virtio-net header first in every message, as on an IFF_VNET_HDR fd):
+ * a super-frame comes out as ordinary segments a stack accepts, a partial
+ * checksum comes out complete, what the stack sends goes out behind an
+ * all-zero header, and bad headers are counted and skipped. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capnet/iface.h"
+#include "capnet/nic_tap.h"
+#include "capnet/rng.h"
+#include "capnet/tcp.h"
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/checksum.h"
+#include "check_main.h"
+#include "nic/tap_gso.h"
+
+static const uint8_t mac_stack[6] = {0x02, 0, 0, 0, 0, 0x02}, mac_linux[6] = {0x02, 0, 0, 0, 0, 0x01};
+
+/* A TSO super-frame from 192.0.2.1:40000 to 192.0.2.2:9: `vlan` adds an
+ * 802.1Q tag; the TCP header carries 12 bytes of options; the payload is
+ * a function of the offset. Returns the frame length. */
+static size_t build_super(uint8_t *f, bool vlan, size_t payload, uint8_t flags, uint32_t seq)
+{
+	size_t l3 = vlan ? 18 : 14;
+	memcpy(f, mac_stack, 6);
+	memcpy(f + 6, mac_linux, 6);
+	if (vlan) {
+		capnet_put16(f + 12, 0x8100);
+		capnet_put16(f + 14, 42);
+	}
+	capnet_put16(f + l3 - 2, 0x0800);
+	uint8_t *ip = f + l3;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	capnet_put16(ip + 2, (uint16_t)(20 + 32 + payload)); /* as the kernel leaves it: the whole */
+	capnet_put16(ip + 4, 0x1234);
+	capnet_put16(ip + 6, 0x4000); /* DF */
+	ip[8] = 64;
+	ip[9] = 6;
+	capnet_put32(ip + 12, CAPNET_IP4(192, 0, 2, 1));
+	capnet_put32(ip + 16, CAPNET_IP4(192, 0, 2, 2));
+	uint8_t *tcp = ip + 20;
+	memset(tcp, 0, 32);
+	capnet_put16(tcp, 40000);
+	capnet_put16(tcp + 2, 9);
+	capnet_put32(tcp + 4, seq);
+	capnet_put32(tcp + 8, 777);
+	tcp[12] = 8 << 4;
+	tcp[13] = flags;
+	capnet_put16(tcp + 14, 1000);
+	/* NOP NOP TS */
+	tcp[20] = 1;
+	tcp[21] = 1;
+	tcp[22] = 8;
+	tcp[23] = 10;
+	capnet_put32(tcp + 24, 11111);
+	capnet_put32(tcp + 28, 22222);
+	for (size_t i = 0; i < payload; i++)
+		tcp[32 + i] = (uint8_t)(i * 13 + (i >> 8));
+	return l3 + 20 + 32 + payload;
+}
+
+static const struct tap_vnet_hdr tso = {.flags = TAP_VNET_F_NEEDS_CSUM,
+					.gso_type = TAP_VNET_GSO_TCPV4,
+					.hdr_len = 66,
+					.gso_size = 1448,
+					.csum_start = 34,
+					.csum_offset = 16};
+
+/* Every segment is a well-formed frame: lengths, ids, sums, sequence,
+ * flags, and the payloads put back together give the original. */
+static void check_segments(bool vlan, size_t payload, uint8_t flags)
+{
+	static uint8_t f[70000], seg[2000], joined[70000];
+	size_t len = build_super(f, vlan, payload, flags, 0xfffff000u); /* the sequence wraps */
+	size_t l3 = vlan ? 18 : 14;
+	struct tap_gso g;
+	ck_assert(tap_gso_init(&g, f, len, &tso));
+	ck_assert_uint_eq(g.nseg, (payload + 1447) / 1448);
+	size_t got = 0;
+	for (size_t k = 0; k < g.nseg; k++) {
+		size_t n = tap_gso_segment(&g, k, seg, sizeof seg);
+		size_t plen = payload - k * 1448 < 1448 ? payload - k * 1448 : 1448;
+		ck_assert_uint_eq(n, l3 + 20 + 32 + plen);
+		ck_assert_mem_eq(seg, f, l3); /* Ethernet and tag as they were */
+		const uint8_t *ip = seg + l3, *tcp = ip + 20;
+		ck_assert_uint_eq(capnet_get16(ip + 2), 20 + 32 + plen);
+		ck_assert_uint_eq(capnet_get16(ip + 4), 0x1234 + k);
+		ck_assert_uint_eq(capnet_csum(ip, 20), 0);
+		ck_assert_uint_eq(capnet_get32(tcp + 4), (uint32_t)(0xfffff000u + k * 1448));
+		uint32_t pseudo = capnet_csum_pseudo4(capnet_get32(ip + 12), capnet_get32(ip + 16), 6, (uint16_t)(32 + plen));
+		ck_assert_uint_eq(capnet_csum_finish(capnet_csum_partial(tcp, 32 + plen, pseudo)), 0);
+		uint8_t want = flags;
+		if (k > 0)
+			want &= (uint8_t)~0x80; /* CWR: first only */
+		if (k + 1 < g.nseg)
+			want &= (uint8_t)~0x09; /* FIN, PSH: last only */
+		ck_assert_uint_eq(tcp[13], want);
+		ck_assert_mem_eq(tcp + 20, f + l3 + 40, 12); /* options kept */
+		memcpy(joined + got, tcp + 32, plen);
+		got += plen;
+	}
+	ck_assert_uint_eq(got, payload);
+	ck_assert_mem_eq(joined, f + l3 + 52, payload);
+	ck_assert_uint_eq(tap_gso_segment(&g, g.nseg, seg, sizeof seg), 0);
+}
+
+START_TEST(test_gso_cuts_a_super_frame_into_valid_segments)
+{
+	check_segments(false, 64000, 0x18 | 0x01 | 0x80); /* PSH ACK FIN CWR */
+	check_segments(false, 1448 * 3, 0x10);             /* an exact multiple */
+	check_segments(false, 1, 0x18);                    /* one short segment */
+	check_segments(true, 5000, 0x19);                  /* 802.1Q tagged */
+}
+END_TEST
+
+START_TEST(test_gso_refuses_what_it_cannot_cut)
+{
+	static uint8_t f[10000], seg[2000];
+	size_t len = build_super(f, false, 3000, 0x10, 1);
+	struct tap_gso g;
+	struct tap_vnet_hdr h = tso;
+	h.gso_type = 4; /* TCPV6 */
+	ck_assert(!tap_gso_init(&g, f, len, &h));
+	h = tso;
+	h.gso_size = 0;
+	ck_assert(!tap_gso_init(&g, f, len, &h));
+	ck_assert(!tap_gso_init(&g, f, 14 + 20 + 31, &tso)); /* TCP header cut */
+	ck_assert(!tap_gso_init(&g, f, 14 + 20 + 32, &tso)); /* no payload */
+	f[14 + 9] = 17;                                      /* UDP */
+	ck_assert(!tap_gso_init(&g, f, len, &tso));
+	f[14 + 9] = 6;
+	capnet_put16(f + 14 + 6, 0x2000); /* more fragments */
+	ck_assert(!tap_gso_init(&g, f, len, &tso));
+	capnet_put16(f + 14 + 6, 0x4000);
+	f[14] = 0x44; /* IHL 16 */
+	ck_assert(!tap_gso_init(&g, f, len, &tso));
+	f[14] = 0x45;
+	ck_assert(tap_gso_init(&g, f, len, &tso));
+	ck_assert_uint_eq(tap_gso_segment(&g, 0, seg, 100), 0); /* does not fit */
+	/* ECN-capable TSO is cut the same way */
+	h = tso;
+	h.gso_type = TAP_VNET_GSO_TCPV4 | TAP_VNET_GSO_ECN;
+	ck_assert(tap_gso_init(&g, f, len, &h));
+}
+END_TEST
+
+START_TEST(test_csum_complete_finishes_a_partial_checksum)
+{
+	/* A UDP datagram whose checksum field holds the pseudo-header sum. */
+	uint8_t f[14 + 20 + 8 + 5] = {0};
+	memcpy(f, mac_stack, 6);
+	capnet_put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	ip[0] = 0x45;
+	capnet_put16(ip + 2, 33);
+	ip[9] = 17;
+	capnet_put32(ip + 12, CAPNET_IP4(192, 0, 2, 1));
+	capnet_put32(ip + 16, CAPNET_IP4(192, 0, 2, 2));
+	capnet_put16(udp, 5353);
+	capnet_put16(udp + 2, 7);
+	capnet_put16(udp + 4, 13);
+	memcpy(udp + 8, "hello", 5);
+	uint32_t pseudo = capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 1), CAPNET_IP4(192, 0, 2, 2), 17, 13);
+	while (pseudo >> 16)
+		pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+	capnet_put16(udp + 6, (uint16_t)pseudo);
+	struct tap_vnet_hdr h = {.flags = TAP_VNET_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 6};
+	ck_assert(tap_csum_complete(f, sizeof f, &h));
+	ck_assert_uint_eq(capnet_csum_finish(capnet_csum_partial(udp, 13, capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 1),
+												   CAPNET_IP4(192, 0, 2, 2),
+												   17, 13))),
+			  0);
+	h.csum_start = sizeof f;
+	ck_assert(!tap_csum_complete(f, sizeof f, &h));
+	h.csum_start = 34;
+	h.csum_offset = 12; /* the field would lie past the end */
+	ck_assert(!tap_csum_complete(f, sizeof f, &h));
+}
+END_TEST
+
+START_TEST(test_vnet_header_round_trips_little_endian)
+{
+	uint8_t p[TAP_VNET_HDR_LEN];
+	tap_vnet_emit(&tso, p);
+	ck_assert_uint_eq(p[4], 1448 & 0xff);
+	ck_assert_uint_eq(p[5], 1448 >> 8);
+	struct tap_vnet_hdr h;
+	tap_vnet_parse(p, &h);
+	ck_assert_mem_eq(&h, &tso, sizeof h);
+}
+END_TEST
+
+/* ---- the backend with offloads over a socketpair ---- */
+
+struct rig {
+	int peer;
+	struct capnet_tap *tap;
+};
+
+static void rig_open(struct rig *r)
+{
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	int big = 1 << 20;
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	r->peer = sv[1];
+	char err[CAPNET_TAP_ERRBUF_SIZE];
+	struct capnet_tap_options o = {.mtu = 1500, .offload = true};
+	memcpy(o.mac.b, mac_stack, 6);
+	ck_assert_int_eq(capnet_tap_open_fd(sv[0], &o, &r->tap, err, sizeof err), CAPNET_OK);
+}
+
+static void peer_send(struct rig *r, const struct tap_vnet_hdr *h, const uint8_t *f, size_t len)
+{
+	static uint8_t msg[70000];
+	tap_vnet_emit(h, msg);
+	memcpy(msg + TAP_VNET_HDR_LEN, f, len);
+	ck_assert_int_eq(send(r->peer, msg, TAP_VNET_HDR_LEN + len, 0), (ssize_t)(TAP_VNET_HDR_LEN + len));
+}
+
+START_TEST(test_backend_hands_out_segments_and_sends_behind_a_zero_header)
+{
+	struct rig r;
+	rig_open(&r);
+	struct capnet_nic *nic = capnet_tap_nic(r.tap);
+	static uint8_t f[70000], buf[1518];
+	size_t len = build_super(f, false, 10000, 0x18, 5000);
+	peer_send(&r, &tso, f, len);
+	/* a plain frame behind it, checksum left partial */
+	uint8_t plain[60] = {0};
+	memcpy(plain, mac_stack, 6);
+	capnet_put16(plain + 12, 0x0806);
+	peer_send(&r, &(struct tap_vnet_hdr){0}, plain, sizeof plain);
+	uint32_t seq = 5000;
+	size_t got = 0, n = 0;
+	for (int k = 0; k < 7; k++) {
+		ck_assert_int_eq(nic->ops->receive(nic->dev, buf, sizeof buf, &n), CAPNET_OK);
+		ck_assert_uint_eq(capnet_get32(buf + 14 + 20 + 4), seq);
+		size_t plen = n - 66;
+		seq += (uint32_t)plen;
+		got += plen;
+	}
+	ck_assert_uint_eq(got, 10000);
+	ck_assert_int_eq(nic->ops->receive(nic->dev, buf, sizeof buf, &n), CAPNET_OK);
+	ck_assert_uint_eq(n, sizeof plain);
+	ck_assert_mem_eq(buf, plain, sizeof plain);
+	ck_assert_int_eq(nic->ops->receive(nic->dev, buf, sizeof buf, &n), CAPNET_E_AGAIN);
+	/* A header that is not one, and a super-frame that cannot be cut, are
+	 * counted and skipped. */
+	uint8_t junk[4] = {1, 2, 3, 4};
+	ck_assert_int_eq(send(r.peer, junk, sizeof junk, 0), 4);
+	struct tap_vnet_hdr v6 = tso;
+	v6.gso_type = 4;
+	peer_send(&r, &v6, f, len);
+	ck_assert_int_eq(nic->ops->receive(nic->dev, buf, sizeof buf, &n), CAPNET_E_AGAIN);
+	struct capnet_tap_stats st;
+	capnet_tap_get_stats(r.tap, &st);
+	ck_assert_uint_eq(st.rx_gso_frames, 1);
+	ck_assert_uint_eq(st.rx_gso_segments, 7);
+	ck_assert_uint_eq(st.rx_offload_errors, 2);
+	ck_assert_uint_eq(st.rx_frames, 4);
+	/* What the stack sends goes out behind ten zero bytes. */
+	ck_assert_int_eq(nic->ops->transmit(nic->dev, plain, sizeof plain), CAPNET_OK);
+	uint8_t out[200];
+	ck_assert_int_eq(recv(r.peer, out, sizeof out, MSG_DONTWAIT), TAP_VNET_HDR_LEN + (ssize_t)sizeof plain);
+	static const uint8_t zero[TAP_VNET_HDR_LEN];
+	ck_assert_mem_eq(out, zero, TAP_VNET_HDR_LEN);
+	ck_assert_mem_eq(out + TAP_VNET_HDR_LEN, plain, sizeof plain);
+	capnet_tap_close(r.tap);
+	close(r.peer);
+}
+END_TEST
+
+/* An option-free TCP segment 192.0.2.1:40000 -> 192.0.2.2:9 with valid
+ * sums (a super-frame when dlen exceeds the MSS: the cutter redoes them). */
+static size_t build_seg(uint8_t *f, uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data, size_t dlen)
+{
+	memcpy(f, mac_stack, 6);
+	memcpy(f + 6, mac_linux, 6);
+	capnet_put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	capnet_put16(ip + 2, (uint16_t)(40 + dlen));
+	capnet_put16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = 6;
+	capnet_put32(ip + 12, CAPNET_IP4(192, 0, 2, 1));
+	capnet_put32(ip + 16, CAPNET_IP4(192, 0, 2, 2));
+	capnet_put16(ip + 10, capnet_csum(ip, 20));
+	capnet_put16(tcp, 40000);
+	capnet_put16(tcp + 2, 9);
+	capnet_put32(tcp + 4, seq);
+	capnet_put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	capnet_put16(tcp + 14, 65535);
+	memcpy(tcp + 20, data, dlen);
+	uint32_t ps = capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 1), CAPNET_IP4(192, 0, 2, 2), 6, (uint16_t)(20 + dlen));
+	capnet_put16(tcp + 16, capnet_csum_finish(capnet_csum_partial(tcp, 20 + dlen, ps)));
+	return 54 + dlen;
+}
+
+/* A stack behind the backend takes a super-frame's segments as the data
+ * they carry: ARP, a handshake by hand, then 20,000 bytes in one
+ * super-frame arrive in order and whole. */
+START_TEST(test_stack_reads_a_super_frame_as_its_bytes)
+{
+	struct rig r;
+	rig_open(&r);
+	struct capnet_tcp_config cfg = {.max_sockets = 4, .rcvbuf = 1 << 16};
+	size_t need = capnet_iface_arena_need(NULL, 1500) + capnet_tcp_arena_need(&cfg) + 4096;
+	void *mem = malloc(need);
+	struct capnet_arena arena;
+	capnet_arena_init(&arena, mem, need);
+	struct capnet_xoshiro x;
+	capnet_xoshiro_seed(&x, 3);
+	struct capnet_iface *ifc;
+	struct capnet_tcp *tcp;
+	ck_assert_int_eq(capnet_iface_create(&arena, NULL, capnet_tap_nic(r.tap), capnet_xoshiro_rng(&x), &ifc), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_create(&arena, &cfg, ifc, &tcp), CAPNET_OK);
+	struct capnet_ip4_config ipc = {CAPNET_IP4(192, 0, 2, 2), 24, 0, CAPNET_PROV_STATIC};
+	capnet_iface_set_ip4(ifc, &ipc, 0);
+	struct capnet_tcp_sock *l, *s;
+	ck_assert_int_eq(capnet_tcp_listen(tcp, 9, 1, NULL, &l), CAPNET_OK);
+	/* Linux asks who has 192.0.2.2: the stack learns 192.0.2.1 from it. */
+	uint8_t arp[60] = {0};
+	memset(arp, 0xff, 6);
+	memcpy(arp + 6, mac_linux, 6);
+	capnet_put16(arp + 12, 0x0806);
+	capnet_put16(arp + 14, 1);
+	capnet_put16(arp + 16, 0x0800);
+	arp[18] = 6;
+	arp[19] = 4;
+	capnet_put16(arp + 20, 1);
+	memcpy(arp + 22, mac_linux, 6);
+	capnet_put32(arp + 28, CAPNET_IP4(192, 0, 2, 1));
+	capnet_put32(arp + 38, CAPNET_IP4(192, 0, 2, 2));
+	peer_send(&r, &(struct tap_vnet_hdr){0}, arp, sizeof arp);
+	static uint8_t f[70000];
+	peer_send(&r, &(struct tap_vnet_hdr){0}, f, build_seg(f, 0x02, 99, 0, NULL, 0));
+	capnet_iface_poll(ifc, 1000);
+	uint8_t msg[2000];
+	ssize_t n;
+	uint32_t iss = 0;
+	bool synack = false;
+	while ((n = recv(r.peer, msg, sizeof msg, MSG_DONTWAIT)) > 0) {
+		const uint8_t *e = msg + TAP_VNET_HDR_LEN;
+		if (n >= TAP_VNET_HDR_LEN + 54 && capnet_get16(e + 12) == 0x0800 && e[23] == 6 && e[47] == 0x12) {
+			synack = true;
+			iss = capnet_get32(e + 38);
+		}
+	}
+	ck_assert(synack);
+	/* the ACK, then 20,000 bytes in one TSO super-frame */
+	peer_send(&r, &(struct tap_vnet_hdr){0}, f, build_seg(f, 0x10, 100, iss + 1, NULL, 0));
+	static uint8_t data[20000];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	struct tap_vnet_hdr h = tso;
+	h.gso_size = 1460;
+	h.hdr_len = 54;
+	peer_send(&r, &h, f, build_seg(f, 0x18, 100, iss + 1, data, sizeof data));
+	capnet_iface_poll(ifc, 2000);
+	ck_assert_int_eq(capnet_tcp_accept(l, &s), CAPNET_OK);
+	static uint8_t rd[30000];
+	size_t got = 0;
+	for (int i = 0; i < 8 && got < sizeof data; i++) {
+		size_t g = 0;
+		if (capnet_tcp_recv(s, rd + got, sizeof rd - got, &g, 2000) == CAPNET_OK)
+			got += g;
+		capnet_iface_poll(ifc, 2001 + (capnet_instant)i);
+	}
+	ck_assert_uint_eq(got, sizeof data);
+	ck_assert_mem_eq(rd, data, sizeof data);
+	struct capnet_tap_stats st;
+	capnet_tap_get_stats(r.tap, &st);
+	ck_assert_uint_eq(st.rx_gso_segments, (sizeof data + 1459) / 1460);
+	capnet_tap_close(r.tap);
+	close(r.peer);
+	free(mem);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("tap_offload");
+	TCase *tc = tcase_create("gso");
+	tcase_add_test(tc, test_gso_cuts_a_super_frame_into_valid_segments);
+	tcase_add_test(tc, test_gso_refuses_what_it_cannot_cut);
+	tcase_add_test(tc, test_csum_complete_finishes_a_partial_checksum);
+	tcase_add_test(tc, test_vnet_header_round_trips_little_endian);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("backend");
+	tcase_add_test(tc, test_backend_hands_out_segments_and_sends_behind_a_zero_header);
+	tcase_add_test(tc, test_stack_reads_a_super_frame_as_its_bytes);
+	suite_add_tcase(s, tc);
+	return s;
+}
