@@ -83,10 +83,12 @@ bench: build
 	$(CAPNET) bench checksum
 
 # libFuzzer needs clang; the fuzz targets bring their own sanitizers.
-fuzz: deps
+# Also runs the capability property test (from the main build) with a random seed.
+fuzz: deps build
 	$(call configure,$(FUZZ_BUILD),-Dfuzz=true -Dtests=disabled,CC=clang)
 	$(NINJA) -C $(FUZZ_BUILD)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TOTAL_SECONDS=$(FUZZ_TOTAL_SECONDS) \
+		PROPERTY_TEST=./$(BUILD)/test/test_cap-property \
 		sh scripts/run-fuzz.sh $(FUZZ_BUILD)
 
 clean:

@@ -6,7 +6,8 @@
 # fixtures/corpus/<name>/; new inputs go to fuzz-out/corpus/<name>/ and
 # crash reproducers to fuzz-out/artifacts/, so the fixtures stay as
 # committed. Each target's output is in fuzz-out/<name>.log (its tail is
-# shown when it fails). Prints "N passed, N failed" over the targets, also
+# shown when it fails). With PROPERTY_TEST set to the cap-property test
+# binary, that runs once more with a random seed. Prints "N passed, N failed" over the targets, also
 # written to fuzz-out/summary.txt; exit status 1 when any failed.
 set -eu
 
@@ -51,6 +52,20 @@ for t in $targets; do
 		tail -n 40 "$out/$name.log"
 	fi
 done
+
+# The capability property test with a fresh random seed: thousands of
+# random call sequences across cspaces, checked against a model. It prints
+# the seed on failure, so a find reproduces with CAPNET_PROPERTY_SEED=<n>.
+if [ -n "${PROPERTY_TEST:-}" ] && [ -x "$PROPERTY_TEST" ]; then
+	printf 'fuzz: capability property test, random seed\n'
+	if CAPNET_PROPERTY_SEED=random "$PROPERTY_TEST" >"$out/cap-property.log" 2>&1 </dev/null; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		printf 'fuzz: cap-property FAILED; last lines of %s:\n' "$out/cap-property.log"
+		tail -n 40 "$out/cap-property.log"
+	fi
+fi
 
 printf '%d passed, %d failed\n' "$passed" "$failed" | tee "$out/summary.txt"
 [ "$failed" -eq 0 ]
