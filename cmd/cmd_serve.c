@@ -72,6 +72,8 @@ static void usage(FILE *f)
 		"  -n, --send-bytes N      how much (K/M/G suffixes; default all of --send-file,\n"
 		"                          or 0 bytes of the pattern)\n"
 		"  -k, --sink FILE         where the client's received bytes go\n"
+		"      --fin-after-eof     the client half-closes only after the peer's FIN\n"
+		"                          (peers such as nc that quit on reading EOF)\n"
 		"  -s, --seed N            deterministic run: seeded generator, stack clock from 0,\n"
 		"                          pcap stamped with it (see `capnet replay --serve`)\n"
 		"  -d, --duration SECONDS  stop by itself after this long (default: run until a signal)\n"
@@ -394,7 +396,7 @@ static int run(struct serve_opts *o)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_SNDBUF = 256, OPT_RCVBUF };
+	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF };
 	static const struct option opts[] = {
 		{"tap", required_argument, NULL, 't'},        {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'},    {"mac", required_argument, NULL, 'm'},
@@ -406,7 +408,7 @@ int cmd_serve(int argc, char **argv)
 		{"send-file", required_argument, NULL, 'f'},  {"send-bytes", required_argument, NULL, 'n'},
 		{"sink", required_argument, NULL, 'k'},       {"seed", required_argument, NULL, 's'},
 		{"sndbuf", required_argument, NULL, OPT_SNDBUF}, {"rcvbuf", required_argument, NULL, OPT_RCVBUF},
-		{"offload", no_argument, NULL, 'O'},
+		{"offload", no_argument, NULL, 'O'},          {"fin-after-eof", no_argument, NULL, OPT_FIN_AFTER_EOF},
 		{"verbose", no_argument, NULL, 'v'},          {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
 	};
@@ -510,6 +512,9 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'k':
 			v->sink = optarg;
+			break;
+		case OPT_FIN_AFTER_EOF:
+			v->fin_after_eof = true;
 			break;
 		case 's':
 			o.seed = strtoull(optarg, &end, 0);

@@ -536,6 +536,8 @@ static void client_step(struct svc *s, unsigned events, capnet_instant now)
 				return;
 			}
 			if (c->len == 0) {
+				if (s->o.fin_after_eof && !c->eof)
+					break; /* everything is queued; the FIN waits */
 				capnet_err e = capnet_tcp_shutdown(c->sock, now);
 				if (e != CAPNET_OK) {
 					client_fail(s, "shutdown", e, now);

@@ -45,6 +45,9 @@ struct svc_opts {
 	const char *send_file; /* bytes to send; NULL: a fixed pattern */
 	uint64_t send_bytes;   /* how many; UINT64_MAX: all of send_file */
 	const char *sink;      /* where received bytes go; NULL: counted only */
+	/* Hold our FIN until the peer's has arrived: for peers such as
+	 * OpenBSD nc that quit (unsent input and all) on reading EOF. */
+	bool fin_after_eof;
 };
 
 /* Serve's defaults: echo 7 (UDP and TCP), discard 9, HTTP 80, Reno, /24. */

@@ -10,7 +10,7 @@ REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev 
 # namespaces and TAP, ping, curl, a DHCP server binary (dnsmasq-base: no
 # system service is started), tshark to check every capture.
 # Only `make test` asks for them (--interop); `make demo` needs the build.
-INTEROP="iproute2 iputils-ping curl dnsmasq-base tshark python3"
+INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3"
 if [ "${1:-}" = --interop ]; then
 	REQUIRED="$REQUIRED $INTEROP"
 fi

@@ -445,6 +445,15 @@ capnet_err capnet_tap_open(const struct capnet_tap_options *o, struct capnet_tap
 		capnet_tap_close(t);
 		return CAPNET_E_NIC;
 	}
+	/* Offloads outlive a reader on a persistent device: one left on by an
+	 * earlier --offload run would hand us partial checksums that a reader
+	 * without the virtio-net header cannot complete (every segment then
+	 * fails its checksum). A plain reader turns them off. */
+	if (!o->offload && ioctl(t->fd, TUNSETOFFLOAD, 0UL) < 0) {
+		set_err(errbuf, errlen, "TUNSETOFFLOAD 0", NULL, errno);
+		capnet_tap_close(t);
+		return CAPNET_E_NIC;
+	}
 	memcpy(t->name, ifr.ifr_name, sizeof t->name);
 	t->name[IFNAMSIZ - 1] = '\0';
 	t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
