@@ -18,7 +18,7 @@ int capnet_fdtable_init(struct capnet_fdtable *t, struct capnet_cspace *cs, stru
 	if (t == NULL)
 		return -1;
 	memset(t, 0, sizeof *t);
-	if (cs == NULL || slots == NULL || size <= 0 || size > UINT16_MAX ||
+	if (cs == NULL || slots == NULL || size <= 0 || size > (int)UINT16_MAX ||
 	    capnet_pollable_init(&t->set, cs, slots, (uint16_t)size) != CAPNET_OK)
 		return fail(t, CAPNET_EINVAL);
 	t->size = size;
