@@ -690,6 +690,7 @@ static int run_replay(struct replay_opts *o)
 		for (int i = 0; i < 3; i++)
 			if (v.text[i][0] != '\0')
 				printf("%s\n", v.text[i]);
+		json_decref(v.j);
 	}
 	svc_destroy(svc);
 	free(s.arena_mem);

@@ -110,11 +110,18 @@ void capnet_capsys_config_defaults(struct capnet_capsys_config *cfg)
 		cfg->max_caps = 256;
 	if (cfg->max_caps == CAP_NONE)
 		cfg->max_caps = CAP_NONE - 1;
+	if (cfg->max_pollables == 0)
+		cfg->max_pollables = 8;
+	if (cfg->max_pollables == SLOT_NONE)
+		cfg->max_pollables = SLOT_NONE - 1; /* SLOT_NONE ends the free list */
+	if (cfg->pollable_members == 0)
+		cfg->pollable_members = 16;
 }
 
 static struct capnet_capsys_config effective(const struct capnet_capsys_config *cfg)
 {
-	struct capnet_capsys_config c = {0, 0, 0};
+	struct capnet_capsys_config c;
+	memset(&c, 0, sizeof c);
 	if (cfg != NULL)
 		c = *cfg;
 	capnet_capsys_config_defaults(&c);
@@ -128,7 +135,9 @@ size_t capnet_capsys_arena_need(const struct capnet_capsys_config *cfg)
 	struct capnet_capsys_config c = effective(cfg);
 	return sizeof(struct capnet_capsys) + ALIGN + (sizeof(struct capnet_cspace) * c.max_cspaces + ALIGN) +
 	       (sizeof(struct cap_slot) * c.max_cspaces * (size_t)c.slots_per_cspace + ALIGN) +
-	       (sizeof(struct cap_node) * (size_t)c.max_caps + ALIGN);
+	       (sizeof(struct cap_node) * (size_t)c.max_caps + ALIGN) +
+	       (sizeof(struct cap_pollset) * c.max_pollables + ALIGN) +
+	       (sizeof(struct capnet_watch) * c.max_pollables * (size_t)c.pollable_members + ALIGN);
 }
 
 capnet_err capnet_capsys_create(struct capnet_arena *arena, const struct capnet_capsys_config *cfg,
@@ -146,7 +155,10 @@ capnet_err capnet_capsys_create(struct capnet_arena *arena, const struct capnet_
 	struct cap_slot *slots =
 		capnet_arena_alloc(arena, sizeof *slots * c.max_cspaces * (size_t)c.slots_per_cspace, ALIGN);
 	struct cap_node *nodes = capnet_arena_alloc(arena, sizeof *nodes * (size_t)c.max_caps, ALIGN);
-	if (sys == NULL || css == NULL || slots == NULL || nodes == NULL)
+	struct cap_pollset *psets = capnet_arena_alloc(arena, sizeof *psets * c.max_pollables, ALIGN);
+	struct capnet_watch *members =
+		capnet_arena_alloc(arena, sizeof *members * c.max_pollables * (size_t)c.pollable_members, ALIGN);
+	if (sys == NULL || css == NULL || slots == NULL || nodes == NULL || psets == NULL || members == NULL)
 		return CAPNET_E_NOMEM;
 	sys->cfg = c;
 	sys->rng = rng;
@@ -160,6 +172,7 @@ capnet_err capnet_capsys_create(struct capnet_arena *arena, const struct capnet_
 		sys->node_free = i - 1;
 	}
 	cs_init_tables(sys);
+	pollsets_init(sys, psets, members);
 	*out = sys;
 	return CAPNET_OK;
 }
@@ -455,6 +468,9 @@ static const struct mint_edge {
 	{CAPNET_CAP_TCP_LISTENER, CAPNET_CAP_TRANSPORT_STATUS, CAPNET_RIGHT_READ},
 	{CAPNET_CAP_TCP_SOCKET, CAPNET_CAP_TRANSPORT_STATUS, CAPNET_RIGHT_READ},
 	{CAPNET_CAP_PACKET_TRACE, CAPNET_CAP_TRACE_READER, CAPNET_RIGHT_MINT},
+	/* Waiting is reading time: whoever may read a Timer may wait, and the
+	 * Pollable adds no authority (it only watches caps its cspace holds). */
+	{CAPNET_CAP_TIMER, CAPNET_CAP_POLLABLE, CAPNET_RIGHT_READ},
 };
 
 uint32_t capnet_cap_mint_right(enum capnet_cap_type parent, enum capnet_cap_type child)

@@ -4,6 +4,7 @@
 #define CAPNET_CAP_CAPSYS_INTERNAL_H
 
 #include "capnet/cap.h"
+#include "capnet/pollable.h"
 
 #define CAP_NONE UINT32_MAX
 #define SLOT_NONE UINT16_MAX
@@ -73,6 +74,9 @@ struct capnet_capsys {
 	uint64_t nomem, revoked, released;
 	uint32_t incarnations;
 	struct capnet_sockets *socks; /* sockets served through this system's caps */
+	struct cap_pollset *pollsets; /* the Pollable caps' sets (cfg.max_pollables) */
+	uint16_t pollset_free;
+	uint16_t pollsets_in_use;
 };
 
 /* ---- cspace.c: handles and slots ---- */
@@ -165,6 +169,23 @@ uint32_t sock_parked(const struct cap_sock *k);
 /* Rights of a socket opened through `parent_rights`: the type's, GRANT only
  * if the authority had it. */
 uint32_t sock_rights(enum capnet_cap_type t, uint32_t parent_rights);
+
+/* ---- pollable.c: the sets behind Pollable caps ---- */
+
+/* One set of the pool. `set` is bound to the cspace that minted the cap
+ * (its home) and its members are handles of that cspace. */
+struct cap_pollset {
+	bool in_use;
+	bool waiting;  /* a capnet_pollcap_wait is running on it */
+	uint16_t gen;  /* bumped when freed: a wait in progress sees it */
+	uint16_t next_free;
+	struct capnet_capsys *sys;
+	struct capnet_pollable set;
+};
+
+/* Carves the pool (and each set's member array) from what capsys_create
+ * allocated; `members` holds max_pollables * pollable_members entries. */
+void pollsets_init(struct capnet_capsys *sys, struct cap_pollset *sets, struct capnet_watch *members);
 
 /* ---- audit.c ---- */
 

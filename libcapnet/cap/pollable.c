@@ -301,11 +301,21 @@ unsigned capnet_pollable_eval(struct capnet_pollable *p, uint16_t index, capnet_
 struct wait_ctx {
 	struct capnet_pollable *p;
 	const struct capnet_wait_driver *d;
+	/* The Pollable cap's wait: false once its handle or set is gone. */
+	bool (*alive)(void *actx);
+	void *actx;
 };
+
+static bool wait_alive(const struct wait_ctx *c)
+{
+	return c->alive == NULL || c->alive(c->actx);
+}
 
 static bool wait_done(void *vctx)
 {
 	struct wait_ctx *c = vctx;
+	if (!wait_alive(c))
+		return true; /* gone: stop the driver now, the wait ends CLOSED */
 	return capnet_pollable_check(c->p, c->d->now(c->d->ctx), NULL) > 0;
 }
 
@@ -313,17 +323,15 @@ static bool wait_done(void *vctx)
  * before the wait calls the driver broken. */
 #define WAIT_STALL_LIMIT 1024
 
-capnet_err capnet_pollable_wait(struct capnet_pollable *p, const struct capnet_wait_driver *d, capnet_instant deadline,
-				size_t *nready)
+static capnet_err wait_loop(struct wait_ctx *c, capnet_instant deadline, size_t *nready)
 {
-	if (nready != NULL)
-		*nready = 0;
-	if (p == NULL || p->cs == NULL || d == NULL || d->now == NULL || d->step == NULL)
-		return CAPNET_E_INVAL;
+	struct capnet_pollable *p = c->p;
+	const struct capnet_wait_driver *d = c->d;
 	p->st.waits++;
-	struct wait_ctx c = {p, d};
 	unsigned stalls = 0;
 	for (;;) {
+		if (!wait_alive(c))
+			return CAPNET_E_CLOSED;
 		capnet_instant now = d->now(d->ctx), next;
 		size_t n = capnet_pollable_check(p, now, &next);
 		if (n > 0) {
@@ -341,7 +349,9 @@ capnet_err capnet_pollable_wait(struct capnet_pollable *p, const struct capnet_w
 		capnet_instant limit = capnet_instant_min(deadline, capnet_instant_min(next, capnet_park_next_deadline(p->cs)));
 		if (limit < now)
 			limit = now;
-		d->step(d->ctx, limit, wait_done, &c);
+		d->step(d->ctx, limit, wait_done, c);
+		if (!wait_alive(c))
+			return CAPNET_E_CLOSED; /* the set may be freed: touch nothing */
 		p->st.wakeups++;
 		if (d->now(d->ctx) == now && capnet_pollable_check(p, now, NULL) == 0) {
 			if (++stalls >= WAIT_STALL_LIMIT)
@@ -350,4 +360,237 @@ capnet_err capnet_pollable_wait(struct capnet_pollable *p, const struct capnet_w
 			stalls = 0;
 		}
 	}
+}
+
+capnet_err capnet_pollable_wait(struct capnet_pollable *p, const struct capnet_wait_driver *d, capnet_instant deadline,
+				size_t *nready)
+{
+	if (nready != NULL)
+		*nready = 0;
+	if (p == NULL || p->cs == NULL || d == NULL || d->now == NULL || d->step == NULL)
+		return CAPNET_E_INVAL;
+	struct wait_ctx c = {p, d, NULL, NULL};
+	return wait_loop(&c, deadline, nready);
+}
+
+/* ---- the Pollable cap ---- */
+
+void pollsets_init(struct capnet_capsys *sys, struct cap_pollset *sets, struct capnet_watch *members)
+{
+	uint16_t n = sys->cfg.max_pollables, m = sys->cfg.pollable_members;
+	sys->pollsets = sets;
+	sys->pollset_free = SLOT_NONE;
+	sys->pollsets_in_use = 0;
+	for (uint16_t i = n; i > 0; i--) {
+		struct cap_pollset *ps = &sets[i - 1];
+		memset(ps, 0, sizeof *ps);
+		ps->sys = sys;
+		ps->set.w = members + (size_t)(i - 1) * m;
+		ps->set.max = m;
+		ps->next_free = sys->pollset_free;
+		sys->pollset_free = (uint16_t)(i - 1);
+	}
+}
+
+/* Runs inside close/revoke once no held cap names the set: clears it (no
+ * member list outlives it) and returns it to the pool. A wait still running
+ * on it sees the generation move and ends CLOSED. */
+static void pollset_release(void *obj)
+{
+	struct cap_pollset *ps = obj;
+	struct capnet_capsys *sys = ps->sys;
+	struct capnet_watch *w = ps->set.w;
+	uint16_t max = ps->set.max;
+	memset(w, 0, sizeof *w * max);
+	memset(&ps->set, 0, sizeof ps->set);
+	ps->set.w = w;
+	ps->set.max = max;
+	ps->in_use = false;
+	ps->waiting = false;
+	ps->gen++;
+	ps->next_free = sys->pollset_free;
+	sys->pollset_free = (uint16_t)(ps - sys->pollsets);
+	sys->pollsets_in_use--;
+}
+
+static const struct capnet_cap_objops pollset_ops = {pollset_release};
+
+/* The set an object pointer names, if it is a live one of this system's
+ * pool (a Pollable minted through the generic mint carries anything). */
+static struct cap_pollset *pollset_of(const struct capnet_capsys *sys, void *obj)
+{
+	uintptr_t base = (uintptr_t)sys->pollsets, at = (uintptr_t)obj;
+	size_t sz = sizeof(struct cap_pollset);
+	if (obj == NULL || at < base || at >= base + sz * sys->cfg.max_pollables || (at - base) % sz != 0)
+		return NULL;
+	struct cap_pollset *ps = &sys->pollsets[(at - base) / sz];
+	return ps->in_use ? ps : NULL;
+}
+
+void capnet_pollcap_pool(const struct capnet_capsys *sys, uint32_t *in_use, uint32_t *capacity)
+{
+	if (in_use != NULL)
+		*in_use = sys != NULL ? sys->pollsets_in_use : 0;
+	if (capacity != NULL)
+		*capacity = sys != NULL ? sys->cfg.max_pollables : 0;
+}
+
+capnet_err capnet_timer_mint_pollable(struct capnet_cspace *cs, capnet_handle timer, capnet_handle *out)
+{
+	struct cap_node *tn;
+	capnet_err e = capsys_check_node(cs, timer, CAPNET_CAP_TIMER, CAPNET_RIGHT_READ, NULL, NULL, &tn);
+	if (e != CAPNET_OK)
+		return e;
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	struct capnet_capsys *sys = cs->sys;
+	if (!capsys_can_place(cs) || sys->pollset_free == SLOT_NONE) {
+		sys->nomem++;
+		return CAPNET_E_NOMEM;
+	}
+	struct cap_pollset *ps = &sys->pollsets[sys->pollset_free];
+	uint32_t rights = CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | (tn->rights & CAPNET_RIGHT_GRANT);
+	struct capnet_cap_mint_args a = {CAPNET_CAP_TIMER, CAPNET_RIGHT_READ, NULL, CAPNET_CAP_POLLABLE, rights, NULL,
+					 ps, &pollset_ops};
+	/* Checked and placeable: the mint cannot fail now. Take the set only
+	 * after it did, so a failure leaves the pool as it was. */
+	e = capnet_cap_mint(cs, timer, &a, out);
+	if (e != CAPNET_OK)
+		return e;
+	sys->pollset_free = ps->next_free;
+	ps->next_free = SLOT_NONE;
+	ps->in_use = true;
+	ps->waiting = false;
+	sys->pollsets_in_use++;
+	capnet_pollable_init(&ps->set, cs, ps->set.w, ps->set.max);
+	return CAPNET_OK;
+}
+
+/* The gate of every Pollable call: handle -> type -> rights (audited). */
+static capnet_err pollcap_gate(struct capnet_cspace *cs, capnet_handle p, uint32_t rights, struct cap_pollset **out)
+{
+	struct cap_node *nd;
+	capnet_err e = capsys_check_node(cs, p, CAPNET_CAP_POLLABLE, rights, NULL, NULL, &nd);
+	if (e != CAPNET_OK)
+		return e;
+	struct cap_pollset *ps = pollset_of(cs->sys, nd->obj);
+	if (ps == NULL)
+		return CAPNET_E_STATE;
+	*out = ps;
+	return CAPNET_OK;
+}
+
+capnet_err capnet_pollcap_add(struct capnet_cspace *cs, capnet_handle p, capnet_handle member, unsigned want,
+			      uint64_t tag, uint16_t *index)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	if (ps->set.cs != cs) /* members are the home cspace's handles */
+		return cap_reject(cs->sys, cs, CAPNET_E_BADHANDLE, CAPNET_CAP_NONE);
+	return capnet_pollable_add(&ps->set, member, want, tag, index);
+}
+
+capnet_err capnet_pollcap_add_ticket(struct capnet_cspace *cs, capnet_handle p, capnet_ticket t, uint64_t tag,
+				     uint16_t *index)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	if (ps->set.cs != cs)
+		return cap_reject(cs->sys, cs, CAPNET_E_BADHANDLE, CAPNET_CAP_NONE);
+	return capnet_pollable_add_ticket(&ps->set, t, tag, index);
+}
+
+capnet_err capnet_pollcap_remove(struct capnet_cspace *cs, capnet_handle p, uint16_t index)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	return capnet_pollable_remove(&ps->set, index);
+}
+
+static void copy_out(const struct cap_pollset *ps, struct capnet_watch *out, uint16_t max)
+{
+	for (uint16_t i = 0; out != NULL && i < max; i++) {
+		if (i < ps->set.max)
+			out[i] = ps->set.w[i];
+		else
+			memset(&out[i], 0, sizeof out[i]);
+	}
+}
+
+capnet_err capnet_pollcap_check(struct capnet_cspace *cs, capnet_handle p, capnet_instant now,
+				struct capnet_watch *out, uint16_t max, size_t *nready, capnet_instant *next)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	size_t n = capnet_pollable_check(&ps->set, now, next);
+	if (nready != NULL)
+		*nready = n;
+	copy_out(ps, out, max);
+	return CAPNET_OK;
+}
+
+/* The waiter's own handle still names the same live set. */
+struct pollcap_alive {
+	struct capnet_cspace *cs;
+	capnet_handle h;
+	struct cap_pollset *ps;
+	uint16_t gen;
+};
+
+static bool pollcap_alive(void *vctx)
+{
+	const struct pollcap_alive *a = vctx;
+	if (!a->ps->in_use || a->ps->gen != a->gen)
+		return false;
+	const struct cap_node *nd = capsys_peek(a->cs, a->h);
+	return nd != NULL && nd->type == CAPNET_CAP_POLLABLE && nd->obj == a->ps;
+}
+
+capnet_err capnet_pollcap_wait(struct capnet_cspace *cs, capnet_handle p, const struct capnet_wait_driver *d,
+			       capnet_instant deadline, struct capnet_watch *out, uint16_t max, size_t *nready)
+{
+	if (nready != NULL)
+		*nready = 0;
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	if (d == NULL || d->now == NULL || d->step == NULL)
+		return CAPNET_E_INVAL;
+	if (ps->waiting)
+		return CAPNET_E_INUSE;
+	struct pollcap_alive a = {cs, p, ps, ps->gen};
+	struct wait_ctx c = {&ps->set, d, pollcap_alive, &a};
+	ps->waiting = true;
+	e = wait_loop(&c, deadline, nready);
+	if (e == CAPNET_E_CLOSED) {
+		/* The set may be freed or another's by now: leave it alone. If it
+		 * is still ours (only this handle went), the wait is over. */
+		if (ps->in_use && ps->gen == a.gen)
+			ps->waiting = false;
+		return e;
+	}
+	ps->waiting = false;
+	copy_out(ps, out, max);
+	return e;
+}
+
+capnet_err capnet_pollcap_stats(struct capnet_cspace *cs, capnet_handle p, struct capnet_pollable_stats *out)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	*out = ps->set.st;
+	return CAPNET_OK;
 }

@@ -2,10 +2,14 @@
  * rights and scopes that never grow, revocation through the derivation
  * tree, an exact audit, and exhaustion that leaks nothing. Every test owns
  * its system and ends by verifying the tables and that nothing leaked. */
+#include <ev.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "capnet/cap.h"
+#include "capnet/host.h"
+#include "capnet/host_ev.h"
+#include "capnet/pollable.h"
 #include "check_main.h"
 #include "support/capture_nic.h"
 
@@ -16,7 +20,7 @@ static struct capnet_capsys *sys;
 
 static void make_sys(uint16_t cspaces, uint16_t slots, uint32_t caps)
 {
-	struct capnet_capsys_config cfg = {cspaces, slots, caps};
+	struct capnet_capsys_config cfg = {cspaces, slots, caps, 0, 0};
 	capnet_xoshiro_seed(&xo, 42);
 	capnet_arena_init(&arena, arena_mem, sizeof arena_mem);
 	ck_assert_int_eq(capnet_capsys_create(&arena, &cfg, capnet_xoshiro_rng(&xo), &sys), CAPNET_OK);
@@ -601,7 +605,7 @@ END_TEST
 
 START_TEST(test_arena_too_small_is_nomem)
 {
-	struct capnet_capsys_config cfg = {4, 16, 32};
+	struct capnet_capsys_config cfg = {4, 16, 32, 0, 0};
 	size_t need = capnet_capsys_arena_need(&cfg);
 	capnet_xoshiro_seed(&xo, 1);
 	struct capnet_capsys *s2;
@@ -917,6 +921,306 @@ START_TEST(test_timer_cap)
 }
 END_TEST
 
+/* ---- the Pollable cap ---- */
+
+#define TIMER_ALL (CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)
+
+static uint32_t pollsets_in_use(void)
+{
+	uint32_t n, cap;
+	capnet_pollcap_pool(sys, &n, &cap);
+	return n;
+}
+
+START_TEST(test_pollable_cap_is_minted_from_a_timer)
+{
+	struct capnet_cspace *cs = new_cs("app");
+	capnet_handle tm = root(cs, CAPNET_CAP_TIMER, TIMER_ALL), p, x;
+	ck_assert_uint_eq(capnet_cap_mint_right(CAPNET_CAP_TIMER, CAPNET_CAP_POLLABLE), CAPNET_RIGHT_READ);
+	ck_assert_uint_eq(capnet_cap_mint_right(CAPNET_CAP_NETWORK_MANAGER, CAPNET_CAP_POLLABLE), 0);
+	ck_assert_uint_eq(capnet_cap_mint_right(CAPNET_CAP_POLLABLE, CAPNET_CAP_POLLABLE), 0);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &p), CAPNET_OK);
+	struct capnet_cap_info info;
+	ck_assert_int_eq(capnet_cap_inspect(cs, p, &info), CAPNET_OK);
+	ck_assert_int_eq(info.type, CAPNET_CAP_POLLABLE);
+	ck_assert_int_eq(info.parent_type, CAPNET_CAP_TIMER);
+	ck_assert_int_eq(info.origin, CAPNET_ORIGIN_MINT);
+	ck_assert_uint_eq(info.rights, TIMER_ALL);
+	ck_assert_str_eq(capnet_cap_type_name(CAPNET_CAP_POLLABLE), "POLLABLE");
+	ck_assert_uint_eq(pollsets_in_use(), 1);
+	/* Only a Timer with READ parents one; GRANT only if the Timer had it. */
+	capnet_handle nmh = root(cs, CAPNET_CAP_NETWORK_MANAGER, CAPNET_RIGHT_MINT);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, nmh, &x), CAPNET_E_WRONGTYPE);
+	capnet_handle wo = root(cs, CAPNET_CAP_TIMER, CAPNET_RIGHT_CONFIGURE);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, wo, &x), CAPNET_E_RIGHTS);
+	capnet_handle ro = root(cs, CAPNET_CAP_TIMER, CAPNET_RIGHT_READ);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, ro, &x), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_inspect(cs, x, &info), CAPNET_OK);
+	ck_assert_uint_eq(info.rights, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_WRONGTYPE), 1);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_RIGHTS), 1);
+	/* The pool is bounded (default 8) and refilled by close. */
+	ck_assert_uint_eq(pollsets_in_use(), 2);
+	capnet_handle more[8];
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &more[i]), CAPNET_OK);
+	uint32_t caps = caps_in_use();
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &more[6]), CAPNET_E_NOMEM);
+	ck_assert_uint_eq(caps_in_use(), caps); /* nothing placed */
+	ck_assert_int_eq(capnet_cap_close(cs, more[0]), CAPNET_OK);
+	ck_assert_uint_eq(pollsets_in_use(), 7);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &more[0]), CAPNET_OK);
+	/* Revoking the Timer revokes every Pollable below and frees the sets. */
+	ck_assert_int_eq(capnet_cap_revoke(cs, tm), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_check(cs, p, 0, NULL, 0, NULL, NULL), CAPNET_E_REVOKED);
+	ck_assert_uint_eq(pollsets_in_use(), 1); /* x, below the read-only timer */
+}
+END_TEST
+
+START_TEST(test_pollable_cap_fails_closed)
+{
+	struct capnet_cspace *cs = new_cs("app"), *other = new_cs("other");
+	capnet_handle tm = root(cs, CAPNET_CAP_TIMER, TIMER_ALL), p, p2;
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &p), CAPNET_OK);
+	struct capnet_watch out[4];
+	size_t n;
+	/* Forged: a guessed handle, and a real one from another cspace. */
+	ck_assert_int_eq(capnet_pollcap_check(cs, p ^ 0x10000, 0, out, 4, &n, NULL), CAPNET_E_BADHANDLE);
+	ck_assert_int_eq(capnet_pollcap_add(cs, p + 1, tm, CAPNET_READY_DONE, 0, NULL), CAPNET_E_BADHANDLE);
+	ck_assert_int_eq(capnet_pollcap_check(other, p, 0, out, 4, &n, NULL), CAPNET_E_BADHANDLE);
+	/* Wrong type: a Timer handed to a Pollable call, and the reverse. */
+	ck_assert_int_eq(capnet_pollcap_check(cs, tm, 0, out, 4, &n, NULL), CAPNET_E_WRONGTYPE);
+	ck_assert_int_eq(capnet_pollcap_add(cs, tm, tm, CAPNET_READY_DONE, 0, NULL), CAPNET_E_WRONGTYPE);
+	ck_assert_int_eq(capnet_timer_set(cs, p, 5), CAPNET_E_WRONGTYPE);
+	/* A Pollable watched by a Pollable has no readiness of its own. */
+	ck_assert_int_eq(capnet_pollcap_add(cs, p, p, CAPNET_READY_ALL, 0, NULL), CAPNET_E_WRONGTYPE);
+	/* A Pollable the generic mint made has no set behind it. */
+	struct capnet_cap_mint_args a = {CAPNET_CAP_TIMER, 0, NULL, CAPNET_CAP_POLLABLE, CAPNET_RIGHT_READ,
+					 NULL, &arena, NULL};
+	ck_assert_int_eq(capnet_cap_mint(cs, tm, &a, &p2), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_check(cs, p2, 0, out, 4, &n, NULL), CAPNET_E_STATE);
+	/* Stale: closed, the slot reused. */
+	ck_assert_int_eq(capnet_cap_close(cs, p2), CAPNET_OK);
+	capnet_handle t2 = root(cs, CAPNET_CAP_TIMER, TIMER_ALL);
+	ck_assert_int_eq(capnet_pollcap_check(cs, p2, 0, out, 4, &n, NULL), CAPNET_E_BADHANDLE);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_BADHANDLE), 3);
+	ck_assert_uint_eq(rejected(other, CAPNET_AUDIT_BADHANDLE), 1);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_WRONGTYPE), 4);
+	/* Rights: READ checks and waits, CONFIGURE adds and removes. */
+	capnet_handle rd, cf;
+	ck_assert_int_eq(capnet_cap_grant(cs, p, cs, CAPNET_RIGHT_READ, NULL, &rd), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_grant(cs, p, cs, CAPNET_RIGHT_CONFIGURE, NULL, &cf), CAPNET_OK);
+	uint16_t idx;
+	ck_assert_int_eq(capnet_pollcap_add(cs, rd, t2, CAPNET_READY_DONE, 7, &idx), CAPNET_E_RIGHTS);
+	ck_assert_int_eq(capnet_pollcap_add(cs, cf, t2, CAPNET_READY_DONE, 7, &idx), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_check(cs, cf, 0, out, 4, &n, NULL), CAPNET_E_RIGHTS);
+	struct capnet_pollable_stats st;
+	ck_assert_int_eq(capnet_pollcap_stats(cs, cf, &st), CAPNET_E_RIGHTS);
+	ck_assert_int_eq(capnet_pollcap_remove(cs, rd, idx), CAPNET_E_RIGHTS);
+	ck_assert_int_eq(capnet_cap_grant(cs, rd, other, CAPNET_RIGHT_READ, NULL, &p2), CAPNET_E_RIGHTS);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_RIGHTS), 5);
+	/* The copies share the set: what cf added, rd sees. */
+	ck_assert_int_eq(capnet_timer_set(cs, t2, 10), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_check(cs, rd, 9, out, 4, &n, NULL), CAPNET_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(capnet_pollcap_check(cs, rd, 10, out, 4, &n, NULL), CAPNET_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[idx].ready, CAPNET_READY_DONE);
+	ck_assert_uint_eq(out[idx].tag, 7);
+	ck_assert_int_eq(capnet_pollcap_remove(cs, cf, idx), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_remove(cs, cf, idx), CAPNET_E_INVAL);
+}
+END_TEST
+
+START_TEST(test_pollable_cap_members_are_its_own_cspaces)
+{
+	struct capnet_cspace *cs = new_cs("app"), *other = new_cs("other");
+	capnet_handle tm = root(cs, CAPNET_CAP_TIMER, TIMER_ALL), p, mine, theirs, pg;
+	theirs = root(other, CAPNET_CAP_TIMER, TIMER_ALL);
+	mine = root(cs, CAPNET_CAP_TIMER, TIMER_ALL);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &p), CAPNET_OK);
+	/* Another cspace's handle does not name anything here. */
+	ck_assert_int_eq(capnet_pollcap_add(cs, p, theirs, CAPNET_READY_DONE, 0, NULL), CAPNET_E_BADHANDLE);
+	ck_assert_uint_eq(rejected(cs, CAPNET_AUDIT_BADHANDLE), 1);
+	/* A copy granted to the other cspace may look, but its handles cannot
+	 * become members of a set watching this cspace's caps. */
+	ck_assert_int_eq(capnet_cap_grant(cs, p, other, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE, NULL, &pg),
+			 CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_add(other, pg, theirs, CAPNET_READY_DONE, 0, NULL), CAPNET_E_BADHANDLE);
+	ck_assert_uint_eq(rejected(other, CAPNET_AUDIT_BADHANDLE), 1);
+	uint16_t idx;
+	ck_assert_int_eq(capnet_pollcap_add(cs, p, mine, CAPNET_READY_DONE, 0, &idx), CAPNET_OK);
+	struct capnet_watch out[16];
+	size_t n;
+	ck_assert_int_eq(capnet_pollcap_check(other, pg, 0, out, 16, &n, NULL), CAPNET_OK);
+	ck_assert_uint_eq(n, 0);
+	/* A revoked member shows INVALID, never what it used to report. */
+	ck_assert_int_eq(capnet_timer_set(cs, mine, 0), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_revoke(cs, mine), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_check(cs, p, 100, out, 16, &n, NULL), CAPNET_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[idx].ready, CAPNET_READY_INVALID);
+	/* The set lives while a held cap names it. */
+	ck_assert_int_eq(capnet_cap_close(cs, p), CAPNET_OK);
+	ck_assert_uint_eq(pollsets_in_use(), 1);
+	ck_assert_int_eq(capnet_pollcap_check(other, pg, 100, out, 16, &n, NULL), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_close(other, pg), CAPNET_OK);
+	ck_assert_uint_eq(pollsets_in_use(), 0);
+}
+END_TEST
+
+/* A deterministic driver: 1 ms per step, and at step `act_at` something
+ * done to the caps from "inside the loop" (a callback of the host). */
+enum act { ACT_NONE, ACT_REVOKE_PARENT, ACT_CLOSE, ACT_CLOSE_COPY, ACT_NESTED_WAIT };
+struct fake_drv {
+	capnet_instant now;
+	unsigned steps, act_at;
+	enum act act;
+	struct capnet_cspace *cs;
+	capnet_handle parent, p, copy;
+	capnet_err nested;
+	bool done_seen;
+};
+
+static capnet_instant fake_now(void *ctx)
+{
+	return ((struct fake_drv *)ctx)->now;
+}
+
+static void fake_step(void *ctx, capnet_instant limit, bool (*done)(void *), void *dctx)
+{
+	struct fake_drv *f = ctx;
+	f->steps++;
+	if (f->steps == f->act_at) {
+		struct capnet_wait_driver d = {fake_now, fake_step, f};
+		size_t n;
+		switch (f->act) {
+		case ACT_REVOKE_PARENT:
+			ck_assert_int_eq(capnet_cap_revoke(f->cs, f->parent), CAPNET_OK);
+			break;
+		case ACT_CLOSE:
+			ck_assert_int_eq(capnet_cap_close(f->cs, f->p), CAPNET_OK);
+			break;
+		case ACT_CLOSE_COPY:
+			ck_assert_int_eq(capnet_cap_close(f->cs, f->copy), CAPNET_OK);
+			break;
+		case ACT_NESTED_WAIT:
+			f->nested = capnet_pollcap_wait(f->cs, f->copy, &d, CAPNET_INSTANT_NEVER, NULL, 0, &n);
+			break;
+		default:
+			break;
+		}
+		f->done_seen = done(dctx);
+		if (f->done_seen)
+			return; /* told to stop: return without moving time */
+	}
+	if (f->now < limit)
+		f->now += CAPNET_MS(1);
+}
+
+static capnet_err fake_wait(struct fake_drv *f, enum act act, unsigned at, capnet_instant fire, size_t *n)
+{
+	struct capnet_cspace *cs = f->cs;
+	f->now = 0;
+	f->steps = 0;
+	f->act = act;
+	f->act_at = at;
+	f->parent = root(cs, CAPNET_CAP_TIMER, TIMER_ALL);
+	capnet_handle member = root(cs, CAPNET_CAP_TIMER, TIMER_ALL);
+	ck_assert_int_eq(capnet_timer_set(cs, member, fire), CAPNET_OK);
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, f->parent, &f->p), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_grant(cs, f->p, cs, TIMER_ALL, NULL, &f->copy), CAPNET_OK);
+	ck_assert_int_eq(capnet_pollcap_add(cs, f->p, member, CAPNET_READY_DONE, 0, NULL), CAPNET_OK);
+	struct capnet_wait_driver d = {fake_now, fake_step, f};
+	return capnet_pollcap_wait(cs, f->p, &d, CAPNET_S(1), NULL, 0, n);
+}
+
+START_TEST(test_pollable_cap_close_or_revoke_ends_a_wait_closed)
+{
+	struct fake_drv f = {0};
+	f.cs = new_cs("app");
+	size_t n = 99;
+	/* Ready: the member fires at 20 ms, exactly once. */
+	ck_assert_int_eq(fake_wait(&f, ACT_NONE, 0, CAPNET_MS(20), &n), CAPNET_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(f.now, CAPNET_MS(20));
+	struct capnet_pollable_stats st;
+	ck_assert_int_eq(capnet_pollcap_stats(f.cs, f.p, &st), CAPNET_OK);
+	ck_assert_uint_eq(st.waits, 1);
+	ck_assert_uint_eq(st.ready, 1);
+	/* Revoked mid-wait (the Timer above it goes): CLOSED at once, even
+	 * though the member fires in that very step; the set is freed. */
+	uint32_t before = pollsets_in_use();
+	ck_assert_int_eq(fake_wait(&f, ACT_REVOKE_PARENT, 5, CAPNET_MS(5), &n), CAPNET_E_CLOSED);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(f.done_seen); /* the driver was told to stop */
+	ck_assert_uint_eq(f.steps, 5);
+	ck_assert_uint_eq(pollsets_in_use(), before); /* minted one, freed one */
+	/* Woken once: the handle now fails, it does not report ready. */
+	struct capnet_wait_driver d = {fake_now, fake_step, &f};
+	f.act = ACT_NONE;
+	ck_assert_int_eq(capnet_pollcap_wait(f.cs, f.p, &d, CAPNET_S(1), NULL, 0, &n), CAPNET_E_REVOKED);
+	ck_assert_int_eq(capnet_pollcap_wait(f.cs, f.copy, &d, CAPNET_S(1), NULL, 0, &n), CAPNET_E_REVOKED);
+	/* Closed mid-wait: CLOSED; then the handle is stale. */
+	ck_assert_int_eq(fake_wait(&f, ACT_CLOSE, 3, CAPNET_MS(50), &n), CAPNET_E_CLOSED);
+	ck_assert_uint_eq(f.steps, 3);
+	f.act = ACT_NONE;
+	ck_assert_int_eq(capnet_pollcap_wait(f.cs, f.p, &d, CAPNET_S(1), NULL, 0, &n), CAPNET_E_BADHANDLE);
+	/* ... while the copy still holds the set, which is intact. */
+	struct capnet_watch out[1];
+	ck_assert_int_eq(capnet_pollcap_check(f.cs, f.copy, CAPNET_MS(50), out, 1, &n, NULL), CAPNET_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[0].ready, CAPNET_READY_DONE);
+	/* Another handle going does not end this one's wait. */
+	ck_assert_int_eq(fake_wait(&f, ACT_CLOSE_COPY, 3, CAPNET_MS(30), &n), CAPNET_OK);
+	ck_assert_int_eq(f.now, CAPNET_MS(30));
+	/* One waiter per set: a nested wait on it is refused. */
+	ck_assert_int_eq(fake_wait(&f, ACT_NESTED_WAIT, 2, CAPNET_MS(10), &n), CAPNET_OK);
+	ck_assert_int_eq(f.nested, CAPNET_E_INUSE);
+	ck_assert_int_eq(capnet_pollcap_stats(f.cs, f.p, &st), CAPNET_OK);
+	ck_assert_uint_eq(st.waits, 1);
+	ck_assert_uint_eq(st.ready, 1);
+	/* Without a driver nothing can let time pass. */
+	ck_assert_int_eq(capnet_pollcap_wait(f.cs, f.p, NULL, CAPNET_S(1), NULL, 0, &n), CAPNET_E_INVAL);
+}
+END_TEST
+
+/* A real libev loop on the real clock: a Timer member fires, the wait
+ * sleeps on the driver's timer instead of spinning. */
+START_TEST(test_pollable_cap_waits_on_a_libev_loop)
+{
+	struct capnet_cspace *cs = new_cs("app");
+	capnet_handle tm = root(cs, CAPNET_CAP_TIMER, TIMER_ALL), member = root(cs, CAPNET_CAP_TIMER, TIMER_ALL), p;
+	ck_assert_int_eq(capnet_timer_mint_pollable(cs, tm, &p), CAPNET_OK);
+	uint16_t idx;
+	ck_assert_int_eq(capnet_pollcap_add(cs, p, member, CAPNET_READY_DONE, 42, &idx), CAPNET_OK);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_ptr_nonnull(loop);
+	struct capnet_ev_waiter *w;
+	ck_assert_int_eq(capnet_ev_waiter_create(loop, NULL, NULL, &w), CAPNET_OK);
+	struct capnet_wait_driver d = capnet_ev_wait_driver(w);
+	capnet_instant t0 = capnet_host_now();
+	ck_assert_int_eq(capnet_timer_set(cs, member, t0 + CAPNET_MS(30)), CAPNET_OK);
+	struct capnet_watch out[16];
+	size_t n;
+	ck_assert_int_eq(capnet_pollcap_wait(cs, p, &d, t0 + CAPNET_S(5), out, 16, &n), CAPNET_OK);
+	capnet_instant waited = capnet_host_now() - t0;
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[idx].ready, CAPNET_READY_DONE);
+	ck_assert_uint_eq(out[idx].tag, 42);
+	ck_assert_int_ge(waited, CAPNET_MS(30));
+	ck_assert_int_lt(waited, CAPNET_S(2));
+	ck_assert_uint_le(capnet_ev_waiter_iterations(w), 8); /* slept, did not spin */
+	/* And a deadline with nothing ready: TIMEDOUT on time. */
+	ck_assert_int_eq(capnet_timer_set(cs, member, CAPNET_INSTANT_NEVER), CAPNET_OK);
+	t0 = capnet_host_now();
+	ck_assert_int_eq(capnet_pollcap_wait(cs, p, &d, t0 + CAPNET_MS(20), out, 16, &n), CAPNET_E_TIMEDOUT);
+	ck_assert_int_ge(capnet_host_now() - t0, CAPNET_MS(20));
+	capnet_ev_waiter_destroy(w);
+	ev_loop_destroy(loop);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap");
@@ -940,6 +1244,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_exhaustion_is_nomem_and_leaks_nothing);
 	tcase_add_test(tc, test_arena_too_small_is_nomem);
 	tcase_add_test(tc, test_deep_tree_revokes_without_recursion);
+	tcase_add_test(tc, test_pollable_cap_is_minted_from_a_timer);
+	tcase_add_test(tc, test_pollable_cap_fails_closed);
+	tcase_add_test(tc, test_pollable_cap_members_are_its_own_cspaces);
+	tcase_add_test(tc, test_pollable_cap_close_or_revoke_ends_a_wait_closed);
+	tcase_add_test(tc, test_pollable_cap_waits_on_a_libev_loop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("served");
 	tcase_add_checked_fixture(tc, setup_net, teardown);

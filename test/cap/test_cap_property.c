@@ -167,6 +167,8 @@ static uint32_t m_edge(enum capnet_cap_type p, enum capnet_cap_type c)
 		return CAPNET_RIGHT_READ;
 	if (p == CAPNET_CAP_PACKET_TRACE && c == CAPNET_CAP_TRACE_READER)
 		return CAPNET_RIGHT_MINT;
+	if (p == CAPNET_CAP_TIMER && c == CAPNET_CAP_POLLABLE)
+		return CAPNET_RIGHT_READ;
 	return 0;
 }
 
@@ -1383,7 +1385,7 @@ static void run_one(int run)
 	capnet_xoshiro_seed(&gen, base_seed * 1000003u + (uint64_t)run);
 	capnet_xoshiro_seed(&sys_rng, base_seed ^ (0x5bd1e995u * (uint64_t)(run + 1)));
 	capnet_arena_init(&arena, arena_mem, sizeof arena_mem);
-	struct capnet_capsys_config cfg = {NCS, M.slots, M.max_caps};
+	struct capnet_capsys_config cfg = {NCS, M.slots, M.max_caps, 0, 0};
 	ck_assert_int_eq(capnet_capsys_create(&arena, &cfg, capnet_xoshiro_rng(&sys_rng), &sys), CAPNET_OK);
 	test_stack_init(&ts, (struct capnet_mac){{2, 0, 0, 0, 0, 0x0a}}, NULL);
 	ck_assert_ptr_nonnull(ts.ifc);

@@ -137,7 +137,13 @@ check_pcap_clean() { # file [flow-control]
 		echo "note: tshark not installed; pcap check skipped"
 		return 0
 	fi
-	n=$(tshark -r "$1" 2>/dev/null | wc -l)
+	# A test may add tshark options for every run below, e.g. random
+	# payloads on its ports decoded as plain data: some heuristic dissectors
+	# claim random bytes now and then, and then take minutes or flag frames
+	# that are fine.
+	xo=${CHECK_PCAP_OPTS:-}
+	# shellcheck disable=SC2086 # $xo is a list of options
+	n=$(tshark -r "$1" $xo 2>/dev/null | wc -l)
 	[ "$n" -gt 0 ] || fail "tshark read no frames from $1"
 	# tshark calls 0xFFFF-for-zero a bad TCP checksum; from Linux it is not
 	# (see above), from the stack the warning rule below still catches it.
@@ -149,10 +155,7 @@ check_pcap_clean() { # file [flow-control]
 	[ "${2:-}" = flow-control ] && warn="$warn && !($fc)"
 	filter="$bad || (eth.src == ${STACK_MAC:-02:00:00:00:00:02} && $warn)"
 	chk='-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE'
-	# A test may add tshark options, e.g. random payloads on its ports
-	# decoded as plain data: a heuristic dissector that sometimes claims
-	# random bytes would flag frames that are fine.
-	chk="$chk ${CHECK_PCAP_OPTS:-}"
+	chk="$chk $xo"
 	# shellcheck disable=SC2086 # $chk is a list of options
 	out=$(tshark -r "$1" $chk -Y "$filter" 2>"$1.tshark.err") || { cat "$1.tshark.err"; fail "tshark failed on $1"; }
 	[ -z "$out" ] || { echo "$out" | head -20; fail "tshark flags frames in $1"; }
@@ -160,7 +163,8 @@ check_pcap_clean() { # file [flow-control]
 	others=$(tshark -r "$1" $chk -Y "$warn && !(eth.src == ${STACK_MAC:-02:00:00:00:00:02})" 2>/dev/null | wc -l)
 	msg="tshark: $n frames in $(basename "$1"), none malformed or with a bad checksum"
 	if [ "${2:-}" = flow-control ]; then
-		nfc=$(tshark -r "$1" -Y "$fc" 2>/dev/null | wc -l)
+		# shellcheck disable=SC2086
+		nfc=$(tshark -r "$1" $xo -Y "$fc" 2>/dev/null | wc -l)
 		msg="$msg; $nfc flow-control warnings (zero window / window full)"
 	fi
 	echo "$msg; no other warning on the stack's frames ($others on Linux's)"

@@ -301,7 +301,8 @@ static size_t build_seg(uint8_t *f, uint8_t flags, uint32_t seq, uint32_t ack, c
 	tcp[12] = 5 << 4;
 	tcp[13] = flags;
 	capnet_put16(tcp + 14, 65535);
-	memcpy(tcp + 20, data, dlen);
+	if (dlen > 0)
+		memcpy(tcp + 20, data, dlen);
 	uint32_t ps = capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 1), CAPNET_IP4(192, 0, 2, 2), 6, (uint16_t)(20 + dlen));
 	capnet_put16(tcp + 16, capnet_csum_finish(capnet_csum_partial(tcp, 20 + dlen, ps)));
 	return 54 + dlen;

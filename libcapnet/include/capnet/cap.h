@@ -113,7 +113,8 @@
 	X(TRANSPORT_STATUS, CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)                                 \
 	X(PACKET_TRACE, CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_MINT | CAPNET_RIGHT_GRANT)            \
 	X(TRACE_READER, CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)                                     \
-	X(TIMER, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)
+	X(TIMER, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)                   \
+	X(POLLABLE, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)
 
 enum capnet_cap_type {
 	CAPNET_CAP_NONE = 0,
@@ -179,6 +180,10 @@ struct capnet_capsys_config {
 	uint16_t max_cspaces;      /* default 8 */
 	uint16_t slots_per_cspace; /* handles a cspace can hold at once; default 64 */
 	uint32_t max_caps;         /* caps in the whole tree, held or kept by descendants; default 256 */
+	/* Pollable caps (capnet/pollable.h): sets alive at once, and members
+	 * per set; defaults 8 and 16. */
+	uint16_t max_pollables;
+	uint16_t pollable_members;
 };
 void capnet_capsys_config_defaults(struct capnet_capsys_config *cfg);
 size_t capnet_capsys_arena_need(const struct capnet_capsys_config *cfg);
@@ -274,7 +279,7 @@ capnet_err capnet_cap_check(struct capnet_cspace *cs, capnet_handle h, enum capn
  * TcpListenAuthority -BIND-> TcpListener -ACCEPT-> TcpSocket,
  * TcpConnectAuthority -CONNECT-> TcpSocket, UdpSocket -BIND-> UdpSocket,
  * TcpListener/TcpSocket -READ-> TransportStatus, PacketTrace -MINT->
- * TraceReader. The check: handle -> parent type (parent_type, NONE: any)
+ * TraceReader, Timer -READ-> Pollable (capnet/pollable.h). The check: handle -> parent type (parent_type, NONE: any)
  * -> need_rights -> an edge to the child type (E_WRONGTYPE) -> the edge's
  * right (E_RIGHTS) -> req within the parent's scope -> child_scope within
  * the parent's (E_SCOPE). child rights outside the child type are E_INVAL.
@@ -494,6 +499,8 @@ capnet_err capnet_timer_set(struct capnet_cspace *cs, capnet_handle t, capnet_in
 /* READ. *expired = armed and deadline <= now. */
 capnet_err capnet_timer_poll(struct capnet_cspace *cs, capnet_handle t, capnet_instant now, capnet_instant *deadline,
 			     bool *expired);
+/* READ: a Pollable cap below the Timer (capnet_timer_mint_pollable in
+ * capnet/pollable.h). */
 
 /* ================= sockets: TCP and UDP served through caps ================= */
 

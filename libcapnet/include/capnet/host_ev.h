@@ -77,6 +77,27 @@ void capnet_ev_poll_now(struct capnet_ev *h);
 capnet_instant capnet_ev_next_deadline(const struct capnet_ev *h);
 void capnet_ev_get_stats(const struct capnet_ev *h, struct capnet_ev_stats *out);
 
+/* ---- a wait driver on a libev loop (capnet/pollable.h) ----
+ *
+ * Lets time pass for capnet_pollable_wait / capnet_pollcap_wait on `loop`:
+ * now() is `clock` (NULL: capnet_host_now); step() arms one ev_timer at the
+ * limit (none for CAPNET_INSTANT_NEVER) and runs EVRUN_ONCE iterations until
+ * the wait is done, the limit is reached, or the loop has no active
+ * watcher left (then the wait sees a stall). Frames, the stack's own timer
+ * (capnet_ev_attach) and the program's watchers wake it as usual; for
+ * parked calls to complete, have the attachment's after_poll call
+ * capnet_sockets_poll. ev_wait.c. */
+struct capnet_ev_waiter;
+struct capnet_wait_driver;
+capnet_err capnet_ev_waiter_create(struct ev_loop *loop, capnet_instant (*clock)(void *ctx), void *clock_ctx,
+				   struct capnet_ev_waiter **out);
+/* Stops its timer and frees it; NULL is a no-op. */
+void capnet_ev_waiter_destroy(struct capnet_ev_waiter *w);
+/* The driver to pass to a wait; valid while `w` lives. */
+struct capnet_wait_driver capnet_ev_wait_driver(struct capnet_ev_waiter *w);
+/* Loop iterations run by step() so far (a sleeping wait takes few). */
+uint64_t capnet_ev_waiter_iterations(const struct capnet_ev_waiter *w);
+
 /* CLOCK_REALTIME in microseconds since the epoch: a pcap stamp that reads
  * as a date (capnet_host_now is monotonic and starts at boot). */
 capnet_instant capnet_host_wallclock(void *unused);

@@ -167,4 +167,58 @@ unsigned capnet_pollable_eval(struct capnet_pollable *p, uint16_t index, capnet_
 capnet_err capnet_pollable_wait(struct capnet_pollable *p, const struct capnet_wait_driver *d, capnet_instant deadline,
 				size_t *nready);
 
+/* ---- the Pollable cap ----
+ *
+ * The same set served as a capability (CAPNET_CAP_POLLABLE), its object one
+ * set of a bounded pool carved from the capsys arena
+ * (capnet_capsys_config.max_pollables sets of pollable_members entries).
+ *
+ * Mint parent: the Timer. Timer -READ-> Pollable is the edge of the type
+ * graph: a Pollable is the generalised form of waiting for a deadline, so
+ * whoever may read a Timer may wait, and it adds no network authority (it
+ * only watches caps its cspace already holds). Revoking the Timer revokes
+ * the Pollables below it. The new cap carries READ | CONFIGURE, and GRANT
+ * only if the Timer had it.
+ *
+ * Rights: READ   check, wait, stats.
+ *         CONFIGURE add and remove members.
+ *         GRANT  copy it on (a copy shares the set).
+ * Every call checks handle -> type -> rights (audited). A Pollable minted
+ * through the generic capnet_cap_mint has no set behind it: E_STATE.
+ *
+ * Members are handles (and tickets) of the cspace that minted the Pollable
+ * (its home). Adding passes the audited readiness gate in that cspace; an
+ * add from any other cspace (a granted copy) is E_BADHANDLE and counted,
+ * since no handle of the caller's can name a cap of the home cspace. A
+ * member closed, revoked or gone stale reports CAPNET_READY_INVALID.
+ *
+ * Closing or revoking the Pollable handle a wait runs on ends that wait
+ * with E_CLOSED (at the driver's next return: the driver is told it is
+ * done at once); the set is freed once no held cap names it. One wait at a
+ * time per set: a second, nested one is E_INUSE, so no waiter is woken
+ * twice. */
+capnet_err capnet_timer_mint_pollable(struct capnet_cspace *cs, capnet_handle timer, capnet_handle *out);
+/* CONFIGURE. As capnet_pollable_add / capnet_pollable_add_ticket /
+ * capnet_pollable_remove. */
+capnet_err capnet_pollcap_add(struct capnet_cspace *cs, capnet_handle p, capnet_handle member, unsigned want,
+			      uint64_t tag, uint16_t *index);
+capnet_err capnet_pollcap_add_ticket(struct capnet_cspace *cs, capnet_handle p, capnet_ticket t, uint64_t tag,
+				     uint16_t *index);
+capnet_err capnet_pollcap_remove(struct capnet_cspace *cs, capnet_handle p, uint16_t index);
+/* READ. Evaluates the set at `now`; *nready (may be NULL) as
+ * capnet_pollable_check returns, *next (may be NULL) likewise. `out` (may
+ * be NULL) receives a copy of entries 0..max-1 (free ones have kind FREE). */
+capnet_err capnet_pollcap_check(struct capnet_cspace *cs, capnet_handle p, capnet_instant now,
+				struct capnet_watch *out, uint16_t max, size_t *nready, capnet_instant *next);
+/* READ. As capnet_pollable_wait, and E_CLOSED when the handle was closed or
+ * revoked (or the set freed) during the wait; E_INUSE when a wait on this
+ * set is already running. `out`/`max` as capnet_pollcap_check. */
+capnet_err capnet_pollcap_wait(struct capnet_cspace *cs, capnet_handle p, const struct capnet_wait_driver *d,
+			       capnet_instant deadline, struct capnet_watch *out, uint16_t max, size_t *nready);
+/* READ. */
+capnet_err capnet_pollcap_stats(struct capnet_cspace *cs, capnet_handle p, struct capnet_pollable_stats *out);
+
+/* Sets in use / in the pool. */
+void capnet_pollcap_pool(const struct capnet_capsys *sys, uint32_t *in_use, uint32_t *capacity);
+
 #endif
