@@ -12,7 +12,7 @@ int cmd_trace(int argc, char **argv);
 /* Exit statuses shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
-/* Address arguments, shared by replay and serve (cmd_replay.c). */
+/* Arguments shared by the subcommands (cmd_args.c). */
 #include <stdbool.h>
 #include "capnet/types.h"
 bool cmd_parse_mac(const char *s, struct capnet_mac *out);
@@ -20,5 +20,8 @@ bool cmd_parse_ip4(const char *s, capnet_ip4addr *out);
 bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len); /* no "/LEN": /24 */
 const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16]);
 const char *cmd_fmt_mac(struct capnet_mac m, char buf[18]);
+/* --seed: a number (decimal, 0x hex or 0 octal); on error says so on stderr
+ * as "capnet CMD: ..." and returns false (the caller exits 2). */
+bool cmd_parse_seed(const char *cmd, const char *arg, uint64_t *out);
 
 #endif

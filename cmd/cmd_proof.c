@@ -55,15 +55,10 @@ int cmd_proof(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jlh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': {
-			char *end;
-			ctx.seed = strtoull(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "capnet proof: --seed wants a number, not '%s'\n", optarg);
+		case 's':
+			if (!cmd_parse_seed("proof", optarg, &ctx.seed))
 				return EXIT_USAGE;
-			}
 			break;
-		}
 		case 'p':
 			ctx.pcap_path = optarg;
 			break;

@@ -76,62 +76,7 @@ static void usage(FILE *f)
 		"run, 2 usage error.\n");
 }
 
-/* ---- address arguments (shared with `capnet serve`) ---- */
 
-bool cmd_parse_mac(const char *s, struct capnet_mac *out)
-{
-	unsigned b[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		out->b[i] = (uint8_t)b[i];
-	return true;
-}
-
-bool cmd_parse_ip4(const char *s, capnet_ip4addr *out)
-{
-	struct in_addr a;
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return false;
-	*out = ntohl(a.s_addr);
-	return true;
-}
-
-bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len)
-{
-	char buf[32];
-	const char *slash = strchr(s, '/');
-	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof buf)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (!cmd_parse_ip4(buf, addr))
-		return false;
-	if (slash == NULL) {
-		*prefix_len = 24;
-		return true;
-	}
-	char *end;
-	unsigned long p = strtoul(slash + 1, &end, 10);
-	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > 32)
-		return false;
-	*prefix_len = (uint8_t)p;
-	return true;
-}
-
-const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-	return buf;
-}
-
-const char *cmd_fmt_mac(struct capnet_mac m, char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
-	return buf;
-}
 
 /* ---- inferring the stack from the capture ---- */
 
@@ -760,11 +705,8 @@ int cmd_replay(int argc, char **argv)
 			}
 			break;
 		case 's':
-			o.seed = strtoull(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "capnet replay: --seed wants a number, not '%s'\n", optarg);
+			if (!cmd_parse_seed("replay", optarg, &o.seed))
 				return EXIT_USAGE;
-			}
 			break;
 		case 't': {
 			double sec = strtod(optarg, &end);

@@ -517,11 +517,8 @@ int cmd_serve(int argc, char **argv)
 			v->fin_after_eof = true;
 			break;
 		case 's':
-			o.seed = strtoull(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "capnet serve: --seed wants a number, not '%s'\n", optarg);
+			if (!cmd_parse_seed("serve", optarg, &o.seed))
 				return EXIT_USAGE;
-			}
 			o.seeded = true;
 			break;
 		case 'D':

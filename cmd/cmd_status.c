@@ -47,15 +47,10 @@ int cmd_status(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': {
-			char *end;
-			o.seed = strtoull(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "capnet status: --seed wants a number, not '%s'\n", optarg);
+		case 's':
+			if (!cmd_parse_seed("status", optarg, &o.seed))
 				return EXIT_USAGE;
-			}
 			break;
-		}
 		case 'p':
 			o.pcap_path = optarg;
 			break;

@@ -200,15 +200,10 @@ int cmd_trace(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jc:n:d:P:o:e:r:lh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': {
-			char *end;
-			o.seed = strtoull(optarg, &end, 0);
-			if (*optarg == '\0' || *end != '\0') {
-				fprintf(stderr, "capnet trace: --seed wants a number, not '%s'\n", optarg);
+		case 's':
+			if (!cmd_parse_seed("trace", optarg, &o.seed))
 				return EXIT_USAGE;
-			}
 			break;
-		}
 		case 'p':
 			o.pcap = optarg;
 			break;
