@@ -16,6 +16,16 @@ static capnet_err st_check(struct capnet_cspace *cs, capnet_handle st, struct ca
 	return *net != NULL && (*net)->iface != NULL ? CAPNET_OK : CAPNET_E_NOTCONFIGURED;
 }
 
+/* The gate first, so a forged or too-weak call is refused (and audited)
+ * whatever its other arguments; then the output pointer. */
+static capnet_err st_check_out(struct capnet_cspace *cs, capnet_handle st, const void *out, struct capnet_net **net)
+{
+	capnet_err e = st_check(cs, st, net);
+	if (e != CAPNET_OK)
+		return e;
+	return out != NULL ? CAPNET_OK : CAPNET_E_INVAL;
+}
+
 /* Neighbour tables are copied in one bounded chunk on the stack. */
 #define NEIGH_CHUNK 64
 
@@ -46,11 +56,9 @@ static bool find_neighbour(const struct capnet_iface *ifc, capnet_ip4addr ip, st
 capnet_err capnet_status_link(struct capnet_cspace *cs, capnet_handle st, struct capnet_status_link *out)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
+	capnet_err e = st_check_out(cs, st, out, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	memset(out, 0, sizeof *out);
 	out->name = net->name != NULL ? net->name : "";
 	out->up = net->nic == NULL || net->nic->ops->link_up == NULL || net->nic->ops->link_up(net->nic->dev);
@@ -91,11 +99,9 @@ capnet_err capnet_status_neighbours(struct capnet_cspace *cs, capnet_handle st, 
 capnet_err capnet_status_counters(struct capnet_cspace *cs, capnet_handle st, struct capnet_stats *out)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
+	capnet_err e = st_check_out(cs, st, out, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	*out = *capnet_iface_stats(net->iface);
 	return CAPNET_OK;
 }
@@ -104,11 +110,9 @@ capnet_err capnet_status_audit(struct capnet_cspace *cs, capnet_handle st, uint3
 			       struct capnet_audit *out)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
+	capnet_err e = st_check_out(cs, st, out, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	const struct capnet_cspace *target = capnet_capsys_cspace(net->sys, cspace_id);
 	if (target == NULL)
 		return CAPNET_E_NOTFOUND;
@@ -119,11 +123,9 @@ capnet_err capnet_status_audit(struct capnet_cspace *cs, capnet_handle st, uint3
 capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, struct capnet_resolver_inputs *out)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
+	capnet_err e = st_check_out(cs, st, out, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	if (net->ip4cfg == NULL) {
 		memset(out, 0, sizeof *out);
 		return CAPNET_OK;
@@ -136,11 +138,9 @@ capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capne
 			       struct capnet_dhcp4_lease_info *out)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
+	capnet_err e = st_check_out(cs, st, out, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	if (net->dhcp4 == NULL)
 		return CAPNET_E_NOTCONFIGURED;
 	capnet_dhcp4_client_lease(net->dhcp4, now, out);
