@@ -12,6 +12,14 @@ meson install -C "$builddir" --destdir "$d/root" --no-rebuild --quiet >"$d/insta
 pc=$(find "$d/root" -name capnet.pc | head -1)
 [ -n "$pc" ] || { echo "no capnet.pc installed"; exit 1; }
 prefix=$(sed -n 's/^prefix=//p' "$pc")
+# Every installed header stands alone and is freestanding: an OS build
+# includes them with nothing but its compiler's headers.
+inc=$(find "$d/root" -type d -path '*/include/capnet' | head -1)
+for h in $(cd "$inc" && find . -name '*.h' | sed 's|^\./||'); do
+	printf '#include <capnet/%s>\n' "$h" | $cc -std=c11 -Wall -Wextra -Werror -ffreestanding -fsyntax-only \
+		-I"$(dirname "$inc")" -x c - 2>"$d/hdr.log" ||
+		{ cat "$d/hdr.log"; echo "installed header capnet/$h does not compile on its own, freestanding"; exit 1; }
+done
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$d/root$prefix" --cflags --libs --static capnet) ||
 	{ echo "pkg-config failed"; exit 1; }
 cat >"$d/app.c" <<'EOC'
