@@ -14,15 +14,9 @@ int cap_world_open_mode(struct cap_world *w, struct proof_ctx *ctx, const struct
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 	memset(w, 0, sizeof *w);
 	w->ctx = ctx;
-	w->sim = capnet_sim_create(ctx->seed, mode);
+	w->sim = sim_open_recording(ctx->seed, mode, ctx->pcap_path);
 	if (w->sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(w->sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(w->sim));
-		capnet_sim_destroy(w->sim);
-		w->sim = NULL;
-		return 1;
-	}
 	struct cap_host_config sc = {.tcp = tcfg, .addr = CAP_PROOF_SRV}, cc = {.tcp = tcfg, .addr = CAP_PROOF_CLI};
 	if (cap_host_open(&w->srv, "srv", w->sim, ctx->seed, (struct capnet_mac){{2, 0, 0, 0, 0, 1}}, &wire, &sc) !=
 		    CAPNET_OK ||

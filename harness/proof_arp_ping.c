@@ -86,14 +86,9 @@ int proof_arp_ping(struct proof_ctx *ctx)
 	/* 1 ms on every cable, so round trips are visible: 2 ms per echo. */
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
-	if (!sim)
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	if (sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	struct sim_stack a = {0}, b = {0};
 	if (sim_stack_open(&a, "A", sim, ctx->seed, mac_a, &wire, NULL) != CAPNET_OK ||
 	    sim_stack_open(&b, "B", sim, ctx->seed, mac_b, &wire, NULL) != CAPNET_OK) {

@@ -38,14 +38,9 @@ static int run_one(struct proof_ctx *ctx, enum capnet_tcp_cc_algo cc, struct cc_
 	cfg.time_wait = CAPNET_S(1);
 	memset(r, 0, sizeof *r);
 
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
-	if (!sim)
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, record ? ctx->pcap_path : NULL);
+	if (sim == NULL)
 		return 1;
-	if (record && ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	static struct sim_tcp a, b;
 	static struct sim_bulk bulk;
 	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, CAPNET_IP4(192, 0, 2, 10), &bottleneck, &cfg) != CAPNET_OK ||

@@ -73,14 +73,9 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 			     ip_bogus_router = CAPNET_IP4(192, 0, 2, 9), lease_ip = CAPNET_IP4(192, 0, 2, 100);
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
-	if (!sim)
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	if (sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	static struct dhcp4_server s1, s2;
 	struct dhcp4_server_config c1 = {
 		.mac = mac_s1, .addr = ip_s1, .prefix_len = 24, .pool_start = lease_ip, .pool_size = 50,

@@ -89,14 +89,9 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 			     dns1 = CAPNET_IP4(198, 51, 100, 53), dns2 = CAPNET_IP4(198, 51, 100, 153);
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
-	if (!sim)
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	if (sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	static struct dhcp4_server s1, s2;
 	struct dhcp4_server_config c1 = {
 		.mac = mac_s1, .addr = ip_s1, .prefix_len = 24, .pool_start = ip_lease, .pool_size = 50,

@@ -131,14 +131,9 @@ int proof_receive_pool(struct proof_ctx *ctx)
 	const struct capnet_mac mac_a = {{0x02, 0, 0, 0, 0, 0x0a}}, mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
 	const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11);
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
 	if (sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	static struct sim_tcp a, b;
 	static struct slow_poller poller;
 	static struct sim_bulk bulk;

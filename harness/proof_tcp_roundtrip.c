@@ -139,14 +139,9 @@ int proof_tcp_roundtrip(struct proof_ctx *ctx)
 	cfg.max_sockets = 8;
 	cfg.time_wait = CAPNET_S(4); /* 2*MSL with a simulated MSL of 2 s */
 
-	struct capnet_sim *sim = capnet_sim_create(ctx->seed, CAPNET_SIM_SWITCH);
-	if (!sim)
+	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	if (sim == NULL)
 		return 1;
-	if (ctx->pcap_path && capnet_sim_record_pcap(sim, ctx->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", ctx->pcap_path, capnet_sim_pcap_error(sim));
-		capnet_sim_destroy(sim);
-		return 1;
-	}
 	static struct sim_tcp a, b;
 	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &wire, &cfg) != CAPNET_OK ||
 	    sim_tcp_open(&b, "B", sim, ctx->seed, mac_b, ip_b, &wire, &cfg) != CAPNET_OK) {

@@ -3,6 +3,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+struct capnet_sim *sim_open_recording(uint64_t seed, enum capnet_sim_mode mode, const char *pcap_path)
+{
+	struct capnet_sim *sim = capnet_sim_create(seed, mode);
+	if (sim == NULL) {
+		fprintf(stderr, "capnet: out of memory for the simulator\n");
+		return NULL;
+	}
+	if (pcap_path != NULL && capnet_sim_record_pcap(sim, pcap_path) != CAPNET_OK) {
+		fprintf(stderr, "capnet: cannot write %s: %s\n", pcap_path, capnet_sim_pcap_error(sim));
+		capnet_sim_destroy(sim);
+		return NULL;
+	}
+	return sim;
+}
+
 static capnet_instant stack_poll(void *ctx, capnet_instant now)
 {
 	struct sim_stack *s = ctx;

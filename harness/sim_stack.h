@@ -18,6 +18,11 @@ struct sim_stack {
 	struct capnet_iface *ifc;
 };
 
+/* A simulator for a proof or tool: seeded, recording every frame to
+ * pcap_path when it is not NULL. NULL (having said why on stderr) when it
+ * cannot be created or the capture cannot be written. */
+struct capnet_sim *sim_open_recording(uint64_t seed, enum capnet_sim_mode mode, const char *pcap_path);
+
 /* Seeds the stack's generator from (sim seed, port) so stacks differ but
  * runs repeat. Returns a capnet_err. */
 capnet_err sim_stack_open(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,

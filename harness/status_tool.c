@@ -70,13 +70,9 @@ static bool view_ok(const struct view *v)
 static int setup(struct world *W, const struct status_opts *o)
 {
 	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
-	W->sim = capnet_sim_create(o->seed, CAPNET_SIM_SWITCH);
+	W->sim = sim_open_recording(o->seed, CAPNET_SIM_SWITCH, o->pcap_path);
 	if (W->sim == NULL)
 		return 1;
-	if (o->pcap_path && capnet_sim_record_pcap(W->sim, o->pcap_path) != CAPNET_OK) {
-		fprintf(stderr, "capnet: cannot write %s: %s\n", o->pcap_path, capnet_sim_pcap_error(W->sim));
-		return 1;
-	}
 	struct dhcp4_server_config dc = {
 		.mac = {{0x02, 0, 0, 0, 0, 0x01}}, .addr = ip_srv, .prefix_len = 24,
 		.pool_start = CAPNET_IP4(192, 0, 2, 100), .pool_size = 50, .lease_secs = 3600, .router = ip_gw,
