@@ -63,7 +63,7 @@ static struct capnet_arp_entry *alloc_entry(struct capnet_iface *ifc)
 }
 
 static capnet_err send_arp(struct capnet_iface *ifc, uint16_t oper, struct capnet_mac eth_dst,
-			   const struct capnet_arp_repr *arp)
+			   const struct capnet_arp_repr *arp, capnet_instant now)
 {
 	uint8_t frame[IFACE_MIN_FRAME];
 	struct capnet_eth_repr eth = {.dst = eth_dst, .src = ifc->mac, .ethertype = CAPNET_ETHERTYPE_ARP};
@@ -71,13 +71,14 @@ static capnet_err send_arp(struct capnet_iface *ifc, uint16_t oper, struct capne
 	struct capnet_arp_repr a = *arp;
 	a.oper = oper;
 	n += capnet_arp_emit(&a, frame + n);
-	return capnet_iface_eth_transmit(ifc, frame, n);
+	return capnet_iface_eth_transmit(ifc, frame, n, now);
 }
 
-static capnet_err send_request(struct capnet_iface *ifc, capnet_ip4addr spa, capnet_ip4addr tpa)
+static capnet_err send_request(struct capnet_iface *ifc, capnet_ip4addr spa, capnet_ip4addr tpa,
+			       capnet_instant now)
 {
 	struct capnet_arp_repr a = {.sha = ifc->mac, .spa = spa, .tpa = tpa};
-	return send_arp(ifc, CAPNET_ARP_REQUEST, CAPNET_MAC_BROADCAST, &a);
+	return send_arp(ifc, CAPNET_ARP_REQUEST, CAPNET_MAC_BROADCAST, &a, now);
 }
 
 static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *e, capnet_instant now)
@@ -85,7 +86,7 @@ static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *
 	e->state = CAPNET_ARP_INCOMPLETE;
 	e->requests = 1;
 	e->expires = now + ifc->cfg.arp_retry_initial;
-	if (send_request(ifc, ifc->ip4.addr, e->ip) == CAPNET_OK)
+	if (send_request(ifc, ifc->ip4.addr, e->ip, now) == CAPNET_OK)
 		IFACE_COUNT(ifc, arp_requests_sent);
 }
 
@@ -176,13 +177,13 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 	return CAPNET_OK;
 }
 
-static void flush_pending(struct capnet_iface *ifc, struct capnet_arp_entry *e)
+static void flush_pending(struct capnet_iface *ifc, struct capnet_arp_entry *e, capnet_instant now)
 {
 	while (e->pending_head) {
 		struct capnet_pktbuf *b = e->pending_head;
 		e->pending_head = b->next;
 		memcpy(b->data + CAPNET_ETH_DST, e->mac.b, 6);
-		capnet_iface_eth_transmit(ifc, b->data, b->len);
+		capnet_iface_eth_transmit(ifc, b->data, b->len, now);
 		capnet_pool_put(&ifc->pktbufs, b);
 	}
 	e->pending_tail = NULL;
@@ -197,7 +198,7 @@ static void confirm(struct capnet_iface *ifc, struct capnet_arp_entry *e, struct
 	e->state = CAPNET_ARP_REACHABLE;
 	e->requests = 0;
 	e->expires = now + ifc->cfg.arp_reachable;
-	flush_pending(ifc, e);
+	flush_pending(ifc, e, now);
 }
 
 void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now)
@@ -260,7 +261,7 @@ void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, 
 	}
 	if (a.oper == CAPNET_ARP_REQUEST) {
 		struct capnet_arp_repr r = {.sha = ifc->mac, .spa = me, .tha = a.sha, .tpa = a.spa};
-		if (send_arp(ifc, CAPNET_ARP_REPLY, a.sha, &r) == CAPNET_OK)
+		if (send_arp(ifc, CAPNET_ARP_REPLY, a.sha, &r, now) == CAPNET_OK)
 			IFACE_COUNT(ifc, arp_replies_sent);
 	}
 }
@@ -279,7 +280,7 @@ capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now)
 					/* Exponential backoff: 1 s, 2 s, 4 s... */
 					e->expires = now + (ifc->cfg.arp_retry_initial << e->requests);
 					e->requests++;
-					if (send_request(ifc, ifc->ip4.addr, e->ip) == CAPNET_OK)
+					if (send_request(ifc, ifc->ip4.addr, e->ip, now) == CAPNET_OK)
 						IFACE_COUNT(ifc, arp_requests_sent);
 				} else {
 					IFACE_COUNT(ifc, arp_resolve_failed);
@@ -304,11 +305,10 @@ capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now)
 
 capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant now)
 {
-	(void)now;
 	if (ifc->ip4.addr == 0)
 		return CAPNET_E_NOTCONFIGURED;
 	/* RFC 5227 3: an announcement is a request with sender = target = us. */
-	capnet_err e = send_request(ifc, ifc->ip4.addr, ifc->ip4.addr);
+	capnet_err e = send_request(ifc, ifc->ip4.addr, ifc->ip4.addr, now);
 	if (e == CAPNET_OK)
 		IFACE_COUNT(ifc, arp_gratuitous_sent);
 	return e;
@@ -316,8 +316,7 @@ capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant n
 
 capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now)
 {
-	(void)now;
-	capnet_err e = send_request(ifc, 0, ip);
+	capnet_err e = send_request(ifc, 0, ip, now);
 	if (e == CAPNET_OK)
 		IFACE_COUNT(ifc, arp_requests_sent);
 	return e;

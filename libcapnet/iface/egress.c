@@ -4,7 +4,7 @@
 #include "capnet/wire/ipv4.h"
 #include "iface_internal.h"
 
-capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len)
+capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now)
 {
 	/* Pad to the Ethernet minimum so what we put on the wire (and in a
 	 * capture) is a legal frame; receivers ignore the padding. */
@@ -19,7 +19,7 @@ capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, s
 	}
 	IFACE_COUNT(ifc, eth_tx_frames);
 	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_tx(ifc, frame, len);
+		capnet_iface_trace_tx(ifc, frame, len, now);
 	return CAPNET_OK;
 }
 
@@ -39,8 +39,6 @@ static struct capnet_mac multicast_mac(capnet_ip4addr dst)
 capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
 			   capnet_instant now)
 {
-	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_tick(ifc, now);
 	capnet_ip4addr src = tx->src ? tx->src : ifc->ip4.addr;
 	if (src == 0 && !(tx->flags & CAPNET_IP4_TX_UNCONFIGURED_OK)) {
 		IFACE_COUNT(ifc, ip_tx_unconfigured);
@@ -85,5 +83,5 @@ capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx 
 	IFACE_COUNT(ifc, ip_tx_packets);
 	if (need_arp)
 		return capnet_arp_enqueue(ifc, next_hop, ifc->tx_buf, frame_len, now);
-	return capnet_iface_eth_transmit(ifc, ifc->tx_buf, frame_len);
+	return capnet_iface_eth_transmit(ifc, ifc->tx_buf, frame_len, now);
 }

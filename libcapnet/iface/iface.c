@@ -97,8 +97,6 @@ capnet_err capnet_iface_set_ip4(struct capnet_iface *ifc, const struct capnet_ip
 {
 	if (c->prefix_len > 32 || (c->addr != 0 && c->prefix_len == 0))
 		return CAPNET_E_INVAL;
-	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_tick(ifc, now);
 	capnet_route_remove_config(ifc);
 	if (c->addr == 0) {
 		memset(&ifc->ip4, 0, sizeof ifc->ip4);

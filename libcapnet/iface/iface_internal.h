@@ -89,12 +89,12 @@ capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);
 capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
 			      size_t len, capnet_instant now);
 /* egress.c */
-capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len);
+capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
 /* icmp4.c */
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
 /* trace_hook.c: the capture points, out of line */
 void capnet_iface_trace_rx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
-void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len);
+void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
 void capnet_iface_trace_tick(struct capnet_iface *ifc, capnet_instant now);
 /* route4.c */
 bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);

@@ -34,11 +34,9 @@ void capnet_iface_trace_rx(struct capnet_iface *ifc, const uint8_t *frame, size_
 	capnet_trace_capture(ifc->trace, CAPNET_TRACE_DIR_RX, frame, len, now);
 }
 
-/* A transmit carries no instant: the trace stamps it with its clock, the
- * latest instant the interface was handed (see capnet_iface_trace_tick). */
-void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len)
+void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now)
 {
-	capnet_trace_capture(ifc->trace, CAPNET_TRACE_DIR_TX, frame, len, capnet_trace_clock(ifc->trace));
+	capnet_trace_capture(ifc->trace, CAPNET_TRACE_DIR_TX, frame, len, now);
 }
 
 void capnet_iface_trace_tick(struct capnet_iface *ifc, capnet_instant now)

@@ -699,6 +699,24 @@ START_TEST(test_iface_capture_points)
 }
 END_TEST
 
+/* A frame sent outside input and poll, here an ARP request started by a
+ * direct resolve, carries the instant of that call: once tx records took
+ * the trace's last-seen clock instead, and this one said 0. */
+START_TEST(test_tx_between_polls_carries_its_own_instant)
+{
+	struct capnet_trace *t = open_trace(16, CAPNET_TRACE_HDR_MAX, CAPNET_TRACE_DIR_TX, 0, 0, CAPNET_INSTANT_NEVER);
+	ck_assert_int_eq(capnet_arp_resolve(ts.ifc, IP_PEER, CAPNET_MS(250)), CAPNET_E_AGAIN);
+	ck_assert_uint_eq(ts.cn.ntx, 1);
+	struct capnet_trace_record r;
+	ck_assert_int_eq(capnet_trace_record(t, 0, &r), CAPNET_OK);
+	ck_assert_int_eq(r.dir, CAPNET_TRACE_DIR_TX);
+	ck_assert_int_eq(r.at, CAPNET_MS(250));
+	ck_assert_uint_eq(r.cls.protos, CAPNET_TRACE_P_ARP);
+	ck_assert_uint_eq(r.cls.arp_tpa, IP_PEER);
+	capnet_trace_close(t);
+}
+END_TEST
+
 START_TEST(test_pool_exhaustion)
 {
 	static struct test_stack other;
@@ -1022,6 +1040,7 @@ static Suite *suite(void)
 	tcase_add_test(c, test_protocol_and_port_filters);
 	tcase_add_test(c, test_expiry_is_exact_at_the_deadline);
 	tcase_add_test(c, test_iface_capture_points);
+	tcase_add_test(c, test_tx_between_polls_carries_its_own_instant);
 	tcase_add_test(c, test_pool_exhaustion);
 	suite_add_tcase(s, c);
 	c = tcase_create("caps");

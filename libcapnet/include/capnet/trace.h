@@ -29,10 +29,11 @@
  * itself; admitted_after_expiry counts records stamped at or after it and
  * must stay 0.
  *
- * Time. The rx hook gets the instant from capnet_iface_input. A transmit
- * carries no instant, so tx records are stamped with the latest instant the
- * interface was handed (input, poll, IPv4 send, address configuration):
- * time never runs backwards in a trace.
+ * Time. Each record carries the instant of the call that moved the frame:
+ * capnet_iface_input for rx, and for tx the `now` of the send, timer or
+ * configuration call that transmitted it. The trace clock only moves
+ * forward, and capnet_iface_poll also moves it, so a trace expires on time
+ * even when no frame passes.
  *
  * Authority. The trace object knows nothing of caps; capnet/cap.h serves it
  * as a PacketTrace cap minted by a NetworkManager
@@ -237,8 +238,7 @@ void capnet_trace_info(const struct capnet_trace *t, struct capnet_trace_info *o
 /* E_NOTFOUND beyond the records held. */
 capnet_err capnet_trace_record(const struct capnet_trace *t, uint32_t index, struct capnet_trace_record *out);
 
-/* The capture point (called by the interface; see iface/trace_hook.c).
- * `now` for tx is the trace clock. */
+/* The capture point (called by the interface; see iface/trace_hook.c). */
 void capnet_trace_capture(struct capnet_trace *t, enum capnet_trace_dir dir, const uint8_t *frame, size_t len,
 			  capnet_instant now);
 /* Moves the trace clock forward (never back) and expires it on time. */
