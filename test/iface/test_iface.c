@@ -8,6 +8,7 @@
 #include "capnet/wire/checksum.h"
 #include "check_main.h"
 #include "support/capture_nic.h"
+#include "support/udp_frames.h"
 
 #define MAC_A {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}}
 #define MAC_B {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}}
@@ -29,49 +30,6 @@ static void setup_configured(void)
 }
 
 /* ---- frame builders (by hand, independent of the codecs' emit) ---- */
-
-static size_t eth(uint8_t *f, struct capnet_mac dst, struct capnet_mac src, uint16_t type)
-{
-	memcpy(f, dst.b, 6);
-	memcpy(f + 6, src.b, 6);
-	capnet_put16(f + 12, type);
-	return 14;
-}
-
-static size_t arp_frame(uint8_t *f, uint16_t op, struct capnet_mac sha, capnet_ip4addr spa, struct capnet_mac tha,
-			capnet_ip4addr tpa, struct capnet_mac eth_dst)
-{
-	size_t n = eth(f, eth_dst, sha, 0x0806);
-	static const uint8_t fixed[] = {0x00, 0x01, 0x08, 0x00, 6, 4};
-	memcpy(f + n, fixed, 6);
-	capnet_put16(f + n + 6, op);
-	memcpy(f + n + 8, sha.b, 6);
-	capnet_put32(f + n + 14, spa);
-	memcpy(f + n + 18, tha.b, 6);
-	capnet_put32(f + n + 24, tpa);
-	n += 28;
-	memset(f + n, 0, 60 - n);
-	return 60;
-}
-
-/* IPv4 header (20 bytes, correct checksum) + payload. */
-static size_t ip_packet(uint8_t *p, capnet_ip4addr src, capnet_ip4addr dst, uint8_t proto, uint16_t ident,
-			uint8_t ttl, const uint8_t *payload, size_t plen)
-{
-	p[0] = 0x45;
-	p[1] = 0;
-	capnet_put16(p + 2, (uint16_t)(20 + plen));
-	capnet_put16(p + 4, ident);
-	capnet_put16(p + 6, 0);
-	p[8] = ttl;
-	p[9] = proto;
-	capnet_put16(p + 10, 0);
-	capnet_put32(p + 12, src);
-	capnet_put32(p + 16, dst);
-	capnet_put16(p + 10, capnet_csum(p, 20));
-	memcpy(p + 20, payload, plen);
-	return 20 + plen;
-}
 
 static size_t echo(uint8_t *m, uint8_t type, uint16_t id, uint16_t seq, const char *data)
 {
@@ -105,7 +63,7 @@ static void assert_tx(size_t i, const uint8_t *want, size_t len)
 static void make_b_reachable(capnet_instant now)
 {
 	uint8_t f[60];
-	arp_frame(f, 2, mac_b, ip_b, mac_a, ip_a, mac_a);
+	tf_arp(f, 2, mac_b, ip_b, mac_a, ip_a, mac_a);
 	capnet_iface_input(st.ifc, f, 60, now);
 }
 
@@ -114,9 +72,9 @@ static void make_b_reachable(capnet_instant now)
 START_TEST(test_arp_request_for_us_gets_exact_reply)
 {
 	uint8_t req[60], want[60];
-	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	tf_arp(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
 	capnet_iface_input(st.ifc, req, sizeof req, 0);
-	arp_frame(want, 2, mac_a, ip_a, mac_b, ip_b, mac_b);
+	tf_arp(want, 2, mac_a, ip_a, mac_b, ip_b, mac_b);
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	assert_tx(0, want, 60);
 	/* RFC 826: the requester is now known, without our asking. */
@@ -132,7 +90,7 @@ END_TEST
 START_TEST(test_arp_request_for_other_address_is_not_answered_nor_learned)
 {
 	uint8_t req[60];
-	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
+	tf_arp(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
 	capnet_iface_input(st.ifc, req, sizeof req, 0);
 	ck_assert_uint_eq(st.cn.ntx, 0);
 	struct capnet_mac m;
@@ -147,7 +105,7 @@ START_TEST(test_gratuitous_arp_on_configure)
 	struct capnet_ip4_config c = {ip_a, 24, 0, CAPNET_PROV_STATIC};
 	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, 0), CAPNET_OK);
 	uint8_t want[60];
-	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	assert_tx(0, want, 60);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_gratuitous_sent), 1);
@@ -159,7 +117,7 @@ START_TEST(test_arp_resolution_backs_off_then_fails)
 	const uint8_t data[4] = {1, 2, 3, 4};
 	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, ip_b, 7, 1, data, 4, 0), CAPNET_OK);
 	uint8_t want[60];
-	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_b, CAPNET_MAC_BROADCAST);
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_b, CAPNET_MAC_BROADCAST);
 	assert_tx(0, want, 60);
 	ck_assert_int_eq(capnet_iface_poll(st.ifc, 0), CAPNET_S(1));
 	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(1) - 1), CAPNET_S(1));
@@ -225,10 +183,10 @@ START_TEST(test_off_link_destination_resolves_the_gateway)
 	const uint8_t d[1] = {0};
 	ck_assert_int_eq(capnet_icmp4_echo_send(st.ifc, CAPNET_IP4(198, 51, 100, 7), 1, 1, d, 1, 0), CAPNET_OK);
 	uint8_t want[60];
-	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_gw, CAPNET_MAC_BROADCAST);
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_gw, CAPNET_MAC_BROADCAST);
 	assert_tx(0, want, 60);
 	uint8_t rep[60];
-	arp_frame(rep, 2, mac_gw, ip_gw, mac_a, ip_a, mac_a);
+	tf_arp(rep, 2, mac_gw, ip_gw, mac_a, ip_a, mac_a);
 	capnet_iface_input(st.ifc, rep, 60, 1);
 	ck_assert_uint_eq(st.cn.ntx, 2);
 	ck_assert_mem_eq(st.cn.tx[1].data, mac_gw.b, 6);
@@ -239,14 +197,14 @@ END_TEST
 START_TEST(test_arp_conflict_is_defended_once_per_interval)
 {
 	uint8_t f[60];
-	arp_frame(f, 1, mac_b, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	tf_arp(f, 1, mac_b, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
 	capnet_iface_input(st.ifc, f, 60, CAPNET_S(100));
 	capnet_iface_input(st.ifc, f, 60, CAPNET_S(105));
 	capnet_iface_input(st.ifc, f, 60, CAPNET_S(110));
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_conflicts), 3);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_gratuitous_sent), 2);
 	uint8_t want[60];
-	arp_frame(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
 	assert_tx(0, want, 60);
 	assert_tx(1, want, 60);
 }
@@ -257,18 +215,18 @@ END_TEST
 START_TEST(test_echo_request_gets_exact_reply)
 {
 	uint8_t f[128], m[64], want[128];
-	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 0x1234, 1, "abcdefgh");
-	n += ip_packet(f + n, ip_b, ip_a, 1, 0x0101, 64, m, ml);
+	n += tf_ip(f + n, ip_b, ip_a, 1, 0x0101, 64, m, ml);
 	make_b_reachable(0);
 	capture_nic_clear(&st.cn);
 	capnet_iface_input(st.ifc, f, n, 1);
 
-	size_t w = eth(want, mac_b, mac_a, 0x0800);
+	size_t w = tf_eth(want, mac_b, mac_a, 0x0800);
 	ml = echo(m, 0, 0x1234, 1, "abcdefgh");
 	/* Our IP ident starts from the seeded generator; read it back. */
 	uint16_t ident = capnet_get16(st.cn.tx[0].data + 14 + 4);
-	w += ip_packet(want + w, ip_a, ip_b, 1, ident, 64, m, ml);
+	w += tf_ip(want + w, ip_a, ip_b, 1, ident, 64, m, ml);
 	w = pad60(want, w);
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	assert_tx(0, want, w);
@@ -294,9 +252,9 @@ START_TEST(test_echo_reply_reaches_the_hook)
 	replies = 0;
 	capnet_icmp4_on_echo_reply(st.ifc, on_reply, NULL);
 	uint8_t f[128], m[64];
-	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
 	size_t ml = echo(m, 0, 0x4242, 9, "pong");
-	n += ip_packet(f + n, ip_b, ip_a, 1, 1, 61, m, ml);
+	n += tf_ip(f + n, ip_b, ip_a, 1, 1, 61, m, ml);
 	capnet_iface_input(st.ifc, f, pad60(f, n), 0);
 	ck_assert_int_eq(replies, 1);
 	ck_assert_uint_eq(last_reply.from, ip_b);
@@ -311,9 +269,9 @@ END_TEST
 START_TEST(test_broadcast_echo_is_ignored)
 {
 	uint8_t f[128], m[64];
-	size_t n = eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
+	size_t n = tf_eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 1, 1, "x");
-	n += ip_packet(f + n, ip_b, CAPNET_IP4(192, 0, 2, 255), 1, 1, 64, m, ml);
+	n += tf_ip(f + n, ip_b, CAPNET_IP4(192, 0, 2, 255), 1, 1, 64, m, ml);
 	capnet_iface_input(st.ifc, f, pad60(f, n), 0);
 	ck_assert_uint_eq(st.cn.ntx, 0);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_bcast_echo_ignored), 1);
@@ -326,8 +284,8 @@ START_TEST(test_unknown_protocol_gets_rate_limited_protocol_unreachable)
 	capture_nic_clear(&st.cn);
 	uint8_t f[128];
 	const uint8_t payload[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-	size_t n = eth(f, mac_a, mac_b, 0x0800);
-	n += ip_packet(f + n, ip_b, ip_a, 253, 0x7777, 64, payload, sizeof payload);
+	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
+	n += tf_ip(f + n, ip_b, ip_a, 253, 0x7777, 64, payload, sizeof payload);
 	for (int i = 0; i < 10; i++)
 		capnet_iface_input(st.ifc, f, n, 1);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_noproto), 10);
@@ -351,9 +309,9 @@ END_TEST
 START_TEST(test_malformed_frames_are_counted_by_reason)
 {
 	uint8_t good[128], f[128], m[16];
-	size_t n = eth(good, mac_a, mac_b, 0x0800);
+	size_t n = tf_eth(good, mac_a, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 1, 1, "");
-	n += ip_packet(good + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	n += tf_ip(good + n, ip_b, ip_a, 1, 1, 64, m, ml);
 	struct {
 		enum capnet_stat counter;
 		size_t len;
@@ -377,7 +335,7 @@ START_TEST(test_malformed_frames_are_counted_by_reason)
 			f[c[i].off] = (uint8_t)c[i].val;
 		if (c[i].off == -2) {
 			/* a consistent IPv4 header carrying a 7-byte ICMP message */
-			ip_packet(f + 14, ip_b, ip_a, 1, 1, 64, m, 7);
+			tf_ip(f + 14, ip_b, ip_a, 1, 1, 64, m, 7);
 		}
 		uint64_t before = test_stat(&st, c[i].counter);
 		capnet_iface_input(st.ifc, f, len, 0);
@@ -392,9 +350,9 @@ END_TEST
 START_TEST(test_fragment_is_never_delivered_as_a_datagram)
 {
 	uint8_t f[128], m[16];
-	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 1, 1, "");
-	size_t ipl = ip_packet(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	size_t ipl = tf_ip(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
 	capnet_put16(f + n + 6, 0x2000); /* MF, offset 0 */
 	capnet_put16(f + n + 10, 0);
 	capnet_put16(f + n + 10, capnet_csum(f + n, 20));
@@ -412,11 +370,11 @@ END_TEST
 START_TEST(test_martian_source_and_foreign_destination_dropped)
 {
 	uint8_t f[128], m[16];
-	size_t n = eth(f, mac_a, mac_b, 0x0800);
+	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 1, 1, "");
-	ip_packet(f + n, CAPNET_IP4(127, 0, 0, 1), ip_a, 1, 1, 64, m, ml);
+	tf_ip(f + n, CAPNET_IP4(127, 0, 0, 1), ip_a, 1, 1, 64, m, ml);
 	capnet_iface_input(st.ifc, f, 60, 0);
-	ip_packet(f + n, ip_b, CAPNET_IP4(192, 0, 2, 77), 1, 1, 64, m, ml);
+	tf_ip(f + n, ip_b, CAPNET_IP4(192, 0, 2, 77), 1, 1, 64, m, ml);
 	capnet_iface_input(st.ifc, f, 60, 0);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_badsrc), 1);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_ip_not_for_us), 1);
@@ -455,9 +413,9 @@ START_TEST(test_unconfigure_fails_closed)
 	ck_assert_uint_eq(st.cn.ntx, 0);
 	/* And an echo request to our old address is no longer for us. */
 	uint8_t f[128], m[16];
-	size_t n = eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
+	size_t n = tf_eth(f, CAPNET_MAC_BROADCAST, mac_b, 0x0800);
 	size_t ml = echo(m, 8, 1, 1, "");
-	ip_packet(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
+	tf_ip(f + n, ip_b, ip_a, 1, 1, 64, m, ml);
 	capnet_iface_input(st.ifc, f, 60, 0);
 	ck_assert_uint_eq(st.cn.ntx, 0);
 }
@@ -490,7 +448,7 @@ END_TEST
 START_TEST(test_poll_drains_the_nic)
 {
 	uint8_t req[60];
-	arp_frame(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	tf_arp(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
 	for (int i = 0; i < 3; i++)
 		capture_nic_queue_rx(&st.cn, req, 60);
 	capnet_iface_poll(st.ifc, 0);
@@ -507,7 +465,7 @@ START_TEST(test_poll_asks_again_when_the_rx_budget_runs_out)
 	struct capnet_iface_config cfg = {.rx_budget = 4};
 	test_stack_init(&st, mac_a, &cfg);
 	uint8_t f[60];
-	arp_frame(f, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
+	tf_arp(f, 1, mac_b, ip_b, (struct capnet_mac){{0}}, CAPNET_IP4(192, 0, 2, 99), CAPNET_MAC_BROADCAST);
 	for (int i = 0; i < 6; i++)
 		capture_nic_queue_rx(&st.cn, f, 60);
 	ck_assert_int_eq(capnet_iface_poll(st.ifc, 100), 100); /* 4 of 6 taken: come back now */
