@@ -13,7 +13,7 @@
 #include "harness/sim_stack.h"
 
 struct cap_host_config {
-	const struct capnet_tcp_config *tcp; /* NULL: 16 sockets, 16 KiB rings, 40 ms delayed ACK */
+	const struct capnet_tcp_config *tcp; /* NULL: 16 sockets, 16 KiB rings, 2 s TIME-WAIT */
 	capnet_ip4addr addr;                 /* static address (/24); 0: none */
 	capnet_ip4addr gateway;
 	bool dhcp;                           /* configuration layers + DHCPv4 client (not started) */
@@ -21,17 +21,14 @@ struct cap_host_config {
 };
 
 struct cap_host {
-	struct sim_stack st;
-	void *mem;
-	struct capnet_arena arena;
-	struct capnet_xoshiro caprng;
+	struct sim_stack st; /* its stack holds every part below */
 	struct capnet_tcp *tcp;
 	struct capnet_udp_layer *udp;
 	struct capnet_ip4cfg *layers;
 	struct capnet_dhcp4_client *dhcp;
 	struct capnet_capsys *sys;
 	struct capnet_sockets *socks;
-	struct capnet_net net;
+	struct capnet_net *net;
 	struct capnet_cspace *boot;
 	capnet_handle nm;
 };

@@ -8,24 +8,29 @@ capnet_err dhcp4_host_open(struct dhcp4_host *h, const char *name, struct capnet
 			   struct capnet_mac mac, const struct capnet_sim_impair *impair,
 			   const struct capnet_dhcp4_client_config *ccfg)
 {
-	capnet_err e = sim_stack_open(&h->st, name, sim, seed, mac, impair, NULL);
+	struct capnet_stack_config cfg = {
+		.without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_CAPS,
+		.dhcp4 = true,
+		.dhcp4_client = ccfg,
+	};
+	return dhcp4_host_open_with(h, name, sim, seed, mac, impair, &cfg);
+}
+
+capnet_err dhcp4_host_open_with(struct dhcp4_host *h, const char *name, struct capnet_sim *sim, uint64_t seed,
+				struct capnet_mac mac, const struct capnet_sim_impair *impair,
+				const struct capnet_stack_config *cfg)
+{
+	capnet_err e = sim_stack_open(&h->st, name, sim, seed, mac, impair, cfg);
 	if (e != CAPNET_OK)
 		return e;
-	size_t need = capnet_udp_arena_need(NULL) + capnet_ip4cfg_arena_need() + capnet_dhcp4_client_arena_need();
-	h->mem = malloc(need);
-	if (!h->mem)
-		return CAPNET_E_NOMEM;
-	capnet_arena_init(&h->arena, h->mem, need);
-	if ((e = capnet_udp_create(&h->arena, NULL, h->st.ifc, &h->udp)) != CAPNET_OK ||
-	    (e = capnet_ip4cfg_create(&h->arena, h->st.ifc, &h->layers)) != CAPNET_OK)
-		return e;
-	return capnet_dhcp4_client_create(&h->arena, ccfg, h->st.ifc, h->udp, h->layers, &h->client);
+	h->udp = capnet_stack_udp(h->st.stack, 0);
+	h->layers = capnet_stack_ip4cfg(h->st.stack, 0);
+	h->client = capnet_stack_dhcp4(h->st.stack, 0);
+	return CAPNET_OK;
 }
 
 void dhcp4_host_close(struct dhcp4_host *h)
 {
-	free(h->mem);
-	h->mem = NULL;
 	sim_stack_close(&h->st);
 }
 

@@ -11,8 +11,6 @@
 
 struct dhcp4_host {
 	struct sim_stack st;
-	void *mem;
-	struct capnet_arena arena;
 	struct capnet_udp_layer *udp;
 	struct capnet_ip4cfg *layers;
 	struct capnet_dhcp4_client *client;
@@ -22,6 +20,10 @@ struct dhcp4_host {
 capnet_err dhcp4_host_open(struct dhcp4_host *h, const char *name, struct capnet_sim *sim, uint64_t seed,
 			   struct capnet_mac mac, const struct capnet_sim_impair *impair,
 			   const struct capnet_dhcp4_client_config *ccfg);
+/* The same with a whole stack config (cfg->dhcp4 must be set). */
+capnet_err dhcp4_host_open_with(struct dhcp4_host *h, const char *name, struct capnet_sim *sim, uint64_t seed,
+				struct capnet_mac mac, const struct capnet_sim_impair *impair,
+				const struct capnet_stack_config *cfg);
 void dhcp4_host_close(struct dhcp4_host *h);
 
 /* Runs the simulator until the client is in `state` or `limit` passes;

@@ -90,8 +90,8 @@ int proof_arp_ping(struct proof_ctx *ctx)
 	if (sim == NULL)
 		return 1;
 	struct sim_stack a = {0}, b = {0};
-	if (sim_stack_open(&a, "A", sim, ctx->seed, mac_a, &wire, NULL) != CAPNET_OK ||
-	    sim_stack_open(&b, "B", sim, ctx->seed, mac_b, &wire, NULL) != CAPNET_OK) {
+	if (sim_stack_open(&a, "A", sim, ctx->seed, mac_a, &wire, &sim_stack_bare) != CAPNET_OK ||
+	    sim_stack_open(&b, "B", sim, ctx->seed, mac_b, &wire, &sim_stack_bare) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

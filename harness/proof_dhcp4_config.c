@@ -92,8 +92,8 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	static struct dhcp4_host c;
 	memset(&c, 0, sizeof c);
 	if (dhcp4_server_open(&s1, sim, &c1) != CAPNET_OK || dhcp4_server_open(&s2, sim, &c2) != CAPNET_OK ||
-	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &wire, NULL) != CAPNET_OK ||
-	    sim_stack_open(&n, "N", sim, ctx->seed, mac_n, &wire, NULL) != CAPNET_OK ||
+	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &wire, &sim_stack_bare) != CAPNET_OK ||
+	    sim_stack_open(&n, "N", sim, ctx->seed, mac_n, &wire, &sim_stack_bare) != CAPNET_OK ||
 	    dhcp4_host_open(&c, "C", sim, ctx->seed, mac_c, &wire, NULL) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;

@@ -301,7 +301,7 @@ static void check_authority(struct proof_ctx *ctx, struct run *r)
 		    "debug reads the %zu records through its TraceReader", r->nrec);
 
 	/* Debug's forged calls with the reader handle. */
-	uint64_t fp = capnet_net_fingerprint(&s->net);
+	uint64_t fp = capnet_net_fingerprint(s->net);
 	uint64_t tx0 = capnet_sim_port_stats(s->sim, s->client.st.port)->tx_frames;
 	struct capnet_trace_info before;
 	capnet_tracecap_info(s->debug, r->rd, &before);
@@ -337,7 +337,7 @@ static void check_authority(struct proof_ctx *ctx, struct run *r)
 	capnet_tracecap_info(s->debug, r->rd, &after);
 	proof_check(ctx, now,
 		    audit_of(s->debug, CAPNET_AUDIT_WRONGTYPE) == 6 && audit_of(s->debug, CAPNET_AUDIT_RIGHTS) == 2 &&
-			    capnet_net_fingerprint(&s->net) == fp &&
+			    capnet_net_fingerprint(s->net) == fp &&
 			    capnet_sim_port_stats(s->sim, s->client.st.port)->tx_frames == tx0 &&
 			    memcmp(&before.policy, &after.policy, sizeof before.policy) == 0,
 		    "all %zu failed closed and audited against debug (WRONGTYPE 6, RIGHTS 2): no frame sent, state "

@@ -54,7 +54,7 @@ static capnet_instant slow_poll(void *ctx, capnet_instant now)
 	if (now < p->next_poll)
 		return p->next_poll; /* frames arriving now wait in the pool */
 	uint64_t before = stat(p->h, CAPNET_STAT_eth_rx_frames);
-	capnet_instant next = capnet_iface_poll(p->h->st.ifc, now);
+	capnet_instant next = capnet_stack_poll(p->h->st.stack, now);
 	uint64_t got = stat(p->h, CAPNET_STAT_eth_rx_frames) - before;
 	p->polls++;
 	p->empty_polls += got == 0;
@@ -78,30 +78,12 @@ static capnet_err open_slow_host(struct sim_tcp *t, struct slow_poller *p, struc
 				 struct capnet_mac mac, capnet_ip4addr ip, const struct capnet_sim_impair *wire)
 {
 	memset(t, 0, sizeof *t);
-	struct capnet_iface_config cfg = {.rx_budget = RX_BUDGET};
-	t->st.name = "B";
-	t->st.sim = sim;
-	t->st.nic = capnet_sim_add_port(sim, mac, 1500, wire, &t->st.port);
-	if (t->st.nic == NULL)
-		return CAPNET_E_NOMEM;
-	capnet_xoshiro_seed(&t->st.rng, seed * 1000003u + (uint64_t)t->st.port);
-	size_t need = capnet_iface_arena_need(&cfg, t->st.nic->mtu);
-	if ((t->st.arena_mem = malloc(need)) == NULL)
-		return CAPNET_E_NOMEM;
-	capnet_arena_init(&t->st.arena, t->st.arena_mem, need);
-	capnet_err e = capnet_iface_create(&t->st.arena, &cfg, t->st.nic, capnet_xoshiro_rng(&t->st.rng), &t->st.ifc);
-	if (e != CAPNET_OK)
-		return e;
-	struct capnet_ip4_config c = {ip, 24, 0, CAPNET_PROV_FIXTURE};
-	if ((e = capnet_iface_set_ip4(t->st.ifc, &c, capnet_sim_now(sim))) != CAPNET_OK)
-		return e;
-	t->ip = ip;
-	need = capnet_tcp_arena_need(NULL);
-	if ((t->tcp_mem = malloc(need)) == NULL)
-		return CAPNET_E_NOMEM;
-	struct capnet_arena a;
-	capnet_arena_init(&a, t->tcp_mem, need);
-	if ((e = capnet_tcp_create(&a, NULL, t->st.ifc, &t->tcp)) != CAPNET_OK)
+	struct capnet_stack_config cfg = {
+		.without = CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS,
+		.iface = {.rx_budget = RX_BUDGET},
+	};
+	capnet_err e = sim_stack_build(&t->st, "B", sim, seed, mac, wire, &cfg);
+	if (e != CAPNET_OK || (e = sim_tcp_configure(t, ip)) != CAPNET_OK)
 		return e;
 	if ((e = capnet_sim_set_rx_queue_len(sim, t->st.port, RX_QUEUE)) != CAPNET_OK)
 		return e;

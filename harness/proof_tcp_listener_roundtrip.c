@@ -27,7 +27,7 @@ static const char response[] = "HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhell
 static void refused(struct cap_world *w, struct capnet_cspace *app, capnet_err got, capnet_err want, uint64_t fp0,
 		    uint64_t tx0, const char *what)
 {
-	bool quiet = capnet_net_fingerprint(&w->srv.net) == fp0 && cap_host_tx_frames(&w->srv) == tx0;
+	bool quiet = capnet_net_fingerprint(w->srv.net) == fp0 && cap_host_tx_frames(&w->srv) == tx0;
 	proof_check(w->ctx, cap_world_now(w), got == want && quiet, "app %s: %s (no frame, state unchanged; audit %s)",
 		    what, ERRN(got), fmt_audit(app));
 }
@@ -63,7 +63,7 @@ int proof_tcp_listener_roundtrip(struct proof_ctx *ctx)
 	capnet_cap_grant(C->boot, ca0, client, CAPNET_RIGHT_CONNECT, NULL, &ca);
 
 	/* 2. What app cannot do. */
-	uint64_t fp0 = capnet_net_fingerprint(&S->net), tx0 = cap_host_tx_frames(S);
+	uint64_t fp0 = capnet_net_fingerprint(S->net), tx0 = cap_host_tx_frames(S);
 	capnet_handle x;
 	refused(&w, app, capnet_tcpcap_listen(app, la, 8081, 4, &x), CAPNET_E_SCOPE, fp0, tx0,
 		"listen on 8081 (outside 8080-8080)");

@@ -195,7 +195,7 @@ int proof_transport_status(struct proof_ctx *ctx)
 		    l.tcp.syn_queue, l.tcp.syn_queue_limit, l.parked, capnet_cap_type_name(l.authority));
 
 	/* Read-only: many reads, nothing moves. */
-	uint64_t fs = capnet_net_fingerprint(&S->net), fc = capnet_net_fingerprint(&C->net);
+	uint64_t fs = capnet_net_fingerprint(S->net), fc = capnet_net_fingerprint(C->net);
 	uint64_t txs = cap_host_tx_frames(S), txc = cap_host_tx_frames(C);
 	int reads = 0;
 	for (int j = 0; j < 100; j++) {
@@ -203,7 +203,7 @@ int proof_transport_status(struct proof_ctx *ctx)
 		reads += 3;
 	}
 	proof_check(ctx, cap_world_now(&w),
-		    bad == 0 && capnet_net_fingerprint(&S->net) == fs && capnet_net_fingerprint(&C->net) == fc &&
+		    bad == 0 && capnet_net_fingerprint(S->net) == fs && capnet_net_fingerprint(C->net) == fc &&
 			    cap_host_tx_frames(S) == txs && cap_host_tx_frames(C) == txc,
 		    "%d reads across 3 views in 2 cspaces: fingerprints %016llx / %016llx unchanged, 0 frames emitted",
 		    reads, (unsigned long long)fs, (unsigned long long)fc);
@@ -213,7 +213,7 @@ int proof_transport_status(struct proof_ctx *ctx)
 	capnet_err s4 = capnet_cap_grant(op, rd.v_conn, op, CAPNET_RIGHT_READ, NULL, &v);
 	proof_check(ctx, cap_world_now(&w),
 		    s1 == CAPNET_E_WRONGTYPE && s2 == CAPNET_E_WRONGTYPE && s3 == CAPNET_E_WRONGTYPE && s4 == CAPNET_E_RIGHTS &&
-			    capnet_net_fingerprint(&S->net) == fs && cap_host_tx_frames(S) == txs,
+			    capnet_net_fingerprint(S->net) == fs && cap_host_tx_frames(S) == txs,
 		    "a view acts on nothing: send %s, shutdown %s, set keepalive %s, re-grant %s; still unchanged, 0 "
 		    "frames (operator audit %s)",
 		    ERRN(s1), ERRN(s2), ERRN(s3), ERRN(s4), fmt_audit(op));

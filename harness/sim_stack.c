@@ -18,15 +18,19 @@ struct capnet_sim *sim_open_recording(uint64_t seed, enum capnet_sim_mode mode, 
 	return sim;
 }
 
-static capnet_instant stack_poll(void *ctx, capnet_instant now)
+const struct capnet_stack_config sim_stack_bare = {
+	.without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS,
+};
+
+capnet_instant sim_stack_poll(void *ctx, capnet_instant now)
 {
 	struct sim_stack *s = ctx;
-	return capnet_iface_poll(s->ifc, now);
+	return capnet_stack_poll(s->stack, now);
 }
 
-capnet_err sim_stack_open(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,
-			  struct capnet_mac mac, const struct capnet_sim_impair *impair,
-			  const struct capnet_iface_config *cfg)
+capnet_err sim_stack_build(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,
+			   struct capnet_mac mac, const struct capnet_sim_impair *impair,
+			   const struct capnet_stack_config *in)
 {
 	s->name = name;
 	s->sim = sim;
@@ -34,21 +38,37 @@ capnet_err sim_stack_open(struct sim_stack *s, const char *name, struct capnet_s
 	if (!s->nic)
 		return CAPNET_E_NOMEM;
 	capnet_xoshiro_seed(&s->rng, seed * 1000003u + (uint64_t)s->port);
-	size_t need = capnet_iface_arena_need(cfg, s->nic->mtu);
+	capnet_xoshiro_seed(&s->caprng, seed * 7919u + (uint64_t)s->port);
+	struct capnet_stack_config cfg = in != NULL ? *in : (struct capnet_stack_config){0};
+	if (cfg.cap_rng.next == NULL)
+		cfg.cap_rng = capnet_xoshiro_rng(&s->caprng);
+	size_t need = capnet_stack_arena_need(&cfg, &s->nic, 1);
 	s->arena_mem = malloc(need);
 	if (!s->arena_mem)
 		return CAPNET_E_NOMEM;
 	capnet_arena_init(&s->arena, s->arena_mem, need);
-	capnet_err e = capnet_iface_create(&s->arena, cfg, s->nic, capnet_xoshiro_rng(&s->rng), &s->ifc);
+	capnet_err e = capnet_stack_create(&s->arena, &cfg, capnet_xoshiro_rng(&s->rng), &s->nic, 1, &s->stack);
 	if (e != CAPNET_OK)
 		return e;
-	return capnet_sim_add_participant(sim, stack_poll, s);
+	s->ifc = capnet_stack_iface(s->stack, 0);
+	return CAPNET_OK;
+}
+
+capnet_err sim_stack_open(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,
+			  struct capnet_mac mac, const struct capnet_sim_impair *impair,
+			  const struct capnet_stack_config *cfg)
+{
+	capnet_err e = sim_stack_build(s, name, sim, seed, mac, impair, cfg);
+	if (e != CAPNET_OK)
+		return e;
+	return capnet_sim_add_participant(sim, sim_stack_poll, s);
 }
 
 void sim_stack_close(struct sim_stack *s)
 {
 	free(s->arena_mem);
 	s->arena_mem = NULL;
+	s->stack = NULL;
 	s->ifc = NULL;
 }
 

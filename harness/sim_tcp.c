@@ -6,31 +6,29 @@
 
 capnet_err sim_tcp_open(struct sim_tcp *t, const char *name, struct capnet_sim *sim, uint64_t seed,
 			struct capnet_mac mac, capnet_ip4addr ip, const struct capnet_sim_impair *impair,
-			const struct capnet_tcp_config *cfg)
+			const struct capnet_tcp_config *tcfg)
 {
 	memset(t, 0, sizeof *t);
-	capnet_err e = sim_stack_open(&t->st, name, sim, seed, mac, impair, NULL);
+	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS};
+	if (tcfg != NULL)
+		cfg.tcp = *tcfg;
+	capnet_err e = sim_stack_open(&t->st, name, sim, seed, mac, impair, &cfg);
 	if (e != CAPNET_OK)
 		return e;
-	struct capnet_ip4_config c = {ip, 24, 0, CAPNET_PROV_FIXTURE};
-	e = capnet_iface_set_ip4(t->st.ifc, &c, capnet_sim_now(sim));
-	if (e != CAPNET_OK)
-		return e;
+	return sim_tcp_configure(t, ip);
+}
+
+capnet_err sim_tcp_configure(struct sim_tcp *t, capnet_ip4addr ip)
+{
+	t->tcp = capnet_stack_tcp(t->st.stack, 0);
 	t->ip = ip;
-	size_t need = capnet_tcp_arena_need(cfg);
-	t->tcp_mem = malloc(need);
-	if (!t->tcp_mem)
-		return CAPNET_E_NOMEM;
-	struct capnet_arena a;
-	capnet_arena_init(&a, t->tcp_mem, need);
-	return capnet_tcp_create(&a, cfg, t->st.ifc, &t->tcp);
+	struct capnet_ip4_config c = {ip, 24, 0, CAPNET_PROV_FIXTURE};
+	return capnet_iface_set_ip4(t->st.ifc, &c, capnet_sim_now(t->st.sim));
 }
 
 void sim_tcp_close(struct sim_tcp *t)
 {
 	sim_stack_close(&t->st);
-	free(t->tcp_mem);
-	t->tcp_mem = NULL;
 	t->tcp = NULL;
 }
 

@@ -9,7 +9,6 @@
 
 struct sim_tcp {
 	struct sim_stack st;
-	void *tcp_mem;
 	struct capnet_tcp *tcp;
 	capnet_ip4addr ip;
 };
@@ -19,6 +18,9 @@ struct sim_tcp {
 capnet_err sim_tcp_open(struct sim_tcp *t, const char *name, struct capnet_sim *sim, uint64_t seed,
 			struct capnet_mac mac, capnet_ip4addr ip, const struct capnet_sim_impair *impair,
 			const struct capnet_tcp_config *cfg);
+/* After sim_stack_build of a stack with TCP: configures ip/24 (announced
+ * now) and fills t->tcp. */
+capnet_err sim_tcp_configure(struct sim_tcp *t, capnet_ip4addr ip);
 void sim_tcp_close(struct sim_tcp *t);
 
 /* One-way bulk transfer: the client connects to the server's port, writes

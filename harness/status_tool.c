@@ -437,7 +437,7 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 		res->caps_held += caps[i].owner == res->status_cspace;
 
 	res->at = now_of(&W);
-	res->fp_before = capnet_net_fingerprint(&H->net);
+	res->fp_before = capnet_net_fingerprint(H->net);
 	res->tx_before = cap_host_tx_frames(H);
 	static struct view v;
 	read_view(status, st, res->at, &v);
@@ -445,7 +445,7 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 		static struct view again;
 		read_view(status, st, res->at, &again);
 	}
-	res->fp_after = capnet_net_fingerprint(&H->net);
+	res->fp_after = capnet_net_fingerprint(H->net);
 	res->tx_after = cap_host_tx_frames(H);
 	res->all_reads_ok = view_ok(&v);
 	res->link = v.link;
@@ -486,7 +486,7 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 	for (size_t i = 0; i < v.n_audit; i++)
 		if (v.audit[i].id == res->status_cspace)
 			v.audit[i].a = res->audit;
-	if (capnet_net_fingerprint(&H->net) != res->fp_after || cap_host_tx_frames(H) != res->tx_after)
+	if (capnet_net_fingerprint(H->net) != res->fp_after || cap_host_tx_frames(H) != res->tx_after)
 		res->fp_after ^= 1; /* a refused call changed something: make it visible */
 
 	if (o->json) {

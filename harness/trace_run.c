@@ -44,29 +44,27 @@ capnet_err trace_scenario_open(struct trace_scenario *s, uint64_t seed, const ch
 	};
 	struct capnet_tcp_config tc;
 	tcp_config(&tc);
+	/* C: DHCP, TCP, caps and a trace pool; its cspace keys come from its
+	 * wire generator, as they always have in this scenario. */
+	struct capnet_stack_config cc = {
+		.tcp = tc, .dhcp4 = true, .trace = true, .trace_pool = {1, 256},
+		.cap_rng = capnet_xoshiro_rng(&s->client.st.rng),
+	};
 	if ((e = dhcp4_server_open(&s->server, s->sim, &sc)) != CAPNET_OK ||
 	    (e = sim_tcp_open(&s->peer, "P", s->sim, seed, trace_mac_peer, trace_ip_peer, &wire, &tc)) != CAPNET_OK ||
-	    (e = dhcp4_host_open(&s->client, "C", s->sim, seed, trace_mac_client, &wire, NULL)) != CAPNET_OK)
+	    (e = dhcp4_host_open_with(&s->client, "C", s->sim, seed, trace_mac_client, &wire, &cc)) != CAPNET_OK)
 		return e;
-
-	struct capnet_trace_pool_config pc = {1, 256};
-	size_t need = capnet_tcp_arena_need(&tc) + capnet_capsys_arena_need(NULL) + capnet_trace_pool_arena_need(&pc);
-	s->mem = malloc(need);
-	if (s->mem == NULL)
-		return CAPNET_E_NOMEM;
-	capnet_arena_init(&s->arena, s->mem, need);
-	struct capnet_iface *ifc = s->client.st.ifc;
-	if ((e = capnet_tcp_create(&s->arena, &tc, ifc, &s->ctcp)) != CAPNET_OK ||
-	    (e = capnet_capsys_create(&s->arena, NULL, capnet_xoshiro_rng(&s->client.st.rng), &s->sys)) != CAPNET_OK ||
-	    (e = capnet_trace_pool_create(&s->arena, &pc, &s->pool)) != CAPNET_OK)
-		return e;
-	s->net = (struct capnet_net){.name = "eth0", .iface = ifc, .nic = s->client.st.nic, .sys = s->sys,
-				     .tcp = s->ctcp, .traces = s->pool};
-	if ((e = capnet_cspace_create(s->sys, "boot", &s->boot)) != CAPNET_OK ||
-	    (e = capnet_cspace_create(s->sys, "debug", &s->debug)) != CAPNET_OK ||
+	struct capnet_stack *st = s->client.st.stack;
+	s->ctcp = capnet_stack_tcp(st, 0);
+	s->sys = capnet_stack_capsys(st);
+	s->pool = capnet_stack_trace_pool(st);
+	s->net = capnet_stack_net(st, 0);
+	s->boot = capnet_stack_boot_cspace(st);
+	s->nm = capnet_stack_netmgr(st, 0);
+	if ((e = capnet_cspace_create(s->sys, "debug", &s->debug)) != CAPNET_OK ||
 	    (e = capnet_cspace_create(s->sys, "sibling", &s->sibling)) != CAPNET_OK)
 		return e;
-	return capnet_netmgr_create_root(s->boot, &s->net, &s->nm);
+	return CAPNET_OK;
 }
 
 void trace_scenario_close(struct trace_scenario *s)
@@ -76,8 +74,6 @@ void trace_scenario_close(struct trace_scenario *s)
 	s->sim = NULL;
 	dhcp4_host_close(&s->client);
 	sim_tcp_close(&s->peer);
-	free(s->mem);
-	s->mem = NULL;
 }
 
 bool trace_scenario_dhcp(struct trace_scenario *s, capnet_instant limit)

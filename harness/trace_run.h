@@ -51,14 +51,12 @@ struct trace_scenario {
 	struct capnet_sim *sim;
 	struct dhcp4_server server;
 	struct sim_tcp peer;
-	struct dhcp4_host client; /* C: the traced interface */
-	void *mem;
-	struct capnet_arena arena;
+	struct dhcp4_host client; /* C: the traced interface; its stack holds the parts below */
 	struct capnet_tcp *ctcp;
 	struct capnet_capsys *sys;
 	struct capnet_cspace *boot, *debug, *sibling;
 	struct capnet_trace_pool *pool;
-	struct capnet_net net;
+	struct capnet_net *net;
 	capnet_handle nm; /* NetworkManager over C, in boot */
 	struct trace_exchange x;
 };

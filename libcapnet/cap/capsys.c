@@ -4,6 +4,7 @@
  * changes nothing when it fails. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "cap/capsys_internal.h"
 
 /* ---- types, rights and scopes ---- */
@@ -99,23 +100,23 @@ bool capnet_scope_allows(const struct capnet_scope *s, const struct capnet_scope
 void capnet_capsys_config_defaults(struct capnet_capsys_config *cfg)
 {
 	if (cfg->max_cspaces == 0)
-		cfg->max_cspaces = 8;
+		cfg->max_cspaces = CAPNET_DEFAULT_CAP_MAX_CSPACES;
 	if (cfg->slots_per_cspace == 0)
-		cfg->slots_per_cspace = 64;
+		cfg->slots_per_cspace = CAPNET_DEFAULT_CAP_SLOTS_PER_CSPACE;
 	if (cfg->slots_per_cspace == SLOT_NONE)
 		cfg->slots_per_cspace = SLOT_NONE - 1; /* SLOT_NONE ends free lists */
 	if (cfg->max_cspaces == CS_NONE)
 		cfg->max_cspaces = CS_NONE - 1;
 	if (cfg->max_caps == 0)
-		cfg->max_caps = 256;
+		cfg->max_caps = CAPNET_DEFAULT_CAP_MAX_CAPS;
 	if (cfg->max_caps == CAP_NONE)
 		cfg->max_caps = CAP_NONE - 1;
 	if (cfg->max_pollables == 0)
-		cfg->max_pollables = 8;
+		cfg->max_pollables = CAPNET_DEFAULT_CAP_MAX_POLLABLES;
 	if (cfg->max_pollables == SLOT_NONE)
 		cfg->max_pollables = SLOT_NONE - 1; /* SLOT_NONE ends the free list */
 	if (cfg->pollable_members == 0)
-		cfg->pollable_members = 16;
+		cfg->pollable_members = CAPNET_DEFAULT_CAP_POLLABLE_MEMBERS;
 }
 
 static struct capnet_capsys_config effective(const struct capnet_capsys_config *cfg)

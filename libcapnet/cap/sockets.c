@@ -7,6 +7,7 @@
  * capnet_sockets_poll, so an outcome is always the real TCP/UDP state. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "cap/capsys_internal.h"
 
 const char *capnet_outcome_name(enum capnet_outcome o)
@@ -22,9 +23,9 @@ const char *capnet_outcome_name(enum capnet_outcome o)
 void capnet_sockets_config_defaults(struct capnet_sockets_config *cfg)
 {
 	if (cfg->max_sockets == 0)
-		cfg->max_sockets = 32;
+		cfg->max_sockets = CAPNET_DEFAULT_CAP_SOCKETS;
 	if (cfg->max_parked == 0)
-		cfg->max_parked = 32;
+		cfg->max_parked = CAPNET_DEFAULT_CAP_PARKED;
 }
 
 static struct capnet_sockets_config sockets_effective(const struct capnet_sockets_config *cfg)

@@ -1,6 +1,7 @@
 /* Interface lifetime, configuration and the poll loop. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "iface_internal.h"
 
 static const char *const prov_names[] = {"none", "static", "dhcp", "fixture"};
@@ -13,25 +14,25 @@ const char *capnet_provenance_name(enum capnet_provenance p)
 void capnet_iface_config_defaults(struct capnet_iface_config *cfg)
 {
 	if (cfg->arp_cache_entries == 0)
-		cfg->arp_cache_entries = 16;
+		cfg->arp_cache_entries = CAPNET_DEFAULT_ARP_CACHE_ENTRIES;
 	if (cfg->arp_pending_per_neighbour == 0)
-		cfg->arp_pending_per_neighbour = 4;
+		cfg->arp_pending_per_neighbour = CAPNET_DEFAULT_ARP_PENDING_PER_NEIGHBOUR;
 	if (cfg->pktbufs == 0)
-		cfg->pktbufs = 16;
+		cfg->pktbufs = CAPNET_DEFAULT_PKTBUFS;
 	if (cfg->arp_retry_initial == 0)
-		cfg->arp_retry_initial = CAPNET_S(1);
+		cfg->arp_retry_initial = CAPNET_DEFAULT_ARP_RETRY_INITIAL;
 	if (cfg->arp_max_requests == 0)
-		cfg->arp_max_requests = 3;
+		cfg->arp_max_requests = CAPNET_DEFAULT_ARP_MAX_REQUESTS;
 	if (cfg->arp_reachable == 0)
-		cfg->arp_reachable = CAPNET_S(60);
+		cfg->arp_reachable = CAPNET_DEFAULT_ARP_REACHABLE;
 	if (cfg->arp_failed_hold == 0)
-		cfg->arp_failed_hold = CAPNET_S(3);
+		cfg->arp_failed_hold = CAPNET_DEFAULT_ARP_FAILED_HOLD;
 	if (cfg->rx_budget == 0)
-		cfg->rx_budget = 64;
+		cfg->rx_budget = CAPNET_DEFAULT_RX_BUDGET;
 	if (cfg->ip_ttl == 0)
-		cfg->ip_ttl = 64;
+		cfg->ip_ttl = CAPNET_DEFAULT_IP_TTL;
 	if (cfg->max_routes == 0)
-		cfg->max_routes = 8;
+		cfg->max_routes = CAPNET_DEFAULT_MAX_ROUTES;
 }
 
 static size_t frame_cap(uint16_t mtu)

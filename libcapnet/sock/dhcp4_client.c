@@ -4,6 +4,7 @@
  * reply; the comments here say which RFC rule a line follows. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "capnet/dhcp4_client.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/dhcp4.h"
@@ -76,19 +77,19 @@ const char *capnet_dhcp4_state_name(enum capnet_dhcp4_state s)
 void capnet_dhcp4_client_config_defaults(struct capnet_dhcp4_client_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->retransmit_initial = CAPNET_S(4);
-	cfg->retransmit_max = CAPNET_S(64);
-	cfg->retransmit_jitter = CAPNET_S(1);
-	cfg->request_tries = 5;
-	cfg->renew_min = CAPNET_S(60);
-	cfg->probe_wait = CAPNET_S(1);
-	cfg->probe_num = 3;
-	cfg->probe_min = CAPNET_S(1);
-	cfg->probe_max = CAPNET_S(2);
-	cfg->announce_wait = CAPNET_S(2);
-	cfg->announce_num = 2;
-	cfg->announce_interval = CAPNET_S(2);
-	cfg->decline_wait = CAPNET_S(10);
+	cfg->retransmit_initial = CAPNET_DEFAULT_DHCP4_RETRANSMIT_INITIAL;
+	cfg->retransmit_max = CAPNET_DEFAULT_DHCP4_RETRANSMIT_MAX;
+	cfg->retransmit_jitter = CAPNET_DEFAULT_DHCP4_RETRANSMIT_JITTER;
+	cfg->request_tries = CAPNET_DEFAULT_DHCP4_REQUEST_TRIES;
+	cfg->renew_min = CAPNET_DEFAULT_DHCP4_RENEW_MIN;
+	cfg->probe_wait = CAPNET_DEFAULT_ACD_PROBE_WAIT;
+	cfg->probe_num = CAPNET_DEFAULT_ACD_PROBE_NUM;
+	cfg->probe_min = CAPNET_DEFAULT_ACD_PROBE_MIN;
+	cfg->probe_max = CAPNET_DEFAULT_ACD_PROBE_MAX;
+	cfg->announce_wait = CAPNET_DEFAULT_ACD_ANNOUNCE_WAIT;
+	cfg->announce_num = CAPNET_DEFAULT_ACD_ANNOUNCE_NUM;
+	cfg->announce_interval = CAPNET_DEFAULT_ACD_ANNOUNCE_INTERVAL;
+	cfg->decline_wait = CAPNET_DEFAULT_DHCP4_DECLINE_WAIT;
 }
 
 size_t capnet_dhcp4_client_arena_need(void)

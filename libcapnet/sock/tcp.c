@@ -5,6 +5,7 @@
  * tcp_output.c, timers tcp_timer.c. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_internal.h"
@@ -22,50 +23,50 @@ const char *capnet_tcp_state_name(enum capnet_tcp_state s)
 void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg)
 {
 	if (cfg->max_sockets == 0)
-		cfg->max_sockets = 64;
+		cfg->max_sockets = CAPNET_DEFAULT_TCP_MAX_SOCKETS;
 	if (cfg->sndbuf == 0)
-		cfg->sndbuf = 64 * 1024;
+		cfg->sndbuf = CAPNET_DEFAULT_TCP_SNDBUF;
 	if (cfg->rcvbuf == 0)
-		cfg->rcvbuf = 64 * 1024;
+		cfg->rcvbuf = CAPNET_DEFAULT_TCP_RCVBUF;
 	if (cfg->buffer_pool == 0)
 		cfg->buffer_pool = (size_t)cfg->max_sockets *
 				   ((size_t)tcp_ring_size_for(cfg->sndbuf) + tcp_ring_size_for(cfg->rcvbuf));
 	if (cfg->rto_initial == 0)
-		cfg->rto_initial = CAPNET_S(1);
+		cfg->rto_initial = CAPNET_DEFAULT_TCP_RTO_INITIAL;
 	if (cfg->rto_min == 0)
-		cfg->rto_min = CAPNET_MS(200);
+		cfg->rto_min = CAPNET_DEFAULT_TCP_RTO_MIN;
 	if (cfg->rto_max == 0)
-		cfg->rto_max = CAPNET_S(60);
+		cfg->rto_max = CAPNET_DEFAULT_TCP_RTO_MAX;
 	if (cfg->max_retries == 0)
-		cfg->max_retries = 12;
+		cfg->max_retries = CAPNET_DEFAULT_TCP_MAX_RETRIES;
 	if (cfg->syn_retries == 0)
-		cfg->syn_retries = 6;
+		cfg->syn_retries = CAPNET_DEFAULT_TCP_SYN_RETRIES;
 	if (cfg->synack_retries == 0)
-		cfg->synack_retries = 5;
+		cfg->synack_retries = CAPNET_DEFAULT_TCP_SYNACK_RETRIES;
 	if (cfg->time_wait == 0)
-		cfg->time_wait = CAPNET_S(60);
+		cfg->time_wait = CAPNET_DEFAULT_TCP_TIME_WAIT;
 	if (cfg->delayed_ack == 0)
-		cfg->delayed_ack = CAPNET_MS(40);
+		cfg->delayed_ack = CAPNET_DEFAULT_TCP_DELAYED_ACK;
 	if (cfg->fin_wait_2 == 0)
-		cfg->fin_wait_2 = CAPNET_S(60);
+		cfg->fin_wait_2 = CAPNET_DEFAULT_TCP_FIN_WAIT_2;
 	if (cfg->keepalive_idle == 0)
-		cfg->keepalive_idle = CAPNET_S(7200);
+		cfg->keepalive_idle = CAPNET_DEFAULT_TCP_KEEPALIVE_IDLE;
 	if (cfg->keepalive_interval == 0)
-		cfg->keepalive_interval = CAPNET_S(75);
+		cfg->keepalive_interval = CAPNET_DEFAULT_TCP_KEEPALIVE_INTERVAL;
 	if (cfg->keepalive_probes == 0)
-		cfg->keepalive_probes = 9;
+		cfg->keepalive_probes = CAPNET_DEFAULT_TCP_KEEPALIVE_PROBES;
 	if (cfg->syn_backlog == 0)
-		cfg->syn_backlog = 128;
+		cfg->syn_backlog = CAPNET_DEFAULT_TCP_SYN_BACKLOG;
 	if (cfg->accept_backlog == 0)
-		cfg->accept_backlog = 128;
+		cfg->accept_backlog = CAPNET_DEFAULT_TCP_ACCEPT_BACKLOG;
 	if (cfg->ooo_ranges == 0 || cfg->ooo_ranges > TCP_OOO_MAX)
 		cfg->ooo_ranges = TCP_OOO_MAX;
 	if (!cfg->cc_set)
 		cfg->cc = CAPNET_TCP_CC_RENO;
 	if (cfg->ephemeral_lo == 0)
-		cfg->ephemeral_lo = 49152;
+		cfg->ephemeral_lo = CAPNET_DEFAULT_TCP_EPHEMERAL_LO;
 	if (cfg->ephemeral_hi == 0)
-		cfg->ephemeral_hi = 65535;
+		cfg->ephemeral_hi = CAPNET_DEFAULT_TCP_EPHEMERAL_HI;
 }
 
 static uint32_t hash_buckets(uint32_t max_sockets)

@@ -4,6 +4,7 @@
  * sockets. Every drop is counted under its reason. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "capnet/udp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
@@ -53,13 +54,13 @@ struct capnet_udp_layer {
 void capnet_udp_config_defaults(struct capnet_udp_config *cfg)
 {
 	if (cfg->max_sockets == 0)
-		cfg->max_sockets = 8;
+		cfg->max_sockets = CAPNET_DEFAULT_UDP_MAX_SOCKETS;
 	if (cfg->rx_queue_depth == 0)
-		cfg->rx_queue_depth = 4;
+		cfg->rx_queue_depth = CAPNET_DEFAULT_UDP_RX_QUEUE_DEPTH;
 	if (cfg->dgram_buffers == 0)
-		cfg->dgram_buffers = 16;
+		cfg->dgram_buffers = CAPNET_DEFAULT_UDP_DGRAM_BUFFERS;
 	if (cfg->dgram_size == 0)
-		cfg->dgram_size = 1472;
+		cfg->dgram_size = CAPNET_DEFAULT_UDP_DGRAM_SIZE;
 }
 
 static size_t dgram_obj_size(const struct capnet_udp_config *cfg)

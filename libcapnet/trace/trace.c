@@ -5,6 +5,7 @@
  * (trace, generation) can always tell it is gone. */
 #include <string.h>
 
+#include "capnet/config.h"
 #include "capnet/iface.h"
 #include "capnet/trace.h"
 #include "capnet/wire/ethernet.h"
@@ -98,9 +99,9 @@ bool capnet_trace_policy_admits(const struct capnet_trace_policy *p, enum capnet
 void capnet_trace_pool_config_defaults(struct capnet_trace_pool_config *cfg)
 {
 	if (cfg->max_traces == 0)
-		cfg->max_traces = 2;
+		cfg->max_traces = CAPNET_DEFAULT_TRACE_MAX_TRACES;
 	if (cfg->records_per_trace == 0)
-		cfg->records_per_trace = 256;
+		cfg->records_per_trace = CAPNET_DEFAULT_TRACE_RECORDS;
 }
 
 static struct capnet_trace_pool_config effective(const struct capnet_trace_pool_config *in)

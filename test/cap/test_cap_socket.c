@@ -13,14 +13,12 @@
 
 struct host {
 	struct sim_stack st;
-	void *mem;
-	struct capnet_arena arena;
 	struct capnet_xoshiro caprng;
 	struct capnet_tcp *tcp;
 	struct capnet_udp_layer *udp;
 	struct capnet_capsys *sys;
 	struct capnet_sockets *socks;
-	struct capnet_net net;
+	struct capnet_net *net;
 	struct capnet_cspace *boot;
 	capnet_handle nm;
 };
@@ -40,37 +38,24 @@ static void run_ms(int64_t ms)
 	capnet_sim_run_until(sim, now() + CAPNET_MS(ms));
 }
 
-static capnet_instant socks_poll(void *ctx, capnet_instant t)
-{
-	struct host *h = ctx;
-	return capnet_sockets_poll(&h->net, t);
-}
-
 static void host_open(struct host *h, const char *name, uint8_t id, capnet_ip4addr ip)
 {
 	memset(h, 0, sizeof *h);
 	struct capnet_mac mac = {{0x02, 0, 0, 0, 0, id}};
-	ck_assert_int_eq(sim_stack_open(&h->st, name, sim, 5, mac, NULL, NULL), CAPNET_OK);
-	struct capnet_tcp_config tcfg = {0};
-	tcfg.max_sockets = 8;
-	tcfg.sndbuf = 4096;
-	tcfg.rcvbuf = 4096;
-	tcfg.time_wait = CAPNET_S(1);
-	size_t need = capnet_tcp_arena_need(&tcfg) + capnet_udp_arena_need(NULL) + capnet_capsys_arena_need(NULL) +
-		      capnet_sockets_arena_need(NULL) + 4096;
-	h->mem = malloc(need);
-	ck_assert_ptr_nonnull(h->mem);
-	capnet_arena_init(&h->arena, h->mem, need);
-	ck_assert_int_eq(capnet_tcp_create(&h->arena, &tcfg, h->st.ifc, &h->tcp), CAPNET_OK);
-	ck_assert_int_eq(capnet_udp_create(&h->arena, NULL, h->st.ifc, &h->udp), CAPNET_OK);
 	capnet_xoshiro_seed(&h->caprng, id);
-	ck_assert_int_eq(capnet_capsys_create(&h->arena, NULL, capnet_xoshiro_rng(&h->caprng), &h->sys), CAPNET_OK);
-	h->net = (struct capnet_net){
-		.name = name, .iface = h->st.ifc, .nic = h->st.nic, .sys = h->sys, .tcp = h->tcp, .udp = h->udp};
-	ck_assert_int_eq(capnet_sockets_create(&h->arena, NULL, &h->net, &h->socks), CAPNET_OK);
-	ck_assert_int_eq(capnet_sim_add_participant(sim, socks_poll, h), CAPNET_OK);
-	ck_assert_int_eq(capnet_cspace_create(h->sys, "boot", &h->boot), CAPNET_OK);
-	ck_assert_int_eq(capnet_netmgr_create_root(h->boot, &h->net, &h->nm), CAPNET_OK);
+	struct capnet_stack_config cfg = {
+		.tcp = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)},
+		.cap_rng = capnet_xoshiro_rng(&h->caprng),
+	};
+	ck_assert_int_eq(sim_stack_open(&h->st, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
+	struct capnet_stack *st = h->st.stack;
+	h->tcp = capnet_stack_tcp(st, 0);
+	h->udp = capnet_stack_udp(st, 0);
+	h->sys = capnet_stack_capsys(st);
+	h->net = capnet_stack_net(st, 0);
+	h->socks = h->net->socks;
+	h->boot = capnet_stack_boot_cspace(st);
+	h->nm = capnet_stack_netmgr(st, 0);
 	ck_assert_int_eq(capnet_netmgr_set_static(h->boot, h->nm, ip, 24, 0, now()), CAPNET_OK);
 }
 
@@ -90,8 +75,6 @@ static void teardown(void)
 	capnet_sim_destroy(sim);
 	sim_stack_close(&srv.st);
 	sim_stack_close(&cli.st);
-	free(srv.mem);
-	free(cli.mem);
 }
 
 static struct capnet_cspace *new_cs(struct host *h, const char *name)
@@ -369,14 +352,14 @@ START_TEST(test_transport_status_is_read_only)
 	ck_assert_int_eq(capnet_tcpcap_status(srv.boot, lst_op, &sock_op), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(srv.boot, sock_op, op, CAPNET_RIGHT_READ, NULL, &ov), CAPNET_OK);
 
-	uint64_t fp0 = capnet_net_fingerprint(&srv.net);
+	uint64_t fp0 = capnet_net_fingerprint(srv.net);
 	uint64_t tx0 = capnet_sim_port_stats(sim, srv.st.port)->tx_frames;
 	struct capnet_transport_status ts;
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(capnet_transport_status(p.app, v, &ts), CAPNET_OK);
 		ck_assert_int_eq(capnet_transport_status(op, ov, &ts), CAPNET_OK);
 	}
-	ck_assert_uint_eq(capnet_net_fingerprint(&srv.net), fp0);
+	ck_assert_uint_eq(capnet_net_fingerprint(srv.net), fp0);
 	ck_assert_uint_eq(capnet_sim_port_stats(sim, srv.st.port)->tx_frames, tx0);
 
 	ck_assert_int_eq(capnet_transport_status(p.app, v, &ts), CAPNET_OK);
@@ -466,11 +449,11 @@ START_TEST(test_status_lists_sockets_with_owner_and_blocked_calls)
 	capnet_handle st0;
 	ck_assert_int_eq(capnet_netmgr_mint_status(srv.boot, srv.nm, &st0), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(srv.boot, st0, tool, CAPNET_RIGHT_READ, NULL, &st), CAPNET_OK);
-	uint64_t fp0 = capnet_net_fingerprint(&srv.net);
+	uint64_t fp0 = capnet_net_fingerprint(srv.net);
 	struct capnet_socket_entry e[8];
 	size_t n;
 	ck_assert_int_eq(capnet_status_sockets(tool, st, e, 8, &n), CAPNET_OK);
-	ck_assert_uint_eq(capnet_net_fingerprint(&srv.net), fp0);
+	ck_assert_uint_eq(capnet_net_fingerprint(srv.net), fp0);
 	ck_assert_uint_eq(n, 2);
 	int conn = e[0].listener ? 1 : 0;
 	ck_assert(e[1 - conn].listener);
