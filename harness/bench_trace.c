@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/stack.h"
 #include "capnet/trace.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/icmp4.h"
@@ -83,6 +84,7 @@ struct rig {
 	uint8_t *mem;
 	struct capnet_arena arena;
 	struct capnet_xoshiro x;
+	struct capnet_stack *st;
 	struct capnet_iface *ifc;
 	struct capnet_trace_pool *pool;
 	struct capnet_ip4_protocol udp;
@@ -93,15 +95,23 @@ static int rig_open(struct rig *r)
 {
 	memset(r, 0, sizeof *r);
 	r->nic = (struct capnet_nic){&null_ops, NULL, mac_us, 1500};
-	struct capnet_trace_pool_config pc = {1, 4096};
-	size_t need = capnet_iface_arena_need(NULL, 1500) + capnet_trace_pool_arena_need(&pc);
+	/* The interface and a trace pool alone: the UDP sink below stands in
+	 * for the transports so that only the capture point is measured. */
+	struct capnet_stack_config cfg = {
+		.without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS,
+		.trace = true,
+		.trace_pool = {1, 4096},
+	};
+	struct capnet_nic *nics[1] = {&r->nic};
+	size_t need = capnet_stack_arena_need(&cfg, nics, 1);
 	if ((r->mem = malloc(need)) == NULL)
 		return 1;
 	capnet_arena_init(&r->arena, r->mem, need);
 	capnet_xoshiro_seed(&r->x, 1);
-	if (capnet_iface_create(&r->arena, NULL, &r->nic, capnet_xoshiro_rng(&r->x), &r->ifc) != CAPNET_OK ||
-	    capnet_trace_pool_create(&r->arena, &pc, &r->pool) != CAPNET_OK)
+	if (capnet_stack_create(&r->arena, &cfg, capnet_xoshiro_rng(&r->x), nics, 1, &r->st) != CAPNET_OK)
 		return 1;
+	r->ifc = capnet_stack_iface(r->st, 0);
+	r->pool = capnet_stack_trace_pool(r->st);
 	struct capnet_ip4_config c = {ip_us, 24, 0, CAPNET_PROV_FIXTURE};
 	capnet_iface_set_ip4(r->ifc, &c, 0);
 	capnet_arp_add_static(r->ifc, ip_peer, mac_peer);

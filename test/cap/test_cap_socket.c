@@ -8,23 +8,12 @@
 
 #include "capnet/cap.h"
 #include "check_main.h"
-#include "harness/sim_stack.h"
+#include "harness/cap_host.h"
 #include "sim/sim.h"
 
-struct host {
-	struct sim_stack st;
-	struct capnet_xoshiro caprng;
-	struct capnet_tcp *tcp;
-	struct capnet_udp_layer *udp;
-	struct capnet_capsys *sys;
-	struct capnet_sockets *socks;
-	struct capnet_net *net;
-	struct capnet_cspace *boot;
-	capnet_handle nm;
-};
 
 static struct capnet_sim *sim;
-static struct host srv, cli;
+static struct cap_host srv, cli;
 static const capnet_ip4addr ip_srv = CAPNET_IP4(192, 0, 2, 1), ip_cli = CAPNET_IP4(192, 0, 2, 2),
 			    ip_nobody = CAPNET_IP4(192, 0, 2, 99);
 
@@ -38,25 +27,12 @@ static void run_ms(int64_t ms)
 	capnet_sim_run_until(sim, now() + CAPNET_MS(ms));
 }
 
-static void host_open(struct host *h, const char *name, uint8_t id, capnet_ip4addr ip)
+static void host_open(struct cap_host *h, const char *name, uint8_t id, capnet_ip4addr ip)
 {
-	memset(h, 0, sizeof *h);
 	struct capnet_mac mac = {{0x02, 0, 0, 0, 0, id}};
-	capnet_xoshiro_seed(&h->caprng, id);
-	struct capnet_stack_config cfg = {
-		.tcp = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)},
-		.cap_rng = capnet_xoshiro_rng(&h->caprng),
-	};
-	ck_assert_int_eq(sim_stack_open(&h->st, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
-	struct capnet_stack *st = h->st.stack;
-	h->tcp = capnet_stack_tcp(st, 0);
-	h->udp = capnet_stack_udp(st, 0);
-	h->sys = capnet_stack_capsys(st);
-	h->net = capnet_stack_net(st, 0);
-	h->socks = h->net->socks;
-	h->boot = capnet_stack_boot_cspace(st);
-	h->nm = capnet_stack_netmgr(st, 0);
-	ck_assert_int_eq(capnet_netmgr_set_static(h->boot, h->nm, ip, 24, 0, now()), CAPNET_OK);
+	struct capnet_tcp_config tcfg = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)};
+	struct cap_host_config cfg = {.tcp = &tcfg, .addr = ip};
+	ck_assert_int_eq(cap_host_open(h, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
 }
 
 static void setup(void)
@@ -73,11 +49,11 @@ static void teardown(void)
 	ck_assert_int_eq(capnet_capsys_verify(srv.sys), CAPNET_OK);
 	ck_assert_int_eq(capnet_capsys_verify(cli.sys), CAPNET_OK);
 	capnet_sim_destroy(sim);
-	sim_stack_close(&srv.st);
-	sim_stack_close(&cli.st);
+	cap_host_close(&srv);
+	cap_host_close(&cli);
 }
 
-static struct capnet_cspace *new_cs(struct host *h, const char *name)
+static struct capnet_cspace *new_cs(struct cap_host *h, const char *name)
 {
 	struct capnet_cspace *cs;
 	ck_assert_int_eq(capnet_cspace_create(h->sys, name, &cs), CAPNET_OK);
