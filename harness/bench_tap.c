@@ -59,10 +59,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_tap.h"
 #include "capnet/tcp.h"
 #include "harness/bench.h"
 

@@ -3,7 +3,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "capnet/host.h"
+#include "capnet/host/host.h"
 
 capnet_instant capnet_host_now(void)
 {

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "capnet/err.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_tap.h"
 #include "capnet/types.h"
 
 struct ev_loop;
