@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
 #include "capnet/nic_pcap.h"
-#include "capnet/nic_tap.h"
 #include "capnet/rng.h"
 #include "capnet/tcp.h"
 #include "cmd.h"

@@ -39,10 +39,10 @@
 #include <ev.h>
 /* Before <netinet/ip_icmp.h>, whose icmp_id/icmp_seq macros would rename
  * the trace record's fields of the same names. */
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_tap.h"
 #include "capnet/stack.h"
 #include "capnet/tcp.h"
 #include "harness/bench.h"

@@ -3,7 +3,7 @@
 #ifndef CAPNET_SIM_PRIVATE_H
 #define CAPNET_SIM_PRIVATE_H
 
-#include "capnet/pcap_writer.h"
+#include "capnet/host/pcap_writer.h"
 #include "capnet/rng.h"
 #include "sim/sim.h"
 

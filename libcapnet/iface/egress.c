@@ -18,8 +18,8 @@ capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, s
 		return e;
 	}
 	IFACE_COUNT(ifc, eth_tx_frames);
-	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_tx(ifc, frame, len, now);
+	if (IFACE_TAP_ACTIVE(ifc))
+		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_TX, now);
 	return CAPNET_OK;
 }
 

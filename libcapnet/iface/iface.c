@@ -145,8 +145,8 @@ static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 {
-	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_tick(ifc, now);
+	if (IFACE_TAP_ACTIVE(ifc))
+		capnet_iface_tap_tick(ifc, now);
 	bool more = drain_rx(ifc, now);
 	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
 	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)

@@ -62,17 +62,17 @@ struct capnet_iface {
 
 	struct capnet_stats stats;
 
-	/* The packet trace attached to the capture points (trace_hook.c); NULL
-	 * when none, which costs one predictable branch per frame. */
-	struct capnet_trace *trace;
+	/* The taps attached to the capture points (tap_hook.c), in attach
+	 * order; NULL when none, which costs one predictable branch per frame. */
+	struct capnet_iface_tap *taps;
 };
 
 #define IFACE_COUNT(ifc, name) ((ifc)->stats.v[CAPNET_STAT_##name]++)
 
 #if defined(__GNUC__) || defined(__clang__)
-#define IFACE_TRACE_ACTIVE(ifc) __builtin_expect((ifc)->trace != NULL, 0)
+#define IFACE_TAP_ACTIVE(ifc) __builtin_expect((ifc)->taps != NULL, 0)
 #else
-#define IFACE_TRACE_ACTIVE(ifc) ((ifc)->trace != NULL)
+#define IFACE_TAP_ACTIVE(ifc) ((ifc)->taps != NULL)
 #endif
 
 /* Frame layout of tx_buf: the Ethernet header, then the IP datagram. */
@@ -92,10 +92,10 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
 /* icmp4.c */
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
-/* trace_hook.c: the capture points, out of line */
-void capnet_iface_trace_rx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
-void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
-void capnet_iface_trace_tick(struct capnet_iface *ifc, capnet_instant now);
+/* tap_hook.c: the capture points, out of line */
+void capnet_iface_tap_frame(struct capnet_iface *ifc, const uint8_t *frame, size_t len, enum capnet_iface_dir dir,
+			    capnet_instant now);
+void capnet_iface_tap_tick(struct capnet_iface *ifc, capnet_instant now);
 /* route4.c */
 bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);
 bool capnet_iface_is_broadcast(const struct capnet_iface *ifc, capnet_ip4addr a);

@@ -8,8 +8,8 @@
 void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now)
 {
 	IFACE_COUNT(ifc, eth_rx_frames);
-	if (IFACE_TRACE_ACTIVE(ifc))
-		capnet_iface_trace_rx(ifc, frame, len, now);
+	if (IFACE_TAP_ACTIVE(ifc))
+		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_RX, now);
 	struct capnet_eth_repr eth;
 	if (capnet_eth_parse(frame, len, &eth) != CAPNET_OK) {
 		IFACE_COUNT(ifc, eth_rx_truncated);

@@ -2,7 +2,9 @@
  * capture decision every frame goes through while a trace is attached.
  * Traces live in a pool carved once from the caller's arena; a closed
  * trace's slot is reused under a new generation, so a reader that kept
- * (trace, generation) can always tell it is gone. */
+ * (trace, generation) can always tell it is gone. A trace observes its
+ * interface through the interface's tap hook (capnet/iface.h): the trace
+ * depends on the interface, never the reverse. */
 #include <string.h>
 
 #include "capnet/config.h"
@@ -20,6 +22,7 @@ struct capnet_trace {
 	struct capnet_trace_counters c;
 	capnet_instant clock;
 	struct capnet_iface *ifc; /* attached to, while capturing */
+	struct capnet_iface_tap tap; /* its attachment to ifc's capture points */
 	uint32_t count;           /* records held */
 	struct capnet_trace_record *rec;
 };
@@ -177,6 +180,9 @@ capnet_err capnet_trace_open(struct capnet_trace_pool *pool, struct capnet_iface
 		return CAPNET_E_NOMEM;
 	if (capnet_iface_trace(ifc) != NULL)
 		return CAPNET_E_INUSE;
+	capnet_err e = capnet_iface_trace_attach(ifc, t);
+	if (e != CAPNET_OK)
+		return e; /* E_NOMEM: every tap slot of the interface is taken */
 	t->open = true;
 	t->state = CAPNET_TRACE_CAPTURING;
 	t->policy = *policy;
@@ -191,7 +197,6 @@ capnet_err capnet_trace_open(struct capnet_trace_pool *pool, struct capnet_iface
 	t->clock = now;
 	t->count = 0;
 	t->ifc = ifc;
-	capnet_iface_trace_attach(ifc, t); /* cannot fail: checked above */
 	if (now >= policy->expires)
 		t->state = CAPNET_TRACE_EXPIRED;
 	*out = t;
@@ -274,6 +279,45 @@ capnet_err capnet_trace_record(const struct capnet_trace *t, uint32_t index, str
 		return CAPNET_E_NOTFOUND;
 	*out = t->rec[index];
 	return CAPNET_OK;
+}
+
+/* ---- the attachment to an interface (its tap hook) ---- */
+
+static void tap_frame(void *ctx, const uint8_t *frame, size_t len, enum capnet_iface_dir dir, capnet_instant now)
+{
+	capnet_trace_capture(ctx, dir == CAPNET_IFACE_RX ? CAPNET_TRACE_DIR_RX : CAPNET_TRACE_DIR_TX, frame, len, now);
+}
+
+static void tap_tick(void *ctx, capnet_instant now)
+{
+	capnet_trace_tick(ctx, now);
+}
+
+capnet_err capnet_iface_trace_attach(struct capnet_iface *ifc, struct capnet_trace *t)
+{
+	if (ifc == NULL || t == NULL)
+		return CAPNET_E_INVAL;
+	const struct capnet_iface_tap *cur = capnet_iface_tap_find(ifc, tap_frame);
+	if (cur != NULL)
+		return cur->ctx == t ? CAPNET_OK : CAPNET_E_INUSE;
+	if (t->tap.iface == NULL) {
+		t->tap.frame = tap_frame;
+		t->tap.tick = tap_tick;
+		t->tap.ctx = t;
+	}
+	return capnet_iface_tap_attach(ifc, &t->tap);
+}
+
+void capnet_iface_trace_detach(struct capnet_iface *ifc, struct capnet_trace *t)
+{
+	if (t != NULL)
+		capnet_iface_tap_detach(ifc, &t->tap);
+}
+
+const struct capnet_trace *capnet_iface_trace(const struct capnet_iface *ifc)
+{
+	const struct capnet_iface_tap *cur = capnet_iface_tap_find(ifc, tap_frame);
+	return cur != NULL ? cur->ctx : NULL;
 }
 
 /* ---- the capture decision ---- */

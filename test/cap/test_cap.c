@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "capnet/cap.h"
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
 #include "capnet/pollable.h"
 #include "check_main.h"
 #include "support/capture_nic.h"

@@ -1,6 +1,7 @@
 /* Interface: ARP, IPv4 ingress/egress, ICMP echo and errors. Each test
  * owns its stack, injects exact frames, and asserts the exact frames sent
  * back and the exact counters that moved. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "capnet/iface.h"
@@ -475,6 +476,125 @@ START_TEST(test_poll_asks_again_when_the_rx_budget_runs_out)
 }
 END_TEST
 
+/* ---- tap hook ---- */
+
+/* What one tap saw: every call in order, with its bytes. */
+struct tap_log {
+	struct {
+		char who;
+		enum capnet_iface_dir dir;
+		capnet_instant now;
+		size_t len;
+		uint8_t data[64];
+	} ev[16];
+	size_t n;
+	capnet_instant ticks[4];
+	size_t nticks;
+};
+
+static struct tap_log tlog;
+
+static void log_frame(char who, const uint8_t *frame, size_t len, enum capnet_iface_dir dir, capnet_instant now)
+{
+	ck_assert_uint_lt(tlog.n, 16);
+	tlog.ev[tlog.n].who = who;
+	tlog.ev[tlog.n].dir = dir;
+	tlog.ev[tlog.n].now = now;
+	tlog.ev[tlog.n].len = len;
+	memcpy(tlog.ev[tlog.n].data, frame, len < 64 ? len : 64);
+	tlog.n++;
+}
+
+static void tap_a(void *ctx, const uint8_t *frame, size_t len, enum capnet_iface_dir dir, capnet_instant now)
+{
+	ck_assert_ptr_eq(ctx, &tlog);
+	log_frame('a', frame, len, dir, now);
+}
+
+static void tap_b(void *ctx, const uint8_t *frame, size_t len, enum capnet_iface_dir dir, capnet_instant now)
+{
+	(void)ctx;
+	log_frame('b', frame, len, dir, now);
+}
+
+static void tick_a(void *ctx, capnet_instant now)
+{
+	(void)ctx;
+	tlog.ticks[tlog.nticks++] = now;
+}
+
+START_TEST(test_taps_see_every_frame_in_attach_order_with_exact_bytes)
+{
+	memset(&tlog, 0, sizeof tlog);
+	struct capnet_iface_tap a = {.frame = tap_a, .tick = tick_a, .ctx = &tlog}, b = {.frame = tap_b};
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &a), CAPNET_OK);
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &b), CAPNET_OK);
+	ck_assert_ptr_eq(capnet_iface_tap_find(st.ifc, tap_b), &b);
+	uint8_t req[60], want[60];
+	tf_arp(req, 1, mac_b, ip_b, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	capture_nic_queue_rx(&st.cn, req, 60);
+	capnet_iface_poll(st.ifc, 7);
+	/* The request in (a then b), the reply out (a then b), at the poll's now. */
+	tf_arp(want, 2, mac_a, ip_a, mac_b, ip_b, mac_b);
+	ck_assert_uint_eq(tlog.n, 4);
+	const char who[4] = {'a', 'b', 'a', 'b'};
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(tlog.ev[i].who, who[i]);
+		ck_assert_int_eq(tlog.ev[i].dir, i < 2 ? CAPNET_IFACE_RX : CAPNET_IFACE_TX);
+		ck_assert_int_eq(tlog.ev[i].now, 7);
+		ck_assert_uint_eq(tlog.ev[i].len, 60);
+		ck_assert_mem_eq(tlog.ev[i].data, i < 2 ? req : want, 60);
+	}
+	ck_assert_uint_eq(tlog.nticks, 1);
+	ck_assert_int_eq(tlog.ticks[0], 7);
+	/* A short frame is seen as sent: padded to the Ethernet minimum. */
+	ck_assert_int_eq(capnet_arp_send_probe(st.ifc, ip_b, 9), CAPNET_OK);
+	ck_assert_uint_eq(tlog.n, 6);
+	ck_assert_uint_eq(tlog.ev[4].len, 60);
+	ck_assert_mem_eq(tlog.ev[4].data, st.cn.tx[1].data, 60);
+	ck_assert_int_eq(tlog.ev[4].now, 9);
+	/* Detached, a tap sees nothing more; the other still does. */
+	capnet_iface_tap_detach(st.ifc, &a);
+	ck_assert_ptr_null(a.iface);
+	ck_assert_ptr_null(capnet_iface_tap_find(st.ifc, tap_a));
+	capnet_iface_input(st.ifc, req, 60, 10);
+	ck_assert_uint_eq(tlog.n, 8);
+	ck_assert_int_eq(tlog.ev[6].who, 'b');
+	ck_assert_int_eq(tlog.ev[7].who, 'b');
+	capnet_iface_poll(st.ifc, 11);
+	ck_assert_uint_eq(tlog.nticks, 1);
+	capnet_iface_tap_detach(st.ifc, &b);
+	capnet_iface_input(st.ifc, req, 60, 12);
+	ck_assert_uint_eq(tlog.n, 8);
+}
+END_TEST
+
+START_TEST(test_tap_list_is_bounded_and_a_tap_attaches_once)
+{
+	struct capnet_iface_tap t[CAPNET_IFACE_TAPS_MAX + 1];
+	memset(t, 0, sizeof t);
+	struct capnet_iface_tap none = {0};
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &none), CAPNET_E_INVAL); /* no callback */
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, NULL), CAPNET_E_INVAL);
+	for (size_t i = 0; i <= CAPNET_IFACE_TAPS_MAX; i++)
+		t[i].frame = tap_b;
+	for (size_t i = 0; i < CAPNET_IFACE_TAPS_MAX; i++)
+		ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &t[i]), CAPNET_OK);
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &t[CAPNET_IFACE_TAPS_MAX]), CAPNET_E_NOMEM);
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &t[0]), CAPNET_E_INUSE);
+	/* Attached to another interface: still in use. */
+	struct test_stack *other = malloc(sizeof *other);
+	ck_assert_ptr_nonnull(other);
+	test_stack_init(other, mac_b, NULL);
+	ck_assert_int_eq(capnet_iface_tap_attach(other->ifc, &t[0]), CAPNET_E_INUSE);
+	capnet_iface_tap_detach(other->ifc, &t[0]); /* not its tap: nothing happens */
+	ck_assert_ptr_eq(t[0].iface, st.ifc);
+	capnet_iface_tap_detach(st.ifc, &t[1]);
+	ck_assert_int_eq(capnet_iface_tap_attach(st.ifc, &t[CAPNET_IFACE_TAPS_MAX]), CAPNET_OK);
+	free(other);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -500,6 +620,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_arena_too_small_is_an_error_not_a_crash);
 	tcase_add_test(tc, test_poll_drains_the_nic);
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
+	tcase_add_test(tc, test_taps_see_every_frame_in_attach_order_with_exact_bytes);
+	tcase_add_test(tc, test_tap_list_is_bounded_and_a_tap_attaches_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

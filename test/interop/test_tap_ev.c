@@ -13,11 +13,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
 #include "capnet/nic_pcap.h"
-#include "capnet/nic_tap.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"

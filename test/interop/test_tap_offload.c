@@ -10,14 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_tap.h"
 #include "capnet/rng.h"
 #include "capnet/tcp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/checksum.h"
 #include "check_main.h"
-#include "nic/tap_gso.h"
+#include "host/tap/tap_gso.h"
 
 static const uint8_t mac_stack[6] = {0x02, 0, 0, 0, 0, 0x02}, mac_linux[6] = {0x02, 0, 0, 0, 0, 0x01};
 

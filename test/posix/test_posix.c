@@ -7,7 +7,7 @@
 #include <ev.h>
 #include <string.h>
 
-#include "capnet/host.h"
+#include "capnet/host/host.h"
 #include "capnet/posix.h"
 #include "check_main.h"
 #include "harness/cap_host.h"

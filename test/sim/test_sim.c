@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capnet/pcap_writer.h"
+#include "capnet/host/pcap_writer.h"
 #include "check_main.h"
 #include "sim/sim.h"
 

@@ -654,6 +654,53 @@ static size_t echo_request(uint8_t *f)
 	return n;
 }
 
+static void other_tap(void *ctx, const uint8_t *frame, size_t len, enum capnet_iface_dir dir, capnet_instant now)
+{
+	(void)frame;
+	(void)len;
+	(void)now;
+	((unsigned *)ctx)[dir == CAPNET_IFACE_RX ? 0 : 1]++;
+}
+
+/* The trace is one tap among others: it shares the capture points with a
+ * foreign observer, and cannot open when every tap slot is taken. */
+START_TEST(test_trace_shares_the_tap_hook)
+{
+	unsigned seen[2] = {0, 0};
+	struct capnet_iface_tap taps[CAPNET_IFACE_TAPS_MAX];
+	memset(taps, 0, sizeof taps);
+	for (size_t i = 0; i < CAPNET_IFACE_TAPS_MAX; i++) {
+		taps[i].frame = other_tap;
+		taps[i].ctx = seen;
+		ck_assert_int_eq(capnet_iface_tap_attach(ts.ifc, &taps[i]), CAPNET_OK);
+	}
+	struct capnet_trace_policy p;
+	capnet_trace_policy_default(&p, 0, CAPNET_INSTANT_NEVER);
+	struct capnet_trace *t;
+	ck_assert_int_eq(capnet_trace_open(pool, ts.ifc, &p, NULL, 0, &t), CAPNET_E_NOMEM);
+	ck_assert_ptr_null(capnet_iface_trace(ts.ifc));
+	for (size_t i = 1; i < CAPNET_IFACE_TAPS_MAX; i++)
+		capnet_iface_tap_detach(ts.ifc, &taps[i]);
+	ck_assert_int_eq(capnet_trace_open(pool, ts.ifc, &p, NULL, 0, &t), CAPNET_OK);
+	ck_assert_ptr_eq(capnet_iface_trace(ts.ifc), t);
+	ck_assert_int_eq(capnet_iface_trace_attach(ts.ifc, t), CAPNET_OK); /* already: no-op */
+	ck_assert_int_eq(capnet_arp_add_static(ts.ifc, IP_PEER, mac_peer), CAPNET_OK);
+	uint8_t f[200];
+	size_t n = echo_request(f);
+	capnet_iface_input(ts.ifc, f, n, CAPNET_MS(7));
+	ck_assert_uint_eq(seen[0], 1);
+	ck_assert_uint_eq(seen[1], 1);
+	struct capnet_trace_info i;
+	capnet_trace_info(t, &i);
+	ck_assert_uint_eq(i.records, 2);
+	capnet_trace_close(t);
+	ck_assert_ptr_null(capnet_iface_trace(ts.ifc));
+	capnet_iface_input(ts.ifc, f, n, CAPNET_MS(8));
+	ck_assert_uint_eq(seen[0], 2); /* the other tap stays */
+	capnet_iface_tap_detach(ts.ifc, &taps[0]);
+}
+END_TEST
+
 START_TEST(test_iface_capture_points)
 {
 	ck_assert_ptr_null(capnet_iface_trace(ts.ifc));
@@ -1040,6 +1087,7 @@ static Suite *suite(void)
 	tcase_add_test(c, test_protocol_and_port_filters);
 	tcase_add_test(c, test_expiry_is_exact_at_the_deadline);
 	tcase_add_test(c, test_iface_capture_points);
+	tcase_add_test(c, test_trace_shares_the_tap_hook);
 	tcase_add_test(c, test_tx_between_polls_carries_its_own_instant);
 	tcase_add_test(c, test_pool_exhaustion);
 	suite_add_tcase(s, c);

@@ -187,6 +187,47 @@ uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap);
 capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
 			   capnet_instant now);
 
+/* ---- tap hook: observers of every frame ---- */
+
+enum capnet_iface_dir {
+	CAPNET_IFACE_RX = 1, /* received: at capnet_iface_input, before any check */
+	CAPNET_IFACE_TX = 2, /* transmitted: as the nic took it (padded to 60) */
+};
+
+typedef void (*capnet_iface_tap_fn)(void *ctx, const uint8_t *frame, size_t len, enum capnet_iface_dir dir,
+				    capnet_instant now);
+
+/* An observer of the interface's frames (the packet trace, a capture tee).
+ * `frame` is called with every frame received, and every frame the nic
+ * accepted for transmission, with the `now` of the call that moved it
+ * (capnet_iface_input for rx; the send, timer or configuration call for
+ * tx); the bytes are valid only during the call. `tick` (optional) is
+ * called at the start of every capnet_iface_poll, so an observer's clock
+ * moves even when no frame passes. Taps are called in attach order.
+ *
+ * The struct is the caller's: zero it before its first attach and keep it
+ * alive while attached; `next` and `iface` belong to the interface. An
+ * interface without taps pays one predictable branch per frame. */
+struct capnet_iface_tap {
+	capnet_iface_tap_fn frame;
+	void (*tick)(void *ctx, capnet_instant now);
+	void *ctx;
+	struct capnet_iface_tap *next; /* owned by the iface */
+	struct capnet_iface *iface;    /* attached to; owned by the iface */
+};
+#define CAPNET_IFACE_TAPS_MAX 4
+
+/* E_INVAL without a frame callback; E_INUSE when the tap is already
+ * attached (here or to another interface); E_NOMEM when
+ * CAPNET_IFACE_TAPS_MAX taps are attached. */
+capnet_err capnet_iface_tap_attach(struct capnet_iface *ifc, struct capnet_iface_tap *tap);
+/* Detaches tap if it is attached to ifc (a tap may detach itself from its
+ * own callback); the struct may then be reused. */
+void capnet_iface_tap_detach(struct capnet_iface *ifc, struct capnet_iface_tap *tap);
+/* The first tap attached to ifc whose frame callback is fn, or NULL: how an
+ * observer finds its own attachment (one packet trace per interface). */
+const struct capnet_iface_tap *capnet_iface_tap_find(const struct capnet_iface *ifc, capnet_iface_tap_fn fn);
+
 /* ---- ICMP echo (ping) ---- */
 
 struct capnet_echo_reply {

@@ -24,7 +24,7 @@
 
 #include "capnet/err.h"
 #include "capnet/nic.h"
-#include "capnet/pcap_writer.h"
+#include "capnet/host/pcap_writer.h"
 #include "capnet/types.h"
 
 /* ---- frames and captures ---- */

@@ -92,7 +92,7 @@ capnet_instant capnet_park_next_deadline(const struct capnet_cspace *cs);
  *        does exactly this, a libev host runs one loop iteration with a
  *        timer armed at `limit`.
  *
- * With the libev runtime (capnet/host_ev.h): have the attachment's
+ * With the libev runtime (capnet/host/ev.h): have the attachment's
  * after_poll hook call capnet_sockets_poll(net, now) so that parked calls
  * complete as the stack moves; now() is the attachment's clock
  * (capnet_host_now); step() arms an ev_timer for `limit` and runs

@@ -216,9 +216,10 @@ capnet_err capnet_trace_pool_create(struct capnet_arena *arena, const struct cap
 				    struct capnet_trace_pool **out);
 uint32_t capnet_trace_pool_records_per_trace(const struct capnet_trace_pool *pool);
 
-/* Opens a trace on ifc and attaches it to the capture points. E_INVAL for
- * a bad policy or a capacity beyond the pool's; E_NOMEM when every trace of
- * the pool is open; E_INUSE when ifc already has a trace. */
+/* Opens a trace on ifc and attaches it to the capture points (the
+ * interface's tap hook). E_INVAL for a bad policy or a capacity beyond the
+ * pool's; E_NOMEM when every trace of the pool is open, or every tap slot
+ * of ifc is taken; E_INUSE when ifc already has a trace. */
 capnet_err capnet_trace_open(struct capnet_trace_pool *pool, struct capnet_iface *ifc,
 			     const struct capnet_trace_policy *policy, const struct capnet_trace_provenance *prov,
 			     capnet_instant now, struct capnet_trace **out);
@@ -238,19 +239,22 @@ void capnet_trace_info(const struct capnet_trace *t, struct capnet_trace_info *o
 /* E_NOTFOUND beyond the records held. */
 capnet_err capnet_trace_record(const struct capnet_trace *t, uint32_t index, struct capnet_trace_record *out);
 
-/* The capture point (called by the interface; see iface/trace_hook.c). */
+/* The capture decision for one frame (what the trace's tap calls). */
 void capnet_trace_capture(struct capnet_trace *t, enum capnet_trace_dir dir, const uint8_t *frame, size_t len,
 			  capnet_instant now);
 /* Moves the trace clock forward (never back) and expires it on time. */
 void capnet_trace_tick(struct capnet_trace *t, capnet_instant now);
 capnet_instant capnet_trace_clock(const struct capnet_trace *t);
 
-/* ---- the interface side (libcapnet/iface/trace_hook.c) ---- */
+/* ---- the attachment (through the interface's tap hook, capnet/iface.h) ---- */
 
-/* One trace per interface. E_INUSE when another is attached. */
+/* One trace per interface. E_INUSE when another is attached (or t is
+ * attached to another interface); E_NOMEM when every tap slot of ifc is
+ * taken. capnet_trace_open does this itself. */
 capnet_err capnet_iface_trace_attach(struct capnet_iface *ifc, struct capnet_trace *t);
 /* Detaches t if it is the one attached. */
-void capnet_iface_trace_detach(struct capnet_iface *ifc, const struct capnet_trace *t);
+void capnet_iface_trace_detach(struct capnet_iface *ifc, struct capnet_trace *t);
+/* The trace attached to ifc, or NULL. */
 const struct capnet_trace *capnet_iface_trace(const struct capnet_iface *ifc);
 
 #endif

@@ -1,6 +1,6 @@
 /* .pcap recording through libpcap: a "dead" handle supplies the link type
  * and snap length, the dumper writes the classic file format. */
-#include "capnet/pcap_writer.h"
+#include "capnet/host/pcap_writer.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "capnet/err.h"
+#include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_tap.h"
 #include "capnet/types.h"
 
 struct ev_loop;
@@ -86,7 +86,7 @@ void capnet_ev_get_stats(const struct capnet_ev *h, struct capnet_ev_stats *out)
  * watcher left (then the wait sees a stall). Frames, the stack's own timer
  * (capnet_ev_attach) and the program's watchers wake it as usual; for
  * parked calls to complete, have the attachment's after_poll call
- * capnet_sockets_poll. ev_wait.c. */
+ * capnet_sockets_poll. host/ev/ev_wait.c. */
 struct capnet_ev_waiter;
 struct capnet_wait_driver;
 capnet_err capnet_ev_waiter_create(struct ev_loop *loop, capnet_instant (*clock)(void *ctx), void *clock_ctx,

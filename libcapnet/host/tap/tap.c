@@ -2,7 +2,7 @@
  * One read() is one frame and one write() is one frame, so the nic
  * contract maps onto the descriptor directly; the only state of our own
  * is the bounded TX queue that absorbs EAGAIN. */
-#include "capnet/nic_tap.h"
+#include "capnet/host/tap.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "capnet/host.h"
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
+#include "capnet/host/host.h"
 #include "capnet/pollable.h"
 
 struct capnet_ev_waiter {

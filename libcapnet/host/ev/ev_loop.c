@@ -2,14 +2,14 @@
  * queue writable, the stack's own deadline) ends the same way: poll the
  * stack with the real clock, then arm the single timer for the deadline it
  * returned. Nothing runs on a fixed tick. */
-#include "capnet/host_ev.h"
+#include "capnet/host/ev.h"
 
 #include <ev.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "capnet/host.h"
+#include "capnet/host/host.h"
 
 struct capnet_ev {
 	struct ev_loop *loop;

@@ -1,16 +1,10 @@
+/* The hosted default generator (capnet/host/host.h): the kernel's CSPRNG
+ * through getrandom(2), read 256 bytes at a time. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <time.h>
 
-#include "capnet/host.h"
-
-capnet_instant capnet_host_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (capnet_instant)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "capnet/host/host.h"
 
 static void refill(struct capnet_host_rng *h)
 {

@@ -11,8 +11,8 @@
  * frame is refused with CAPNET_E_AGAIN and counted in tx_dropped. While
  * the device is administratively down the kernel refuses every frame:
  * transmit returns CAPNET_E_LINKDOWN (counted in tx_errors). */
-#ifndef CAPNET_NIC_TAP_H
-#define CAPNET_NIC_TAP_H
+#ifndef CAPNET_HOST_TAP_H
+#define CAPNET_HOST_TAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

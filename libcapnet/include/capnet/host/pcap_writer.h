@@ -2,8 +2,8 @@
  * the simulator's recording and by any backend that records a run. Stamps
  * come from a capnet_instant, so a synthetic clock gives byte-identical
  * files. */
-#ifndef CAPNET_PCAP_WRITER_H
-#define CAPNET_PCAP_WRITER_H
+#ifndef CAPNET_HOST_PCAP_WRITER_H
+#define CAPNET_HOST_PCAP_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
