@@ -408,6 +408,27 @@ capnet_err capnet_netmgr_mint_udp(struct capnet_cspace *cs, capnet_handle nm, ui
  * minted with capnet_netmgr_mint_trace_policy (PacketTrace, below). */
 capnet_err capnet_netmgr_mint_trace(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
 capnet_err capnet_netmgr_mint_timer(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
+/* A Nic cap over the interface's NIC (E_NOTCONFIGURED when the network
+ * has none): raw frames, nothing else (capnet_niccap_*, below). */
+capnet_err capnet_netmgr_mint_nic(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
+
+/* ---- Nic: raw frames, copied; never a device address ---- */
+
+struct capnet_nic_info {
+	struct capnet_mac mac;
+	uint16_t mtu; /* the largest Ethernet payload */
+	bool link_up;
+};
+/* READ. */
+capnet_err capnet_niccap_info(struct capnet_cspace *cs, capnet_handle nic, struct capnet_nic_info *out);
+/* SEND: one whole frame (Ethernet header included, at least 14 bytes, at
+ * most MTU + 18), copied out. E_MSGSIZE beyond that, E_LINKDOWN with the
+ * link down, E_AGAIN when the device cannot take it now (nothing was sent). */
+capnet_err capnet_niccap_transmit(struct capnet_cspace *cs, capnet_handle nic, const void *frame, size_t len);
+/* RECV: the next frame of the NIC's kept-armed pool, copied into buf. OK
+ * with *len set; E_AGAIN when no frame is waiting (normal: nothing is
+ * reset); E_NOBUFS when the frame was longer than cap (it is consumed). */
+capnet_err capnet_niccap_receive(struct capnet_cspace *cs, capnet_handle nic, void *buf, size_t cap, size_t *len);
 
 /* ---- NetworkStatus: the read-only operator view (READ on every call) ---- */
 
