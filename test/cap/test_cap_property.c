@@ -1446,7 +1446,10 @@ static void run_one(int run)
 	tcfg.rcvbuf = 1024;
 	ck_assert_int_eq(capnet_tcp_create(&arena, &tcfg, ts.ifc, &tcp), CAPNET_OK);
 	ck_assert_int_eq(capnet_udp_create(&arena, NULL, ts.ifc, &udp), CAPNET_OK);
-	net = (struct capnet_net){.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys, .tcp = tcp, .udp = udp};
+	struct capnet_ip4cfg *layers;
+	ck_assert_int_eq(capnet_ip4cfg_create(&arena, ts.ifc, &layers), CAPNET_OK);
+	net = (struct capnet_net){
+		.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys, .tcp = tcp, .udp = udp, .ip4cfg = layers};
 	struct capnet_sockets_config scfg = {6, 6};
 	ck_assert_int_eq(capnet_sockets_create(&arena, &scfg, &net, &socks), CAPNET_OK);
 	for (int x = 0; x < NCS; x++) {
