@@ -70,7 +70,7 @@ int proof_network_status(struct proof_ctx *ctx)
 	proof_check(ctx, r.listen_at,
 		    r.ran && r.bound_at > 0 && r.listen_at >= r.bound_at && r.served_local == r.link.ip4.addr &&
 			    r.link.ip4.provenance == CAPNET_PROV_DHCP,
-		    "the web service's listener was opened (TcpListenAuthority, %s) after DHCP bound (%s), and its "
+		    "the web service's listener was opened through its TcpListenAuthority at %s, once DHCP was BOUND (%s), and its "
 		    "connection is served on the leased %s (TransportStatus local address; provenance dhcp, no static "
 		    "address)",
 		    fmt_time(r.listen_at), fmt_time(r.bound_at), fmt_ip4(r.served_local));
