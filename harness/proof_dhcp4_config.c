@@ -3,7 +3,10 @@
  * offer, checks the address by ARP (RFC 5227), installs address, prefix,
  * default route and classless routes with provenance dhcp (RFC 3442: option
  * 121 overrides option 3), resolves its gateway and a neighbour on the
- * same subnet by ARP, and reports its configuration with provenance. */
+ * same subnet by ARP, and reports its configuration with provenance. Every
+ * value asserted is read through a cap held by the scenario's config
+ * cspace: getConfig on a NetworkManager, routes, neighbours, resolver
+ * inputs and the lease on a NetworkStatus. */
 #include <string.h>
 
 #include "capnet/wire/dhcp4.h"
@@ -27,23 +30,6 @@ static void on_echo(void *ctx, const struct capnet_echo_reply *r, capnet_instant
 	e->got = true;
 	e->at = now;
 	e->from = r->from;
-}
-
-static bool has_route(const struct capnet_iface *ifc, capnet_ip4addr dest, uint8_t prefix, capnet_ip4addr gw,
-		      enum capnet_provenance p)
-{
-	struct capnet_ip4_route rs[16];
-	size_t n = capnet_iface_routes(ifc, rs, 16);
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (rs[i].dest == dest && rs[i].prefix_len == prefix && rs[i].gateway == gw && rs[i].provenance == p)
-			return true;
-	return false;
-}
-
-static bool arp_known(struct capnet_iface *ifc, capnet_ip4addr ip, struct capnet_mac mac)
-{
-	struct capnet_mac m;
-	return capnet_arp_lookup(ifc, ip, &m) == CAPNET_OK && capnet_mac_eq(m, mac);
 }
 
 struct arp_wait {
@@ -98,18 +84,18 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 		capnet_sim_destroy(sim);
 		return 1;
 	}
-	struct capnet_ip4_config rc = {ip_r, 24, 0, CAPNET_PROV_FIXTURE}, nc = {ip_n, 24, 0, CAPNET_PROV_FIXTURE};
+	struct capnet_ip4_config rc = {ip_r, 24, 0, CAPNET_PROV_FIXTURE}, ncfg = {ip_n, 24, 0, CAPNET_PROV_FIXTURE};
 	capnet_iface_set_ip4(r.ifc, &rc, 0);
-	capnet_iface_set_ip4(n.ifc, &nc, 0);
+	capnet_iface_set_ip4(n.ifc, &ncfg, 0);
 	proof_note(ctx, 0, "servers S1 %s %s (lease 3600 s, options 3/6/15/119/121) and S2 %s %s (5 ms slower)",
 		   fmt_mac(mac_s1), fmt_ip4(ip_s1), fmt_mac(mac_s2), fmt_ip4(ip_s2));
 	proof_note(ctx, 0, "router R %s, neighbour N %s, client C %s unconfigured; 1 ms per cable, seed %llu",
 		   fmt_ip4(ip_r), fmt_ip4(ip_n), fmt_mac(mac_c), (unsigned long long)ctx->seed);
 
 	/* 1. DISCOVER, two offers, the first one taken. */
-	struct capnet_ip4cfg_view v;
-	capnet_ip4cfg_get(c.layers, &v);
-	proof_check(ctx, 0, !v.configured && v.addr == 0, "C starts unconfigured (getConfig: no address)");
+	struct capnet_netmgr_config nc = dhcp4_host_config(&c);
+	proof_check(ctx, 0, !nc.view.configured && nc.view.addr == 0 && nc.ip4.addr == 0,
+		    "C starts unconfigured (getConfig through the config cspace's NetworkManager: no address)");
 	capnet_dhcp4_client_start(c.client, 0);
 	bool req = dhcp4_host_run_until_state(&c, CAPNET_DHCP4_REQUESTING, CAPNET_S(1));
 	const struct dhcp4_server_rx *d1 = dhcp4_server_last(&s1, CAPNET_DHCP4_DISCOVER),
@@ -141,17 +127,19 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 		    fmt_ip4(lease_ip));
 
 	/* 3. What is installed. */
-	struct capnet_ip4_config ic;
-	capnet_iface_get_ip4(c.st.ifc, &ic);
-	proof_check(ctx, t_bound, ic.addr == lease_ip && ic.prefix_len == 24 && ic.provenance == CAPNET_PROV_DHCP,
-		    "address %s/24 installed, provenance %s", fmt_ip4(ic.addr), capnet_provenance_name(ic.provenance));
-	proof_check(ctx, t_bound, has_route(c.st.ifc, CAPNET_IP4(192, 0, 2, 0), 24, 0, CAPNET_PROV_DHCP),
-		    "connected route 192.0.2.0/24, provenance dhcp");
-	proof_check(ctx, t_bound, has_route(c.st.ifc, 0, 0, ip_r, CAPNET_PROV_DHCP),
-		    "default route via %s (option 121 0/0), provenance dhcp", fmt_ip4(ip_r));
-	proof_check(ctx, t_bound, has_route(c.st.ifc, CAPNET_IP4(198, 51, 100, 0), 24, ip_r, CAPNET_PROV_DHCP),
-		    "classless route 198.51.100.0/24 via %s (option 121), provenance dhcp", fmt_ip4(ip_r));
-	proof_check(ctx, t_bound, !has_route(c.st.ifc, 0, 0, ip_bogus_router, CAPNET_PROV_DHCP),
+	nc = dhcp4_host_config(&c);
+	proof_check(ctx, t_bound,
+		    nc.ip4.addr == lease_ip && nc.ip4.prefix_len == 24 && nc.ip4.provenance == CAPNET_PROV_DHCP,
+		    "getConfig (NetworkManager): address %s/%u installed, provenance %s", fmt_ip4(nc.ip4.addr),
+		    nc.ip4.prefix_len, capnet_provenance_name(nc.ip4.provenance));
+	proof_check(ctx, t_bound, dhcp4_host_has_route(&c, CAPNET_IP4(192, 0, 2, 0), 24, 0, CAPNET_PROV_DHCP),
+		    "NetworkStatus routes: connected route 192.0.2.0/24, provenance dhcp");
+	proof_check(ctx, t_bound, dhcp4_host_has_route(&c, 0, 0, ip_r, CAPNET_PROV_DHCP),
+		    "NetworkStatus routes: default route via %s (option 121 0/0), provenance dhcp", fmt_ip4(ip_r));
+	proof_check(ctx, t_bound, dhcp4_host_has_route(&c, CAPNET_IP4(198, 51, 100, 0), 24, ip_r, CAPNET_PROV_DHCP),
+		    "NetworkStatus routes: classless route 198.51.100.0/24 via %s (option 121), provenance dhcp",
+		    fmt_ip4(ip_r));
+	proof_check(ctx, t_bound, !dhcp4_host_has_route(&c, 0, 0, ip_bogus_router, CAPNET_PROV_DHCP),
 		    "option 3 router %s ignored because option 121 is present (RFC 3442)", fmt_ip4(ip_bogus_router));
 	capnet_ip4addr hop1 = 0, hop2 = 0;
 	capnet_iface_route_lookup(c.st.ifc, CAPNET_IP4(198, 51, 100, 7), &hop1);
@@ -162,8 +150,8 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	/* 4. The gateway and a neighbour by ARP. */
 	struct arp_wait gw = {c.st.ifc, ip_r};
 	bool gw_ok = capnet_sim_run_until_cond(sim, arp_resolved, &gw, t_bound + CAPNET_S(5));
-	proof_check(ctx, capnet_sim_now(sim), gw_ok && arp_known(c.st.ifc, ip_r, mac_r),
-		    "gateway %s resolved by ARP to %s", fmt_ip4(ip_r), fmt_mac(mac_r));
+	proof_check(ctx, capnet_sim_now(sim), gw_ok && dhcp4_host_neighbour(&c, ip_r, mac_r),
+		    "gateway %s resolved by ARP to %s (NetworkStatus neighbours)", fmt_ip4(ip_r), fmt_mac(mac_r));
 	struct echo_seen echo = {0};
 	capnet_icmp4_on_echo_reply(c.st.ifc, on_echo, &echo);
 	capnet_instant t_ping = capnet_sim_now(sim);
@@ -171,34 +159,34 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	bool pinged = capnet_sim_run_until_cond(sim, echo_got, &echo, t_ping + CAPNET_S(5));
 	proof_check(ctx, capnet_sim_now(sim),
 		    pe == CAPNET_OK && pinged && echo.from == ip_n && echo.at == t_ping + CAPNET_MS(4) &&
-			    arp_known(c.st.ifc, ip_n, mac_n),
+			    dhcp4_host_neighbour(&c, ip_n, mac_n),
 		    "neighbour %s resolved by ARP to %s; echo reply in 4.000 ms (ARP + echo)", fmt_ip4(ip_n),
 		    fmt_mac(mac_n));
 
 	/* 5. The configuration as reported, with provenance. */
-	capnet_ip4cfg_get(c.layers, &v);
+	nc = dhcp4_host_config(&c);
+	const struct capnet_ip4cfg_view *v = &nc.view;
 	proof_check(ctx, capnet_sim_now(sim),
-		    v.configured && v.addr == lease_ip && v.prefix_len == 24 && v.addr_provenance == CAPNET_PROV_DHCP &&
-			    v.gateway == ip_r && v.gateway_provenance == CAPNET_PROV_DHCP && v.n_routes == 1 &&
-			    v.routes[0].provenance == CAPNET_PROV_DHCP,
-		    "getConfig: %s/%u (%s), gateway %s (%s), 1 extra route (%s)", fmt_ip4(v.addr), v.prefix_len,
-		    capnet_provenance_name(v.addr_provenance), fmt_ip4(v.gateway),
-		    capnet_provenance_name(v.gateway_provenance), capnet_provenance_name(v.routes[0].provenance));
-	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(c.layers);
+		    v->configured && v->addr == lease_ip && v->prefix_len == 24 && v->addr_provenance == CAPNET_PROV_DHCP &&
+			    v->gateway == ip_r && v->gateway_provenance == CAPNET_PROV_DHCP && v->n_routes == 1 &&
+			    v->routes[0].provenance == CAPNET_PROV_DHCP,
+		    "getConfig (NetworkManager, config cspace): %s/%u (%s), gateway %s (%s), 1 extra route (%s)",
+		    fmt_ip4(v->addr), v->prefix_len, capnet_provenance_name(v->addr_provenance), fmt_ip4(v->gateway),
+		    capnet_provenance_name(v->gateway_provenance), capnet_provenance_name(v->routes[0].provenance));
+	struct capnet_resolver_inputs res = dhcp4_host_resolver(&c);
 	proof_check(ctx, capnet_sim_now(sim),
-		    res->n_dns == 2 && res->dns[0] == CAPNET_IP4(198, 51, 100, 53) &&
-			    res->dns_provenance == CAPNET_PROV_DHCP && strcmp(res->domain, "example.com") == 0 &&
-			    res->n_search == 2 && strcmp(res->search[0], "eng.example.com") == 0 &&
-			    res->search_provenance == CAPNET_PROV_DHCP,
-		    "resolver inputs (not in getConfig): DNS %s, %s; search %s, %s (dhcp)", fmt_ip4(res->dns[0]),
-		    fmt_ip4(res->dns[1]), res->search[0], res->search[1]);
-	struct capnet_dhcp4_lease_info li;
-	capnet_dhcp4_client_lease(c.client, capnet_sim_now(sim), &li);
+		    res.n_dns == 2 && res.dns[0] == CAPNET_IP4(198, 51, 100, 53) &&
+			    res.dns_provenance == CAPNET_PROV_DHCP && strcmp(res.domain, "example.com") == 0 &&
+			    res.n_search == 2 && strcmp(res.search[0], "eng.example.com") == 0 &&
+			    res.search_provenance == CAPNET_PROV_DHCP,
+		    "resolver inputs (NetworkStatus; not in getConfig): DNS %s, %s; search %s, %s (dhcp)",
+		    fmt_ip4(res.dns[0]), fmt_ip4(res.dns[1]), res.search[0], res.search[1]);
+	struct capnet_dhcp4_lease_info li = dhcp4_host_lease(&c, capnet_sim_now(sim));
 	proof_check(ctx, capnet_sim_now(sim),
 		    li.has_lease && li.server == ip_s1 && li.lease_start == CAPNET_MS(2) &&
 			    li.t1 == CAPNET_MS(2) + CAPNET_S(1800) && li.t2 == CAPNET_MS(2) + CAPNET_S(3150) &&
 			    li.expiry == CAPNET_MS(2) + CAPNET_S(3600),
-		    "lease %s from %s: start %s, T1 %s, T2 %s (0.5/0.875 defaults), expiry %s, %s s left",
+		    "lease (NetworkStatus) %s from %s: start %s, T1 %s, T2 %s (0.5/0.875 defaults), expiry %s, %s s left",
 		    capnet_dhcp4_state_name(li.state), fmt_ip4(li.server), fmt_time(li.lease_start), fmt_time(li.t1),
 		    fmt_time(li.t2), fmt_time(li.expiry), fmt_time(li.remaining));
 

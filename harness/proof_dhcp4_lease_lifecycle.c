@@ -16,7 +16,12 @@
  *   7. S1 returns and a new lease is acquired;
  *   8. S1 NAKs the next renewal: the lease is dropped at once (fail closed)
  *      and the client starts over and binds again;
- *   9. shutdown releases the lease (RELEASE unicast to S1). */
+ *   9. shutdown releases the lease (RELEASE unicast to S1).
+ *
+ * The static values are set, and every configuration value asserted is
+ * read, through caps held by the scenario's config cspace: a NetworkManager
+ * granted READ|CONFIGURE (set_static_config, getConfig) and a NetworkStatus
+ * (routes, neighbours, resolver inputs, the lease). */
 #include <string.h>
 
 #include "capnet/wire/dhcp4.h"
@@ -42,38 +47,25 @@ static bool run_until_stat(struct sim_stack *s, enum capnet_stat st, uint64_t va
 	return capnet_sim_run_until_cond(s->sim, stat_reached, &w, limit);
 }
 
-static bool has_route(const struct capnet_iface *ifc, capnet_ip4addr dest, uint8_t prefix, capnet_ip4addr gw,
-		      enum capnet_provenance p)
-{
-	struct capnet_ip4_route rs[16];
-	size_t n = capnet_iface_routes(ifc, rs, 16);
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (rs[i].dest == dest && rs[i].prefix_len == prefix && rs[i].gateway == gw && rs[i].provenance == p)
-			return true;
-	return false;
-}
-
 /* Every trace of a configuration gone: what "fail closed" means here. */
 static bool zero_state(struct dhcp4_host *c, capnet_instant now)
 {
-	struct capnet_ip4_config ic;
-	capnet_iface_get_ip4(c->st.ifc, &ic);
+	struct capnet_netmgr_config nc = dhcp4_host_config(c);
+	const struct capnet_ip4cfg_view *v = &nc.view;
+	struct capnet_resolver_inputs res = dhcp4_host_resolver(c);
+	struct capnet_dhcp4_lease_info li = dhcp4_host_lease(c, now);
 	struct capnet_ip4_route rs[4];
-	struct capnet_ip4cfg_view v;
-	capnet_ip4cfg_get(c->layers, &v);
-	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(c->layers);
-	struct capnet_dhcp4_lease_info li;
-	capnet_dhcp4_client_lease(c->client, now, &li);
-	return ic.addr == 0 && ic.gateway == 0 && capnet_iface_routes(c->st.ifc, rs, 4) == 0 && !v.configured &&
-	       v.addr == 0 && v.gateway == 0 && v.n_routes == 0 && res->n_dns == 0 && res->domain[0] == '\0' &&
-	       res->n_search == 0 && res->dns_provenance == CAPNET_PROV_NONE &&
-	       res->search_provenance == CAPNET_PROV_NONE && !li.has_lease && li.remaining == 0;
+	size_t nroutes = 1;
+	capnet_status_routes(c->cfg_cs, c->cfg_status, rs, 4, &nroutes);
+	return nc.ip4.addr == 0 && nc.ip4.gateway == 0 && nroutes == 0 && !v->configured && v->addr == 0 &&
+	       v->gateway == 0 && v->n_routes == 0 && res.n_dns == 0 && res.domain[0] == '\0' && res.n_search == 0 &&
+	       res.dns_provenance == CAPNET_PROV_NONE && res.search_provenance == CAPNET_PROV_NONE && !li.has_lease &&
+	       li.remaining == 0;
 }
 
 static void note_lease(struct proof_ctx *ctx, struct dhcp4_host *c, capnet_instant now)
 {
-	struct capnet_dhcp4_lease_info li;
-	capnet_dhcp4_client_lease(c->client, now, &li);
+	struct capnet_dhcp4_lease_info li = dhcp4_host_lease(c, now);
 	proof_note(ctx, now, "  lease %s/%u from %s: start %s, T1 %s, T2 %s, expiry %s (%s s left)", fmt_ip4(li.addr),
 		   li.prefix_len, fmt_ip4(li.server), fmt_time(li.lease_start), fmt_time(li.t1), fmt_time(li.t2),
 		   fmt_time(li.expiry), fmt_time(li.remaining));
@@ -127,7 +119,7 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	bool ok = dhcp4_host_run_until_state(&c, CAPNET_DHCP4_BOUND, CAPNET_S(30));
 	capnet_instant now = capnet_sim_now(sim);
 	struct capnet_dhcp4_lease_info li;
-	capnet_dhcp4_client_lease(c.client, now, &li);
+	li = dhcp4_host_lease(&c, now);
 	capnet_instant start = CAPNET_MS(2);
 	proof_check(ctx, now,
 		    ok && li.addr == ip_lease && li.server == ip_s1 && li.lease_start == start &&
@@ -137,30 +129,29 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	note_lease(ctx, &c, now);
 
 	/* 2. Resolver inputs. */
-	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(c.layers);
+	struct capnet_resolver_inputs res = dhcp4_host_resolver(&c);
 	proof_check(ctx, now,
-		    res->n_dns == 1 && res->dns[0] == dns1 && res->dns_provenance == CAPNET_PROV_DHCP &&
-			    strcmp(res->domain, "example.com") == 0 && res->domain_provenance == CAPNET_PROV_DHCP &&
-			    res->n_search == 2 && strcmp(res->search[0], "eng.example.com") == 0 &&
-			    strcmp(res->search[1], "example.com") == 0 && res->search_provenance == CAPNET_PROV_DHCP,
+		    res.n_dns == 1 && res.dns[0] == dns1 && res.dns_provenance == CAPNET_PROV_DHCP &&
+			    strcmp(res.domain, "example.com") == 0 && res.domain_provenance == CAPNET_PROV_DHCP &&
+			    res.n_search == 2 && strcmp(res.search[0], "eng.example.com") == 0 &&
+			    strcmp(res.search[1], "example.com") == 0 && res.search_provenance == CAPNET_PROV_DHCP,
 		    "resolver inputs: DNS %s (dhcp), domain %s (dhcp), search %s %s (dhcp; option 119 compressed)",
-		    fmt_ip4(res->dns[0]), res->domain, res->search[0], res->search[1]);
+		    fmt_ip4(res.dns[0]), res.domain, res.search[0], res.search[1]);
 
 	/* 3. Static precedence over the live lease. */
 	capnet_sim_run_until(sim, CAPNET_S(10));
-	struct capnet_ip4cfg_layer *st = capnet_ip4cfg_layer(c.layers, CAPNET_PROV_STATIC);
-	st->gateway = static_gw;
-	st->n_dns = 1;
-	st->dns[0] = static_dns;
-	capnet_ip4cfg_commit(c.layers, CAPNET_S(10));
-	struct capnet_ip4cfg_view v;
-	capnet_ip4cfg_get(c.layers, &v);
+	struct capnet_ip4cfg_layer st = {.gateway = static_gw, .n_dns = 1, .dns = {static_dns}};
+	capnet_err se = capnet_netmgr_set_static_config(c.cfg_cs, c.cfg_nm, &st, CAPNET_S(10));
+	struct capnet_netmgr_config nc = dhcp4_host_config(&c);
+	const struct capnet_ip4cfg_view *v = &nc.view;
+	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, CAPNET_S(10),
-		    v.addr == ip_lease && v.addr_provenance == CAPNET_PROV_DHCP && v.gateway == static_gw &&
-			    v.gateway_provenance == CAPNET_PROV_STATIC && has_route(c.st.ifc, 0, 0, static_gw, CAPNET_PROV_STATIC) &&
-			    res->dns[0] == static_dns && res->dns_provenance == CAPNET_PROV_STATIC &&
-			    res->search_provenance == CAPNET_PROV_DHCP,
-		    "static gateway %s and DNS %s win over the lease; address and search list stay dhcp",
+		    se == CAPNET_OK && v->addr == ip_lease && v->addr_provenance == CAPNET_PROV_DHCP &&
+			    v->gateway == static_gw && v->gateway_provenance == CAPNET_PROV_STATIC &&
+			    dhcp4_host_has_route(&c, 0, 0, static_gw, CAPNET_PROV_STATIC) && res.dns[0] == static_dns &&
+			    res.dns_provenance == CAPNET_PROV_STATIC && res.search_provenance == CAPNET_PROV_DHCP,
+		    "set_static_config (config cspace's NetworkManager): static gateway %s and DNS %s win over the "
+		    "lease; address and search list stay dhcp (getConfig, NetworkStatus)",
 		    fmt_ip4(static_gw), fmt_ip4(static_dns));
 
 	/* 4. T1: renewal unicast to S1. */
@@ -170,32 +161,33 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	ok = dhcp4_host_run_until_state(&c, CAPNET_DHCP4_BOUND, CAPNET_S(62));
 	now = capnet_sim_now(sim);
 	const struct dhcp4_server_rx *q = dhcp4_server_last(&s1, CAPNET_DHCP4_REQUEST);
-	struct capnet_mac m;
 	proof_check(ctx, q ? q->at : now,
 		    ok && q && q->at > start + CAPNET_S(60) && capnet_mac_eq(q->eth_dst, mac_s1) && q->ip_dst == ip_s1 &&
 			    q->ip_src == ip_lease && q->ciaddr == ip_lease && q->server_id == 0 &&
-			    capnet_arp_lookup(c.st.ifc, ip_s1, &m) == CAPNET_OK && capnet_mac_eq(m, mac_s1),
+			    dhcp4_host_neighbour(&c, ip_s1, mac_s1),
 		    "T1 renewal sent unicast to %s (dst MAC %s, the server's resolved MAC), ciaddr %s",
-		    fmt_ip4(q ? q->ip_dst : 0), fmt_mac(q ? q->eth_dst : m), fmt_ip4(q ? q->ciaddr : 0));
-	capnet_dhcp4_client_lease(c.client, now, &li);
+		    fmt_ip4(q ? q->ip_dst : 0), fmt_mac(q ? q->eth_dst : mac_s1), fmt_ip4(q ? q->ciaddr : 0));
+	li = dhcp4_host_lease(&c, now);
 	capnet_instant start2 = start + CAPNET_S(60);
 	proof_check(ctx, now,
 		    ok && li.server == ip_s1 && li.lease_start == start2 && li.t1 == start2 + CAPNET_S(60) &&
 			    sim_stack_stat(&c.st, CAPNET_STAT_dhcp_renewals) == 1,
 		    "ACK from S1: BOUND again, lease counted from the renewal REQUEST");
 	note_lease(ctx, &c, now);
-	capnet_ip4cfg_get(c.layers, &v);
-	proof_check(ctx, now, v.gateway == static_gw && v.gateway_provenance == CAPNET_PROV_STATIC &&
-				      res->dns_provenance == CAPNET_PROV_STATIC,
+	nc = dhcp4_host_config(&c);
+	res = dhcp4_host_resolver(&c);
+	proof_check(ctx, now, v->gateway == static_gw && v->gateway_provenance == CAPNET_PROV_STATIC &&
+				      res.dns_provenance == CAPNET_PROV_STATIC,
 		    "the renewal did not override the static gateway and DNS");
 	capnet_sim_run_until(sim, CAPNET_S(70));
-	capnet_ip4cfg_clear(c.layers, CAPNET_PROV_STATIC, CAPNET_S(70));
-	capnet_ip4cfg_get(c.layers, &v);
+	se = capnet_netmgr_clear_static(c.cfg_cs, c.cfg_nm, CAPNET_S(70));
+	nc = dhcp4_host_config(&c);
+	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, CAPNET_S(70),
-		    v.gateway == ip_r && v.gateway_provenance == CAPNET_PROV_DHCP &&
-			    has_route(c.st.ifc, 0, 0, ip_r, CAPNET_PROV_DHCP) && res->dns[0] == dns1 &&
-			    res->dns_provenance == CAPNET_PROV_DHCP,
-		    "static values removed: gateway %s and DNS %s from the lease again (dhcp)", fmt_ip4(ip_r),
+		    se == CAPNET_OK && v->gateway == ip_r && v->gateway_provenance == CAPNET_PROV_DHCP &&
+			    dhcp4_host_has_route(&c, 0, 0, ip_r, CAPNET_PROV_DHCP) && res.dns[0] == dns1 &&
+			    res.dns_provenance == CAPNET_PROV_DHCP,
+		    "clear_static (NetworkManager): gateway %s and DNS %s from the lease again (dhcp)", fmt_ip4(ip_r),
 		    fmt_ip4(dns1));
 
 	/* 5. S1 silent: renewal unanswered, rebind at T2 answered by S2. */
@@ -225,7 +217,7 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 		    "both see it",
 		    fmt_ip4(ip_lease));
 	now = capnet_sim_now(sim);
-	capnet_dhcp4_client_lease(c.client, now, &li);
+	li = dhcp4_host_lease(&c, now);
 	capnet_instant start3 = start2 + CAPNET_S(105);
 	proof_check(ctx, now,
 		    ok && li.server == ip_s2 && li.addr == ip_lease && li.lease_secs == 90 && li.lease_start == start3 &&
@@ -234,11 +226,12 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 		    "S2 answered the rebind: new lease of %s from %s, 90 s, T1/T2 at 0.5/0.875", fmt_ip4(li.addr),
 		    fmt_ip4(li.server));
 	note_lease(ctx, &c, now);
+	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, now,
-		    res->n_dns == 1 && res->dns[0] == dns2 && res->dns_provenance == CAPNET_PROV_DHCP &&
-			    res->n_search == 1 && strcmp(res->search[0], "ops.example.com") == 0 && res->domain[0] == '\0',
+		    res.n_dns == 1 && res.dns[0] == dns2 && res.dns_provenance == CAPNET_PROV_DHCP &&
+			    res.n_search == 1 && strcmp(res.search[0], "ops.example.com") == 0 && res.domain[0] == '\0',
 		    "resolver inputs follow the new lease: DNS %s, search %s (dhcp); S2 sends no domain: none held",
-		    fmt_ip4(res->dns[0]), res->search[0]);
+		    fmt_ip4(res.dns[0]), res.search[0]);
 
 	/* 6. S2 silent too: expiry to the zero state. */
 	capnet_sim_run_until(sim, CAPNET_S(170));
@@ -280,7 +273,7 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	ok = dhcp4_host_run_until_state(&c, CAPNET_DHCP4_BOUND, t_back + CAPNET_S(120));
 	now = capnet_sim_now(sim);
 	const struct dhcp4_server_rx *d = dhcp4_server_last(&s1, CAPNET_DHCP4_DISCOVER);
-	capnet_dhcp4_client_lease(c.client, now, &li);
+	li = dhcp4_host_lease(&c, now);
 	capnet_instant start4 = li.lease_start;
 	/* The DISCOVERs S1 saw since the expiry, silent or not: RFC 2131 4.1
 	 * backoff, 4 s then 8 s, each +-1 s. */
@@ -315,7 +308,7 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 		    "NAK: lease dropped at once (zero state), back to INIT and DISCOVER");
 	ok = dhcp4_host_run_until_state(&c, CAPNET_DHCP4_BOUND, now + CAPNET_S(30));
 	now = capnet_sim_now(sim);
-	capnet_dhcp4_client_lease(c.client, now, &li);
+	li = dhcp4_host_lease(&c, now);
 	proof_check(ctx, now, ok && li.server == ip_s1 && li.addr == ip_lease, "BOUND again to %s after the NAK",
 		    fmt_ip4(li.addr));
 	note_lease(ctx, &c, now);

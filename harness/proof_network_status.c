@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "harness/cap_host.h"
+#include "harness/dhcp4_host.h"
 #include "harness/proof.h"
 #include "harness/status_tool.h"
 
@@ -66,6 +67,13 @@ int proof_network_status(struct proof_ctx *ctx)
 			    r.link.ip4.prefix_len == 24 && r.link.ip4.provenance == CAPNET_PROV_DHCP &&
 			    has(text, "inet 192.0.2.100/24 (dhcp)"),
 		    "address 192.0.2.100/24, provenance dhcp, from the lease");
+	proof_check(ctx, r.listen_at,
+		    r.ran && r.bound_at > 0 && r.listen_at >= r.bound_at && r.served_local == r.link.ip4.addr &&
+			    r.link.ip4.provenance == CAPNET_PROV_DHCP,
+		    "the web service's listener was opened through its TcpListenAuthority at %s, once DHCP was BOUND (%s), and its "
+		    "connection is served on the leased %s (TransportStatus local address; provenance dhcp, no static "
+		    "address)",
+		    fmt_time(r.listen_at), fmt_time(r.bound_at), fmt_ip4(r.served_local));
 	proof_check(ctx, at,
 		    r.lease.server == CAPNET_IP4(192, 0, 2, 1) && r.lease.lease_secs == 3600 &&
 			    r.lease.t1 == r.lease.lease_start + CAPNET_S(1800) && has(text, "state BOUND, server 192.0.2.1"),

@@ -9,7 +9,12 @@
  *             and watching a read ticket are rejected as stale;
  *   backpressure  a send that finds the ring nearly full queues exactly
  *             the free space, WRITABLE clears while the ring is full, and
- *             a parked SEND completes when the peer reads. */
+ *             a parked SEND completes when the peer reads;
+ *   Pollable  every wait above blocks on a Pollable cap its cspace minted
+ *             from its own Timer cap; a wait whose parked call is cancelled
+ *             returns at the cancellation, a Pollable revoked during a
+ *             wait ends it (E_CLOSED), and a wait on a revoked Pollable is
+ *             refused and audited. */
 #include <string.h>
 
 #include "harness/cap_proof.h"
@@ -18,23 +23,70 @@ struct rd {
 	struct cap_world w;
 	struct capnet_cspace *app, *client;
 	capnet_handle la, ca;
+	capnet_handle pc_app, pc_cli; /* each cspace's Pollable cap, minted from its Timer cap */
 };
 
-/* Blocks on a one-entry Pollable until h has one of `want` (or `limit`
- * passes); returns what it reports then and when. */
+/* Blocks on the cspace's Pollable cap until h has one of `want` (or
+ * `limit` passes); returns what it reports then and when. */
 static unsigned wait_ready(struct rd *r, struct capnet_cspace *cs, capnet_handle h, unsigned want,
 			   capnet_duration limit, capnet_instant *at)
 {
-	struct capnet_watch ws[1];
-	struct capnet_pollable p;
+	capnet_handle pc = cs == r->app ? r->pc_app : r->pc_cli;
+	uint16_t idx;
 	*at = cap_world_now(&r->w);
-	capnet_pollable_init(&p, cs, ws, 1);
-	if (capnet_pollable_add(&p, h, want, 0, NULL) != CAPNET_OK)
+	if (capnet_pollcap_add(cs, pc, h, want, 0, &idx) != CAPNET_OK)
 		return CAPNET_READY_INVALID;
 	size_t n;
-	capnet_pollable_wait(&p, &r->w.drv, cap_world_now(&r->w) + limit, &n);
+	capnet_pollcap_wait(cs, pc, &r->w.drv, cap_world_now(&r->w) + limit, NULL, 0, &n);
+	capnet_pollcap_remove(cs, pc, idx);
 	*at = cap_world_now(&r->w);
 	return cap_world_ready(&r->w, cs, h);
+}
+
+/* Something that happens at an instant while a proof step waits: one
+ * simulator participant that acts once. */
+struct alarm {
+	capnet_instant at;
+	void (*fn)(struct alarm *a, capnet_instant now);
+	struct capnet_cspace *cs;
+	capnet_handle h;
+	capnet_ticket t;
+	capnet_err err;
+	bool fired;
+};
+
+static capnet_instant alarm_poll(void *ctx, capnet_instant now)
+{
+	struct alarm *a = ctx;
+	if (a->fired)
+		return CAPNET_INSTANT_NEVER;
+	if (now < a->at)
+		return a->at;
+	a->fired = true;
+	a->fn(a, now);
+	return CAPNET_INSTANT_NEVER;
+}
+
+static void alarm_cancel(struct alarm *a, capnet_instant now)
+{
+	a->err = capnet_park_cancel(a->cs, a->t, now);
+}
+
+static void alarm_revoke(struct alarm *a, capnet_instant now)
+{
+	(void)now;
+	a->err = capnet_cap_revoke(a->cs, a->h);
+}
+
+/* A Pollable cap for cs: a Timer minted by boot and granted READ, then the
+ * Pollable minted from it by cs itself. */
+static capnet_handle pollable_for(struct cap_host *h, struct capnet_cspace *cs)
+{
+	capnet_handle t0, t, p = CAPNET_HANDLE_NONE;
+	if (capnet_netmgr_mint_timer(h->boot, h->nm, &t0) == CAPNET_OK &&
+	    capnet_cap_grant(h->boot, t0, cs, CAPNET_RIGHT_READ, NULL, &t) == CAPNET_OK)
+		capnet_timer_mint_pollable(cs, t, &p);
+	return p;
 }
 
 static struct capnet_park_result park_wait(struct rd *r, struct capnet_cspace *cs, capnet_handle h,
@@ -93,8 +145,10 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	capnet_cap_grant(S->boot, la0, r.app, CAPNET_RIGHT_BIND, NULL, &r.la);
 	capnet_netmgr_mint_connect_authority(C->boot, C->nm, CAP_PROOF_SRV, 24, 1, 65535, &ca0);
 	capnet_cap_grant(C->boot, ca0, r.client, CAPNET_RIGHT_CONNECT, NULL, &r.ca);
+	r.pc_app = pollable_for(S, r.app);
+	r.pc_cli = pollable_for(C, r.client);
 	proof_note(ctx, cap_world_now(w), "app holds a listen authority for 7000-7009; client a connect authority "
-					  "for 192.0.2.0/24");
+					  "for 192.0.2.0/24; each a Pollable cap minted from its own Timer cap");
 
 	/* ---- accept-ready, writable, connected ---- */
 	capnet_handle lst, cs1, ss1;
@@ -346,6 +400,52 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 		    "%s; the stale handle is %s",
 		    capnet_outcome_name(res.outcome), fmt_ready(ws[0].ready), ERRN(eh));
 	capnet_tcpcap_close(r.client, cs5, cap_world_now(w));
+
+	/* ---- waiting through the Pollable cap: cancelled, revoked ---- */
+	capnet_handle cs6, ss6;
+	connect_pair(&r, lst, 7001, &cs6, &ss6);
+	capnet_ticket t6;
+	capnet_park(r.app, ss6, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, cap_world_now(w), &t6);
+	uint16_t i6;
+	capnet_err ea = capnet_pollcap_add_ticket(r.app, r.pc_app, t6, 6, &i6);
+	t0 = cap_world_now(w);
+	static struct alarm cancel;
+	cancel = (struct alarm){.at = t0 + CAPNET_MS(50), .fn = alarm_cancel, .cs = r.app, .t = t6};
+	capnet_sim_add_participant(w->sim, alarm_poll, &cancel);
+	struct capnet_watch wt[1];
+	size_t nr = 0;
+	capnet_err ew = capnet_pollcap_wait(r.app, r.pc_app, &w->drv, t0 + CAPNET_S(1), wt, 1, &nr);
+	at = cap_world_now(w);
+	capnet_pollcap_remove(r.app, r.pc_app, i6);
+	capnet_park_result(r.app, t6, &res);
+	proof_check(ctx, at,
+		    ea == CAPNET_OK && ew == CAPNET_OK && cancel.err == CAPNET_OK && nr == 1 &&
+			    wt[0].ready == CAPNET_READY_DONE && at == t0 + CAPNET_MS(50) &&
+			    res.outcome == CAPNET_OUTCOME_CANCELLED,
+		    "a wait on app's Pollable cap for a parked RECV (1 s limit): the RECV is cancelled 50 ms in; the "
+		    "wait returns then, the ticket %s, its outcome %s",
+		    fmt_ready(wt[0].ready), capnet_outcome_name(res.outcome));
+	capnet_handle pc2 = pollable_for(S, r.app);
+	uint16_t i7;
+	capnet_pollcap_add(r.app, pc2, ss6, CAPNET_READY_READABLE, 7, &i7);
+	t0 = cap_world_now(w);
+	static struct alarm revoke;
+	revoke = (struct alarm){.at = t0 + CAPNET_MS(30), .fn = alarm_revoke, .cs = r.app, .h = pc2};
+	capnet_sim_add_participant(w->sim, alarm_poll, &revoke);
+	ew = capnet_pollcap_wait(r.app, pc2, &w->drv, t0 + CAPNET_S(1), NULL, 0, &nr);
+	at = cap_world_now(w);
+	uint64_t revoked0 = cap_host_rejected(r.app, CAPNET_AUDIT_REVOKED);
+	capnet_err ew2 = capnet_pollcap_wait(r.app, pc2, &w->drv, at + CAPNET_S(1), NULL, 0, &nr);
+	proof_check(ctx, at,
+		    revoke.err == CAPNET_OK && ew == CAPNET_E_CLOSED && at == t0 + CAPNET_MS(30) &&
+			    ew2 == CAPNET_E_REVOKED && cap_world_now(w) == at &&
+			    cap_host_rejected(r.app, CAPNET_AUDIT_REVOKED) == revoked0 + 1,
+		    "a second Pollable cap revoked 30 ms into a wait on it: the wait ends %s at once; waiting on it "
+		    "again: %s, without waiting, audited (REVOKED +1)",
+		    ERRN(ew), ERRN(ew2));
+	capnet_cap_close(r.app, pc2);
+	capnet_tcpcap_close(r.client, cs6, cap_world_now(w));
+	capnet_tcpcap_close(r.app, ss6, cap_world_now(w));
 	capnet_tcpcap_close(r.app, lst, cap_world_now(w));
 	cap_world_run(w, CAPNET_S(3));
 
@@ -359,9 +459,9 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	proof_check(ctx, cap_world_now(w),
 		    a.parked == 0 && b.parked == 0 && a.sockets_in_use == 0 && b.sockets_in_use == 0 &&
 			    by[CAPNET_OUTCOME_TIMED_OUT] == 2 && by[CAPNET_OUTCOME_REFUSED] == 1 &&
-			    by[CAPNET_OUTCOME_RESET] == 1 && by[CAPNET_OUTCOME_CANCELLED] == 1 &&
+			    by[CAPNET_OUTCOME_RESET] == 1 && by[CAPNET_OUTCOME_CANCELLED] == 2 &&
 			    by[CAPNET_OUTCOME_CLOSED] == 1 && by[CAPNET_OUTCOME_FAILED] == 0,
-		    "outcomes, each exactly once: COMPLETED=%llu TIMED_OUT=%llu REFUSED=%llu RESET=%llu CANCELLED=%llu "
+		    "outcomes, each as often as provoked: COMPLETED=%llu TIMED_OUT=%llu REFUSED=%llu RESET=%llu CANCELLED=%llu "
 		    "CLOSED=%llu FAILED=%llu; none parked, no socket left",
 		    (unsigned long long)by[CAPNET_OUTCOME_COMPLETED], (unsigned long long)by[CAPNET_OUTCOME_TIMED_OUT],
 		    (unsigned long long)by[CAPNET_OUTCOME_REFUSED], (unsigned long long)by[CAPNET_OUTCOME_RESET],

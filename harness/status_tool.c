@@ -19,6 +19,9 @@ struct world {
 	struct dhcp4_server dhcp;
 	struct sim_stack gw;
 	struct cap_host h, peer;
+	/* The web service's order of events: its listener came after the lease. */
+	capnet_instant bound_at, listen_at;
+	capnet_ip4addr served_local; /* the served connection's local address (TransportStatus) */
 };
 
 /* Everything the view reads, read once. */
@@ -130,6 +133,7 @@ static bool bring_up(struct world *W)
 		return false;
 	struct capnet_dhcp4_lease_info li;
 	capnet_dhcp4_client_lease(H->dhcp, now_of(W), &li);
+	W->bound_at = now_of(W);
 
 	struct capnet_cspace *web, *stub, *client;
 	capnet_handle la0, la, lst, ca0, ca, cs, ss, ua0, ua, us;
@@ -141,6 +145,7 @@ static bool bring_up(struct world *W)
 	capnet_cap_grant(H->boot, la0, web, CAPNET_RIGHT_BIND, NULL, &la);
 	if (capnet_tcpcap_listen(web, la, 80, 8, &lst) != CAPNET_OK)
 		return false;
+	W->listen_at = now_of(W);
 	capnet_netmgr_mint_connect_authority(P->boot, P->nm, li.addr, 32, 80, 80, &ca0);
 	capnet_cap_grant(P->boot, ca0, client, CAPNET_RIGHT_CONNECT, NULL, &ca);
 	capnet_ticket t;
@@ -151,6 +156,11 @@ static bool bring_up(struct world *W)
 	if (r.outcome != CAPNET_OUTCOME_COMPLETED)
 		return false;
 	ss = r.handle;
+	capnet_handle tv;
+	struct capnet_transport_status ts;
+	if (capnet_tcpcap_status(web, ss, &tv) == CAPNET_OK && capnet_transport_status(web, tv, &ts) == CAPNET_OK)
+		W->served_local = ts.tcp.local.addr.u.v4;
+	capnet_cap_close(web, tv);
 	static const char req[] = "GET / HTTP/1.0\r\n\r\n", resp[] = "HTTP/1.0 204 No Content\r\n\r\n";
 	char buf[64];
 	size_t n;
@@ -420,6 +430,9 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 		return 1;
 	}
 	res->ran = bring_up(&W);
+	res->bound_at = W.bound_at;
+	res->listen_at = W.listen_at;
+	res->served_local = W.served_local;
 	struct cap_host *H = &W.h;
 
 	/* The operator's process: one cap, READ. */

@@ -51,6 +51,9 @@ struct status_result {
 	struct capnet_resolver_inputs resolver;
 	size_t routes, neighbours, sockets;
 	bool all_reads_ok;
+	/* the web service: its lease, then its listener, then what it served on */
+	capnet_instant bound_at, listen_at;
+	capnet_ip4addr served_local;
 };
 
 /* Runs the scenario, prints the view (text, or JSON with o->json) to out.

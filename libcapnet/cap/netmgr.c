@@ -32,10 +32,33 @@ capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, 
 	if (out == NULL)
 		return CAPNET_E_INVAL;
 	capnet_iface_get_ip4(net->iface, &out->ip4);
+	if (net->ip4cfg != NULL)
+		capnet_ip4cfg_get(net->ip4cfg, &out->view);
+	else
+		out->view = (struct capnet_ip4cfg_view){0};
 	out->link_up = net->nic == NULL || net->nic->ops->link_up == NULL || net->nic->ops->link_up(net->nic->dev);
 	out->mac = capnet_iface_mac(net->iface);
 	out->mtu = capnet_iface_mtu(net->iface);
 	return CAPNET_OK;
+}
+
+/* Static values are a layer of the configuration (capnet/ip4_config.h):
+ * they take part in the same per-value merge as a lease, so what the
+ * operator sets wins value by value and what it leaves unset still comes
+ * from DHCP. A layer the merge refuses is put back as it was. */
+static capnet_err put_static(struct capnet_net *net, const struct capnet_ip4cfg_layer *want, capnet_instant now)
+{
+	if (net->ip4cfg == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	struct capnet_ip4cfg_layer *l = capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
+	struct capnet_ip4cfg_layer before = *l;
+	*l = *want;
+	capnet_err e = capnet_ip4cfg_commit(net->ip4cfg, now);
+	if (e == CAPNET_E_INVAL) {
+		*l = before;
+		capnet_ip4cfg_commit(net->ip4cfg, now);
+	}
+	return e;
 }
 
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
@@ -47,8 +70,31 @@ capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, 
 		return e;
 	if (prefix_len > 32)
 		return CAPNET_E_INVAL;
-	struct capnet_ip4_config c = {addr, prefix_len, gateway, addr != 0 ? CAPNET_PROV_STATIC : CAPNET_PROV_NONE};
-	return capnet_iface_set_ip4(net->iface, &c, now);
+	if (net->ip4cfg == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
+	l.addr = addr;
+	l.prefix_len = addr != 0 ? prefix_len : 0;
+	l.gateway = gateway;
+	return put_static(net, &l, now);
+}
+
+capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_handle nm,
+					   const struct capnet_ip4cfg_layer *layer, capnet_instant now)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (layer == NULL)
+		return CAPNET_E_INVAL;
+	return put_static(net, layer, now);
+}
+
+capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now)
+{
+	static const struct capnet_ip4cfg_layer none;
+	return capnet_netmgr_set_static_config(cs, nm, &none, now);
 }
 
 /* Every authority minted here serves the same network object as its

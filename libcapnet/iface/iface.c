@@ -147,7 +147,9 @@ capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 {
 	if (IFACE_TAP_ACTIVE(ifc))
 		capnet_iface_tap_tick(ifc, now);
-	bool more = drain_rx(ifc, now);
+	/* A driver that reads the NIC through a Nic cap hands frames in with
+	 * capnet_iface_input: the interface must not race it for them. */
+	bool more = !ifc->cfg.rx_by_driver && drain_rx(ifc, now);
 	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
 	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
 		if (p->poll)

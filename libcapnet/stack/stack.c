@@ -58,8 +58,9 @@ size_t capnet_stack_arena_need(const struct capnet_stack_config *in, struct capn
 			need += capnet_tcp_arena_need(&c.tcp);
 		if (has(&c, CAPNET_STACK_NO_UDP))
 			need += capnet_udp_arena_need(&c.udp);
+		need += capnet_ip4cfg_arena_need();
 		if (c.dhcp4)
-			need += capnet_ip4cfg_arena_need() + capnet_dhcp4_client_arena_need();
+			need += capnet_dhcp4_client_arena_need();
 	}
 	if (c.trace)
 		need += capnet_trace_pool_arena_need(&c.trace_pool);
@@ -76,7 +77,7 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 		e = capnet_tcp_create(arena, &c->tcp, sif->iface, &sif->tcp);
 	if (e == CAPNET_OK && has(c, CAPNET_STACK_NO_UDP))
 		e = capnet_udp_create(arena, &c->udp, sif->iface, &sif->udp);
-	if (e == CAPNET_OK && c->dhcp4)
+	if (e == CAPNET_OK)
 		e = capnet_ip4cfg_create(arena, sif->iface, &sif->ip4cfg);
 	if (e == CAPNET_OK && c->dhcp4)
 		e = capnet_dhcp4_client_create(arena, c->dhcp4_client, sif->iface, sif->udp, sif->ip4cfg, &sif->dhcp4);

@@ -674,7 +674,9 @@ static void setup_net(void)
 	setup();
 	test_stack_init(&ts, mac_a, NULL);
 	ck_assert_ptr_nonnull(ts.ifc);
-	net = (struct capnet_net){.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys};
+	struct capnet_ip4cfg *layers;
+	ck_assert_int_eq(capnet_ip4cfg_create(&ts.arena, ts.ifc, &layers), CAPNET_OK);
+	net = (struct capnet_net){.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys, .ip4cfg = layers};
 	boot = new_cs("boot");
 	ck_assert_int_eq(capnet_netmgr_create_root(boot, &net, &nm), CAPNET_OK);
 	/* Configure through the cap itself. */
@@ -703,6 +705,49 @@ START_TEST(test_netmgr_get_config_reports_what_was_set)
 	ck_assert_int_eq(capnet_netmgr_get_config(boot, nm, &c), CAPNET_OK);
 	ck_assert_uint_eq(c.ip4.addr, 0);
 	ck_assert_int_eq(capnet_netmgr_set_static(boot, nm, ip_a, 33, 0, CAPNET_S(1)), CAPNET_E_INVAL);
+}
+END_TEST
+
+/* Static values set through the cap are a layer of the one merge: each
+ * value carries its provenance, a layer the merge refuses leaves the one in
+ * force untouched, and clearing hands every value back (here: to none). */
+START_TEST(test_netmgr_static_layer_merges_value_by_value)
+{
+	struct capnet_netmgr_config c;
+	ck_assert_int_eq(capnet_netmgr_get_config(boot, nm, &c), CAPNET_OK);
+	ck_assert(c.view.configured);
+	ck_assert_uint_eq(c.view.addr, ip_a);
+	ck_assert_int_eq(c.view.addr_provenance, CAPNET_PROV_STATIC);
+	ck_assert_uint_eq(c.view.gateway, ip_gw);
+	ck_assert_int_eq(c.view.gateway_provenance, CAPNET_PROV_STATIC);
+	struct capnet_ip4cfg_layer l = {.addr = ip_a, .prefix_len = 24, .gateway = ip_gw, .n_dns = 1,
+					.dns = {CAPNET_IP4(203, 0, 113, 53)}, .n_routes = 1,
+					.routes = {{CAPNET_IP4(203, 0, 113, 0), 24, ip_gw, CAPNET_PROV_NONE}}};
+	ck_assert_int_eq(capnet_netmgr_set_static_config(boot, nm, &l, CAPNET_S(1)), CAPNET_OK);
+	ck_assert_int_eq(capnet_netmgr_get_config(boot, nm, &c), CAPNET_OK);
+	ck_assert_uint_eq(c.view.n_routes, 1);
+	ck_assert_uint_eq(c.view.routes[0].dest, CAPNET_IP4(203, 0, 113, 0));
+	ck_assert_int_eq(c.view.routes[0].provenance, CAPNET_PROV_STATIC);
+	/* A prefix the merge refuses: E_INVAL, the previous layer stays. */
+	struct capnet_ip4cfg_layer bad = l;
+	bad.prefix_len = 40;
+	capture_nic_clear(&ts.cn);
+	uint64_t f0 = capnet_net_fingerprint(&net);
+	ck_assert_int_eq(capnet_netmgr_set_static_config(boot, nm, &bad, CAPNET_S(2)), CAPNET_E_INVAL);
+	ck_assert_uint_eq(capnet_net_fingerprint(&net), f0);
+	ck_assert_uint_eq(ts.cn.ntx, 0);
+	ck_assert_int_eq(capnet_netmgr_get_config(boot, nm, &c), CAPNET_OK);
+	ck_assert_uint_eq(c.view.addr, ip_a);
+	ck_assert_uint_eq(c.view.n_routes, 1);
+	/* Setting the same values again changes nothing and sends nothing. */
+	ck_assert_int_eq(capnet_netmgr_set_static(boot, nm, ip_a, 24, ip_gw, CAPNET_S(3)), CAPNET_OK);
+	ck_assert_uint_eq(ts.cn.ntx, 0);
+	/* Cleared: the explicit zero state. */
+	ck_assert_int_eq(capnet_netmgr_clear_static(boot, nm, CAPNET_S(4)), CAPNET_OK);
+	ck_assert_int_eq(capnet_netmgr_get_config(boot, nm, &c), CAPNET_OK);
+	ck_assert(!c.view.configured);
+	ck_assert_uint_eq(c.ip4.addr, 0);
+	ck_assert_uint_eq(c.view.n_routes, 0);
 }
 END_TEST
 
@@ -1253,6 +1298,7 @@ static Suite *suite(void)
 	tc = tcase_create("served");
 	tcase_add_checked_fixture(tc, setup_net, teardown);
 	tcase_add_test(tc, test_netmgr_get_config_reports_what_was_set);
+	tcase_add_test(tc, test_netmgr_static_layer_merges_value_by_value);
 	tcase_add_test(tc, test_netmgr_without_configure_changes_nothing);
 	tcase_add_test(tc, test_netmgr_mints_narrower_authorities_within_its_scope);
 	tcase_add_test(tc, test_status_reads_are_read_only);

@@ -747,7 +747,13 @@ static capnet_err step_netmgr(int x, enum effect *fx)
 		const struct capnet_scope *sp = NULL; /* NULL: the NetworkManager's */
 		capnet_handle out;
 		want = m_check(x, h, CAPNET_CAP_NETWORK_MANAGER, CAPNET_RIGHT_MINT, NULL, &n);
-		switch (rnd(6)) {
+		switch (rnd(7)) {
+		case 5:
+			cur_op = "netmgr_mint_nic";
+			t = CAPNET_CAP_NIC;
+			rights = m_typemask(t);
+			got = capnet_netmgr_mint_nic(M.cs[x].cs, h, &out);
+			break;
 		case 0:
 			cur_op = "netmgr_mint_status";
 			t = CAPNET_CAP_NETWORK_STATUS;
@@ -896,6 +902,49 @@ static capnet_err step_timer(int x, enum effect *fx)
 		CHECK(expired == (d != CAPNET_INSTANT_NEVER && d <= now));
 	}
 	return got;
+}
+
+/* Nic: raw frames. The gate is READ / SEND / RECV on a NIC cap; nothing
+ * is queued on the capture NIC, so a receive that passes the gate finds
+ * "no frame yet", and a transmit that passes sends exactly one frame. */
+static capnet_err step_nic(int x, enum effect *fx)
+{
+	capnet_handle h = pick_typed(x, CAPNET_CAP_NIC);
+	capnet_err want, got;
+	uint8_t frame[64] = {0};
+	switch (rnd(3)) {
+	case 0: {
+		cur_op = "nic_info";
+		*fx = READ_ONLY;
+		want = m_check(x, h, CAPNET_CAP_NIC, CAPNET_RIGHT_READ, NULL, NULL);
+		struct capnet_nic_info ni;
+		got = capnet_niccap_info(M.cs[x].cs, h, &ni);
+		EXPECT(got, want);
+		if (got == CAPNET_OK)
+			CHECK(ni.mtu == ts.cn.nic.mtu && capnet_mac_eq(ni.mac, ts.cn.nic.mac));
+		return got;
+	}
+	case 1: {
+		cur_op = "nic_receive";
+		*fx = READ_ONLY;
+		want = m_check(x, h, CAPNET_CAP_NIC, CAPNET_RIGHT_RECV, NULL, NULL);
+		if (want == CAPNET_OK)
+			want = CAPNET_E_AGAIN;
+		size_t len;
+		got = capnet_niccap_receive(M.cs[x].cs, h, frame, sizeof frame, &len);
+		EXPECT(got, want);
+		return got;
+	}
+	default:
+		cur_op = "nic_transmit";
+		*fx = MAY_SEND;
+		want = m_check(x, h, CAPNET_CAP_NIC, CAPNET_RIGHT_SEND, NULL, NULL);
+		got = capnet_niccap_transmit(M.cs[x].cs, h, frame, sizeof frame);
+		EXPECT(got, want);
+		if (got == CAPNET_OK)
+			CHECK(ts.cn.ntx == 1 && ts.cn.tx[0].len == sizeof frame);
+		return got;
+	}
 }
 
 static capnet_err step_restart(enum effect *fx)
@@ -1397,7 +1446,10 @@ static void run_one(int run)
 	tcfg.rcvbuf = 1024;
 	ck_assert_int_eq(capnet_tcp_create(&arena, &tcfg, ts.ifc, &tcp), CAPNET_OK);
 	ck_assert_int_eq(capnet_udp_create(&arena, NULL, ts.ifc, &udp), CAPNET_OK);
-	net = (struct capnet_net){.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys, .tcp = tcp, .udp = udp};
+	struct capnet_ip4cfg *layers;
+	ck_assert_int_eq(capnet_ip4cfg_create(&arena, ts.ifc, &layers), CAPNET_OK);
+	net = (struct capnet_net){
+		.name = "eth0", .iface = ts.ifc, .nic = &ts.cn.nic, .sys = sys, .tcp = tcp, .udp = udp, .ip4cfg = layers};
 	struct capnet_sockets_config scfg = {6, 6};
 	ck_assert_int_eq(capnet_sockets_create(&arena, &scfg, &net, &socks), CAPNET_OK);
 	for (int x = 0; x < NCS; x++) {
@@ -1441,8 +1493,10 @@ static void run_one(int run)
 			got = step_netmgr(x, &fx);
 		else if (r < 92)
 			got = step_status(x, &fx);
-		else if (r < 99 || rnd(3) != 0)
+		else if (r < 96)
 			got = step_timer(x, &fx);
+		else if (r < 99 || rnd(3) != 0)
+			got = step_nic(x, &fx);
 		else
 			got = step_restart(&fx);
 		calls++;

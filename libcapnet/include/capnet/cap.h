@@ -380,17 +380,31 @@ struct capnet_net {
 capnet_err capnet_netmgr_create_root(struct capnet_cspace *cs, struct capnet_net *net, capnet_handle *out);
 
 struct capnet_netmgr_config {
-	struct capnet_ip4_config ip4; /* addr, prefix, gateway, provenance */
+	struct capnet_ip4_config ip4; /* what the interface runs with: addr, prefix, gateway */
+	/* The same value by value, each with where it came from (static or a
+	 * lease), and the routes beyond the connected and default ones. */
+	struct capnet_ip4cfg_view view;
 	bool link_up;
 	struct capnet_mac mac;
 	uint16_t mtu;
 };
 /* READ. */
 capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, struct capnet_netmgr_config *out);
-/* CONFIGURE. Installs a static IPv4 config (provenance forced to STATIC);
- * addr 0 removes the config. */
+/* CONFIGURE. The static layer's address, prefix and gateway (the rest of
+ * the layer is kept): they win over a lease value by value; addr 0 gives
+ * the address back to the lease (or to none). E_INVAL for a prefix > 32
+ * (nothing changes); E_NOTCONFIGURED for a network without configuration
+ * layers (every stack has them). */
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now);
+/* CONFIGURE. The whole static layer: address, gateway, routes and the
+ * resolver inputs (DNS servers, domain, search list); a zero value says
+ * nothing and leaves it to the lease. E_INVAL for a layer the merge refuses
+ * (the previous layer stays in force). */
+capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_handle nm,
+					   const struct capnet_ip4cfg_layer *layer, capnet_instant now);
+/* CONFIGURE. Empties the static layer: every value from the lease again. */
+capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now);
 
 /* MINT: narrower authorities in the caller's cspace (grant them onward). */
 capnet_err capnet_netmgr_mint_status(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
@@ -408,6 +422,27 @@ capnet_err capnet_netmgr_mint_udp(struct capnet_cspace *cs, capnet_handle nm, ui
  * minted with capnet_netmgr_mint_trace_policy (PacketTrace, below). */
 capnet_err capnet_netmgr_mint_trace(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
 capnet_err capnet_netmgr_mint_timer(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
+/* A Nic cap over the interface's NIC (E_NOTCONFIGURED when the network
+ * has none): raw frames, nothing else (capnet_niccap_*, below). */
+capnet_err capnet_netmgr_mint_nic(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
+
+/* ---- Nic: raw frames, copied; never a device address ---- */
+
+struct capnet_nic_info {
+	struct capnet_mac mac;
+	uint16_t mtu; /* the largest Ethernet payload */
+	bool link_up;
+};
+/* READ. */
+capnet_err capnet_niccap_info(struct capnet_cspace *cs, capnet_handle nic, struct capnet_nic_info *out);
+/* SEND: one whole frame (Ethernet header included, at least 14 bytes, at
+ * most MTU + 18), copied out. E_MSGSIZE beyond that, E_LINKDOWN with the
+ * link down, E_AGAIN when the device cannot take it now (nothing was sent). */
+capnet_err capnet_niccap_transmit(struct capnet_cspace *cs, capnet_handle nic, const void *frame, size_t len);
+/* RECV: the next frame of the NIC's kept-armed pool, copied into buf. OK
+ * with *len set; E_AGAIN when no frame is waiting (normal: nothing is
+ * reset); E_NOBUFS when the frame was longer than cap (it is consumed). */
+capnet_err capnet_niccap_receive(struct capnet_cspace *cs, capnet_handle nic, void *buf, size_t cap, size_t *len);
 
 /* ---- NetworkStatus: the read-only operator view (READ on every call) ---- */
 

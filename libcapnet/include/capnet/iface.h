@@ -25,6 +25,9 @@ struct capnet_iface_config {
 	uint8_t ip_ttl;                   /* default 64 */
 	uint8_t max_routes;               /* default 8 (connected + default + DHCP 121) */
 	bool reply_broadcast_echo;        /* answer echo to broadcast (RFC 1122 MAY); default false */
+	/* The NIC's receive side belongs to a driver (a Nic cap holder) that
+	 * feeds frames in with capnet_iface_input: poll never reads the NIC. */
+	bool rx_by_driver;
 };
 
 /* Where a configuration value came from (the status surface shows it). */

@@ -1,7 +1,7 @@
 /* The stack: one object that a program, a proof, a tool or an OS build
  * creates to have a network. It builds, for each NIC, an interface with
- * its TCP and UDP layers (and optionally the IPv4 configuration layers
- * and a DHCPv4 client), then the capability system, the table of sockets
+ * its TCP and UDP layers, the IPv4 configuration layers (static and lease,
+ * merged value by value) and optionally a DHCPv4 client, then the capability system, the table of sockets
  * served through caps, and the boot cspace holding one NetworkManager per
  * interface, from which every other authority is minted.
  *
@@ -48,8 +48,7 @@ struct capnet_stack_config {
 	struct capnet_iface_config iface;   /* every interface */
 	struct capnet_tcp_config tcp;       /* per interface */
 	struct capnet_udp_config udp;       /* per interface */
-	/* The IPv4 configuration layers (static and lease, merged with
-	 * provenance) and a DHCPv4 client per interface, created stopped. */
+	/* A DHCPv4 client per interface, created stopped. */
 	bool dhcp4;
 	const struct capnet_dhcp4_client_config *dhcp4_client; /* NULL: the RFC defaults */
 	/* A packet trace pool for PacketTrace caps. */
