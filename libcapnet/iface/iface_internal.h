@@ -82,7 +82,7 @@ struct capnet_iface {
 /* ingress.c */
 void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt,
 			    size_t len, capnet_instant now);
-/* arp_cache.c */
+/* ipv4/arp.c */
 void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now);
 capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);
 /* Queues a complete frame (dst MAC still to fill) for next_hop. */
@@ -90,7 +90,7 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 			      size_t len, capnet_instant now);
 /* egress.c */
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
-/* icmp4.c */
+/* ipv4/icmp4.c */
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
 /* trace_hook.c: the capture points, out of line */
 void capnet_iface_trace_rx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);

@@ -6,7 +6,7 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
-#include "iface_internal.h"
+#include "../iface_internal.h"
 
 /* Token bucket: a burst of ICMP_BURST errors, refilled one per interval. */
 #define ICMP_BURST 8

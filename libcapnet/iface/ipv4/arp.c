@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "capnet/wire/arp.h"
-#include "iface_internal.h"
+#include "../iface_internal.h"
 
 static const char *const arp_state_names[] = {"FREE", "INCOMPLETE", "REACHABLE", "FAILED", "STATIC"};
 
