@@ -90,6 +90,10 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 			      size_t len, capnet_instant now);
 /* egress.c */
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
+/* ipv4/acd.c: checks a valid received ARP packet for conflicts; true when
+ * it claimed our own address (defended; the cache must not learn from it). */
+struct capnet_arp_repr;
+bool capnet_acd_arp_input(struct capnet_iface *ifc, const struct capnet_arp_repr *a, capnet_instant now);
 /* ipv4/icmp4.c */
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
 /* trace_hook.c: the capture points, out of line */

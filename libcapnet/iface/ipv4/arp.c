@@ -1,7 +1,8 @@
 /* ARP (RFC 826) neighbour cache: resolution with retry and exponential
  * backoff, a bounded queue of frames per unresolved neighbour (RFC 1122
- * 2.3.2.2), expiry, gratuitous announcements and address defence
- * (RFC 5227 2.4). */
+ * 2.3.2.2), expiry, and the ARP packets conflict detection sends
+ * (gratuitous announcements, probes). Watching for conflicts and defending
+ * our address live in acd.c. */
 #include <string.h>
 
 #include "capnet/wire/arp.h"
@@ -225,20 +226,12 @@ void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, 
 		IFACE_COUNT(ifc, arp_requests_rcvd);
 	else
 		IFACE_COUNT(ifc, arp_replies_rcvd);
-	if (ifc->arp_watch_fn && (a.spa == ifc->arp_watch_ip || a.tpa == ifc->arp_watch_ip))
-		ifc->arp_watch_fn(ifc->arp_watch_ctx, &a.sha, a.spa, a.tpa, a.oper, now);
+	/* Conflict detection sees every valid packet first (ipv4/acd.c); a
+	 * packet claiming our own address teaches the cache nothing. */
+	if (capnet_acd_arp_input(ifc, &a, now))
+		return;
 
 	capnet_ip4addr me = ifc->ip4.addr;
-	if (me != 0 && a.spa == me) {
-		/* Someone else claims our address. RFC 5227 2.4 (b): defend with
-		 * one announcement, at most once per DEFEND_INTERVAL (10 s). */
-		IFACE_COUNT(ifc, arp_conflicts);
-		if (now - ifc->arp_defend_at >= CAPNET_S(10)) {
-			ifc->arp_defend_at = now;
-			capnet_arp_send_gratuitous(ifc, now);
-		}
-		return;
-	}
 	/* RFC 826 merge: refresh a sender we already know about. A probe
 	 * (sender 0.0.0.0) teaches nothing. */
 	bool merged = false;
@@ -335,11 +328,4 @@ size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entr
 		n++;
 	}
 	return n;
-}
-
-void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx)
-{
-	ifc->arp_watch_ip = ip;
-	ifc->arp_watch_fn = fn;
-	ifc->arp_watch_ctx = ctx;
 }
