@@ -148,9 +148,8 @@ capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 		capnet_iface_trace_tick(ifc, now);
 	bool more = drain_rx(ifc, now);
 	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
-	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
-		if (p->poll)
-			next = capnet_instant_min(next, p->poll(p->ctx, ifc, now));
+	for (struct capnet_iface_timer *t = ifc->timers; t; t = t->next)
+		next = capnet_instant_min(next, t->poll(t->ctx, ifc, now));
 	/* Protocol timers may have queued frames behind ARP: its deadline may
 	 * have moved earlier. */
 	next = capnet_instant_min(next, capnet_arp_poll(ifc, now));
@@ -164,6 +163,20 @@ void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_proto
 		tail = &(*tail)->next;
 	p->next = NULL;
 	*tail = p;
+	if (p->poll) {
+		p->timer.poll = p->poll;
+		p->timer.ctx = p->ctx;
+		capnet_iface_add_timer(ifc, &p->timer);
+	}
+}
+
+void capnet_iface_add_timer(struct capnet_iface *ifc, struct capnet_iface_timer *t)
+{
+	struct capnet_iface_timer **tail = &ifc->timers;
+	while (*tail)
+		tail = &(*tail)->next;
+	t->next = NULL;
+	*tail = t;
 }
 
 const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc)

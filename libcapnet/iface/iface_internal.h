@@ -52,6 +52,7 @@ struct capnet_iface {
 	size_t tx_cap;
 
 	struct capnet_ip4_protocol *protos;
+	struct capnet_iface_timer *timers;
 	capnet_echo_reply_fn echo_fn;
 	void *echo_ctx;
 

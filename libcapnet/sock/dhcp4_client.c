@@ -27,7 +27,7 @@ struct capnet_dhcp4_client {
 	struct capnet_iface *ifc;
 	struct capnet_udp_socket *sock;
 	struct capnet_ip4cfg *layers;
-	struct capnet_ip4_protocol timer_hook;
+	struct capnet_iface_timer timer;
 	struct capnet_mac mac;
 	uint8_t default_client_id[7];
 
@@ -814,12 +814,11 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	}
 	capnet_udp_set_option(c->sock, CAPNET_UDP_OPT_BROADCAST | CAPNET_UDP_OPT_UNCONFIGURED, true);
 	capnet_udp_set_notify(c->sock, on_readable, c);
-	/* A poll-only hook: no input or icmp_error, so it never claims a
-	 * protocol number; it only runs the timers. */
-	c->timer_hook.proto = 0;
-	c->timer_hook.poll = client_poll;
-	c->timer_hook.ctx = c;
-	capnet_iface_register_ip4(ifc, &c->timer_hook);
+	/* Its messages come through the UDP socket; the interface only has to
+	 * run its timers. */
+	c->timer.poll = client_poll;
+	c->timer.ctx = c;
+	capnet_iface_add_timer(ifc, &c->timer);
 	*out = c;
 	return CAPNET_OK;
 }

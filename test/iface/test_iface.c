@@ -475,6 +475,41 @@ START_TEST(test_poll_asks_again_when_the_rx_budget_runs_out)
 }
 END_TEST
 
+struct tick {
+	int calls;
+	capnet_instant seen;
+	capnet_instant deadline;
+};
+
+static capnet_instant tick_poll(void *ctx, struct capnet_iface *ifc, capnet_instant now)
+{
+	struct tick *t = ctx;
+	ck_assert_ptr_eq(ifc, st.ifc);
+	t->calls++;
+	t->seen = now;
+	return t->deadline;
+}
+
+/* A poll-only user registers a timer, not a fake protocol: timers run on
+ * every poll in the order added, and the earliest deadline is the
+ * interface's. */
+START_TEST(test_timer_hook_runs_on_poll_and_sets_the_deadline)
+{
+	struct tick a = {.deadline = 5000}, b = {.deadline = 3000};
+	struct capnet_iface_timer ta = {.poll = tick_poll, .ctx = &a}, tb = {.poll = tick_poll, .ctx = &b};
+	capnet_iface_add_timer(st.ifc, &ta);
+	capnet_iface_add_timer(st.ifc, &tb);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 100), 3000);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_int_eq(b.calls, 1);
+	ck_assert_int_eq(a.seen, 100);
+	b.deadline = CAPNET_INSTANT_NEVER;
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 200), 5000);
+	ck_assert_int_eq(a.calls, 2);
+	ck_assert_int_eq(b.seen, 200);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -498,6 +533,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_longest_prefix_wins);
 	tcase_add_test(tc, test_unconfigure_fails_closed);
 	tcase_add_test(tc, test_arena_too_small_is_an_error_not_a_crash);
+	tcase_add_test(tc, test_timer_hook_runs_on_poll_and_sets_the_deadline);
 	tcase_add_test(tc, test_poll_drains_the_nic);
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
 	suite_add_tcase(s, tc);

@@ -75,7 +75,7 @@ size_t capnet_iface_routes(const struct capnet_iface *ifc, struct capnet_ip4_rou
 capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4addr dst, capnet_ip4addr *next_hop);
 
 /* Drains up to rx_budget frames from the nic, runs due timers (ARP retries
- * and expiry, protocol timers) and returns the next instant at which it
+ * and expiry, protocol and other registered timers) and returns the next instant at which it
  * needs to be polled again (CAPNET_INSTANT_NEVER when idle). When the
  * budget ran out before the nic was empty it returns `now`: poll again. */
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now);
@@ -91,6 +91,22 @@ void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
+
+/* ---- timers of poll-only users ---- */
+
+/* A user of the interface that has timers but no protocol of its own (the
+ * DHCP client, address conflict detection) links one of these: every
+ * capnet_iface_poll calls `poll`, which runs what is due and returns its
+ * next deadline (CAPNET_INSTANT_NEVER when idle). Timers run in the order
+ * they were added, after the receive drain; a protocol's own `poll` is one
+ * of them, added when the protocol registers. The struct is the caller's
+ * and must outlive the interface. */
+struct capnet_iface_timer {
+	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
+	void *ctx;
+	struct capnet_iface_timer *next; /* owned by the iface */
+};
+void capnet_iface_add_timer(struct capnet_iface *ifc, struct capnet_iface_timer *t);
 
 /* ---- ARP neighbour cache ---- */
 
@@ -148,11 +164,12 @@ struct capnet_ip4_rx {
 	size_t payload_len;
 };
 
-/* An upper layer (UDP, TCP, DHCP client...) registers one of these. `input`
- * gets every datagram of `proto` addressed to us (or broadcast); `poll`
- * (optional) runs its timers and returns its next deadline; `icmp_error`
- * (optional) gets ICMP errors quoting a datagram of `proto` we sent. The
- * struct is the caller's and must outlive the iface registration. */
+/* An upper layer (UDP, TCP...) registers one of these. `input` gets every
+ * datagram of `proto` addressed to us (or broadcast); `poll` (optional)
+ * runs its timers and returns its next deadline (registered as an
+ * interface timer); `icmp_error` (optional) gets ICMP errors quoting a
+ * datagram of `proto` we sent. The struct is the caller's and must outlive
+ * the iface registration. */
 struct capnet_ip4_protocol {
 	uint8_t proto;
 	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
@@ -161,6 +178,7 @@ struct capnet_ip4_protocol {
 			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
 	void *ctx;
 	struct capnet_ip4_protocol *next; /* owned by the iface */
+	struct capnet_iface_timer timer;  /* owned by the iface: runs `poll` */
 };
 void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p);
 
