@@ -42,9 +42,7 @@ struct capnet_iface {
 	struct capnet_arp_entry *arp;
 	struct capnet_pool pktbufs;
 	capnet_instant arp_defend_at; /* last time we defended our address */
-	capnet_arp_watch_fn arp_watch_fn;
-	void *arp_watch_ctx;
-	capnet_ip4addr arp_watch_ip;
+	struct capnet_acd *acds; /* conflict detection, linked by capnet_acd_init */
 
 	uint8_t *rx_buf; /* one frame: Ethernet + VLAN tag + MTU */
 	size_t rx_cap;

@@ -139,12 +139,7 @@ capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant n
 capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now);
 size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entry_info *out, size_t max);
 
-/* Observer of ARP traffic about one address (RFC 5227 conflict detection by
- * the DHCP client). Called for every valid ARP packet received whose sender
- * or target protocol address is `ip`. One watcher per interface. */
-typedef void (*capnet_arp_watch_fn)(void *ctx, const struct capnet_mac *sha, capnet_ip4addr spa,
-				   capnet_ip4addr tpa, uint16_t oper, capnet_instant now);
-void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx);
+/* Address conflict detection (RFC 5227) on top of these: capnet/acd.h. */
 
 /* ---- IPv4 upper-layer hooks ---- */
 
