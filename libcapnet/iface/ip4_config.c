@@ -110,9 +110,10 @@ static void merge(const struct capnet_ip4cfg *c, struct capnet_ip4cfg_view *e, s
 	memset(res, 0, sizeof *res);
 	const struct capnet_ip4cfg_layer *l = s->n_dns ? s : d->n_dns ? d : NULL;
 	if (l) {
-		res->n_dns = l->n_dns;
-		memcpy(res->dns, l->dns, sizeof res->dns);
-		res->dns_provenance = l == s ? CAPNET_PROV_STATIC : CAPNET_PROV_DHCP;
+		res->n_servers = l->n_dns;
+		for (uint8_t i = 0; i < l->n_dns; i++)
+			res->servers[i] = capnet_ipaddr_from_ip4(l->dns[i]);
+		res->servers_provenance = l == s ? CAPNET_PROV_STATIC : CAPNET_PROV_DHCP;
 	}
 	l = s->domain[0] ? s : d->domain[0] ? d : NULL;
 	if (l) {
