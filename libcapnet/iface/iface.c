@@ -156,9 +156,9 @@ capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 	return more ? now : next;
 }
 
-void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p)
+void capnet_iface_register_l4(struct capnet_iface *ifc, struct capnet_l4_protocol *p)
 {
-	struct capnet_ip4_protocol **tail = &ifc->protos;
+	struct capnet_l4_protocol **tail = &ifc->protos;
 	while (*tail)
 		tail = &(*tail)->next;
 	p->next = NULL;

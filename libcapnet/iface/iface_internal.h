@@ -49,7 +49,7 @@ struct capnet_iface {
 	uint8_t *tx_buf;
 	size_t tx_cap;
 
-	struct capnet_ip4_protocol *protos;
+	struct capnet_l4_protocol *protos;
 	struct capnet_iface_timer *timers;
 	capnet_echo_reply_fn echo_fn;
 	void *echo_ctx;
@@ -94,7 +94,7 @@ capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, s
 struct capnet_arp_repr;
 bool capnet_acd_arp_input(struct capnet_iface *ifc, const struct capnet_arp_repr *a, capnet_instant now);
 /* ipv4/icmp4.c */
-void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 /* trace_hook.c: the capture points, out of line */
 void capnet_iface_trace_rx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
 void capnet_iface_trace_tx(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);

@@ -141,15 +141,19 @@ size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entr
 
 /* Address conflict detection (RFC 5227) on top of these: capnet/acd.h. */
 
-/* ---- IPv4 upper-layer hooks ---- */
+/* ---- upper-layer (L4) hooks ---- */
 
-/* What an upper-layer protocol sees of a received datagram. */
-struct capnet_ip4_rx {
-	capnet_ip4addr src;
-	capnet_ip4addr dst;
-	uint8_t proto;
-	uint8_t ttl;
-	uint8_t tos;
+/* What an upper-layer protocol sees of a received datagram, whatever its
+ * IP family (src.af). src4/dst4 repeat src/dst for IPv4 (0 otherwise), for
+ * the IPv4-only code paths and their arithmetic. */
+struct capnet_l3_rx {
+	struct capnet_ipaddr src;
+	struct capnet_ipaddr dst;
+	capnet_ip4addr src4;
+	capnet_ip4addr dst4;
+	uint8_t proto;        /* IPv4 protocol / IPv6 next header */
+	uint8_t ttl;          /* IPv4 TTL / IPv6 hop limit */
+	uint8_t tos;          /* IPv4 TOS / IPv6 traffic class */
 	bool link_broadcast;  /* arrived to ff:ff:ff:ff:ff:ff */
 	bool ip_broadcast;    /* dst was limited or directed broadcast */
 	struct capnet_mac src_mac;
@@ -159,23 +163,24 @@ struct capnet_ip4_rx {
 	size_t payload_len;
 };
 
-/* An upper layer (UDP, TCP...) registers one of these. `input` gets every
- * datagram of `proto` addressed to us (or broadcast); `poll` (optional)
- * runs its timers and returns its next deadline (registered as an
- * interface timer); `icmp_error` (optional) gets ICMP errors quoting a
- * datagram of `proto` we sent. The struct is the caller's and must outlive
- * the iface registration. */
-struct capnet_ip4_protocol {
+/* An upper layer (UDP, TCP...) registers one of these per IP family it
+ * speaks. `input` gets every datagram of (`family`, `proto`) addressed to
+ * us (or broadcast); `poll` (optional) runs its timers and returns its next
+ * deadline (registered as an interface timer); `icmp_error` (optional) gets
+ * ICMP errors quoting a datagram of `proto` we sent. The struct is the
+ * caller's and must outlive the iface registration. */
+struct capnet_l4_protocol {
+	uint8_t family; /* enum capnet_af */
 	uint8_t proto;
-	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
 	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code,
 			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
 	void *ctx;
-	struct capnet_ip4_protocol *next; /* owned by the iface */
-	struct capnet_iface_timer timer;  /* owned by the iface: runs `poll` */
+	struct capnet_l4_protocol *next; /* owned by the iface */
+	struct capnet_iface_timer timer; /* owned by the iface: runs `poll` */
 };
-void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p);
+void capnet_iface_register_l4(struct capnet_iface *ifc, struct capnet_l4_protocol *p);
 
 /* Egress. The upper layer writes its L4 bytes into the buffer returned by
  * capnet_ip4_tx_buffer (room for `*cap` bytes), then calls capnet_ip4_send
@@ -217,6 +222,6 @@ capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, 
 /* Sends an ICMP error quoting the datagram `rx` (RFC 1812 4.3.2.7 rules:
  * never about ICMP errors, broadcasts, or non-first fragments). */
 capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8_t code,
-				   const struct capnet_ip4_rx *rx, capnet_instant now);
+				   const struct capnet_l3_rx *rx, capnet_instant now);
 
 #endif
