@@ -24,7 +24,7 @@ struct capnet_arp_entry {
 };
 
 struct capnet_route_slot {
-	struct capnet_ip4_route r;
+	struct capnet_route r;
 	bool in_use;
 	bool from_config; /* installed by capnet_iface_set_ip4 */
 };
@@ -104,5 +104,7 @@ bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);
 bool capnet_iface_is_broadcast(const struct capnet_iface *ifc, capnet_ip4addr a);
 void capnet_route_remove_config(struct capnet_iface *ifc);
 capnet_err capnet_route_insert(struct capnet_iface *ifc, const struct capnet_ip4_route *r, bool from_config);
+/* An IPv4 table entry for the same destination and prefix as r4. */
+bool capnet_route_same_dest4(const struct capnet_route *r, const struct capnet_ip4_route *r4);
 
 #endif

@@ -137,7 +137,7 @@ static void remove_installed(struct capnet_ip4cfg *c)
 	for (uint8_t k = 0; k < c->n_installed; k++) {
 		for (uint8_t i = 0; i < ifc->cfg.max_routes; i++) {
 			struct capnet_route_slot *s = &ifc->routes[i];
-			if (s->in_use && !s->from_config && same_dest(&s->r, &c->installed[k]) &&
+			if (s->in_use && !s->from_config && capnet_route_same_dest4(&s->r, &c->installed[k]) &&
 			    s->r.provenance == c->installed[k].provenance)
 				s->in_use = false;
 		}

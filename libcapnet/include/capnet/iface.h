@@ -50,6 +50,15 @@ struct capnet_ip4_route {
 	enum capnet_provenance provenance;
 };
 
+/* One entry of the interface's route table, of either family;
+ * capnet_ip4_route is its IPv4 view. */
+struct capnet_route {
+	struct capnet_ipaddr dest;
+	uint8_t prefix_len;
+	struct capnet_ipaddr gateway; /* unspecified: on-link */
+	enum capnet_provenance provenance;
+};
+
 /* Fills unset (zero) fields with the defaults above. */
 void capnet_iface_config_defaults(struct capnet_iface_config *cfg);
 /* Arena bytes capnet_iface_create needs for this config (worst case). */
@@ -69,8 +78,10 @@ void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_conf
 capnet_err capnet_iface_route_add(struct capnet_iface *ifc, const struct capnet_ip4_route *r);
 /* Removes every route with this provenance (a lease ending). */
 void capnet_iface_route_flush(struct capnet_iface *ifc, enum capnet_provenance p);
-/* Copies up to `max` routes; returns how many exist. */
+/* Copies up to `max` IPv4 routes; returns how many exist. */
 size_t capnet_iface_routes(const struct capnet_iface *ifc, struct capnet_ip4_route *out, size_t max);
+/* The same for every route of every family. */
+size_t capnet_iface_route_entries(const struct capnet_iface *ifc, struct capnet_route *out, size_t max);
 /* Longest-prefix match: next hop for dst (dst itself when on-link). */
 capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4addr dst, capnet_ip4addr *next_hop);
 
