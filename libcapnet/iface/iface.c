@@ -88,6 +88,7 @@ capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_i
 	 * it from leaking how long the stack has been up. */
 	ifc->ip_ident = (uint16_t)capnet_rng_u32(&ifc->rng);
 	ifc->icmp_tokens = 8;
+	ifc->neigh[IFACE_NEIGH_INET] = &capnet_arp_neigh_ops;
 	ifc->arp_defend_at = -CAPNET_S(10);
 	*out = ifc;
 	return CAPNET_OK;
@@ -147,12 +148,12 @@ capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 	if (IFACE_TRACE_ACTIVE(ifc))
 		capnet_iface_trace_tick(ifc, now);
 	bool more = drain_rx(ifc, now);
-	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
+	capnet_instant next = more ? now : capnet_iface_neigh_poll(ifc, now);
 	for (struct capnet_iface_timer *t = ifc->timers; t; t = t->next)
 		next = capnet_instant_min(next, t->poll(t->ctx, ifc, now));
-	/* Protocol timers may have queued frames behind ARP: its deadline may
-	 * have moved earlier. */
-	next = capnet_instant_min(next, capnet_arp_poll(ifc, now));
+	/* Protocol timers may have queued frames behind neighbour resolution:
+	 * its deadline may have moved earlier. */
+	next = capnet_instant_min(next, capnet_iface_neigh_poll(ifc, now));
 	return more ? now : next;
 }
 

@@ -3,6 +3,7 @@
 #define CAPNET_IFACE_INTERNAL_H
 
 #include "capnet/iface.h"
+#include "capnet/neigh.h"
 #include "capnet/wire/ethernet.h"
 
 /* A whole Ethernet frame held while its next hop is being resolved. */
@@ -29,6 +30,8 @@ struct capnet_route_slot {
 	bool from_config; /* installed by capnet_iface_set_ip4 */
 };
 
+enum { IFACE_NEIGH_INET, IFACE_NEIGH_INET6, IFACE_NEIGH_FAMILIES };
+
 struct capnet_iface {
 	struct capnet_iface_config cfg;
 	struct capnet_nic *nic;
@@ -39,6 +42,9 @@ struct capnet_iface {
 	struct capnet_ip4_config ip4;
 	struct capnet_route_slot *routes;
 
+	/* The neighbour cache of each family (capnet/neigh.h); egress and poll
+	 * go through these. */
+	const struct capnet_neigh_ops *neigh[IFACE_NEIGH_FAMILIES];
 	struct capnet_arp_entry *arp;
 	struct capnet_pool pktbufs;
 	capnet_instant arp_defend_at; /* last time we defended our address */
@@ -87,6 +93,8 @@ capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);
 /* Queues a complete frame (dst MAC still to fill) for next_hop. */
 capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
 			      size_t len, capnet_instant now);
+/* neigh.c: every family's cache timers; the next deadline */
+capnet_instant capnet_iface_neigh_poll(struct capnet_iface *ifc, capnet_instant now);
 /* egress.c */
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
 /* ipv4/acd.c: checks a valid received ARP packet for conflicts; true when

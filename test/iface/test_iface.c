@@ -5,6 +5,7 @@
 
 #include "capnet/acd.h"
 #include "capnet/iface.h"
+#include "capnet/neigh.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/checksum.h"
 #include "check_main.h"
@@ -610,6 +611,39 @@ START_TEST(test_acd_conflict_while_probing_stops_the_probes)
 }
 END_TEST
 
+/* ---- the neighbour cache interface ---- */
+
+START_TEST(test_neighbour_interface_is_arp_for_ipv4_and_absent_for_ipv6)
+{
+	const struct capnet_neigh_ops *n = capnet_iface_neigh(st.ifc, CAPNET_AF_INET);
+	ck_assert_ptr_eq(n, &capnet_arp_neigh_ops);
+	ck_assert_str_eq(n->name, "arp");
+	ck_assert_ptr_null(capnet_iface_neigh(st.ifc, CAPNET_AF_INET6));
+	struct capnet_ipaddr b = capnet_ipaddr_from_ip4(ip_b), gw = capnet_ipaddr_from_ip4(ip_gw);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &b, &m), CAPNET_E_NOTFOUND);
+	ck_assert_int_eq(capnet_neigh_add_static(st.ifc, &b, mac_b), CAPNET_OK);
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &b, &m), CAPNET_OK);
+	ck_assert(capnet_mac_eq(m, mac_b));
+	/* Resolving through the interface sends the same ARP request. */
+	ck_assert_int_eq(capnet_neigh_resolve(st.ifc, &gw, 0), CAPNET_E_AGAIN);
+	uint8_t want[60];
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_gw, CAPNET_MAC_BROADCAST);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	assert_tx(0, want, 60);
+	struct capnet_neigh_entry e[4];
+	ck_assert_uint_eq(capnet_neigh_entries(st.ifc, CAPNET_AF_INET, e, 4), 2);
+	ck_assert(capnet_ipaddr_eq(&e[0].addr, &b));
+	ck_assert_str_eq(n->state_name(e[0].state), "STATIC");
+	ck_assert(capnet_ipaddr_eq(&e[1].addr, &gw));
+	ck_assert_str_eq(n->state_name(e[1].state), "INCOMPLETE");
+	ck_assert_uint_eq(e[1].requests, 1);
+	struct capnet_ipaddr v6 = {.af = CAPNET_AF_INET6};
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &v6, &m), CAPNET_E_UNSUPPORTED);
+	ck_assert_uint_eq(capnet_neigh_entries(st.ifc, CAPNET_AF_INET6, e, 4), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -636,6 +670,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_timer_hook_runs_on_poll_and_sets_the_deadline);
 	tcase_add_test(tc, test_acd_probes_then_announces_a_static_address);
 	tcase_add_test(tc, test_acd_conflict_while_probing_stops_the_probes);
+	tcase_add_test(tc, test_neighbour_interface_is_arp_for_ipv4_and_absent_for_ipv6);
 	tcase_add_test(tc, test_poll_drains_the_nic);
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
 	suite_add_tcase(s, tc);

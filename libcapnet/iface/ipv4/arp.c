@@ -329,3 +329,58 @@ size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entr
 	}
 	return n;
 }
+
+/* ---- the neighbour cache interface (capnet/neigh.h) ---- */
+
+static capnet_err neigh_resolve(struct capnet_iface *ifc, const struct capnet_ipaddr *a, capnet_instant now)
+{
+	return capnet_arp_resolve(ifc, a->u.v4, now);
+}
+
+static capnet_err neigh_lookup(const struct capnet_iface *ifc, const struct capnet_ipaddr *a, struct capnet_mac *mac)
+{
+	return capnet_arp_lookup(ifc, a->u.v4, mac);
+}
+
+static capnet_err neigh_add_static(struct capnet_iface *ifc, const struct capnet_ipaddr *a, struct capnet_mac mac)
+{
+	return capnet_arp_add_static(ifc, a->u.v4, mac);
+}
+
+static size_t neigh_entries(const struct capnet_iface *ifc, struct capnet_neigh_entry *out, size_t max)
+{
+	size_t n = 0;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		const struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e->state == CAPNET_ARP_FREE)
+			continue;
+		if (n < max)
+			out[n] = (struct capnet_neigh_entry){capnet_ipaddr_from_ip4(e->ip), e->mac, e->state, e->expires,
+							     e->requests, e->npending};
+		n++;
+	}
+	return n;
+}
+
+static capnet_err neigh_enqueue(struct capnet_iface *ifc, const struct capnet_ipaddr *next_hop, const uint8_t *frame,
+				size_t len, capnet_instant now)
+{
+	return capnet_arp_enqueue(ifc, next_hop->u.v4, frame, len, now);
+}
+
+static const char *neigh_state_name(uint8_t state)
+{
+	return capnet_arp_state_name((enum capnet_arp_state)state);
+}
+
+const struct capnet_neigh_ops capnet_arp_neigh_ops = {
+	.family = CAPNET_AF_INET,
+	.name = "arp",
+	.resolve = neigh_resolve,
+	.lookup = neigh_lookup,
+	.add_static = neigh_add_static,
+	.entries = neigh_entries,
+	.enqueue = neigh_enqueue,
+	.poll = capnet_arp_poll,
+	.state_name = neigh_state_name,
+};
