@@ -800,19 +800,7 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	c->default_client_id[0] = 1; /* RFC 2132 9.14: hardware type, then the address */
 	memcpy(c->default_client_id + 1, c->mac.b, 6);
 	c->next_tx = CAPNET_INSTANT_NEVER;
-	struct capnet_acd_config acfg = {
-		.probe_wait = cfg->probe_wait,
-		.probe_num = cfg->probe_num,
-		.probe_min = cfg->probe_min,
-		.probe_max = cfg->probe_max,
-		.announce_wait = cfg->announce_wait,
-		.announce_num = cfg->announce_num,
-		.announce_interval = cfg->announce_interval,
-	};
-	capnet_err e = capnet_acd_init(&c->acd, ifc, &acfg, on_acd, c);
-	if (e != CAPNET_OK)
-		return e;
-	e = capnet_udp_open(udp, &c->sock);
+	capnet_err e = capnet_udp_open(udp, &c->sock);
 	if (e != CAPNET_OK)
 		return e;
 	e = capnet_udp_bind(c->sock, 0, CAPNET_DHCP4_CLIENT_PORT);
@@ -822,6 +810,16 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	}
 	capnet_udp_set_option(c->sock, CAPNET_UDP_OPT_BROADCAST | CAPNET_UDP_OPT_UNCONFIGURED, true);
 	capnet_udp_set_notify(c->sock, on_readable, c);
+	struct capnet_acd_config acfg = {
+		.probe_wait = cfg->probe_wait,
+		.probe_num = cfg->probe_num,
+		.probe_min = cfg->probe_min,
+		.probe_max = cfg->probe_max,
+		.announce_wait = cfg->announce_wait,
+		.announce_num = cfg->announce_num,
+		.announce_interval = cfg->announce_interval,
+	};
+	capnet_acd_init(&c->acd, ifc, &acfg, on_acd, c); /* cfg checked above */
 	/* Its messages come through the UDP socket; the interface only has to
 	 * run its timers. */
 	c->timer.poll = client_poll;
