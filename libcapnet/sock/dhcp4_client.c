@@ -101,12 +101,7 @@ size_t capnet_dhcp4_client_arena_need(void)
 /* Uniform in [lo, hi] microseconds, from the injected generator. */
 static capnet_duration rand_between(const struct capnet_dhcp4_client *c, capnet_duration lo, capnet_duration hi)
 {
-	if (hi <= lo)
-		return lo;
-	uint64_t span = (uint64_t)(hi - lo) + 1;
-	if (span > UINT32_MAX)
-		span = UINT32_MAX;
-	return lo + (capnet_duration)capnet_rng_below(capnet_iface_rng(c->ifc), (uint32_t)span);
+	return capnet_rng_between(capnet_iface_rng(c->ifc), lo, hi);
 }
 
 static capnet_duration jittered(const struct capnet_dhcp4_client *c, capnet_duration d)

@@ -33,12 +33,7 @@ void capnet_acd_config_defaults(struct capnet_acd_config *cfg)
 /* Uniform in [lo, hi] microseconds, from the interface's generator. */
 static capnet_duration rand_between(const struct capnet_acd *acd, capnet_duration lo, capnet_duration hi)
 {
-	if (hi <= lo)
-		return lo;
-	uint64_t span = (uint64_t)(hi - lo) + 1;
-	if (span > UINT32_MAX)
-		span = UINT32_MAX;
-	return lo + (capnet_duration)capnet_rng_below(capnet_iface_rng(acd->ifc), (uint32_t)span);
+	return capnet_rng_between(capnet_iface_rng(acd->ifc), lo, hi);
 }
 
 static capnet_instant timer_poll(void *ctx, struct capnet_iface *ifc, capnet_instant now)
