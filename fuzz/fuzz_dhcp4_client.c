@@ -144,7 +144,7 @@ static void check_invariants(struct rig *g)
 	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(g->layers);
 	if (!li.has_lease) {
 		FUZZ_CHECK(ic.addr == 0 && capnet_iface_routes(g->ifc, rs, 16) == 0);
-		FUZZ_CHECK(res->n_dns == 0 && res->n_search == 0 && res->domain[0] == '\0');
+		FUZZ_CHECK(res->n_servers == 0 && res->n_search == 0 && res->domain[0] == '\0');
 		return;
 	}
 	FUZZ_CHECK(ic.addr == li.addr && ic.provenance == CAPNET_PROV_DHCP && li.addr != 0);

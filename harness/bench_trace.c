@@ -46,7 +46,7 @@ static capnet_err null_rx(void *dev, uint8_t *buf, size_t cap, size_t *len)
 
 static const struct capnet_nic_ops null_ops = {null_tx, null_rx, NULL};
 
-static void udp_sink(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+static void udp_sink(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	(void)ifc;
 	(void)now;
@@ -87,7 +87,7 @@ struct rig {
 	struct capnet_stack *st;
 	struct capnet_iface *ifc;
 	struct capnet_trace_pool *pool;
-	struct capnet_ip4_protocol udp;
+	struct capnet_l4_protocol udp;
 	uint64_t sink;
 };
 
@@ -115,8 +115,9 @@ static int rig_open(struct rig *r)
 	struct capnet_ip4_config c = {ip_us, 24, 0, CAPNET_PROV_FIXTURE};
 	capnet_iface_set_ip4(r->ifc, &c, 0);
 	capnet_arp_add_static(r->ifc, ip_peer, mac_peer);
-	r->udp = (struct capnet_ip4_protocol){.proto = CAPNET_IPPROTO_UDP, .input = udp_sink, .ctx = &r->sink};
-	capnet_iface_register_ip4(r->ifc, &r->udp);
+	r->udp = (struct capnet_l4_protocol){
+		.family = CAPNET_AF_INET, .proto = CAPNET_IPPROTO_UDP, .input = udp_sink, .ctx = &r->sink};
+	capnet_iface_register_l4(r->ifc, &r->udp);
 	return 0;
 }
 

@@ -175,12 +175,12 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 		    capnet_provenance_name(v->gateway_provenance), capnet_provenance_name(v->routes[0].provenance));
 	struct capnet_resolver_inputs res = dhcp4_host_resolver(&c);
 	proof_check(ctx, capnet_sim_now(sim),
-		    res.n_dns == 2 && res.dns[0] == CAPNET_IP4(198, 51, 100, 53) &&
-			    res.dns_provenance == CAPNET_PROV_DHCP && strcmp(res.domain, "example.com") == 0 &&
+		    res.n_servers == 2 && capnet_ipaddr_ip4(&res.servers[0]) == CAPNET_IP4(198, 51, 100, 53) &&
+			    res.servers_provenance == CAPNET_PROV_DHCP && strcmp(res.domain, "example.com") == 0 &&
 			    res.n_search == 2 && strcmp(res.search[0], "eng.example.com") == 0 &&
 			    res.search_provenance == CAPNET_PROV_DHCP,
 		    "resolver inputs (NetworkStatus; not in getConfig): DNS %s, %s; search %s, %s (dhcp)",
-		    fmt_ip4(res.dns[0]), fmt_ip4(res.dns[1]), res.search[0], res.search[1]);
+		    fmt_ip4(capnet_ipaddr_ip4(&res.servers[0])), fmt_ip4(capnet_ipaddr_ip4(&res.servers[1])), res.search[0], res.search[1]);
 	struct capnet_dhcp4_lease_info li = dhcp4_host_lease(&c, capnet_sim_now(sim));
 	proof_check(ctx, capnet_sim_now(sim),
 		    li.has_lease && li.server == ip_s1 && li.lease_start == CAPNET_MS(2) &&

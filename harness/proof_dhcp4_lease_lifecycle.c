@@ -58,8 +58,8 @@ static bool zero_state(struct dhcp4_host *c, capnet_instant now)
 	size_t nroutes = 1;
 	capnet_status_routes(c->cfg_cs, c->cfg_status, rs, 4, &nroutes);
 	return nc.ip4.addr == 0 && nc.ip4.gateway == 0 && nroutes == 0 && !v->configured && v->addr == 0 &&
-	       v->gateway == 0 && v->n_routes == 0 && res.n_dns == 0 && res.domain[0] == '\0' && res.n_search == 0 &&
-	       res.dns_provenance == CAPNET_PROV_NONE && res.search_provenance == CAPNET_PROV_NONE && !li.has_lease &&
+	       v->gateway == 0 && v->n_routes == 0 && res.n_servers == 0 && res.domain[0] == '\0' && res.n_search == 0 &&
+	       res.servers_provenance == CAPNET_PROV_NONE && res.search_provenance == CAPNET_PROV_NONE && !li.has_lease &&
 	       li.remaining == 0;
 }
 
@@ -131,12 +131,12 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	/* 2. Resolver inputs. */
 	struct capnet_resolver_inputs res = dhcp4_host_resolver(&c);
 	proof_check(ctx, now,
-		    res.n_dns == 1 && res.dns[0] == dns1 && res.dns_provenance == CAPNET_PROV_DHCP &&
+		    res.n_servers == 1 && capnet_ipaddr_ip4(&res.servers[0]) == dns1 && res.servers_provenance == CAPNET_PROV_DHCP &&
 			    strcmp(res.domain, "example.com") == 0 && res.domain_provenance == CAPNET_PROV_DHCP &&
 			    res.n_search == 2 && strcmp(res.search[0], "eng.example.com") == 0 &&
 			    strcmp(res.search[1], "example.com") == 0 && res.search_provenance == CAPNET_PROV_DHCP,
 		    "resolver inputs: DNS %s (dhcp), domain %s (dhcp), search %s %s (dhcp; option 119 compressed)",
-		    fmt_ip4(res.dns[0]), res.domain, res.search[0], res.search[1]);
+		    fmt_ip4(capnet_ipaddr_ip4(&res.servers[0])), res.domain, res.search[0], res.search[1]);
 
 	/* 3. Static precedence over the live lease. */
 	capnet_sim_run_until(sim, CAPNET_S(10));
@@ -148,8 +148,8 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	proof_check(ctx, CAPNET_S(10),
 		    se == CAPNET_OK && v->addr == ip_lease && v->addr_provenance == CAPNET_PROV_DHCP &&
 			    v->gateway == static_gw && v->gateway_provenance == CAPNET_PROV_STATIC &&
-			    dhcp4_host_has_route(&c, 0, 0, static_gw, CAPNET_PROV_STATIC) && res.dns[0] == static_dns &&
-			    res.dns_provenance == CAPNET_PROV_STATIC && res.search_provenance == CAPNET_PROV_DHCP,
+			    dhcp4_host_has_route(&c, 0, 0, static_gw, CAPNET_PROV_STATIC) && capnet_ipaddr_ip4(&res.servers[0]) == static_dns &&
+			    res.servers_provenance == CAPNET_PROV_STATIC && res.search_provenance == CAPNET_PROV_DHCP,
 		    "set_static_config (config cspace's NetworkManager): static gateway %s and DNS %s win over the "
 		    "lease; address and search list stay dhcp (getConfig, NetworkStatus)",
 		    fmt_ip4(static_gw), fmt_ip4(static_dns));
@@ -177,7 +177,7 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	nc = dhcp4_host_config(&c);
 	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, now, v->gateway == static_gw && v->gateway_provenance == CAPNET_PROV_STATIC &&
-				      res.dns_provenance == CAPNET_PROV_STATIC,
+				      res.servers_provenance == CAPNET_PROV_STATIC,
 		    "the renewal did not override the static gateway and DNS");
 	capnet_sim_run_until(sim, CAPNET_S(70));
 	se = capnet_netmgr_clear_static(c.cfg_cs, c.cfg_nm, CAPNET_S(70));
@@ -185,8 +185,8 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, CAPNET_S(70),
 		    se == CAPNET_OK && v->gateway == ip_r && v->gateway_provenance == CAPNET_PROV_DHCP &&
-			    dhcp4_host_has_route(&c, 0, 0, ip_r, CAPNET_PROV_DHCP) && res.dns[0] == dns1 &&
-			    res.dns_provenance == CAPNET_PROV_DHCP,
+			    dhcp4_host_has_route(&c, 0, 0, ip_r, CAPNET_PROV_DHCP) && capnet_ipaddr_ip4(&res.servers[0]) == dns1 &&
+			    res.servers_provenance == CAPNET_PROV_DHCP,
 		    "clear_static (NetworkManager): gateway %s and DNS %s from the lease again (dhcp)", fmt_ip4(ip_r),
 		    fmt_ip4(dns1));
 
@@ -228,10 +228,10 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 	note_lease(ctx, &c, now);
 	res = dhcp4_host_resolver(&c);
 	proof_check(ctx, now,
-		    res.n_dns == 1 && res.dns[0] == dns2 && res.dns_provenance == CAPNET_PROV_DHCP &&
+		    res.n_servers == 1 && capnet_ipaddr_ip4(&res.servers[0]) == dns2 && res.servers_provenance == CAPNET_PROV_DHCP &&
 			    res.n_search == 1 && strcmp(res.search[0], "ops.example.com") == 0 && res.domain[0] == '\0',
 		    "resolver inputs follow the new lease: DNS %s, search %s (dhcp); S2 sends no domain: none held",
-		    fmt_ip4(res.dns[0]), res.search[0]);
+		    fmt_ip4(capnet_ipaddr_ip4(&res.servers[0])), res.search[0]);
 
 	/* 6. S2 silent too: expiry to the zero state. */
 	capnet_sim_run_until(sim, CAPNET_S(170));

@@ -84,7 +84,7 @@ int proof_network_status(struct proof_ctx *ctx)
 			    has(text, "default via 192.0.2.254 (dhcp)") && has(text, "192.0.2.0/24 dev eth0 scope link (dhcp)"),
 		    "gateway 192.0.2.254 with its neighbour entry; default and connected routes, provenance dhcp");
 	proof_check(ctx, at,
-		    r.resolver.n_dns == 2 && r.resolver.dns_provenance == CAPNET_PROV_DHCP &&
+		    r.resolver.n_servers == 2 && r.resolver.servers_provenance == CAPNET_PROV_DHCP &&
 			    has(text, "nameserver 198.51.100.53 (dhcp)") && has(text, "nameserver 198.51.100.153 (dhcp)") &&
 			    has(text, "domain example.com (dhcp)") && has(text, "search eng.example.com example.com (dhcp)"),
 		    "resolver inputs: 2 DNS servers, domain and search list, each with provenance dhcp");

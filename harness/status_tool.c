@@ -234,8 +234,9 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 			fmt_time(d->remaining));
 	fprintf(f, "\n\nresolver\n");
 	const struct capnet_resolver_inputs *r = &v->res;
-	for (int i = 0; i < r->n_dns; i++)
-		fprintf(f, "  nameserver %s (%s)\n", ip(r->dns[i]), prov(r->dns_provenance));
+	for (int i = 0; i < r->n_servers; i++)
+		fprintf(f, "  nameserver %s (%s)\n", ip(capnet_ipaddr_ip4(&r->servers[i])),
+			prov(r->servers_provenance));
 	if (r->domain[0] != '\0')
 		fprintf(f, "  domain %s (%s)\n", r->domain, prov(r->domain_provenance));
 	if (r->n_search > 0) {
@@ -244,7 +245,7 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 			fprintf(f, " %s", r->search[i]);
 		fprintf(f, " (%s)\n", prov(r->search_provenance));
 	}
-	if (r->n_dns == 0 && r->domain[0] == '\0' && r->n_search == 0)
+	if (r->n_servers == 0 && r->domain[0] == '\0' && r->n_search == 0)
 		fprintf(f, "  none\n");
 	fprintf(f, "\nroutes\n");
 	for (size_t i = 0; i < v->n_routes; i++) {
@@ -347,13 +348,13 @@ static json_t *json_view(const struct status_opts *o, const struct status_result
 	json_object_set_new(root, "dhcp", dh);
 	const struct capnet_resolver_inputs *r = &v->res;
 	json_t *ns = json_array(), *search = json_array();
-	for (int i = 0; i < r->n_dns; i++)
-		json_array_append_new(ns, json_string(ip(r->dns[i])));
+	for (int i = 0; i < r->n_servers; i++)
+		json_array_append_new(ns, json_string(ip(capnet_ipaddr_ip4(&r->servers[i]))));
 	for (int i = 0; i < r->n_search; i++)
 		json_array_append_new(search, json_string(r->search[i]));
 	json_object_set_new(root, "resolver",
 			    json_pack("{s:o, s:s, s:s, s:s, s:o, s:s}", "nameservers", ns, "nameservers_provenance",
-				      prov(r->dns_provenance), "domain", r->domain, "domain_provenance",
+				      prov(r->servers_provenance), "domain", r->domain, "domain_provenance",
 				      prov(r->domain_provenance), "search", search, "search_provenance",
 				      prov(r->search_provenance)));
 	json_t *routes = json_array();

@@ -171,6 +171,14 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v)
 	return h;
 }
 
+/* An IPv4 address hashes as it always has (its host-order value). */
+static uint64_t fnv_addr(uint64_t h, const struct capnet_ipaddr *a)
+{
+	if (a->af == CAPNET_AF_INET6)
+		return fnv_bytes(h, a->u.v6.b, 16);
+	return fnv_u64(h, capnet_ipaddr_ip4(a));
+}
+
 /* Every TCP socket's whole state as capnet_tcp_info shows it: sequence
  * space, windows, queues, timers, RTT, congestion state and counters. */
 static uint64_t fp_tcp(uint64_t h, const struct capnet_tcp *tcp)
@@ -263,14 +271,14 @@ uint64_t capnet_net_fingerprint(const struct capnet_net *net)
 	/* The resolver inputs and the DHCP client's state and timers. */
 	if (net->ip4cfg != NULL) {
 		const struct capnet_resolver_inputs *r = capnet_ip4cfg_resolver(net->ip4cfg);
-		h = fnv_u64(h, r->n_dns);
-		for (int i = 0; i < r->n_dns && i < CAPNET_IP4CFG_MAX_DNS; i++)
-			h = fnv_u64(h, r->dns[i]);
-		h = fnv_u64(h, (uint64_t)r->dns_provenance);
+		h = fnv_u64(h, r->n_servers);
+		for (int i = 0; i < r->n_servers && i < CAPNET_RESOLVER_MAX_SERVERS; i++)
+			h = fnv_addr(h, &r->servers[i]);
+		h = fnv_u64(h, (uint64_t)r->servers_provenance);
 		h = fnv_bytes(h, (const uint8_t *)r->domain, strlen(r->domain));
 		h = fnv_u64(h, (uint64_t)r->domain_provenance);
 		h = fnv_u64(h, r->n_search);
-		for (int i = 0; i < r->n_search && i < CAPNET_IP4CFG_MAX_SEARCH; i++)
+		for (int i = 0; i < r->n_search && i < CAPNET_RESOLVER_MAX_SEARCH; i++)
 			h = fnv_bytes(h, (const uint8_t *)r->search[i], strlen(r->search[i]) + 1);
 		h = fnv_u64(h, (uint64_t)r->search_provenance);
 	}

@@ -1,4 +1,5 @@
-/* Egress: protocol -> IPv4 header -> route -> ARP -> Ethernet -> nic. */
+/* Egress: protocol -> IPv4 header -> route -> neighbour cache (ARP) ->
+ * Ethernet -> nic. */
 #include <string.h>
 
 #include "capnet/wire/ipv4.h"
@@ -61,7 +62,8 @@ capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx 
 			IFACE_COUNT(ifc, ip_noroute);
 			return CAPNET_E_NOROUTE;
 		}
-		capnet_err e = capnet_arp_lookup(ifc, next_hop, &eth.dst);
+		struct capnet_ipaddr nh = capnet_ipaddr_from_ip4(next_hop);
+		capnet_err e = ifc->neigh[IFACE_NEIGH_INET]->lookup(ifc, &nh, &eth.dst);
 		if (e == CAPNET_E_UNREACHABLE)
 			return e;
 		need_arp = e != CAPNET_OK;
@@ -81,7 +83,9 @@ capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx 
 	capnet_eth_emit(&eth, ifc->tx_buf);
 	size_t frame_len = IFACE_TX_L3 + CAPNET_IP4_HDR_LEN + l4_len;
 	IFACE_COUNT(ifc, ip_tx_packets);
-	if (need_arp)
-		return capnet_arp_enqueue(ifc, next_hop, ifc->tx_buf, frame_len, now);
+	if (need_arp) {
+		struct capnet_ipaddr nh = capnet_ipaddr_from_ip4(next_hop);
+		return ifc->neigh[IFACE_NEIGH_INET]->enqueue(ifc, &nh, ifc->tx_buf, frame_len, now);
+	}
 	return capnet_iface_eth_transmit(ifc, ifc->tx_buf, frame_len, now);
 }

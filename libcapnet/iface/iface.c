@@ -89,6 +89,7 @@ capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_i
 	 * it from leaking how long the stack has been up. */
 	ifc->ip_ident = (uint16_t)capnet_rng_u32(&ifc->rng);
 	ifc->icmp_tokens = 8;
+	ifc->neigh[IFACE_NEIGH_INET] = &capnet_arp_neigh_ops;
 	ifc->arp_defend_at = -CAPNET_S(10);
 	*out = ifc;
 	return CAPNET_OK;
@@ -150,23 +151,36 @@ capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now)
 	/* A driver that reads the NIC through a Nic cap hands frames in with
 	 * capnet_iface_input: the interface must not race it for them. */
 	bool more = !ifc->cfg.rx_by_driver && drain_rx(ifc, now);
-	capnet_instant next = more ? now : capnet_arp_poll(ifc, now);
-	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
-		if (p->poll)
-			next = capnet_instant_min(next, p->poll(p->ctx, ifc, now));
-	/* Protocol timers may have queued frames behind ARP: its deadline may
-	 * have moved earlier. */
-	next = capnet_instant_min(next, capnet_arp_poll(ifc, now));
+	capnet_instant next = more ? now : capnet_iface_neigh_poll(ifc, now);
+	for (struct capnet_iface_timer *t = ifc->timers; t; t = t->next)
+		next = capnet_instant_min(next, t->poll(t->ctx, ifc, now));
+	/* Protocol timers may have queued frames behind neighbour resolution:
+	 * its deadline may have moved earlier. */
+	next = capnet_instant_min(next, capnet_iface_neigh_poll(ifc, now));
 	return more ? now : next;
 }
 
-void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p)
+void capnet_iface_register_l4(struct capnet_iface *ifc, struct capnet_l4_protocol *p)
 {
-	struct capnet_ip4_protocol **tail = &ifc->protos;
+	struct capnet_l4_protocol **tail = &ifc->protos;
 	while (*tail)
 		tail = &(*tail)->next;
 	p->next = NULL;
 	*tail = p;
+	if (p->poll) {
+		p->timer.poll = p->poll;
+		p->timer.ctx = p->ctx;
+		capnet_iface_add_timer(ifc, &p->timer);
+	}
+}
+
+void capnet_iface_add_timer(struct capnet_iface *ifc, struct capnet_iface_timer *t)
+{
+	struct capnet_iface_timer **tail = &ifc->timers;
+	while (*tail)
+		tail = &(*tail)->next;
+	t->next = NULL;
+	*tail = t;
 }
 
 const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc)

@@ -3,6 +3,7 @@
 #define CAPNET_IFACE_INTERNAL_H
 
 #include "capnet/iface.h"
+#include "capnet/neigh.h"
 #include "capnet/wire/ethernet.h"
 
 /* A whole Ethernet frame held while its next hop is being resolved. */
@@ -24,10 +25,12 @@ struct capnet_arp_entry {
 };
 
 struct capnet_route_slot {
-	struct capnet_ip4_route r;
+	struct capnet_route r;
 	bool in_use;
 	bool from_config; /* installed by capnet_iface_set_ip4 */
 };
+
+enum { IFACE_NEIGH_INET, IFACE_NEIGH_INET6, IFACE_NEIGH_FAMILIES };
 
 struct capnet_iface {
 	struct capnet_iface_config cfg;
@@ -39,19 +42,21 @@ struct capnet_iface {
 	struct capnet_ip4_config ip4;
 	struct capnet_route_slot *routes;
 
+	/* The neighbour cache of each family (capnet/neigh.h); egress and poll
+	 * go through these. */
+	const struct capnet_neigh_ops *neigh[IFACE_NEIGH_FAMILIES];
 	struct capnet_arp_entry *arp;
 	struct capnet_pool pktbufs;
 	capnet_instant arp_defend_at; /* last time we defended our address */
-	capnet_arp_watch_fn arp_watch_fn;
-	void *arp_watch_ctx;
-	capnet_ip4addr arp_watch_ip;
+	struct capnet_acd *acds; /* conflict detection, linked by capnet_acd_init */
 
 	uint8_t *rx_buf; /* one frame: Ethernet + VLAN tag + MTU */
 	size_t rx_cap;
 	uint8_t *tx_buf;
 	size_t tx_cap;
 
-	struct capnet_ip4_protocol *protos;
+	struct capnet_l4_protocol *protos;
+	struct capnet_iface_timer *timers;
 	capnet_echo_reply_fn echo_fn;
 	void *echo_ctx;
 
@@ -82,16 +87,22 @@ struct capnet_iface {
 /* ingress.c */
 void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt,
 			    size_t len, capnet_instant now);
-/* arp_cache.c */
+/* ipv4/arp.c */
 void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now);
 capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);
 /* Queues a complete frame (dst MAC still to fill) for next_hop. */
 capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
 			      size_t len, capnet_instant now);
+/* neigh.c: every family's cache timers; the next deadline */
+capnet_instant capnet_iface_neigh_poll(struct capnet_iface *ifc, capnet_instant now);
 /* egress.c */
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now);
-/* icmp4.c */
-void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+/* ipv4/acd.c: checks a valid received ARP packet for conflicts; true when
+ * it claimed our own address (defended; the cache must not learn from it). */
+struct capnet_arp_repr;
+bool capnet_acd_arp_input(struct capnet_iface *ifc, const struct capnet_arp_repr *a, capnet_instant now);
+/* ipv4/icmp4.c */
+void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 /* tap_hook.c: the capture points, out of line */
 void capnet_iface_tap_frame(struct capnet_iface *ifc, const uint8_t *frame, size_t len, enum capnet_iface_dir dir,
 			    capnet_instant now);
@@ -101,5 +112,7 @@ bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);
 bool capnet_iface_is_broadcast(const struct capnet_iface *ifc, capnet_ip4addr a);
 void capnet_route_remove_config(struct capnet_iface *ifc);
 capnet_err capnet_route_insert(struct capnet_iface *ifc, const struct capnet_ip4_route *r, bool from_config);
+/* An IPv4 table entry for the same destination and prefix as r4. */
+bool capnet_route_same_dest4(const struct capnet_route *r, const struct capnet_ip4_route *r4);
 
 #endif

@@ -67,14 +67,14 @@ static bool bad_source(const struct capnet_iface *ifc, capnet_ip4addr src)
 	return capnet_iface_is_broadcast(ifc, src);
 }
 
-static void deliver(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+static void deliver(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	if (rx->proto == CAPNET_IPPROTO_ICMP) {
 		capnet_icmp4_input(ifc, rx, now);
 		return;
 	}
-	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next) {
-		if (p->proto == rx->proto && p->input) {
+	for (struct capnet_l4_protocol *p = ifc->protos; p; p = p->next) {
+		if (p->family == CAPNET_AF_INET && p->proto == rx->proto && p->input) {
 			p->input(p->ctx, ifc, rx, now);
 			return;
 		}
@@ -116,9 +116,11 @@ void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_re
 		return;
 	}
 	size_t hlen = capnet_ip4_header_len(&v);
-	struct capnet_ip4_rx rx = {
-		.src = src,
-		.dst = dst,
+	struct capnet_l3_rx rx = {
+		.src = capnet_ipaddr_from_ip4(src),
+		.dst = capnet_ipaddr_from_ip4(dst),
+		.src4 = src,
+		.dst4 = dst,
 		.proto = capnet_ip4_proto(&v),
 		.ttl = capnet_ip4_ttl(&v),
 		.tos = v.buf[CAPNET_IP4_TOS],

@@ -110,9 +110,10 @@ static void merge(const struct capnet_ip4cfg *c, struct capnet_ip4cfg_view *e, s
 	memset(res, 0, sizeof *res);
 	const struct capnet_ip4cfg_layer *l = s->n_dns ? s : d->n_dns ? d : NULL;
 	if (l) {
-		res->n_dns = l->n_dns;
-		memcpy(res->dns, l->dns, sizeof res->dns);
-		res->dns_provenance = l == s ? CAPNET_PROV_STATIC : CAPNET_PROV_DHCP;
+		res->n_servers = l->n_dns;
+		for (uint8_t i = 0; i < l->n_dns; i++)
+			res->servers[i] = capnet_ipaddr_from_ip4(l->dns[i]);
+		res->servers_provenance = l == s ? CAPNET_PROV_STATIC : CAPNET_PROV_DHCP;
 	}
 	l = s->domain[0] ? s : d->domain[0] ? d : NULL;
 	if (l) {
@@ -136,7 +137,7 @@ static void remove_installed(struct capnet_ip4cfg *c)
 	for (uint8_t k = 0; k < c->n_installed; k++) {
 		for (uint8_t i = 0; i < ifc->cfg.max_routes; i++) {
 			struct capnet_route_slot *s = &ifc->routes[i];
-			if (s->in_use && !s->from_config && same_dest(&s->r, &c->installed[k]) &&
+			if (s->in_use && !s->from_config && capnet_route_same_dest4(&s->r, &c->installed[k]) &&
 			    s->r.provenance == c->installed[k].provenance)
 				s->in_use = false;
 		}

@@ -4,9 +4,9 @@
  * reply; the comments here say which RFC rule a line follows. */
 #include <string.h>
 
+#include "capnet/acd.h"
 #include "capnet/config.h"
 #include "capnet/dhcp4_client.h"
-#include "capnet/wire/arp.h"
 #include "capnet/wire/dhcp4.h"
 
 /* What a lease says, in absolute times. */
@@ -28,7 +28,7 @@ struct capnet_dhcp4_client {
 	struct capnet_iface *ifc;
 	struct capnet_udp_socket *sock;
 	struct capnet_ip4cfg *layers;
-	struct capnet_ip4_protocol timer_hook;
+	struct capnet_iface_timer timer;
 	struct capnet_mac mac;
 	uint8_t default_client_id[7];
 
@@ -47,12 +47,12 @@ struct capnet_dhcp4_client {
 	/* CHECKING: the ACKed lease and its configuration, held until bound. */
 	struct lease pending;
 	struct capnet_ip4cfg_layer pending_layer;
-	uint8_t probes_sent;
-	bool conflict;
+	/* RFC 5227: probes the ACKed address in CHECKING, announces it once
+	 * BOUND. Its timers run inside this client's, so its frames keep their
+	 * place among the client's own. */
+	struct capnet_acd acd;
 
 	struct lease cur; /* valid in BOUND, RENEWING, REBINDING */
-	uint8_t announces_left;
-	capnet_instant announce_at;
 
 	/* Scratch, kept here rather than on the stack of a small OS thread. */
 	struct capnet_dhcp4_repr rx;
@@ -102,12 +102,7 @@ size_t capnet_dhcp4_client_arena_need(void)
 /* Uniform in [lo, hi] microseconds, from the injected generator. */
 static capnet_duration rand_between(const struct capnet_dhcp4_client *c, capnet_duration lo, capnet_duration hi)
 {
-	if (hi <= lo)
-		return lo;
-	uint64_t span = (uint64_t)(hi - lo) + 1;
-	if (span > UINT32_MAX)
-		span = UINT32_MAX;
-	return lo + (capnet_duration)capnet_rng_below(capnet_iface_rng(c->ifc), (uint32_t)span);
+	return capnet_rng_between(capnet_iface_rng(c->ifc), lo, hi);
 }
 
 static capnet_duration jittered(const struct capnet_dhcp4_client *c, capnet_duration d)
@@ -234,15 +229,22 @@ static capnet_err send_release(struct capnet_dhcp4_client *c, capnet_instant now
 static void drop_lease(struct capnet_dhcp4_client *c, capnet_instant now)
 {
 	memset(&c->cur, 0, sizeof c->cur);
-	c->announces_left = 0;
-	c->announce_at = CAPNET_INSTANT_NEVER;
+	if (capnet_acd_state(&c->acd) != CAPNET_ACD_PROBING)
+		capnet_acd_stop(&c->acd);
 	/* Fail closed: address, routes and resolver inputs all go at once. */
 	capnet_ip4cfg_clear(c->layers, CAPNET_PROV_DHCP, now);
 }
 
 static void stop_checking(struct capnet_dhcp4_client *c)
 {
-	capnet_arp_watch(c->ifc, 0, NULL, NULL);
+	capnet_acd_stop(&c->acd);
+}
+
+/* The announcements still to send while BOUND (RFC 5227 2.3). */
+static capnet_instant announce_deadline(const struct capnet_dhcp4_client *c)
+{
+	return capnet_acd_state(&c->acd) == CAPNET_ACD_ANNOUNCING ? capnet_acd_deadline(&c->acd)
+								    : CAPNET_INSTANT_NEVER;
 }
 
 static void enter_selecting(struct capnet_dhcp4_client *c, capnet_instant now)
@@ -307,8 +309,7 @@ static void bind(struct capnet_dhcp4_client *c, capnet_instant now)
 	*capnet_ip4cfg_layer(c->layers, CAPNET_PROV_DHCP) = c->pending_layer;
 	capnet_ip4cfg_commit(c->layers, now); /* the interface announces the address once */
 	/* RFC 5227 2.3: ANNOUNCE_NUM announcements, ANNOUNCE_INTERVAL apart. */
-	c->announces_left = c->cfg.announce_num > 1 ? (uint8_t)(c->cfg.announce_num - 1) : 0;
-	c->announce_at = c->announces_left ? now + c->cfg.announce_interval : CAPNET_INSTANT_NEVER;
+	capnet_acd_announce(&c->acd, now);
 	COUNT(c, dhcp_leases_bound);
 	if (c->cur.infinite)
 		COUNT(c, dhcp_lease_infinite);
@@ -324,18 +325,17 @@ static void decline(struct capnet_dhcp4_client *c, capnet_instant now)
 	enter_init(c, c->cfg.decline_wait, now);
 }
 
-/* RFC 5227 2.1.1: a conflict is any ARP packet whose sender is the address
- * being probed, or a probe for it from another host (sender 0, target it).
- * The interface already drops our own frames (sender MAC ours). */
-static void on_arp(void *ctx, const struct capnet_mac *sha, capnet_ip4addr spa, capnet_ip4addr tpa, uint16_t oper,
-		   capnet_instant now)
+/* The probing's outcome (RFC 5227 2.1.1). A conflict on the address once
+ * bound is defended by the interface; the client keeps its lease. */
+static void on_acd(void *ctx, struct capnet_acd *acd, enum capnet_acd_result r, capnet_instant now)
 {
-	(void)sha;
+	(void)acd;
 	struct capnet_dhcp4_client *c = ctx;
 	if (c->state != CAPNET_DHCP4_CHECKING)
 		return;
-	bool other_probe = spa == 0 && tpa == c->pending.addr && oper == CAPNET_ARP_REQUEST;
-	if (spa == c->pending.addr || other_probe)
+	if (r == CAPNET_ACD_NO_CONFLICT)
+		bind(c, now); /* ANNOUNCE_WAIT passed without a conflict */
+	else if (r == CAPNET_ACD_CONFLICT)
 		decline(c, now);
 }
 
@@ -346,23 +346,15 @@ static void enter_checking(struct capnet_dhcp4_client *c, capnet_instant now)
 		return;
 	}
 	c->state = CAPNET_DHCP4_CHECKING;
-	c->probes_sent = 0;
-	capnet_arp_watch(c->ifc, c->pending.addr, on_arp, c);
-	c->next_tx = now + rand_between(c, 0, c->cfg.probe_wait);
+	capnet_acd_probe(&c->acd, c->pending.addr, now);
+	c->next_tx = capnet_acd_deadline(&c->acd);
 }
 
 static void checking_timer(struct capnet_dhcp4_client *c, capnet_instant now)
 {
-	if (c->probes_sent >= c->cfg.probe_num) {
-		bind(c, now); /* ANNOUNCE_WAIT passed without a conflict */
-		return;
-	}
-	capnet_arp_send_probe(c->ifc, c->pending.addr, now);
-	c->probes_sent++;
-	if (c->probes_sent < c->cfg.probe_num)
-		c->next_tx = now + rand_between(c, c->cfg.probe_min, c->cfg.probe_max);
-	else
-		c->next_tx = now + c->cfg.announce_wait;
+	capnet_acd_poll(&c->acd, now); /* may bind or decline */
+	if (c->state == CAPNET_DHCP4_CHECKING)
+		c->next_tx = capnet_acd_deadline(&c->acd);
 }
 
 /* ---- validating replies ---- */
@@ -768,14 +760,13 @@ static capnet_instant client_poll(void *ctx, struct capnet_iface *ifc, capnet_in
 	/* A state's work may schedule more work at this same instant. */
 	for (int guard = 0; guard < 8 && c->next_tx <= now; guard++)
 		state_timer(c, now);
-	if (c->announce_at <= now && c->state == CAPNET_DHCP4_BOUND) {
-		capnet_arp_send_gratuitous(c->ifc, now);
-		c->announces_left--;
-		c->announce_at = c->announces_left ? now + c->cfg.announce_interval : CAPNET_INSTANT_NEVER;
+	if (capnet_acd_state(&c->acd) == CAPNET_ACD_ANNOUNCING) {
+		if (c->state == CAPNET_DHCP4_BOUND)
+			capnet_acd_poll(&c->acd, now);
+		else
+			capnet_acd_stop(&c->acd); /* renewing: the address is no longer new */
 	}
-	if (c->state != CAPNET_DHCP4_BOUND)
-		c->announce_at = CAPNET_INSTANT_NEVER;
-	return capnet_instant_min(c->next_tx, c->announce_at);
+	return capnet_instant_min(c->next_tx, announce_deadline(c));
 }
 
 /* ---- lifetime ---- */
@@ -804,7 +795,7 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	c->mac = capnet_iface_mac(ifc);
 	c->default_client_id[0] = 1; /* RFC 2132 9.14: hardware type, then the address */
 	memcpy(c->default_client_id + 1, c->mac.b, 6);
-	c->next_tx = c->announce_at = CAPNET_INSTANT_NEVER;
+	c->next_tx = CAPNET_INSTANT_NEVER;
 	capnet_err e = capnet_udp_open(udp, &c->sock);
 	if (e != CAPNET_OK)
 		return e;
@@ -815,12 +806,21 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	}
 	capnet_udp_set_option(c->sock, CAPNET_UDP_OPT_BROADCAST | CAPNET_UDP_OPT_UNCONFIGURED, true);
 	capnet_udp_set_notify(c->sock, on_readable, c);
-	/* A poll-only hook: no input or icmp_error, so it never claims a
-	 * protocol number; it only runs the timers. */
-	c->timer_hook.proto = 0;
-	c->timer_hook.poll = client_poll;
-	c->timer_hook.ctx = c;
-	capnet_iface_register_ip4(ifc, &c->timer_hook);
+	struct capnet_acd_config acfg = {
+		.probe_wait = cfg->probe_wait,
+		.probe_num = cfg->probe_num,
+		.probe_min = cfg->probe_min,
+		.probe_max = cfg->probe_max,
+		.announce_wait = cfg->announce_wait,
+		.announce_num = cfg->announce_num,
+		.announce_interval = cfg->announce_interval,
+	};
+	capnet_acd_init(&c->acd, ifc, &acfg, on_acd, c); /* cfg checked above */
+	/* Its messages come through the UDP socket; the interface only has to
+	 * run its timers. */
+	c->timer.poll = client_poll;
+	c->timer.ctx = c;
+	capnet_iface_add_timer(ifc, &c->timer);
 	*out = c;
 	return CAPNET_OK;
 }
@@ -869,7 +869,7 @@ void capnet_dhcp4_client_lease(const struct capnet_dhcp4_client *c, capnet_insta
 	memset(out, 0, sizeof *out);
 	out->state = c->state;
 	out->xid = c->xid;
-	out->next_event = capnet_instant_min(c->next_tx, c->announce_at);
+	out->next_event = capnet_instant_min(c->next_tx, announce_deadline(c));
 	out->has_lease = c->state == CAPNET_DHCP4_BOUND || c->state == CAPNET_DHCP4_RENEWING ||
 			 c->state == CAPNET_DHCP4_REBINDING;
 	if (!out->has_lease)

@@ -143,12 +143,13 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->isn_key[1] = capnet_rng_u64(rng);
 	tcp->port_counter = capnet_rng_u32(rng);
 
+	tcp->proto.family = CAPNET_AF_INET;
 	tcp->proto.proto = CAPNET_IPPROTO_TCP;
 	tcp->proto.input = tcp_input;
 	tcp->proto.poll = tcp_poll;
 	tcp->proto.icmp_error = tcp_icmp_error;
 	tcp->proto.ctx = tcp;
-	capnet_iface_register_ip4(ifc, &tcp->proto);
+	capnet_iface_register_l4(ifc, &tcp->proto);
 	*out = tcp;
 	return CAPNET_OK;
 }

@@ -845,25 +845,24 @@ static void finish(struct capnet_tcp_sock *s, capnet_instant now)
 	tcp_timer_update(s);
 }
 
-void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	struct capnet_tcp *tcp = ctx;
 	(void)ifc;
 	tcp->last_now = now;
 	TCP_COUNT(tcp, tcp_rcvtotal);
 	/* TCP is unicast only (RFC 9293 3.9.2.1 / RFC 1122 4.2.3.10). */
-	if (rx->ip_broadcast || rx->link_broadcast || (rx->dst >> 28) == 0xe) {
+	if (rx->ip_broadcast || rx->link_broadcast || (rx->dst4 >> 28) == 0xe) {
 		TCP_COUNT(tcp, tcp_rcvbadaddr);
 		return;
 	}
 	struct seg g;
 	memset(&g, 0, sizeof g);
-	uint32_t pseudo = capnet_csum_pseudo4(rx->src, rx->dst, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
+	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
 	if (parse(tcp, rx->payload, rx->payload_len, pseudo, &g.r) != CAPNET_OK)
 		return;
-	g.src.af = g.dst.af = CAPNET_AF_INET;
-	g.src.u.v4 = rx->src;
-	g.dst.u.v4 = rx->dst;
+	g.src = rx->src;
+	g.dst = rx->dst;
 	g.seq = g.r.seq;
 	g.len = (uint32_t)g.r.payload_len + (has(&g, CAPNET_TCP_SYN) ? 1u : 0u) + (has(&g, CAPNET_TCP_FIN) ? 1u : 0u);
 	if (g.r.src_port == 0 || g.r.dst_port == 0) {

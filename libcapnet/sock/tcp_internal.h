@@ -166,7 +166,7 @@ struct capnet_tcp_sock {
 struct capnet_tcp {
 	struct capnet_tcp_config cfg;
 	struct capnet_iface *ifc;
-	struct capnet_ip4_protocol proto;
+	struct capnet_l4_protocol proto;
 	struct capnet_tcp_sock *socks;
 	uint32_t free_head;
 	uint32_t in_use;
@@ -262,7 +262,7 @@ uint16_t tcp_window_field(struct capnet_tcp_sock *s);
 uint32_t tcp_pseudo(const struct capnet_tcp_sock *s, size_t len);
 
 /* tcp_input.c */
-void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code, const uint8_t *quoted,
 		    size_t quoted_len, capnet_instant now);
 

@@ -43,7 +43,7 @@ struct capnet_udp_socket {
 struct capnet_udp_layer {
 	struct capnet_udp_config cfg;
 	struct capnet_iface *ifc;
-	struct capnet_ip4_protocol proto;
+	struct capnet_l4_protocol proto;
 	struct capnet_udp_socket *socks;
 	struct capnet_pool dgrams;
 	uint32_t open;
@@ -154,9 +154,9 @@ static struct capnet_udp_socket *demux(struct capnet_udp_layer *u, capnet_ip4add
 
 /* ---- ingress ---- */
 
-static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_ip4_rx *rx, struct capnet_udp_repr *r)
+static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_l3_rx *rx, struct capnet_udp_repr *r)
 {
-	switch (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src, rx->dst, r)) {
+	switch (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src4, rx->dst4, r)) {
 	case CAPNET_OK:
 		if (r->checksum_absent)
 			COUNT(u, udp_rx_nosum);
@@ -173,7 +173,7 @@ static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_ip4_rx
 	}
 }
 
-static void enqueue(struct capnet_udp_socket *s, const struct capnet_ip4_rx *rx, const struct capnet_udp_repr *r,
+static void enqueue(struct capnet_udp_socket *s, const struct capnet_l3_rx *rx, const struct capnet_udp_repr *r,
 		    capnet_instant now)
 {
 	struct capnet_udp_layer *u = s->u;
@@ -191,8 +191,8 @@ static void enqueue(struct capnet_udp_socket *s, const struct capnet_ip4_rx *rx,
 		COUNT(u, pool_exhausted);
 		return;
 	}
-	d->src = rx->src;
-	d->dst = rx->dst;
+	d->src = rx->src4;
+	d->dst = rx->dst4;
 	d->src_port = r->src_port;
 	d->broadcast = rx->ip_broadcast || rx->link_broadcast;
 	d->len = (uint16_t)r->payload_len;
@@ -207,14 +207,14 @@ static void enqueue(struct capnet_udp_socket *s, const struct capnet_ip4_rx *rx,
 	notify(s, now);
 }
 
-static void udp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+static void udp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	struct capnet_udp_layer *u = ctx;
 	COUNT(u, udp_rx_datagrams);
 	struct capnet_udp_repr r;
 	if (!parse_counted(u, rx, &r))
 		return;
-	struct capnet_udp_socket *s = r.dst_port ? demux(u, rx->dst, r.dst_port) : NULL;
+	struct capnet_udp_socket *s = r.dst_port ? demux(u, rx->dst4, r.dst_port) : NULL;
 	if (!s) {
 		COUNT(u, udp_rx_noport);
 		/* RFC 1122 4.1.3.1: SHOULD send port unreachable; the interface
@@ -222,7 +222,7 @@ static void udp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_i
 		capnet_icmp4_send_error(ifc, CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_PORT_UNREACH, rx, now);
 		return;
 	}
-	if (s->connected && (rx->src != s->peer_addr || r.src_port != s->peer_port)) {
+	if (s->connected && (rx->src4 != s->peer_addr || r.src_port != s->peer_port)) {
 		COUNT(u, udp_rx_filtered);
 		return;
 	}
@@ -285,11 +285,12 @@ capnet_err capnet_udp_create(struct capnet_arena *arena, const struct capnet_udp
 	capnet_err e = capnet_pool_init(&u->dgrams, arena, dgram_obj_size(&cfg), cfg.dgram_buffers);
 	if (e != CAPNET_OK)
 		return e;
+	u->proto.family = CAPNET_AF_INET;
 	u->proto.proto = CAPNET_IPPROTO_UDP;
 	u->proto.input = udp_input;
 	u->proto.icmp_error = udp_icmp_error;
 	u->proto.ctx = u;
-	capnet_iface_register_ip4(ifc, &u->proto);
+	capnet_iface_register_l4(ifc, &u->proto);
 	*out = u;
 	return CAPNET_OK;
 }

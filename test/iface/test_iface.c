@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnet/acd.h"
 #include "capnet/iface.h"
+#include "capnet/neigh.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/checksum.h"
 #include "check_main.h"
@@ -595,6 +597,173 @@ START_TEST(test_tap_list_is_bounded_and_a_tap_attaches_once)
 }
 END_TEST
 
+struct tick {
+	int calls;
+	capnet_instant seen;
+	capnet_instant deadline;
+};
+
+static capnet_instant tick_poll(void *ctx, struct capnet_iface *ifc, capnet_instant now)
+{
+	struct tick *t = ctx;
+	ck_assert_ptr_eq(ifc, st.ifc);
+	t->calls++;
+	t->seen = now;
+	return t->deadline;
+}
+
+/* A poll-only user registers a timer, not a fake protocol: timers run on
+ * every poll in the order added, and the earliest deadline is the
+ * interface's. */
+START_TEST(test_timer_hook_runs_on_poll_and_sets_the_deadline)
+{
+	struct tick a = {.deadline = 5000}, b = {.deadline = 3000};
+	struct capnet_iface_timer ta = {.poll = tick_poll, .ctx = &a}, tb = {.poll = tick_poll, .ctx = &b};
+	capnet_iface_add_timer(st.ifc, &ta);
+	capnet_iface_add_timer(st.ifc, &tb);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 100), 3000);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_int_eq(b.calls, 1);
+	ck_assert_int_eq(a.seen, 100);
+	b.deadline = CAPNET_INSTANT_NEVER;
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, 200), 5000);
+	ck_assert_int_eq(a.calls, 2);
+	ck_assert_int_eq(b.seen, 200);
+}
+END_TEST
+
+/* ---- address conflict detection (RFC 5227), as static configuration uses it ---- */
+
+struct acd_seen {
+	int n;
+	enum capnet_acd_result r[4];
+	capnet_instant at[4];
+};
+
+static void on_acd(void *ctx, struct capnet_acd *acd, enum capnet_acd_result r, capnet_instant now)
+{
+	(void)acd;
+	struct acd_seen *s = ctx;
+	ck_assert_int_lt(s->n, 4);
+	s->r[s->n] = r;
+	s->at[s->n++] = now;
+}
+
+/* Polls the interface at every deadline it names until `until`. */
+static void run_until(capnet_instant from, capnet_instant until)
+{
+	capnet_instant t = from;
+	while (t <= until) {
+		capnet_instant next = capnet_iface_poll(st.ifc, t);
+		if (next == CAPNET_INSTANT_NEVER)
+			break;
+		t = next > t ? next : t + 1;
+	}
+}
+
+START_TEST(test_acd_probes_then_announces_a_static_address)
+{
+	test_stack_init(&st, mac_a, NULL);
+	struct capnet_acd acd;
+	struct acd_seen seen = {0};
+	ck_assert_int_eq(capnet_acd_init(&acd, st.ifc, NULL, on_acd, &seen), CAPNET_OK);
+	capnet_iface_add_timer(st.ifc, capnet_acd_timer(&acd));
+	ck_assert_int_eq(capnet_acd_probe(&acd, ip_a, 0), CAPNET_OK);
+	ck_assert_str_eq(capnet_acd_state_name(capnet_acd_state(&acd)), "PROBING");
+	ck_assert_int_le(capnet_acd_deadline(&acd), CAPNET_S(1)); /* PROBE_WAIT */
+	run_until(0, CAPNET_S(10));
+	/* PROBE_NUM probes: ARP requests from 0.0.0.0 for the address. */
+	uint8_t probe[60];
+	tf_arp(probe, 1, mac_a, 0, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	for (int i = 0; i < 3; i++)
+		assert_tx((size_t)i, probe, 60);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_requests_sent), 3);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert_int_eq(seen.r[0], CAPNET_ACD_NO_CONFLICT);
+	/* 3 probes at most 1 + 2 + 2 s apart, then ANNOUNCE_WAIT 2 s. */
+	ck_assert_int_ge(seen.at[0], CAPNET_S(4));
+	ck_assert_int_le(seen.at[0], CAPNET_S(7));
+	/* Installed: the interface announces once, the ACD once more 2 s on. */
+	capnet_instant t = seen.at[0];
+	struct capnet_ip4_config c = {ip_a, 24, 0, CAPNET_PROV_STATIC};
+	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, t), CAPNET_OK);
+	ck_assert_int_eq(capnet_acd_announce(&acd, t), CAPNET_OK);
+	ck_assert_int_eq(capnet_acd_deadline(&acd), t + CAPNET_S(2));
+	run_until(t, t + CAPNET_S(10));
+	uint8_t ann[60];
+	tf_arp(ann, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_a, CAPNET_MAC_BROADCAST);
+	ck_assert_uint_eq(st.cn.ntx, 5);
+	assert_tx(3, ann, 60);
+	assert_tx(4, ann, 60);
+	ck_assert_str_eq(capnet_acd_state_name(capnet_acd_state(&acd)), "DEFENDING");
+	/* Another host claims it: the interface defends, the owner is told. */
+	uint8_t claim[60];
+	tf_arp(claim, 2, mac_b, ip_a, mac_a, ip_a, mac_a);
+	capnet_iface_input(st.ifc, claim, 60, t + CAPNET_S(20));
+	ck_assert_uint_eq(st.cn.ntx, 6);
+	assert_tx(5, ann, 60);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_int_eq(seen.r[1], CAPNET_ACD_DEFENDED);
+}
+END_TEST
+
+START_TEST(test_acd_conflict_while_probing_stops_the_probes)
+{
+	test_stack_init(&st, mac_a, NULL);
+	struct capnet_acd acd;
+	struct acd_seen seen = {0};
+	ck_assert_int_eq(capnet_acd_init(&acd, st.ifc, NULL, on_acd, &seen), CAPNET_OK);
+	capnet_iface_add_timer(st.ifc, capnet_acd_timer(&acd));
+	ck_assert_int_eq(capnet_acd_probe(&acd, ip_b, 0), CAPNET_OK);
+	run_until(0, CAPNET_S(1)); /* the first probe */
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	/* Another host's probe for the same address is a conflict (2.1.1). */
+	uint8_t other[60];
+	tf_arp(other, 1, mac_b, 0, (struct capnet_mac){{0}}, ip_b, CAPNET_MAC_BROADCAST);
+	capnet_iface_input(st.ifc, other, 60, CAPNET_S(1) + 5);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert_int_eq(seen.r[0], CAPNET_ACD_CONFLICT);
+	ck_assert_str_eq(capnet_acd_state_name(capnet_acd_state(&acd)), "IDLE");
+	run_until(CAPNET_S(1) + 5, CAPNET_S(20));
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	ck_assert_int_eq(capnet_iface_poll(st.ifc, CAPNET_S(20)), CAPNET_INSTANT_NEVER);
+}
+END_TEST
+
+/* ---- the neighbour cache interface ---- */
+
+START_TEST(test_neighbour_interface_is_arp_for_ipv4_and_absent_for_ipv6)
+{
+	const struct capnet_neigh_ops *n = capnet_iface_neigh(st.ifc, CAPNET_AF_INET);
+	ck_assert_ptr_eq(n, &capnet_arp_neigh_ops);
+	ck_assert_str_eq(n->name, "arp");
+	ck_assert_ptr_null(capnet_iface_neigh(st.ifc, CAPNET_AF_INET6));
+	struct capnet_ipaddr b = capnet_ipaddr_from_ip4(ip_b), gw = capnet_ipaddr_from_ip4(ip_gw);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &b, &m), CAPNET_E_NOTFOUND);
+	ck_assert_int_eq(capnet_neigh_add_static(st.ifc, &b, mac_b), CAPNET_OK);
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &b, &m), CAPNET_OK);
+	ck_assert(capnet_mac_eq(m, mac_b));
+	/* Resolving through the interface sends the same ARP request. */
+	ck_assert_int_eq(capnet_neigh_resolve(st.ifc, &gw, 0), CAPNET_E_AGAIN);
+	uint8_t want[60];
+	tf_arp(want, 1, mac_a, ip_a, (struct capnet_mac){{0}}, ip_gw, CAPNET_MAC_BROADCAST);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	assert_tx(0, want, 60);
+	struct capnet_neigh_entry e[4];
+	ck_assert_uint_eq(capnet_neigh_entries(st.ifc, CAPNET_AF_INET, e, 4), 2);
+	ck_assert(capnet_ipaddr_eq(&e[0].addr, &b));
+	ck_assert_str_eq(n->state_name(e[0].state), "STATIC");
+	ck_assert(capnet_ipaddr_eq(&e[1].addr, &gw));
+	ck_assert_str_eq(n->state_name(e[1].state), "INCOMPLETE");
+	ck_assert_uint_eq(e[1].requests, 1);
+	struct capnet_ipaddr v6 = {.af = CAPNET_AF_INET6};
+	ck_assert_int_eq(capnet_neigh_lookup(st.ifc, &v6, &m), CAPNET_E_UNSUPPORTED);
+	ck_assert_uint_eq(capnet_neigh_entries(st.ifc, CAPNET_AF_INET6, e, 4), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -618,6 +787,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_longest_prefix_wins);
 	tcase_add_test(tc, test_unconfigure_fails_closed);
 	tcase_add_test(tc, test_arena_too_small_is_an_error_not_a_crash);
+	tcase_add_test(tc, test_timer_hook_runs_on_poll_and_sets_the_deadline);
+	tcase_add_test(tc, test_acd_probes_then_announces_a_static_address);
+	tcase_add_test(tc, test_acd_conflict_while_probing_stops_the_probes);
+	tcase_add_test(tc, test_neighbour_interface_is_arp_for_ipv4_and_absent_for_ipv6);
 	tcase_add_test(tc, test_poll_drains_the_nic);
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
 	tcase_add_test(tc, test_taps_see_every_frame_in_attach_order_with_exact_bytes);

@@ -234,7 +234,7 @@ static bool zero_state(void)
 	capnet_ip4cfg_get(layers, &v);
 	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(layers);
 	return ic.addr == 0 && capnet_iface_routes(st.ifc, rs, 4) == 0 && !v.configured && v.addr == 0 &&
-	       v.gateway == 0 && res->n_dns == 0 && res->n_search == 0 && res->domain[0] == '\0';
+	       v.gateway == 0 && res->n_servers == 0 && res->n_search == 0 && res->domain[0] == '\0';
 }
 
 /* ---- INIT / SELECTING ---- */
@@ -474,9 +474,9 @@ START_TEST(test_ack_probes_then_binds)
 	ck_assert_int_eq(li.remaining, CAPNET_S(90));
 	ck_assert_str_eq(capnet_dhcp4_state_name(li.state), "BOUND");
 	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(layers);
-	ck_assert_uint_eq(res->n_dns, 1);
-	ck_assert_uint_eq(res->dns[0], dns);
-	ck_assert_int_eq(res->dns_provenance, CAPNET_PROV_DHCP);
+	ck_assert_uint_eq(res->n_servers, 1);
+	ck_assert_uint_eq(capnet_ipaddr_ip4(&res->servers[0]), dns);
+	ck_assert_int_eq(res->servers_provenance, CAPNET_PROV_DHCP);
 }
 END_TEST
 
@@ -647,7 +647,8 @@ START_TEST(test_t2_rebind_broadcast_and_other_server_accepted)
 	ck_assert_int_eq(li.lease_start, CAPNET_MS(87500));
 	ck_assert_int_eq(li.expiry, CAPNET_MS(147500));
 	ck_assert_uint_eq(stat(CAPNET_STAT_dhcp_rebinds), 1);
-	ck_assert_uint_eq(capnet_ip4cfg_resolver(layers)->dns[0], CAPNET_IP4(198, 51, 100, 153));
+	ck_assert_uint_eq(capnet_ipaddr_ip4(&capnet_ip4cfg_resolver(layers)->servers[0]),
+			  CAPNET_IP4(198, 51, 100, 153));
 }
 END_TEST
 
@@ -1209,14 +1210,14 @@ START_TEST(test_ip4cfg_static_wins_per_value)
 	ck_assert(def);
 	ck_assert_uint_eq(n, 3);
 	const struct capnet_resolver_inputs *res = capnet_ip4cfg_resolver(layers);
-	ck_assert_int_eq(res->dns_provenance, CAPNET_PROV_DHCP);
+	ck_assert_int_eq(res->servers_provenance, CAPNET_PROV_DHCP);
 	/* The lease ends: the static address stays, the lease's values go. */
 	ck_assert_int_eq(capnet_ip4cfg_clear(layers, CAPNET_PROV_DHCP, 0), CAPNET_OK);
 	capnet_ip4cfg_get(layers, &v);
 	ck_assert_uint_eq(v.addr, CAPNET_IP4(192, 0, 2, 50));
 	ck_assert_uint_eq(v.gateway, 0);
-	ck_assert_uint_eq(res->n_dns, 0);
-	ck_assert_int_eq(res->dns_provenance, CAPNET_PROV_NONE);
+	ck_assert_uint_eq(res->n_servers, 0);
+	ck_assert_int_eq(res->servers_provenance, CAPNET_PROV_NONE);
 	ck_assert_uint_eq(capnet_iface_routes(st.ifc, rs, 8), 2); /* connected + the static route */
 	/* And with the static layer gone too: nothing at all. */
 	ck_assert_int_eq(capnet_ip4cfg_clear(layers, CAPNET_PROV_STATIC, 0), CAPNET_OK);

@@ -71,6 +71,7 @@
 #include "capnet/err.h"
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
+#include "capnet/resolver.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
 #include "capnet/tcp.h"

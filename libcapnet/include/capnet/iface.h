@@ -53,6 +53,15 @@ struct capnet_ip4_route {
 	enum capnet_provenance provenance;
 };
 
+/* One entry of the interface's route table, of either family;
+ * capnet_ip4_route is its IPv4 view. */
+struct capnet_route {
+	struct capnet_ipaddr dest;
+	uint8_t prefix_len;
+	struct capnet_ipaddr gateway; /* unspecified: on-link */
+	enum capnet_provenance provenance;
+};
+
 /* Fills unset (zero) fields with the defaults above. */
 void capnet_iface_config_defaults(struct capnet_iface_config *cfg);
 /* Arena bytes capnet_iface_create needs for this config (worst case). */
@@ -72,13 +81,15 @@ void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_conf
 capnet_err capnet_iface_route_add(struct capnet_iface *ifc, const struct capnet_ip4_route *r);
 /* Removes every route with this provenance (a lease ending). */
 void capnet_iface_route_flush(struct capnet_iface *ifc, enum capnet_provenance p);
-/* Copies up to `max` routes; returns how many exist. */
+/* Copies up to `max` IPv4 routes; returns how many exist. */
 size_t capnet_iface_routes(const struct capnet_iface *ifc, struct capnet_ip4_route *out, size_t max);
+/* The same for every route of every family. */
+size_t capnet_iface_route_entries(const struct capnet_iface *ifc, struct capnet_route *out, size_t max);
 /* Longest-prefix match: next hop for dst (dst itself when on-link). */
 capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4addr dst, capnet_ip4addr *next_hop);
 
 /* Drains up to rx_budget frames from the nic, runs due timers (ARP retries
- * and expiry, protocol timers) and returns the next instant at which it
+ * and expiry, protocol and other registered timers) and returns the next instant at which it
  * needs to be polled again (CAPNET_INSTANT_NEVER when idle). When the
  * budget ran out before the nic was empty it returns `now`: poll again. */
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now);
@@ -94,6 +105,22 @@ void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
+
+/* ---- timers of poll-only users ---- */
+
+/* A user of the interface that has timers but no protocol of its own (the
+ * DHCP client, address conflict detection) links one of these: every
+ * capnet_iface_poll calls `poll`, which runs what is due and returns its
+ * next deadline (CAPNET_INSTANT_NEVER when idle). Timers run in the order
+ * they were added, after the receive drain; a protocol's own `poll` is one
+ * of them, added when the protocol registers. The struct is the caller's
+ * and must outlive the interface. */
+struct capnet_iface_timer {
+	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
+	void *ctx;
+	struct capnet_iface_timer *next; /* owned by the iface */
+};
+void capnet_iface_add_timer(struct capnet_iface *ifc, struct capnet_iface_timer *t);
 
 /* ---- ARP neighbour cache ---- */
 
@@ -126,22 +153,21 @@ capnet_err capnet_arp_send_gratuitous(struct capnet_iface *ifc, capnet_instant n
 capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now);
 size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entry_info *out, size_t max);
 
-/* Observer of ARP traffic about one address (RFC 5227 conflict detection by
- * the DHCP client). Called for every valid ARP packet received whose sender
- * or target protocol address is `ip`. One watcher per interface. */
-typedef void (*capnet_arp_watch_fn)(void *ctx, const struct capnet_mac *sha, capnet_ip4addr spa,
-				   capnet_ip4addr tpa, uint16_t oper, capnet_instant now);
-void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx);
+/* Address conflict detection (RFC 5227) on top of these: capnet/acd.h. */
 
-/* ---- IPv4 upper-layer hooks ---- */
+/* ---- upper-layer (L4) hooks ---- */
 
-/* What an upper-layer protocol sees of a received datagram. */
-struct capnet_ip4_rx {
-	capnet_ip4addr src;
-	capnet_ip4addr dst;
-	uint8_t proto;
-	uint8_t ttl;
-	uint8_t tos;
+/* What an upper-layer protocol sees of a received datagram, whatever its
+ * IP family (src.af). src4/dst4 repeat src/dst for IPv4 (0 otherwise), for
+ * the IPv4-only code paths and their arithmetic. */
+struct capnet_l3_rx {
+	struct capnet_ipaddr src;
+	struct capnet_ipaddr dst;
+	capnet_ip4addr src4;
+	capnet_ip4addr dst4;
+	uint8_t proto;        /* IPv4 protocol / IPv6 next header */
+	uint8_t ttl;          /* IPv4 TTL / IPv6 hop limit */
+	uint8_t tos;          /* IPv4 TOS / IPv6 traffic class */
 	bool link_broadcast;  /* arrived to ff:ff:ff:ff:ff:ff */
 	bool ip_broadcast;    /* dst was limited or directed broadcast */
 	struct capnet_mac src_mac;
@@ -151,21 +177,24 @@ struct capnet_ip4_rx {
 	size_t payload_len;
 };
 
-/* An upper layer (UDP, TCP, DHCP client...) registers one of these. `input`
- * gets every datagram of `proto` addressed to us (or broadcast); `poll`
- * (optional) runs its timers and returns its next deadline; `icmp_error`
- * (optional) gets ICMP errors quoting a datagram of `proto` we sent. The
- * struct is the caller's and must outlive the iface registration. */
-struct capnet_ip4_protocol {
+/* An upper layer (UDP, TCP...) registers one of these per IP family it
+ * speaks. `input` gets every datagram of (`family`, `proto`) addressed to
+ * us (or broadcast); `poll` (optional) runs its timers and returns its next
+ * deadline (registered as an interface timer); `icmp_error` (optional) gets
+ * ICMP errors quoting a datagram of `proto` we sent. The struct is the
+ * caller's and must outlive the iface registration. */
+struct capnet_l4_protocol {
+	uint8_t family; /* enum capnet_af */
 	uint8_t proto;
-	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
+	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
 	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code,
 			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
 	void *ctx;
-	struct capnet_ip4_protocol *next; /* owned by the iface */
+	struct capnet_l4_protocol *next; /* owned by the iface */
+	struct capnet_iface_timer timer; /* owned by the iface: runs `poll` */
 };
-void capnet_iface_register_ip4(struct capnet_iface *ifc, struct capnet_ip4_protocol *p);
+void capnet_iface_register_l4(struct capnet_iface *ifc, struct capnet_l4_protocol *p);
 
 /* Egress. The upper layer writes its L4 bytes into the buffer returned by
  * capnet_ip4_tx_buffer (room for `*cap` bytes), then calls capnet_ip4_send
@@ -248,6 +277,6 @@ capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, 
 /* Sends an ICMP error quoting the datagram `rx` (RFC 1812 4.3.2.7 rules:
  * never about ICMP errors, broadcasts, or non-first fragments). */
 capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8_t code,
-				   const struct capnet_ip4_rx *rx, capnet_instant now);
+				   const struct capnet_l3_rx *rx, capnet_instant now);
 
 #endif

@@ -11,21 +11,23 @@
  * state: no address, no routes, no resolver inputs. Routes and a gateway
  * are only installed while there is an address (fail closed).
  *
- * DNS servers, the domain and the search list are resolver inputs: held
- * here with their provenance for the resolver, and not part of the
- * interface configuration (capnet_ip4cfg_get does not carry them). */
+ * DNS servers, the domain and the search list are resolver inputs
+ * (capnet/resolver.h): merged here with their provenance for the resolver,
+ * and not part of the interface configuration (capnet_ip4cfg_get does not
+ * carry them). */
 #ifndef CAPNET_IP4_CONFIG_H
 #define CAPNET_IP4_CONFIG_H
 
 #include "capnet/arena.h"
 #include "capnet/err.h"
 #include "capnet/iface.h"
+#include "capnet/resolver.h"
 #include "capnet/types.h"
 
 #define CAPNET_IP4CFG_MAX_ROUTES 8
-#define CAPNET_IP4CFG_MAX_DNS 4
-#define CAPNET_IP4CFG_MAX_SEARCH 6
-#define CAPNET_IP4CFG_NAME_MAX 253 /* a DNS name, dotted, no trailing dot */
+#define CAPNET_IP4CFG_MAX_DNS CAPNET_RESOLVER_MAX_SERVERS
+#define CAPNET_IP4CFG_MAX_SEARCH CAPNET_RESOLVER_MAX_SEARCH
+#define CAPNET_IP4CFG_NAME_MAX CAPNET_DNS_NAME_MAX
 
 /* What one source says; zero/empty means "says nothing". */
 struct capnet_ip4cfg_layer {
@@ -53,18 +55,6 @@ struct capnet_ip4cfg_view {
 	struct capnet_ip4_route routes[2 * CAPNET_IP4CFG_MAX_ROUTES];
 };
 
-/* The resolver's inputs, each list with its provenance (NONE when empty). */
-struct capnet_resolver_inputs {
-	uint8_t n_dns;
-	capnet_ip4addr dns[CAPNET_IP4CFG_MAX_DNS];
-	enum capnet_provenance dns_provenance;
-	char domain[CAPNET_IP4CFG_NAME_MAX + 1];
-	enum capnet_provenance domain_provenance;
-	uint8_t n_search;
-	char search[CAPNET_IP4CFG_MAX_SEARCH][CAPNET_IP4CFG_NAME_MAX + 1];
-	enum capnet_provenance search_provenance;
-};
-
 struct capnet_ip4cfg;
 
 size_t capnet_ip4cfg_arena_need(void);
@@ -83,6 +73,8 @@ capnet_err capnet_ip4cfg_clear(struct capnet_ip4cfg *c, enum capnet_provenance p
 
 /* getConfig: the effective configuration with per-value provenance. */
 void capnet_ip4cfg_get(const struct capnet_ip4cfg *c, struct capnet_ip4cfg_view *out);
+/* The resolver inputs this IPv4 configuration feeds (servers as IPv4
+ * capnet_ipaddr). */
 const struct capnet_resolver_inputs *capnet_ip4cfg_resolver(const struct capnet_ip4cfg *c);
 
 #endif

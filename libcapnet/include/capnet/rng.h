@@ -27,6 +27,18 @@ static inline uint32_t capnet_rng_below(const struct capnet_rng *r, uint32_t bou
 	return (uint32_t)(((uint64_t)capnet_rng_u32(r) * bound) >> 32);
 }
 
+/* Uniform in [lo, hi] (a span beyond 2^32 is cut to 2^32 values): random
+ * waits and jitter in microseconds. hi <= lo gives lo. */
+static inline int64_t capnet_rng_between(const struct capnet_rng *r, int64_t lo, int64_t hi)
+{
+	if (hi <= lo)
+		return lo;
+	uint64_t span = (uint64_t)(hi - lo) + 1;
+	if (span > UINT32_MAX)
+		span = UINT32_MAX;
+	return lo + (int64_t)capnet_rng_below(r, (uint32_t)span);
+}
+
 /* The seeded generator used by the simulator and tests: xoshiro256**
  * (Blackman & Vigna, 2018), its state expanded from one 64-bit seed by
  * splitmix64 so that every seed, including 0, gives a usable state. It is

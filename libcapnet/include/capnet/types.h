@@ -67,6 +67,9 @@ struct capnet_ip6addr {
 /* Address-family neutral address, for the 4-tuple of transport protocols. */
 enum capnet_af { CAPNET_AF_NONE = 0, CAPNET_AF_INET = 4, CAPNET_AF_INET6 = 6 };
 
+/* Address-family neutral address: a family and up to 16 bytes. An IPv4
+ * address is held as capnet_ip4addr (host order) in u.v4; make one with
+ * capnet_ipaddr_from_ip4 so the unused bytes are zero. */
 struct capnet_ipaddr {
 	uint8_t af; /* enum capnet_af */
 	union {
@@ -74,5 +77,45 @@ struct capnet_ipaddr {
 		struct capnet_ip6addr v6;
 	} u;
 };
+
+static inline struct capnet_ipaddr capnet_ipaddr_from_ip4(capnet_ip4addr a)
+{
+	struct capnet_ipaddr r = {.af = CAPNET_AF_INET};
+	r.u.v4 = a;
+	return r;
+}
+
+/* The IPv4 address of a; 0 for any other family. */
+static inline capnet_ip4addr capnet_ipaddr_ip4(const struct capnet_ipaddr *a)
+{
+	return a->af == CAPNET_AF_INET ? a->u.v4 : 0;
+}
+
+static inline bool capnet_ipaddr_eq(const struct capnet_ipaddr *a, const struct capnet_ipaddr *b)
+{
+	if (a->af != b->af)
+		return false;
+	if (a->af == CAPNET_AF_INET)
+		return a->u.v4 == b->u.v4;
+	if (a->af == CAPNET_AF_INET6) {
+		for (int i = 0; i < 16; i++)
+			if (a->u.v6.b[i] != b->u.v6.b[i])
+				return false;
+	}
+	return true;
+}
+
+/* 0.0.0.0, ::, or no family at all. */
+static inline bool capnet_ipaddr_is_unspecified(const struct capnet_ipaddr *a)
+{
+	if (a->af == CAPNET_AF_INET)
+		return a->u.v4 == 0;
+	if (a->af == CAPNET_AF_INET6) {
+		for (int i = 0; i < 16; i++)
+			if (a->u.v6.b[i] != 0)
+				return false;
+	}
+	return true;
+}
 
 #endif

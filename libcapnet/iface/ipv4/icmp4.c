@@ -6,7 +6,7 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
-#include "iface_internal.h"
+#include "../iface_internal.h"
 
 /* Token bucket: a burst of ICMP_BURST errors, refilled one per interval. */
 #define ICMP_BURST 8
@@ -25,7 +25,7 @@ static capnet_err send_icmp(struct capnet_iface *ifc, capnet_ip4addr src, capnet
 	return capnet_ip4_send(ifc, &tx, n, now);
 }
 
-static void echo_request(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx,
+static void echo_request(struct capnet_iface *ifc, const struct capnet_l3_rx *rx,
 			 const struct capnet_icmp4_repr *req, capnet_instant now)
 {
 	IFACE_COUNT(ifc, icmp_echo_requests);
@@ -39,8 +39,8 @@ static void echo_request(struct capnet_iface *ifc, const struct capnet_ip4_rx *r
 	reply.type = CAPNET_ICMP4_ECHO_REPLY;
 	/* The request's data lives in the rx buffer; the reply is built in the
 	 * tx buffer, so the copy in emit never overlaps. */
-	capnet_ip4addr src = rx->ip_broadcast ? 0 : rx->dst;
-	if (send_icmp(ifc, src, rx->src, &reply, now) == CAPNET_OK)
+	capnet_ip4addr src = rx->ip_broadcast ? 0 : rx->dst4;
+	if (send_icmp(ifc, src, rx->src4, &reply, now) == CAPNET_OK)
 		IFACE_COUNT(ifc, icmp_echo_replies_sent);
 }
 
@@ -58,12 +58,12 @@ static void error_received(struct capnet_iface *ifc, const struct capnet_icmp4_r
 	if (!capnet_iface_is_local(ifc, qsrc))
 		return;
 	uint8_t proto = r->data[CAPNET_IP4_PROTO];
-	for (struct capnet_ip4_protocol *p = ifc->protos; p; p = p->next)
-		if (p->proto == proto && p->icmp_error)
+	for (struct capnet_l4_protocol *p = ifc->protos; p; p = p->next)
+		if (p->family == CAPNET_AF_INET && p->proto == proto && p->icmp_error)
 			p->icmp_error(p->ctx, ifc, r->type, r->code, r->data, r->data_len, now);
 }
 
-void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)
+void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	struct capnet_icmp4_repr r;
 	switch (capnet_icmp4_parse(rx->payload, rx->payload_len, &r)) {
@@ -89,7 +89,7 @@ void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx
 	case CAPNET_ICMP4_ECHO_REPLY:
 		IFACE_COUNT(ifc, icmp_echo_replies_rcvd);
 		if (ifc->echo_fn) {
-			struct capnet_echo_reply er = {rx->src, r.ident, r.seq, rx->ttl, r.data, r.data_len};
+			struct capnet_echo_reply er = {rx->src4, r.ident, r.seq, rx->ttl, r.data, r.data_len};
 			ifc->echo_fn(ifc->echo_ctx, &er, now);
 		}
 		break;
@@ -129,7 +129,7 @@ static bool take_token(struct capnet_iface *ifc, capnet_instant now)
 	return true;
 }
 
-static bool is_icmp_error(const struct capnet_ip4_rx *rx)
+static bool is_icmp_error(const struct capnet_l3_rx *rx)
 {
 	if (rx->proto != CAPNET_IPPROTO_ICMP || rx->payload_len < 1)
 		return false;
@@ -138,12 +138,12 @@ static bool is_icmp_error(const struct capnet_ip4_rx *rx)
 }
 
 capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8_t code,
-				   const struct capnet_ip4_rx *rx, capnet_instant now)
+				   const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	/* RFC 1122 3.2.2: never about an ICMP error, a broadcast or multicast,
 	 * or a datagram whose source is not a unicast host. */
-	if (is_icmp_error(rx) || rx->ip_broadcast || rx->link_broadcast || rx->src == 0 ||
-	    (rx->dst >> 28) == 0xe || !capnet_iface_is_local(ifc, rx->dst))
+	if (is_icmp_error(rx) || rx->ip_broadcast || rx->link_broadcast || rx->src4 == 0 ||
+	    (rx->dst4 >> 28) == 0xe || !capnet_iface_is_local(ifc, rx->dst4))
 		return CAPNET_E_INVAL;
 	if (!take_token(ifc, now)) {
 		IFACE_COUNT(ifc, icmp_errors_ratelimited);
@@ -154,7 +154,7 @@ capnet_err capnet_icmp4_send_error(struct capnet_iface *ifc, uint8_t type, uint8
 	size_t ql = rx->ip_header_len + (rx->payload_len < 8 ? rx->payload_len : 8);
 	memcpy(quote, rx->ip_header, ql);
 	struct capnet_icmp4_repr r = {.type = type, .code = code, .data = quote, .data_len = ql};
-	capnet_err e = send_icmp(ifc, rx->dst, rx->src, &r, now);
+	capnet_err e = send_icmp(ifc, rx->dst4, rx->src4, &r, now);
 	if (e == CAPNET_OK)
 		IFACE_COUNT(ifc, icmp_errors_sent);
 	return e;

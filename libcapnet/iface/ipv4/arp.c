@@ -1,11 +1,12 @@
 /* ARP (RFC 826) neighbour cache: resolution with retry and exponential
  * backoff, a bounded queue of frames per unresolved neighbour (RFC 1122
- * 2.3.2.2), expiry, gratuitous announcements and address defence
- * (RFC 5227 2.4). */
+ * 2.3.2.2), expiry, and the ARP packets conflict detection sends
+ * (gratuitous announcements, probes). Watching for conflicts and defending
+ * our address live in acd.c. */
 #include <string.h>
 
 #include "capnet/wire/arp.h"
-#include "iface_internal.h"
+#include "../iface_internal.h"
 
 static const char *const arp_state_names[] = {"FREE", "INCOMPLETE", "REACHABLE", "FAILED", "STATIC"};
 
@@ -225,20 +226,12 @@ void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, 
 		IFACE_COUNT(ifc, arp_requests_rcvd);
 	else
 		IFACE_COUNT(ifc, arp_replies_rcvd);
-	if (ifc->arp_watch_fn && (a.spa == ifc->arp_watch_ip || a.tpa == ifc->arp_watch_ip))
-		ifc->arp_watch_fn(ifc->arp_watch_ctx, &a.sha, a.spa, a.tpa, a.oper, now);
+	/* Conflict detection sees every valid packet first (ipv4/acd.c); a
+	 * packet claiming our own address teaches the cache nothing. */
+	if (capnet_acd_arp_input(ifc, &a, now))
+		return;
 
 	capnet_ip4addr me = ifc->ip4.addr;
-	if (me != 0 && a.spa == me) {
-		/* Someone else claims our address. RFC 5227 2.4 (b): defend with
-		 * one announcement, at most once per DEFEND_INTERVAL (10 s). */
-		IFACE_COUNT(ifc, arp_conflicts);
-		if (now - ifc->arp_defend_at >= CAPNET_S(10)) {
-			ifc->arp_defend_at = now;
-			capnet_arp_send_gratuitous(ifc, now);
-		}
-		return;
-	}
 	/* RFC 826 merge: refresh a sender we already know about. A probe
 	 * (sender 0.0.0.0) teaches nothing. */
 	bool merged = false;
@@ -337,9 +330,57 @@ size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entr
 	return n;
 }
 
-void capnet_arp_watch(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_arp_watch_fn fn, void *ctx)
+/* ---- the neighbour cache interface (capnet/neigh.h) ---- */
+
+static capnet_err neigh_resolve(struct capnet_iface *ifc, const struct capnet_ipaddr *a, capnet_instant now)
 {
-	ifc->arp_watch_ip = ip;
-	ifc->arp_watch_fn = fn;
-	ifc->arp_watch_ctx = ctx;
+	return capnet_arp_resolve(ifc, a->u.v4, now);
 }
+
+static capnet_err neigh_lookup(const struct capnet_iface *ifc, const struct capnet_ipaddr *a, struct capnet_mac *mac)
+{
+	return capnet_arp_lookup(ifc, a->u.v4, mac);
+}
+
+static capnet_err neigh_add_static(struct capnet_iface *ifc, const struct capnet_ipaddr *a, struct capnet_mac mac)
+{
+	return capnet_arp_add_static(ifc, a->u.v4, mac);
+}
+
+static size_t neigh_entries(const struct capnet_iface *ifc, struct capnet_neigh_entry *out, size_t max)
+{
+	size_t n = 0;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		const struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e->state == CAPNET_ARP_FREE)
+			continue;
+		if (n < max)
+			out[n] = (struct capnet_neigh_entry){capnet_ipaddr_from_ip4(e->ip), e->mac, e->state, e->expires,
+							     e->requests, e->npending};
+		n++;
+	}
+	return n;
+}
+
+static capnet_err neigh_enqueue(struct capnet_iface *ifc, const struct capnet_ipaddr *next_hop, const uint8_t *frame,
+				size_t len, capnet_instant now)
+{
+	return capnet_arp_enqueue(ifc, next_hop->u.v4, frame, len, now);
+}
+
+static const char *neigh_state_name(uint8_t state)
+{
+	return capnet_arp_state_name((enum capnet_arp_state)state);
+}
+
+const struct capnet_neigh_ops capnet_arp_neigh_ops = {
+	.family = CAPNET_AF_INET,
+	.name = "arp",
+	.resolve = neigh_resolve,
+	.lookup = neigh_lookup,
+	.add_static = neigh_add_static,
+	.entries = neigh_entries,
+	.enqueue = neigh_enqueue,
+	.poll = capnet_arp_poll,
+	.state_name = neigh_state_name,
+};
