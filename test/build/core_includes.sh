@@ -7,7 +7,7 @@ set -u
 root=$1
 bad=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' \
 	"$root/libcapnet/wire" "$root/libcapnet/iface" "$root/libcapnet/sock" "$root/libcapnet/cap" "$root/libcapnet/core" "$root/libcapnet/trace" \
-	"$root/libcapnet/stack" "$root/libcapnet/posix" \
+	"$root/libcapnet/stack" "$root/libcapnet/posix" "$root/libcapnet/nic/virtio" \
 	"$root/libcapnet/include/capnet/wire" 2>/dev/null |
 	grep -vE '<(stdint|stddef|stdbool|string)\.h>')
 if [ -n "$bad" ]; then
