@@ -159,7 +159,7 @@ unsigned capnet_virtio_net_reclaim(struct capnet_virtio_net *vn)
 			fail(vn, fault);
 			break;
 		}
-		vn->tx.free_stack[vn->tx.nfree++] = id;
+		vn->tx.free_ring[(vn->tx.free_head + vn->tx.nfree++) & (vn->tx.size - 1)] = id;
 		vn->stats[CAPNET_VIRTIO_STAT_tx_completions]++;
 		n++;
 	}
@@ -186,7 +186,9 @@ static capnet_err vn_transmit(void *dev, const uint8_t *frame, size_t len)
 			return fail(vn, CAPNET_VIRTIO_STAT_tx_stalled);
 		return CAPNET_E_AGAIN;
 	}
-	uint16_t id = vn->tx.free_stack[--vn->tx.nfree];
+	uint16_t id = vn->tx.free_ring[vn->tx.free_head];
+	vn->tx.free_head = (uint16_t)((vn->tx.free_head + 1) & (vn->tx.size - 1));
+	vn->tx.nfree--;
 	uint8_t *b = vn->tx.bufs + (size_t)id * vn->tx.buf_len;
 	/* No offload negotiated: an all-zero header (flags 0, GSO_NONE). */
 	memset(b, 0, CAPNET_VIRTIO_NET_HDR_LEN);
@@ -279,6 +281,11 @@ capnet_err capnet_virtio_net_start(struct capnet_virtio_net *vn, struct capnet_v
 	if (cfg != NULL)
 		vn->cfg = *cfg;
 	uint16_t mtu_max = vn->cfg.mtu != 0 ? vn->cfg.mtu : 1500;
+	/* A nic from the start: until UP, and after a failure, every call on
+	 * it answers CAPNET_E_NIC (link down). */
+	vn->nic.ops = &virtio_net_ops;
+	vn->nic.dev = vn;
+	vn->nic.mtu = mtu_max;
 
 	/* 1-3: reset, ACKNOWLEDGE, DRIVER. */
 	if (!reset_device(vn) || !step(vn, CAPNET_VIRTIO_STATUS_ACKNOWLEDGE) || !step(vn, CAPNET_VIRTIO_STATUS_DRIVER))
@@ -302,8 +309,10 @@ capnet_err capnet_virtio_net_start(struct capnet_virtio_net *vn, struct capnet_v
 	vn->status |= CAPNET_VIRTIO_STATUS_FEATURES_OK;
 	t.ops->set_status(t.ctx, vn->status);
 	uint8_t st = t.ops->get_status(t.ctx);
-	if ((st & CAPNET_VIRTIO_STATUS_FEATURES_OK) == 0)
+	if ((st & CAPNET_VIRTIO_STATUS_FEATURES_OK) == 0) {
+		vn->status &= (uint8_t)~CAPNET_VIRTIO_STATUS_FEATURES_OK;
 		return bringup_fail(vn, CAPNET_VIRTIO_STAT_bringup_features_rejected, CAPNET_E_NIC);
+	}
 	if (st != vn->status)
 		return bringup_fail(vn, CAPNET_VIRTIO_STAT_bringup_status_stuck, CAPNET_E_NIC);
 
@@ -327,13 +336,11 @@ capnet_err capnet_virtio_net_start(struct capnet_virtio_net *vn, struct capnet_v
 	if (e != CAPNET_OK)
 		return e;
 	for (uint16_t i = 0; i < vn->tx.size; i++)
-		vn->tx.free_stack[vn->tx.nfree++] = (uint16_t)(vn->tx.size - 1 - i);
+		vn->tx.free_ring[vn->tx.nfree++] = i;
 	for (uint16_t i = 0; i < vn->rx.size; i++)
 		capnet_virtq_publish(&vn->rx, i, buf_len, true);
 	vn->tx_stall_limit = vn->cfg.tx_stall_limit != 0 ? vn->cfg.tx_stall_limit : 4u * vn->tx.size;
 
-	vn->nic.ops = &virtio_net_ops;
-	vn->nic.dev = vn;
 	vn->nic.mac = mac;
 	vn->nic.mtu = mtu;
 
