@@ -183,8 +183,10 @@ struct capnet_virtio_queue {
 	uint16_t avail_idx;    /* next avail.idx to publish */
 	uint16_t kick_from;    /* avail.idx at the last notification decision */
 	uint16_t last_used;    /* next used element to read */
-	uint16_t nfree;        /* TX: buffers on the free stack */
-	uint16_t free_stack[CAPNET_VIRTIO_QUEUE_MAX];
+	/* TX: free buffers, first in first out, so a buffer just given back
+	 * waits behind the others and a device returning it twice is caught. */
+	uint16_t nfree, free_head;
+	uint16_t free_ring[CAPNET_VIRTIO_QUEUE_MAX];
 	/* Per descriptor: never made available, with the device, or returned. */
 	uint8_t state[CAPNET_VIRTIO_QUEUE_MAX];
 };
