@@ -155,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(e == CAPNET_OK || e == CAPNET_E_NIC || e == CAPNET_E_MSGSIZE);
 		FUZZ_CHECK(vn.rx.outstanding <= vn.rx.size && vn.tx.outstanding <= vn.tx.size);
 		FUZZ_CHECK(vn.tx.nfree + vn.tx.outstanding <= vn.tx.size);
+		FUZZ_CHECK(vn.rx.nrepost + vn.rx.outstanding <= vn.rx.size);
 		if (capnet_virtio_net_state(&vn) == CAPNET_VIRTIO_FAILED) {
 			size_t len = 1;
 			FUZZ_CHECK(nic->ops->transmit(nic->dev, frame, 60) == CAPNET_E_NIC);

@@ -16,8 +16,8 @@ struct vq {
 	uint16_t last_avail; /* next avail entry the device will take */
 	uint16_t used_idx;   /* next used element the device will write */
 	uint32_t completions;
+	int32_t prev_in_poll; /* id completed earlier in this poll, or -1 */
 	uint8_t *seen;       /* per id: ever taken from the avail ring */
-	uint32_t last_id;    /* the last id completed (for USED_ID_REUSED) */
 };
 
 struct capnet_sim_virtio {
@@ -386,9 +386,11 @@ static bool misbehave(struct capnet_sim_virtio *d, uint16_t qi, uint16_t id, uin
 		capnet_sim_virtio_put_used(d, qi, (uint32_t)q->num + 7u, len);
 		break;
 	case CAPNET_SIM_VIRTIO_USED_ID_REUSED:
-		if (qi != c->fault_queue || q->completions == 0)
+		/* the id completed just before, in place of this one (which
+		 * the device then keeps): used.idx stays plausible */
+		if (qi != c->fault_queue || q->prev_in_poll < 0)
 			return false;
-		capnet_sim_virtio_put_used(d, qi, q->last_id, len);
+		capnet_sim_virtio_put_used(d, qi, (uint32_t)q->prev_in_poll, len);
 		break;
 	case CAPNET_SIM_VIRTIO_USED_ID_NOT_OURS: {
 		if (qi != c->fault_queue)
@@ -437,7 +439,7 @@ static void complete(struct capnet_sim_virtio *d, uint16_t qi, uint16_t id, uint
 		return;
 	capnet_sim_virtio_put_used(d, qi, id, len);
 	q->completions++;
-	q->last_id = id;
+	q->prev_in_poll = id;
 }
 
 static bool poll_tx(struct capnet_sim_virtio *d)
@@ -521,6 +523,7 @@ bool capnet_sim_virtio_poll(struct capnet_sim_virtio *d, capnet_instant now)
 		d->st.faults_injected++;
 		return true;
 	}
+	d->q[0].prev_in_poll = d->q[1].prev_in_poll = -1;
 	bool moved = poll_tx(d);
 	moved |= poll_rx(d);
 	return moved;

@@ -38,7 +38,7 @@
 enum capnet_sim_virtio_fault {
 	CAPNET_SIM_VIRTIO_HONEST,
 	CAPNET_SIM_VIRTIO_USED_ID_OUT_OF_RANGE, /* a used id >= queue size */
-	CAPNET_SIM_VIRTIO_USED_ID_REUSED,       /* one id returned twice */
+	CAPNET_SIM_VIRTIO_USED_ID_REUSED,       /* an id returned twice within one poll */
 	CAPNET_SIM_VIRTIO_USED_ID_NOT_OURS,     /* TX: an id never made available */
 	CAPNET_SIM_VIRTIO_USED_LEN_OVERFLOW,    /* RX: length beyond the buffer */
 	CAPNET_SIM_VIRTIO_USED_LEN_SHORT,       /* RX: length below the header */

@@ -187,6 +187,11 @@ struct capnet_virtio_queue {
 	 * waits behind the others and a device returning it twice is caught. */
 	uint16_t nfree, free_head;
 	uint16_t free_ring[CAPNET_VIRTIO_QUEUE_MAX];
+	/* RX: buffers copied out and not yet given back. They go back in a
+	 * batch when the queue is drained (or half of it waits), so an id the
+	 * device returns twice within one batch is caught as reused. */
+	uint16_t nrepost;
+	uint16_t repost[CAPNET_VIRTIO_QUEUE_MAX];
 	/* Per descriptor: never made available, with the device, or returned. */
 	uint8_t state[CAPNET_VIRTIO_QUEUE_MAX];
 };

@@ -200,14 +200,21 @@ static capnet_err vn_transmit(void *dev, const uint8_t *frame, size_t len)
 	return CAPNET_OK;
 }
 
+/* Gives the copied-out RX buffers back and tells the device if it wants. */
+static void rx_refill(struct capnet_virtio_net *vn)
+{
+	for (uint16_t i = 0; i < vn->rx.nrepost; i++)
+		capnet_virtq_publish(&vn->rx, vn->rx.repost[i], vn->rx.buf_len, true);
+	vn->stats[CAPNET_VIRTIO_STAT_rx_reposted] += vn->rx.nrepost;
+	vn->rx.nrepost = 0;
+	kick(vn, &vn->rx, CAPNET_VIRTIO_STAT_rx_notifies, CAPNET_VIRTIO_STAT_rx_notifies_suppressed);
+}
+
 static void repost(struct capnet_virtio_net *vn, uint16_t id)
 {
-	capnet_virtq_publish(&vn->rx, id, vn->rx.buf_len, true);
-	vn->stats[CAPNET_VIRTIO_STAT_rx_reposted]++;
-	/* Batched: the device hears about returned buffers when the queue is
-	 * drained, or once half the ring is waiting to be announced. */
-	if ((uint16_t)(vn->rx.avail_idx - vn->rx.kick_from) >= vn->rx.size / 2)
-		kick(vn, &vn->rx, CAPNET_VIRTIO_STAT_rx_notifies, CAPNET_VIRTIO_STAT_rx_notifies_suppressed);
+	vn->rx.repost[vn->rx.nrepost++] = id;
+	if (vn->rx.nrepost >= (vn->rx.size + 1) / 2)
+		rx_refill(vn);
 }
 
 static capnet_err vn_receive(void *dev, uint8_t *buf, size_t cap, size_t *out_len)
@@ -224,9 +231,9 @@ static capnet_err vn_receive(void *dev, uint8_t *buf, size_t cap, size_t *out_le
 	if (r < 0)
 		return fail(vn, fault);
 	if (r == 0) {
-		/* "No frame yet" is normal: the ring stays armed, and the device
-		 * learns of the buffers given back since the last drain. */
-		kick(vn, &vn->rx, CAPNET_VIRTIO_STAT_rx_notifies, CAPNET_VIRTIO_STAT_rx_notifies_suppressed);
+		/* "No frame yet" is normal: the ring stays armed; what was drained
+		 * goes back now. */
+		rx_refill(vn);
 		return CAPNET_E_AGAIN;
 	}
 	if (len < CAPNET_VIRTIO_NET_HDR_LEN)
