@@ -83,6 +83,12 @@ static const struct proof network_status = {
 	proof_network_status,
 };
 
+static const struct proof virtio_shuttle = {
+	"virtio-shuttle",
+	"two stacks, each on the virtio-net driver over a virtio-mmio device model: exact bring-up, ARP, ping and a TCP echo round trip through the split rings, every frame accounted stack to wire, no fault, all DMA memory returned",
+	proof_virtio_shuttle,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -97,6 +103,7 @@ const struct proof *const capnet_proofs[] = {
 	&transport_status,
 	&keepalive_timeout_policy,
 	&network_status,
+	&virtio_shuttle,
 	NULL,
 };
 
