@@ -45,7 +45,6 @@ static void host_open(struct host *h, const char *name, uint8_t id, capnet_ip4ad
 	capnet_xoshiro_seed(&h->caprng, id);
 	struct capnet_stack_config cfg = {
 		.tcp = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)},
-		.udp = {.max_sockets = 40}, /* room for the idle sockets of the poll-cost test */
 		.cap_rng = capnet_xoshiro_rng(&h->caprng),
 	};
 	ck_assert_int_eq(sim_stack_open(&h->st, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
@@ -439,67 +438,6 @@ START_TEST(test_udp_socket_within_its_scope)
 }
 END_TEST
 
-/* A poll looks at the sockets that had events, not at the table: with 30
- * idle sockets (each with a call parked on it) and one that receives a
- * datagram, the polls of that delivery examine that one socket, complete
- * its call alone, and the idle calls stay parked. A deadline that passes
- * with no event at all still completes its call. */
-START_TEST(test_poll_examines_only_sockets_with_events)
-{
-	enum { IDLE = 30 };
-	struct capnet_cspace *app = new_cs(&srv, "app");
-	capnet_handle a0, a, sock[IDLE + 1];
-	capnet_ticket t[IDLE + 1];
-	ck_assert_int_eq(capnet_netmgr_mint_udp(srv.boot, srv.nm, 7000, 7000 + IDLE, NULL, &a0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(srv.boot, a0, app, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET), NULL, &a),
-			 CAPNET_OK);
-	for (int i = 0; i <= IDLE; i++) {
-		ck_assert_int_eq(capnet_udpcap_bind(app, a, (uint16_t)(7000 + i), &sock[i]), CAPNET_OK);
-		ck_assert_int_eq(capnet_park(app, sock[i], CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &t[i]),
-				 CAPNET_OK);
-	}
-	struct capnet_cspace *peer = new_cs(&cli, "peer");
-	capnet_handle pa0, pa, ps;
-	ck_assert_int_eq(capnet_netmgr_mint_udp(cli.boot, cli.nm, 6000, 6000, NULL, &pa0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(cli.boot, pa0, peer, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET), NULL, &pa),
-			 CAPNET_OK);
-	ck_assert_int_eq(capnet_udpcap_bind(peer, pa, 6000, &ps), CAPNET_OK);
-	/* The peer learns the server's MAC first, so the polls below see the
-	 * datagram and nothing else. */
-	ck_assert_int_eq(capnet_udpcap_send_to(peer, ps, ip_srv, 9, "arp", 3, now()), CAPNET_OK);
-	run_ms(20);
-	struct capnet_sockets_stats s0, s1;
-	capnet_sockets_stats(srv.socks, &s0);
-	ck_assert_uint_eq(s0.parked, IDLE + 1);
-	ck_assert_uint_eq(s0.last_poll_sockets, 0); /* idle polls look at nothing */
-	ck_assert_int_eq(capnet_udpcap_send_to(peer, ps, ip_srv, 7000 + IDLE, "x", 1, now()), CAPNET_OK);
-	run_ms(20);
-	capnet_sockets_stats(srv.socks, &s1);
-	ck_assert_uint_eq(s1.sockets_examined - s0.sockets_examined, 1);
-	ck_assert_uint_eq(s1.completed[CAPNET_OUTCOME_COMPLETED] - s0.completed[CAPNET_OUTCOME_COMPLETED], 1);
-	ck_assert_uint_eq(s1.parked, IDLE);
-	struct capnet_park_result r;
-	ck_assert_int_eq(capnet_park_result(app, t[IDLE], &r), CAPNET_OK);
-	ck_assert_int_eq(r.outcome, CAPNET_OUTCOME_COMPLETED);
-	for (int i = 0; i < IDLE; i++)
-		ck_assert_int_eq(capnet_park_result(app, t[i], &r), CAPNET_E_AGAIN);
-	/* A deadline completes a call with no event on its socket; until it
-	 * comes, no poll looks for deadlines. */
-	ck_assert_int_eq(capnet_park_cancel(app, t[0], now()), CAPNET_OK);
-	ck_assert_int_eq(capnet_park_result(app, t[0], &r), CAPNET_OK);
-	ck_assert_int_eq(capnet_park(app, sock[0], CAPNET_PARK_RECV, now() + CAPNET_MS(5), now(), &t[0]), CAPNET_OK);
-	capnet_sockets_stats(srv.socks, &s0);
-	run_ms(4);
-	capnet_sockets_stats(srv.socks, &s1);
-	ck_assert_uint_eq(s1.deadline_scans, s0.deadline_scans);
-	ck_assert_int_eq(capnet_park_result(app, t[0], &r), CAPNET_E_AGAIN);
-	ck_assert_int_eq(wait_result(app, t[0], 5).outcome, CAPNET_OUTCOME_TIMED_OUT);
-	capnet_sockets_stats(srv.socks, &s1);
-	ck_assert_uint_eq(s1.sockets_examined - s0.sockets_examined, 0);
-	ck_assert_uint_eq(s1.parked, IDLE - 1);
-}
-END_TEST
-
 START_TEST(test_status_lists_sockets_with_owner_and_blocked_calls)
 {
 	struct pair p;
@@ -547,7 +485,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_transport_status_is_read_only);
 	tcase_add_test(tc, test_udp_socket_within_its_scope);
 	tcase_add_test(tc, test_status_lists_sockets_with_owner_and_blocked_calls);
-	tcase_add_test(tc, test_poll_examines_only_sockets_with_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
