@@ -151,6 +151,7 @@ struct waiter {
 	capnet_instant deadline;
 	struct capnet_park_result res;
 	uint16_t next_on_sock; /* the next call parked on the same socket */
+	uint16_t heap_pos;     /* in the deadline heap (parked with a deadline), else UINT16_MAX */
 	bool pending;          /* in this poll's set to evaluate */
 };
 
@@ -163,14 +164,14 @@ struct capnet_sockets {
 	capnet_instant last_now;
 	struct capnet_sockets_stats stats;
 	/* What a poll looks at: the sockets that had events (dirty list), the
-	 * calls parked on them, and -- only once the earliest deadline has
-	 * come -- the calls whose deadline passed. */
+	 * calls parked on them, and the calls whose deadline passed (a min-heap
+	 * of the parked calls with a deadline, by deadline then index). */
 	uint32_t dirty_head;
 	uint16_t *pending; /* waiter indices to evaluate, max_parked of them */
 	uint16_t npending;
-	capnet_instant deadline_min; /* earliest deadline of a parked call (may be early when stale) */
-	bool deadline_stale;         /* a call with that deadline completed: recompute */
-	uint32_t closing;            /* sockets whose TCP close waits for a `now` */
+	uint16_t *heap;    /* waiter indices, max_parked of them */
+	uint16_t nheap;
+	uint32_t closing;  /* sockets whose TCP close waits for a `now` */
 	uint32_t seen_destroyed;     /* capsys.destroyed at the last sweep */
 };
 

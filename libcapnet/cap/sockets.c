@@ -7,8 +7,8 @@
  * real TCP/UDP state; but only when something happened to their socket:
  * the transports' readiness callbacks, every call on the socket and every
  * cap of it dropped put it on a dirty list, and capnet_sockets_poll looks
- * at that list and the calls parked on each socket in it -- plus, once the
- * earliest parked deadline has come, the calls whose deadline passed. */
+ * at that list and the calls parked on each socket in it, plus the calls
+ * whose deadline passed, found in a deadline heap. */
 #include <string.h>
 
 #include "capnet/config.h"
@@ -49,7 +49,7 @@ size_t capnet_sockets_arena_need(const struct capnet_sockets_config *cfg)
 {
 	struct capnet_sockets_config c = sockets_effective(cfg);
 	return sizeof(struct capnet_sockets) + ALIGN + sizeof(struct cap_sock) * c.max_sockets + ALIGN +
-	       sizeof(struct waiter) * c.max_parked + ALIGN + sizeof(uint16_t) * c.max_parked + ALIGN;
+	       sizeof(struct waiter) * c.max_parked + ALIGN + 2 * (sizeof(uint16_t) * c.max_parked + ALIGN);
 }
 
 capnet_err capnet_sockets_create(struct capnet_arena *arena, const struct capnet_sockets_config *cfg,
@@ -65,15 +65,16 @@ capnet_err capnet_sockets_create(struct capnet_arena *arena, const struct capnet
 	struct cap_sock *socks = capnet_arena_alloc(arena, sizeof *socks * c.max_sockets, ALIGN);
 	struct waiter *w = capnet_arena_alloc(arena, sizeof *w * c.max_parked, ALIGN);
 	uint16_t *pending = capnet_arena_alloc(arena, sizeof *pending * c.max_parked, ALIGN);
-	if (s == NULL || socks == NULL || w == NULL || pending == NULL)
+	uint16_t *heap = capnet_arena_alloc(arena, sizeof *heap * c.max_parked, ALIGN);
+	if (s == NULL || socks == NULL || w == NULL || pending == NULL || heap == NULL)
 		return CAPNET_E_NOMEM;
 	s->net = net;
 	s->cfg = c;
 	s->socks = socks;
 	s->waiters = w;
 	s->pending = pending;
+	s->heap = heap;
 	s->dirty_head = NO_SOCK;
-	s->deadline_min = CAPNET_INSTANT_NEVER;
 	s->seen_destroyed = net->sys->destroyed;
 	s->sock_free = UINT32_MAX;
 	for (uint32_t i = c.max_sockets; i > 0; i--) {
@@ -197,6 +198,81 @@ void sock_watch(struct cap_sock *k)
 		capnet_tcp_set_notify(k->u.tcp, tcp_event, k);
 }
 
+/* ---- the deadline heap: parked calls with a deadline ---- */
+
+static bool heap_less(const struct capnet_sockets *s, uint16_t a, uint16_t b)
+{
+	capnet_instant da = s->waiters[a].deadline, db = s->waiters[b].deadline;
+	return da < db || (da == db && a < b);
+}
+
+static void heap_set(struct capnet_sockets *s, uint16_t pos, uint16_t idx)
+{
+	s->heap[pos] = idx;
+	s->waiters[idx].heap_pos = pos;
+}
+
+static void heap_up(struct capnet_sockets *s, uint16_t pos)
+{
+	uint16_t idx = s->heap[pos];
+	while (pos > 0) {
+		uint16_t parent = (uint16_t)((pos - 1) / 2);
+		if (!heap_less(s, idx, s->heap[parent]))
+			break;
+		heap_set(s, pos, s->heap[parent]);
+		pos = parent;
+	}
+	heap_set(s, pos, idx);
+}
+
+static void heap_down(struct capnet_sockets *s, uint16_t pos)
+{
+	uint16_t idx = s->heap[pos];
+	for (;;) {
+		uint32_t c = 2u * pos + 1;
+		if (c >= s->nheap)
+			break;
+		if (c + 1 < s->nheap && heap_less(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!heap_less(s, s->heap[c], idx))
+			break;
+		heap_set(s, pos, s->heap[c]);
+		pos = (uint16_t)c;
+	}
+	heap_set(s, pos, idx);
+}
+
+static void heap_insert(struct capnet_sockets *s, uint16_t idx)
+{
+	uint16_t pos = s->nheap++;
+	heap_set(s, pos, idx);
+	heap_up(s, pos);
+}
+
+static void heap_remove(struct capnet_sockets *s, struct waiter *w)
+{
+	uint16_t pos = w->heap_pos;
+	w->heap_pos = NO_WAITER;
+	uint16_t last = s->heap[--s->nheap];
+	if (pos == s->nheap)
+		return;
+	heap_set(s, pos, last);
+	heap_up(s, pos);
+	heap_down(s, s->waiters[last].heap_pos);
+}
+
+/* Every call whose deadline passed: the heap's entries at or before `now`
+ * form a subtree at its root, visited alone. */
+static void add_pending(struct capnet_sockets *s, uint16_t idx);
+static void add_due(struct capnet_sockets *s, uint32_t pos, capnet_instant now)
+{
+	if (pos >= s->nheap || s->waiters[s->heap[pos]].deadline > now)
+		return;
+	add_pending(s, s->heap[pos]);
+	add_due(s, 2 * pos + 1, now);
+	add_due(s, 2 * pos + 2, now);
+}
+
 /* ---- parked calls ---- */
 
 static void unlink_waiter(struct capnet_sockets *s, struct waiter *w)
@@ -217,8 +293,8 @@ static void complete(struct capnet_sockets *s, struct waiter *w, enum capnet_out
 	if (w->state != W_PARKED)
 		return; /* one completion per call, ever */
 	unlink_waiter(s, w);
-	if (w->deadline != CAPNET_INSTANT_NEVER && w->deadline <= s->deadline_min)
-		s->deadline_stale = true;
+	if (w->heap_pos != NO_WAITER)
+		heap_remove(s, w);
 	w->state = W_DONE;
 	w->res.outcome = o;
 	w->res.err = err;
@@ -386,16 +462,6 @@ static void sweep_dead(struct capnet_sockets *s)
 	}
 }
 
-static void recompute_deadline(struct capnet_sockets *s)
-{
-	capnet_instant next = CAPNET_INSTANT_NEVER;
-	for (uint16_t i = 0; i < s->cfg.max_parked; i++)
-		if (s->waiters[i].state == W_PARKED)
-			next = capnet_instant_min(next, s->waiters[i].deadline);
-	s->deadline_min = next;
-	s->deadline_stale = false;
-}
-
 capnet_instant capnet_sockets_poll(struct capnet_net *net, capnet_instant now)
 {
 	struct capnet_sockets *s = net != NULL ? net->socks : NULL;
@@ -414,12 +480,9 @@ capnet_instant capnet_sockets_poll(struct capnet_net *net, capnet_instant now)
 		for (uint16_t i = k->first_waiter; i != NO_WAITER; i = s->waiters[i].next_on_sock)
 			add_pending(s, i);
 	}
-	if (now >= s->deadline_min) {
+	if (s->nheap > 0 && s->waiters[s->heap[0]].deadline <= now) {
 		s->stats.deadline_scans++;
-		for (uint16_t i = 0; i < s->cfg.max_parked; i++)
-			if (s->waiters[i].state == W_PARKED && s->waiters[i].deadline <= now)
-				add_pending(s, i);
-		s->deadline_stale = true;
+		add_due(s, 0, now);
 	}
 	for (uint16_t i = 0; i < s->npending; i++) {
 		struct waiter *w = &s->waiters[s->pending[i]];
@@ -431,9 +494,7 @@ capnet_instant capnet_sockets_poll(struct capnet_net *net, capnet_instant now)
 	s->stats.sockets_examined += examined;
 	s->npending = 0;
 	sockets_flush(s, now); /* an accept that could not place its cap closed it */
-	if (s->deadline_stale)
-		recompute_deadline(s);
-	return s->deadline_min;
+	return s->nheap > 0 ? s->waiters[s->heap[0]].deadline : CAPNET_INSTANT_NEVER;
 }
 
 static bool op_type_ok(enum capnet_park_op op, enum capnet_cap_type t)
@@ -506,13 +567,14 @@ capnet_err capnet_park(struct capnet_cspace *cs, capnet_handle h, enum capnet_pa
 	w->sock = k;
 	w->sock_gen = k->gen;
 	w->deadline = deadline;
+	w->heap_pos = NO_WAITER;
+	if (deadline != CAPNET_INSTANT_NEVER)
+		heap_insert(s, idx);
 	w->res.outcome = CAPNET_OUTCOME_PENDING;
 	s->stats.parked++;
 	if (s->stats.parked > s->stats.parked_max)
 		s->stats.parked_max = s->stats.parked;
 	*out = TICKET(idx, gen);
-	if (deadline < s->deadline_min)
-		s->deadline_min = deadline;
 	sockets_flush(s, now);
 	evaluate(s, w, now);
 	return CAPNET_OK;

@@ -154,6 +154,41 @@ START_TEST(test_poll_examines_only_sockets_with_events)
 }
 END_TEST
 
+/* Deadlines in any order complete in deadline order, each at its own
+ * instant (the poll is asked back exactly then), and a call cancelled in
+ * the middle of the heap leaves the others on time. */
+START_TEST(test_parked_deadlines_complete_in_order_on_time)
+{
+	struct capnet_cspace *app = new_cs(&srv, "app");
+	capnet_handle a0, a, sock[5];
+	capnet_ticket t[5];
+	const int64_t ms[5] = {9, 3, 7, 5, 1};
+	ck_assert_int_eq(capnet_netmgr_mint_udp(srv.boot, srv.nm, 8000, 8004, NULL, &a0), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_grant(srv.boot, a0, app, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET), NULL, &a),
+			 CAPNET_OK);
+	capnet_instant t0 = now();
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(capnet_udpcap_bind(app, a, (uint16_t)(8000 + i), &sock[i]), CAPNET_OK);
+		ck_assert_int_eq(capnet_park(app, sock[i], CAPNET_PARK_RECV, t0 + CAPNET_MS(ms[i]), t0, &t[i]), CAPNET_OK);
+	}
+	ck_assert_int_eq(capnet_park_cancel(app, t[2], t0), CAPNET_OK); /* the 7 ms one */
+	struct capnet_park_result r;
+	ck_assert_int_eq(capnet_park_result(app, t[2], &r), CAPNET_OK);
+	ck_assert_int_eq(r.outcome, CAPNET_OUTCOME_CANCELLED);
+	run_ms(12);
+	for (int i = 0; i < 5; i++) {
+		if (i == 2)
+			continue;
+		ck_assert_int_eq(capnet_park_result(app, t[i], &r), CAPNET_OK);
+		ck_assert_int_eq(r.outcome, CAPNET_OUTCOME_TIMED_OUT);
+		ck_assert_int_eq(r.at, t0 + CAPNET_MS(ms[i]));
+	}
+	struct capnet_sockets_stats st;
+	capnet_sockets_stats(srv.socks, &st);
+	ck_assert_uint_eq(st.parked, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-poll-cost");
@@ -161,6 +196,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_poll_examines_only_sockets_with_events);
+	tcase_add_test(tc, test_parked_deadlines_complete_in_order_on_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

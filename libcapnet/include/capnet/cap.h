@@ -640,12 +640,12 @@ struct capnet_sockets_stats {
 	uint64_t closes_deferred;                    /* TCP closes run by capnet_sockets_poll */
 	/* The cost of polling: a poll examines only the sockets that had an
 	 * event since the last one (readiness, a call, a cap dropped) and the
-	 * calls parked on them, plus, once the earliest parked deadline has
-	 * come, the parked calls; never every socket. */
+	 * calls parked on them, plus the calls whose deadline passed (from a
+	 * deadline heap); never every socket or every call. */
 	uint32_t last_poll_sockets;                  /* sockets examined by the last poll */
 	uint32_t last_poll_calls;                    /* parked calls evaluated by the last poll */
 	uint64_t sockets_examined;                   /* by every poll */
-	uint64_t deadline_scans;                     /* polls that looked for passed deadlines */
+	uint64_t deadline_scans;                     /* polls that found a parked deadline passed */
 };
 void capnet_sockets_stats(const struct capnet_sockets *s, struct capnet_sockets_stats *out);
 
