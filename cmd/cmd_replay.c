@@ -15,6 +15,7 @@
 #include "capnet/iface.h"
 #include "capnet/nic_pcap.h"
 #include "capnet/rng.h"
+#include "capnet/stack.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
@@ -438,13 +439,13 @@ static capnet_instant *capture_instants(const struct capnet_pcap_replay *r, capn
 static bool drive_serve(struct capnet_pcap_replay *r, struct svc *svc, const struct replay_opts *o,
 			const capnet_instant *inst, size_t ninst, capnet_instant now)
 {
-	struct capnet_iface *ifc = svc_iface(svc);
+	struct capnet_stack *st = svc_stack(svc);
 	capnet_instant end = o->have_stop ? o->stop_at : capnet_pcap_replay_end_time(r) + o->tail;
 	size_t k = 0;
 	unsigned same = 0;
 	for (;;) {
 		capnet_pcap_replay_set_now(r, now);
-		capnet_instant next = capnet_iface_poll(ifc, now);
+		capnet_instant next = capnet_stack_poll(st, now);
 		svc_after_poll(svc, now);
 		next = capnet_instant_min(next, svc_next_deadline(svc));
 		while (k < ninst && inst[k] <= now)
@@ -529,7 +530,7 @@ static int run_replay(struct replay_opts *o)
 		e = svc_create(&o->svc, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&x), 0, serve_log, o, &svc, ebuf,
 			       sizeof ebuf);
 		if (e == CAPNET_OK)
-			ifc = svc_iface(svc);
+			ifc = capnet_stack_iface(svc_stack(svc), 0);
 	} else {
 		size_t need = capnet_iface_arena_need(NULL, 1500);
 		s.arena_mem = malloc(need);

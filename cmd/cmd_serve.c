@@ -7,7 +7,8 @@
  * logs what happens (link, neighbours, lease, connections), and on
  * SIGINT/SIGTERM releases the lease, closes its connections, stops the
  * loop, prints its counters and flushes the pcap. The stack and services
- * are serve_services.c, shared with `capnet replay --serve`.
+ * are serve/ (serve_services.h), shared with `capnet replay --serve`: the
+ * services hold caps only, granted into their own cspace.
  *
  * --seed N makes a run replayable: the stack's generator is xoshiro256**
  * seeded N (not getrandom), its clock starts at 0 when it is built, and
@@ -28,10 +29,9 @@
 #include "capnet/host/ev.h"
 #include "capnet/host/host.h"
 #include "capnet/host/tap.h"
-#include "capnet/iface.h"
 #include "capnet/nic_pcap.h"
 #include "capnet/rng.h"
-#include "capnet/tcp.h"
+#include "capnet/tcp_cc.h"
 #include "cmd.h"
 #include "serve_services.h"
 
@@ -184,8 +184,9 @@ static void after_poll(void *ctx, capnet_instant now, capnet_instant next)
 			logev(s, "link", "link %s on %s", up ? "up" : "down", capnet_tap_name(s->tap));
 		}
 	}
-	/* Work given to the stack here (a connect) may need a timer earlier
-	 * than `next`: poll again right after this wakeup. */
+	/* The services act here. What they send arms TCP timers, which the
+	 * runtime takes into account; other work (a connect may wait for ARP)
+	 * needs the interface polled again right after this wakeup. */
 	if (svc_after_poll(s->svc, now) && !ev_is_active(&s->repoll))
 		ev_timer_start(s->loop, &s->repoll);
 	enum svc_client_state cs = svc_client_state(s->svc);
@@ -288,7 +289,7 @@ static int setup(struct serve *s)
 				       .on_fault_ctx = s,
 				       .clock = stack_clock,
 				       .clock_ctx = s};
-	if (capnet_ev_attach_tap(s->loop, svc_iface(s->svc), s->tap, &eo, &s->ev) != CAPNET_OK) {
+	if (capnet_ev_attach_stack_tap(s->loop, svc_stack(s->svc), s->tap, &eo, &s->ev) != CAPNET_OK) {
 		fprintf(stderr, "capnet serve: cannot attach to the event loop\n");
 		return EXIT_FAILED;
 	}

@@ -1,16 +1,17 @@
 /* The stack and services of `capnet serve`, apart from the device and the
- * loop that carry them: an iface with UDP, TCP and (optionally) a DHCPv4
- * client, answering ARP and ping, echoing UDP and TCP (RFC 862), discarding
- * TCP (RFC 863), answering HTTP/1.1 GET, and optionally one TCP client
- * session (connect, send N bytes, read to the peer's FIN, into a sink).
+ * loop that carry them: a stack (capnet/stack.h) with UDP, TCP and
+ * (optionally) a DHCPv4 client, answering ARP and ping, and services that
+ * hold caps only -- echoing UDP and TCP (RFC 862), discarding TCP (RFC
+ * 863), answering HTTP/1.1 GET, and optionally one TCP client session
+ * (connect, send N bytes, read to the peer's FIN, into a sink). The files
+ * are in serve/ (serve/services.h says who holds what).
  *
  * `capnet serve` runs it on a TAP device under libev; `capnet replay
  * --serve` runs the very same code over a pcap capture on the synthetic
- * clock. Both build the stack in the same order with the same generator,
- * so a run recorded with `serve --seed N` replays byte for byte. For that
- * the services act only inside the stack's notifications (which come from
- * capnet_iface_poll) and at the instants the host passes in, never on a
- * clock of their own. */
+ * clock. Both build the stack with the same generator, so a run recorded
+ * with `serve --seed N` replays byte for byte. For that the services act
+ * only after capnet_stack_poll (svc_after_poll), at the instants the host
+ * passes in, never on a clock of their own. */
 #ifndef CAPNET_CMD_SERVE_SERVICES_H
 #define CAPNET_CMD_SERVE_SERVICES_H
 
@@ -19,7 +20,6 @@
 #include <stdint.h>
 
 #include "capnet/err.h"
-#include "capnet/iface.h"
 #include "capnet/nic.h"
 #include "capnet/rng.h"
 #include "capnet/types.h"
@@ -66,24 +66,29 @@ enum svc_client_state {
 };
 
 struct svc;
+struct capnet_stack;
 
 /* Builds the stack on `nic` with generator `rng` (both must outlive the
- * svc) at instant `now`: iface, UDP, UDP echo, TCP and its listeners, then
- * the DHCP client (started now) or the static address (announced now),
+ * svc) at instant `now`: the stack (capnet_stack_create), then the DHCP
+ * client (started now) or the static address (announced now), then the
+ * service cspace with its caps, the UDP echo socket and the listeners,
  * then the client's connect when the address is static. On failure the
  * reason is in errbuf and nothing is left allocated. */
 capnet_err svc_create(const struct svc_opts *o, struct capnet_nic *nic, struct capnet_rng rng, capnet_instant now,
 		      svc_log_fn log, void *log_ctx, struct svc **out, char *errbuf, size_t errlen);
 void svc_destroy(struct svc *s);
-struct capnet_iface *svc_iface(struct svc *s);
+/* The stack, for the host that carries its frames and polls it. */
+struct capnet_stack *svc_stack(struct svc *s);
 
-/* The host calls this after every capnet_iface_poll with the poll's
- * instant: it logs what changed (neighbours, lease, echo counts) and starts
- * the client once a DHCP lease is bound. Returns true when it gave the
- * stack work (a connect): the host polls again before it sleeps. */
+/* The host calls this after every capnet_stack_poll with the poll's
+ * instant: it logs what changed (neighbours, lease, echo counts), and the
+ * services do what their caps' readiness allows (echo, accept, answer,
+ * send), starting the client once a DHCP lease is bound. Returns true when
+ * it gave the stack work whose timers are not TCP's (a connect may wait
+ * for ARP): the host polls again before it sleeps. */
 bool svc_after_poll(struct svc *s, capnet_instant now);
-/* The TCP layer's next timer (a send may arm one earlier than the deadline
- * the last poll returned). */
+/* The TCP layer's next timer (what the services sent after the poll may
+ * have armed one earlier than the deadline the poll returned). */
 capnet_instant svc_next_deadline(const struct svc *s);
 
 enum svc_client_state svc_client_state(const struct svc *s);

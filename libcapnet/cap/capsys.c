@@ -250,6 +250,9 @@ static void obj_unhold(struct capnet_capsys *sys, struct cap_node *nd)
 	if (nd->owner == CAP_NONE)
 		return;
 	struct cap_node *o = &sys->nodes[nd->owner];
+	/* A call parked through this cap (closed, revoked, its cspace gone)
+	 * must see it at the next poll. */
+	sockets_touch(sys, o->obj);
 	if (--o->refs == 0)
 		obj_release(sys, o);
 }

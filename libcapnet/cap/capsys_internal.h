@@ -73,6 +73,7 @@ struct capnet_capsys {
 	struct capnet_audit audit;
 	uint64_t nomem, revoked, released;
 	uint32_t incarnations;
+	uint32_t destroyed; /* cspaces destroyed so far: the socket table sweeps their parked results */
 	struct capnet_sockets *socks; /* sockets served through this system's caps */
 	struct cap_pollset *pollsets; /* the Pollable caps' sets (cfg.max_pollables) */
 	uint16_t pollset_free;
@@ -129,6 +130,11 @@ struct cap_sock {
 	struct capnet_scope scope; /* UDP: remote scope for receive filtering */
 	uint64_t scope_dropped;
 	uint32_t next_free;
+	/* Events since the last poll: the socket is on the table's dirty list
+	 * (kept across free and reuse, so the list stays whole). */
+	bool dirty;
+	uint32_t next_dirty;
+	uint16_t first_waiter; /* calls parked on it, linked by waiter.next_on_sock */
 };
 
 enum waiter_state { W_FREE = 0, W_PARKED, W_DONE };
@@ -144,6 +150,9 @@ struct waiter {
 	uint16_t sock_gen;
 	capnet_instant deadline;
 	struct capnet_park_result res;
+	uint16_t next_on_sock; /* the next call parked on the same socket */
+	uint16_t heap_pos;     /* in the deadline heap (parked with a deadline), else UINT16_MAX */
+	bool pending;          /* in this poll's set to evaluate */
 };
 
 struct capnet_sockets {
@@ -154,6 +163,16 @@ struct capnet_sockets {
 	struct waiter *waiters;
 	capnet_instant last_now;
 	struct capnet_sockets_stats stats;
+	/* What a poll looks at: the sockets that had events (dirty list), the
+	 * calls parked on them, and the calls whose deadline passed (a min-heap
+	 * of the parked calls with a deadline, by deadline then index). */
+	uint32_t dirty_head;
+	uint16_t *pending; /* waiter indices to evaluate, max_parked of them */
+	uint16_t npending;
+	uint16_t *heap;    /* waiter indices, max_parked of them */
+	uint16_t nheap;
+	uint32_t closing;  /* sockets whose TCP close waits for a `now` */
+	uint32_t seen_destroyed;     /* capsys.destroyed at the last sweep */
 };
 
 extern const struct capnet_cap_objops capnet_sock_ops;
@@ -165,6 +184,14 @@ struct cap_sock *sock_alloc(struct capnet_sockets *s, enum sock_kind kind, uint3
 void sock_unalloc(struct capnet_sockets *s, struct cap_sock *k);
 /* Runs the TCP closes that wait for a `now`. */
 void sockets_flush(struct capnet_sockets *s, capnet_instant now);
+/* The socket had an event (a transport readiness change, a call on it, a
+ * cap naming it dropped): the next poll re-evaluates the calls parked on
+ * it. sockets_touch takes any cap object and ignores what is no socket. */
+void sock_touch(struct cap_sock *k);
+void sockets_touch(const struct capnet_capsys *sys, void *obj);
+/* Tells the socket's transport to report readiness changes (sock_touch):
+ * called once the socket's cap is placed. */
+void sock_watch(struct cap_sock *k);
 uint32_t sock_parked(const struct cap_sock *k);
 /* Rights of a socket opened through `parent_rights`: the type's, GRANT only
  * if the authority had it. */

@@ -189,6 +189,7 @@ void capnet_cspace_destroy(struct capnet_cspace *cs)
 	cs_slot_close_all(cs);
 	cs->live = false;
 	cs->sys->cspaces_live--;
+	cs->sys->destroyed++;
 }
 
 uint32_t capnet_cspace_id(const struct capnet_cspace *cs)

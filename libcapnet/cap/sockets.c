@@ -3,8 +3,12 @@
  * when the last one goes (close, revoke, cspace exit) every call parked on
  * it completes CLOSED at once and the transport socket is closed (UDP at
  * once; TCP with the next `now`, since a close may send). Parked calls are
- * re-evaluated from the transports' own readiness at every
- * capnet_sockets_poll, so an outcome is always the real TCP/UDP state. */
+ * evaluated from the transports' own readiness, so an outcome is always the
+ * real TCP/UDP state; but only when something happened to their socket:
+ * the transports' readiness callbacks, every call on the socket and every
+ * cap of it dropped put it on a dirty list, and capnet_sockets_poll looks
+ * at that list and the calls parked on each socket in it, plus the calls
+ * whose deadline passed, found in a deadline heap. */
 #include <string.h>
 
 #include "capnet/config.h"
@@ -38,12 +42,14 @@ static struct capnet_sockets_config sockets_effective(const struct capnet_socket
 }
 
 #define ALIGN _Alignof(max_align_t)
+#define NO_WAITER UINT16_MAX
+#define NO_SOCK UINT32_MAX
 
 size_t capnet_sockets_arena_need(const struct capnet_sockets_config *cfg)
 {
 	struct capnet_sockets_config c = sockets_effective(cfg);
 	return sizeof(struct capnet_sockets) + ALIGN + sizeof(struct cap_sock) * c.max_sockets + ALIGN +
-	       sizeof(struct waiter) * c.max_parked + ALIGN;
+	       sizeof(struct waiter) * c.max_parked + ALIGN + 2 * (sizeof(uint16_t) * c.max_parked + ALIGN);
 }
 
 capnet_err capnet_sockets_create(struct capnet_arena *arena, const struct capnet_sockets_config *cfg,
@@ -58,15 +64,23 @@ capnet_err capnet_sockets_create(struct capnet_arena *arena, const struct capnet
 	struct capnet_sockets *s = capnet_arena_alloc(arena, sizeof *s, ALIGN);
 	struct cap_sock *socks = capnet_arena_alloc(arena, sizeof *socks * c.max_sockets, ALIGN);
 	struct waiter *w = capnet_arena_alloc(arena, sizeof *w * c.max_parked, ALIGN);
-	if (s == NULL || socks == NULL || w == NULL)
+	uint16_t *pending = capnet_arena_alloc(arena, sizeof *pending * c.max_parked, ALIGN);
+	uint16_t *heap = capnet_arena_alloc(arena, sizeof *heap * c.max_parked, ALIGN);
+	if (s == NULL || socks == NULL || w == NULL || pending == NULL || heap == NULL)
 		return CAPNET_E_NOMEM;
 	s->net = net;
 	s->cfg = c;
 	s->socks = socks;
 	s->waiters = w;
+	s->pending = pending;
+	s->heap = heap;
+	s->dirty_head = NO_SOCK;
+	s->seen_destroyed = net->sys->destroyed;
 	s->sock_free = UINT32_MAX;
 	for (uint32_t i = c.max_sockets; i > 0; i--) {
 		socks[i - 1].next_free = s->sock_free;
+		socks[i - 1].next_dirty = NO_SOCK;
+		socks[i - 1].first_waiter = NO_WAITER;
 		s->sock_free = i - 1;
 	}
 	s->stats.sockets_max = c.max_sockets;
@@ -100,8 +114,13 @@ struct cap_sock *sock_alloc(struct capnet_sockets *s, enum sock_kind kind, uint3
 	struct cap_sock *k = &s->socks[i];
 	s->sock_free = k->next_free;
 	uint16_t gen = k->gen;
+	bool dirty = k->dirty;
+	uint32_t next_dirty = k->next_dirty;
 	memset(k, 0, sizeof *k);
 	k->gen = gen;
+	k->dirty = dirty; /* still linked: the next poll unlinks it */
+	k->next_dirty = next_dirty;
+	k->first_waiter = NO_WAITER;
 	k->kind = (uint8_t)kind;
 	k->socks = s;
 	k->owner_cs = owner_cs;
@@ -131,18 +150,151 @@ uint32_t sock_parked(const struct cap_sock *k)
 {
 	const struct capnet_sockets *s = k->socks;
 	uint32_t n = 0;
-	for (uint16_t i = 0; i < s->cfg.max_parked; i++)
-		n += s->waiters[i].state == W_PARKED && s->waiters[i].sock == k && s->waiters[i].sock_gen == k->gen;
+	for (uint16_t i = k->first_waiter; i != NO_WAITER; i = s->waiters[i].next_on_sock)
+		n++;
 	return n;
 }
 
+/* ---- what had events ---- */
+
+void sock_touch(struct cap_sock *k)
+{
+	if (k->dirty)
+		return;
+	struct capnet_sockets *s = k->socks;
+	k->dirty = true;
+	k->next_dirty = s->dirty_head;
+	s->dirty_head = (uint32_t)(k - s->socks);
+}
+
+void sockets_touch(const struct capnet_capsys *sys, void *obj)
+{
+	struct cap_sock *k = sock_of(sys, obj);
+	if (k != NULL)
+		sock_touch(k);
+}
+
+static void tcp_event(void *ctx, struct capnet_tcp_sock *t, unsigned events, capnet_instant now)
+{
+	(void)t;
+	(void)events;
+	(void)now;
+	sock_touch(ctx);
+}
+
+static void udp_event(void *ctx, struct capnet_udp_socket *u, unsigned events, capnet_instant now)
+{
+	(void)u;
+	(void)events;
+	(void)now;
+	sock_touch(ctx);
+}
+
+void sock_watch(struct cap_sock *k)
+{
+	if (k->kind == SOCK_UDP)
+		capnet_udp_set_notify(k->u.udp, udp_event, k);
+	else
+		capnet_tcp_set_notify(k->u.tcp, tcp_event, k);
+}
+
+/* ---- the deadline heap: parked calls with a deadline ---- */
+
+static bool heap_less(const struct capnet_sockets *s, uint16_t a, uint16_t b)
+{
+	capnet_instant da = s->waiters[a].deadline, db = s->waiters[b].deadline;
+	return da < db || (da == db && a < b);
+}
+
+static void heap_set(struct capnet_sockets *s, uint16_t pos, uint16_t idx)
+{
+	s->heap[pos] = idx;
+	s->waiters[idx].heap_pos = pos;
+}
+
+static void heap_up(struct capnet_sockets *s, uint16_t pos)
+{
+	uint16_t idx = s->heap[pos];
+	while (pos > 0) {
+		uint16_t parent = (uint16_t)((pos - 1) / 2);
+		if (!heap_less(s, idx, s->heap[parent]))
+			break;
+		heap_set(s, pos, s->heap[parent]);
+		pos = parent;
+	}
+	heap_set(s, pos, idx);
+}
+
+static void heap_down(struct capnet_sockets *s, uint16_t pos)
+{
+	uint16_t idx = s->heap[pos];
+	for (;;) {
+		uint32_t c = 2u * pos + 1;
+		if (c >= s->nheap)
+			break;
+		if (c + 1 < s->nheap && heap_less(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!heap_less(s, s->heap[c], idx))
+			break;
+		heap_set(s, pos, s->heap[c]);
+		pos = (uint16_t)c;
+	}
+	heap_set(s, pos, idx);
+}
+
+static void heap_insert(struct capnet_sockets *s, uint16_t idx)
+{
+	uint16_t pos = s->nheap++;
+	heap_set(s, pos, idx);
+	heap_up(s, pos);
+}
+
+static void heap_remove(struct capnet_sockets *s, struct waiter *w)
+{
+	uint16_t pos = w->heap_pos;
+	w->heap_pos = NO_WAITER;
+	uint16_t last = s->heap[--s->nheap];
+	if (pos == s->nheap)
+		return;
+	heap_set(s, pos, last);
+	heap_up(s, pos);
+	heap_down(s, s->waiters[last].heap_pos);
+}
+
+/* Every call whose deadline passed: the heap's entries at or before `now`
+ * form a subtree at its root, visited alone. */
+static void add_pending(struct capnet_sockets *s, uint16_t idx);
+static void add_due(struct capnet_sockets *s, uint32_t pos, capnet_instant now)
+{
+	if (pos >= s->nheap || s->waiters[s->heap[pos]].deadline > now)
+		return;
+	add_pending(s, s->heap[pos]);
+	add_due(s, 2 * pos + 1, now);
+	add_due(s, 2 * pos + 2, now);
+}
+
 /* ---- parked calls ---- */
+
+static void unlink_waiter(struct capnet_sockets *s, struct waiter *w)
+{
+	uint16_t idx = (uint16_t)(w - s->waiters);
+	for (uint16_t *p = &w->sock->first_waiter; *p != NO_WAITER; p = &s->waiters[*p].next_on_sock) {
+		if (*p == idx) {
+			*p = w->next_on_sock;
+			break;
+		}
+	}
+	w->next_on_sock = NO_WAITER;
+}
 
 static void complete(struct capnet_sockets *s, struct waiter *w, enum capnet_outcome o, capnet_err err,
 		     capnet_instant at)
 {
 	if (w->state != W_PARKED)
 		return; /* one completion per call, ever */
+	unlink_waiter(s, w);
+	if (w->heap_pos != NO_WAITER)
+		heap_remove(s, w);
 	w->state = W_DONE;
 	w->res.outcome = o;
 	w->res.err = err;
@@ -157,10 +309,12 @@ static void sock_release(void *obj)
 {
 	struct cap_sock *k = obj;
 	struct capnet_sockets *s = k->socks;
-	for (uint16_t i = 0; i < s->cfg.max_parked; i++) {
-		struct waiter *w = &s->waiters[i];
-		if (w->state == W_PARKED && w->sock == k && w->sock_gen == k->gen)
-			complete(s, w, CAPNET_OUTCOME_CLOSED, CAPNET_E_CLOSED, s->last_now);
+	/* In parking order, as a scan of the table would complete them. */
+	while (k->first_waiter != NO_WAITER) {
+		uint16_t first = k->first_waiter;
+		for (uint16_t i = first; i != NO_WAITER; i = s->waiters[i].next_on_sock)
+			first = i < first ? i : first;
+		complete(s, &s->waiters[first], CAPNET_OUTCOME_CLOSED, CAPNET_E_CLOSED, s->last_now);
 	}
 	if (k->kind == SOCK_UDP) {
 		capnet_udp_close(k->u.udp);
@@ -168,6 +322,7 @@ static void sock_release(void *obj)
 		return;
 	}
 	k->closing = true; /* the TCP close needs a `now` */
+	s->closing++;
 }
 
 const struct capnet_cap_objops capnet_sock_ops = {sock_release};
@@ -176,12 +331,13 @@ void sockets_flush(struct capnet_sockets *s, capnet_instant now)
 {
 	if (now > s->last_now)
 		s->last_now = now;
-	for (uint16_t i = 0; i < s->cfg.max_sockets; i++) {
+	for (uint16_t i = 0; s->closing > 0 && i < s->cfg.max_sockets; i++) {
 		struct cap_sock *k = &s->socks[i];
 		if (k->kind == SOCK_FREE || !k->closing)
 			continue;
 		capnet_tcp_close(k->u.tcp, now);
 		s->stats.closes_deferred++;
+		s->closing--;
 		sock_unalloc(s, k);
 	}
 }
@@ -273,27 +429,72 @@ static void evaluate(struct capnet_sockets *s, struct waiter *w, capnet_instant 
 		complete(s, w, CAPNET_OUTCOME_TIMED_OUT, CAPNET_E_TIMEDOUT, now);
 }
 
+static void add_pending(struct capnet_sockets *s, uint16_t idx)
+{
+	struct waiter *w = &s->waiters[idx];
+	if (w->pending || w->state != W_PARKED)
+		return;
+	w->pending = true;
+	/* Kept in index order (insertion: the set is the few calls that had
+	 * events), the order in which a scan of the table evaluated them. */
+	uint16_t i = s->npending++;
+	while (i > 0 && s->pending[i - 1] > idx) {
+		s->pending[i] = s->pending[i - 1];
+		i--;
+	}
+	s->pending[i] = idx;
+}
+
+/* Results nobody can read any more (their cspace exited) are freed: once
+ * per cspace destroyed. */
+static void sweep_dead(struct capnet_sockets *s)
+{
+	uint32_t destroyed = s->net->sys->destroyed;
+	if (destroyed == s->seen_destroyed)
+		return;
+	s->seen_destroyed = destroyed;
+	for (uint16_t i = 0; i < s->cfg.max_parked; i++) {
+		struct waiter *w = &s->waiters[i];
+		if (w->state == W_DONE && (!w->cs->live || w->cs->incarnation != w->incarnation)) {
+			w->state = W_FREE;
+			w->gen++;
+		}
+	}
+}
+
 capnet_instant capnet_sockets_poll(struct capnet_net *net, capnet_instant now)
 {
 	struct capnet_sockets *s = net != NULL ? net->socks : NULL;
 	if (s == NULL)
 		return CAPNET_INSTANT_NEVER;
 	sockets_flush(s, now);
-	capnet_instant next = CAPNET_INSTANT_NEVER;
-	for (uint16_t i = 0; i < s->cfg.max_parked; i++) {
-		struct waiter *w = &s->waiters[i];
-		/* Results nobody can read any more (the cspace exited) are freed. */
-		if (w->state == W_DONE && (!w->cs->live || w->cs->incarnation != w->incarnation)) {
-			w->state = W_FREE;
-			w->gen++;
-			continue;
-		}
-		evaluate(s, w, now);
-		if (w->state == W_PARKED)
-			next = capnet_instant_min(next, w->deadline);
+	sweep_dead(s);
+	uint32_t examined = 0;
+	s->npending = 0;
+	while (s->dirty_head != NO_SOCK) {
+		struct cap_sock *k = &s->socks[s->dirty_head];
+		s->dirty_head = k->next_dirty;
+		k->next_dirty = NO_SOCK;
+		k->dirty = false;
+		examined++;
+		for (uint16_t i = k->first_waiter; i != NO_WAITER; i = s->waiters[i].next_on_sock)
+			add_pending(s, i);
 	}
+	if (s->nheap > 0 && s->waiters[s->heap[0]].deadline <= now) {
+		s->stats.deadline_scans++;
+		add_due(s, 0, now);
+	}
+	for (uint16_t i = 0; i < s->npending; i++) {
+		struct waiter *w = &s->waiters[s->pending[i]];
+		w->pending = false;
+		evaluate(s, w, now);
+	}
+	s->stats.last_poll_sockets = examined;
+	s->stats.last_poll_calls = s->npending;
+	s->stats.sockets_examined += examined;
+	s->npending = 0;
 	sockets_flush(s, now); /* an accept that could not place its cap closed it */
-	return next;
+	return s->nheap > 0 ? s->waiters[s->heap[0]].deadline : CAPNET_INSTANT_NEVER;
 }
 
 static bool op_type_ok(enum capnet_park_op op, enum capnet_cap_type t)
@@ -357,6 +558,8 @@ capnet_err capnet_park(struct capnet_cspace *cs, capnet_handle h, enum capnet_pa
 	memset(w, 0, sizeof *w);
 	w->gen = gen;
 	w->state = W_PARKED;
+	w->next_on_sock = k->first_waiter;
+	k->first_waiter = idx;
 	w->op = (uint8_t)op;
 	w->cs = cs;
 	w->incarnation = cs->incarnation;
@@ -364,6 +567,9 @@ capnet_err capnet_park(struct capnet_cspace *cs, capnet_handle h, enum capnet_pa
 	w->sock = k;
 	w->sock_gen = k->gen;
 	w->deadline = deadline;
+	w->heap_pos = NO_WAITER;
+	if (deadline != CAPNET_INSTANT_NEVER)
+		heap_insert(s, idx);
 	w->res.outcome = CAPNET_OUTCOME_PENDING;
 	s->stats.parked++;
 	if (s->stats.parked > s->stats.parked_max)

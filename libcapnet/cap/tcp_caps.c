@@ -56,8 +56,10 @@ static capnet_err place_sock(struct capnet_cspace *cs, capnet_handle parent, enu
 	if (e != CAPNET_OK) {
 		capnet_tcp_abort(k->u.tcp, now);
 		sock_unalloc(k->socks, k);
+		return e;
 	}
-	return e;
+	sock_watch(k);
+	return CAPNET_OK;
 }
 
 capnet_err capnet_tcpcap_listen(struct capnet_cspace *cs, capnet_handle authority, uint16_t port, uint32_t backlog,
@@ -99,6 +101,7 @@ capnet_err capnet_tcpcap_accept(struct capnet_cspace *cs, capnet_handle listener
 	if (s->sock_free == UINT32_MAX || !capsys_can_place(cs))
 		return CAPNET_E_NOMEM; /* the connection waits in the accept queue */
 	struct capnet_tcp_sock *c;
+	sock_touch(lk); /* other calls parked on the listener look again */
 	if ((e = capnet_tcp_accept(lk->u.tcp, &c)) != CAPNET_OK)
 		return e;
 	struct cap_sock *k = sock_alloc(s, SOCK_TCP_CONN, capnet_cspace_id(cs), CAPNET_CAP_TCP_LISTENER);
@@ -144,6 +147,7 @@ capnet_err capnet_tcpcap_send(struct capnet_cspace *cs, capnet_handle h, const v
 	if (e != CAPNET_OK)
 		return e;
 	sockets_flush(k->socks, now);
+	sock_touch(k);
 	return capnet_tcp_send(k->u.tcp, data, len, queued, now);
 }
 
@@ -155,6 +159,7 @@ capnet_err capnet_tcpcap_recv(struct capnet_cspace *cs, capnet_handle h, void *b
 	if (e != CAPNET_OK)
 		return e;
 	sockets_flush(k->socks, now);
+	sock_touch(k);
 	return capnet_tcp_recv(k->u.tcp, buf, cap, got, now);
 }
 
@@ -165,6 +170,7 @@ capnet_err capnet_tcpcap_shutdown(struct capnet_cspace *cs, capnet_handle h, cap
 	if (e != CAPNET_OK)
 		return e;
 	sockets_flush(k->socks, now);
+	sock_touch(k);
 	return capnet_tcp_shutdown(k->u.tcp, now);
 }
 
@@ -175,6 +181,7 @@ capnet_err capnet_tcpcap_set_keepalive(struct capnet_cspace *cs, capnet_handle h
 	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
 	if (e != CAPNET_OK)
 		return e;
+	sock_touch(k);
 	return capnet_tcp_set_keepalive(k->u.tcp, on, idle, interval, probes, now);
 }
 
@@ -185,6 +192,7 @@ capnet_err capnet_tcpcap_set_user_timeout(struct capnet_cspace *cs, capnet_handl
 	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
 	if (e != CAPNET_OK)
 		return e;
+	sock_touch(k);
 	return capnet_tcp_set_user_timeout(k->u.tcp, t, now);
 }
 
@@ -195,6 +203,7 @@ capnet_err capnet_tcpcap_set_connect_timeout(struct capnet_cspace *cs, capnet_ha
 	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
 	if (e != CAPNET_OK)
 		return e;
+	sock_touch(k);
 	return capnet_tcp_set_connect_timeout(k->u.tcp, t, now);
 }
 

@@ -55,8 +55,10 @@ capnet_err capnet_udpcap_bind(struct capnet_cspace *cs, capnet_handle authority,
 	if ((e = capnet_cap_mint(cs, authority, &a, sock)) != CAPNET_OK) {
 		capnet_udp_close(u);
 		sock_unalloc(s, k);
+		return e;
 	}
-	return e;
+	sock_watch(k);
+	return CAPNET_OK;
 }
 
 capnet_err capnet_udpcap_send_to(struct capnet_cspace *cs, capnet_handle sock, capnet_ip4addr dst, uint16_t port,
@@ -69,6 +71,7 @@ capnet_err capnet_udpcap_send_to(struct capnet_cspace *cs, capnet_handle sock, c
 		return e;
 	if (dst == 0 || port == 0)
 		return CAPNET_E_INVAL; /* no implicit peer through a cap */
+	sock_touch(k);
 	return capnet_udp_send_to(k->u.udp, dst, port, data, len, now);
 }
 
@@ -80,6 +83,7 @@ capnet_err capnet_udpcap_recv_from(struct capnet_cspace *cs, capnet_handle sock,
 	if (e != CAPNET_OK)
 		return e;
 	struct capnet_udp_meta m;
+	sock_touch(k);
 	for (;;) {
 		e = capnet_udp_recv_from(k->u.udp, buf, cap, len, &m);
 		if (e != CAPNET_OK)

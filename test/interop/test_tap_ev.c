@@ -18,12 +18,14 @@
 #include "capnet/host/tap.h"
 #include "capnet/iface.h"
 #include "capnet/nic_pcap.h"
+#include "capnet/stack.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "check_main.h"
+#include "support/udp_frames.h"
 
 static const struct capnet_mac mac_stack = {{0x02, 0, 0, 0, 0, 0x02}}, mac_linux = {{0x02, 0, 0, 0, 0, 0x01}};
 static const capnet_ip4addr ip_stack = CAPNET_IP4(192, 0, 2, 2), ip_linux = CAPNET_IP4(192, 0, 2, 1);
@@ -307,6 +309,63 @@ START_TEST(test_loop_timer_follows_stack_deadlines_without_busy_polling)
 }
 END_TEST
 
+/* The runtime over a stack: every poll is capnet_stack_poll, so a call
+ * parked through a cap completes -- by a datagram arriving, or by its
+ * deadline alone, the timer armed for it -- with no hook of the
+ * program's. */
+START_TEST(test_loop_over_a_stack_completes_parked_calls)
+{
+	struct rig r;
+	rig_open(&r, 0, NULL, 0);
+	struct capnet_nic *nic = capnet_tap_nic(r.tap);
+	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_TCP};
+	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
+	r.arena_mem = malloc(need);
+	ck_assert_ptr_nonnull(r.arena_mem);
+	capnet_arena_init(&r.arena, r.arena_mem, need);
+	capnet_xoshiro_seed(&r.x, 7);
+	struct capnet_stack *st;
+	ck_assert_int_eq(capnet_stack_create(&r.arena, &cfg, capnet_xoshiro_rng(&r.x), &nic, 1, &st), CAPNET_OK);
+	struct capnet_cspace *boot = capnet_stack_boot_cspace(st);
+	capnet_handle nm = capnet_stack_netmgr(st, 0), ua, us;
+	capnet_instant t0 = capnet_host_now();
+	ck_assert_int_eq(capnet_netmgr_set_static(boot, nm, ip_stack, 24, 0, t0), CAPNET_OK);
+	ck_assert_int_eq(capnet_netmgr_mint_udp(boot, nm, 7, 7, NULL, &ua), CAPNET_OK);
+	ck_assert_int_eq(capnet_udpcap_bind(boot, ua, 7, &us), CAPNET_OK);
+	capnet_ticket idle, recv;
+	ck_assert_int_eq(capnet_park(boot, us, CAPNET_PARK_RECV, t0 + CAPNET_MS(30), t0, &idle), CAPNET_OK);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct capnet_ev *h;
+	ck_assert_int_eq(capnet_ev_attach_stack_tap(loop, st, r.tap, NULL, &h), CAPNET_OK);
+	ck_assert_int_eq(capnet_ev_next_deadline(h), t0 + CAPNET_MS(30)); /* the parked call's deadline */
+	struct capnet_park_result res;
+	for (int i = 0; i < 50 && capnet_park_result(boot, idle, &res) == CAPNET_E_AGAIN; i++)
+		ev_run(loop, EVRUN_ONCE);
+	ck_assert_int_eq(res.outcome, CAPNET_OUTCOME_TIMED_OUT);
+	ck_assert_int_ge(res.at, t0 + CAPNET_MS(30));
+	struct capnet_ev_stats es;
+	capnet_ev_get_stats(h, &es);
+	ck_assert_uint_ge(es.timer_wakeups, 1);
+	ck_assert_uint_le(es.polls, 8); /* slept until the deadline */
+
+	ck_assert_int_eq(capnet_park(boot, us, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, capnet_host_now(), &recv),
+			 CAPNET_OK);
+	uint8_t f[128];
+	size_t n = tf_udp_frame(f, mac_stack, mac_linux, ip_linux, ip_stack, 1, 4000, 7, (const uint8_t *)"hi", 2);
+	ck_assert_int_eq(send(r.peer, f, n, 0), (ssize_t)n);
+	for (int i = 0; i < 50 && capnet_park_result(boot, recv, &res) == CAPNET_E_AGAIN; i++)
+		ev_run(loop, EVRUN_ONCE);
+	ck_assert_int_eq(res.outcome, CAPNET_OUTCOME_COMPLETED);
+	char buf[8];
+	size_t len;
+	ck_assert_int_eq(capnet_udpcap_recv_from(boot, us, buf, sizeof buf, &len, NULL), CAPNET_OK);
+	ck_assert_uint_eq(len, 2);
+	capnet_ev_detach(h);
+	ev_loop_destroy(loop);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(test_loop_flushes_tx_queue_when_writable)
 {
 	struct rig r;
@@ -480,6 +539,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_loop_answers_arp_and_ping);
 	tcase_add_test(tc, test_loop_timer_follows_stack_deadlines_without_busy_polling);
+	tcase_add_test(tc, test_loop_over_a_stack_completes_parked_calls);
 	tcase_add_test(tc, test_loop_flushes_tx_queue_when_writable);
 	tcase_add_test(tc, test_loop_stops_watching_a_dead_descriptor);
 	suite_add_tcase(s, tc);

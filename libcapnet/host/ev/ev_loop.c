@@ -1,7 +1,7 @@
-/* The libev runtime for one interface. Every wakeup (frames readable, TX
- * queue writable, the stack's own deadline) ends the same way: poll the
- * stack with the real clock, then arm the single timer for the deadline it
- * returned. Nothing runs on a fixed tick. */
+/* The libev runtime for one stack (or one bare interface). Every wakeup
+ * (frames readable, TX queue writable, the stack's own deadline) ends the
+ * same way: poll the stack with the real clock, then arm the single timer
+ * for the deadline it returned. Nothing runs on a fixed tick. */
 #include "capnet/host/ev.h"
 
 #include <ev.h>
@@ -10,9 +10,11 @@
 #include <time.h>
 
 #include "capnet/host/host.h"
+#include "capnet/stack.h"
 
 struct capnet_ev {
 	struct ev_loop *loop;
+	struct capnet_stack *stack; /* or, without a stack, one interface: */
 	struct capnet_iface *ifc;
 	int fd;
 	ev_io io;
@@ -91,6 +93,34 @@ static bool check_fault(struct capnet_ev *h)
 	return true;
 }
 
+/* The earliest timer of the stack's TCP layers: what the program sent in
+ * its after_poll hook may have armed one earlier than the poll's deadline
+ * (a retransmission timer), and the loop must not sleep past it. */
+static capnet_instant tcp_timers(const struct capnet_stack *st)
+{
+	capnet_instant next = CAPNET_INSTANT_NEVER;
+	for (size_t i = 0; i < capnet_stack_ifaces(st); i++) {
+		const struct capnet_tcp *tcp = capnet_stack_tcp(st, i);
+		if (tcp != NULL)
+			next = capnet_instant_min(next, capnet_tcp_next_deadline(tcp));
+	}
+	return next;
+}
+
+/* One poll -- the whole stack (frames, timers, and the parked calls that
+ * capnet_sockets_poll completes) or the bare interface -- then the
+ * program's hook. */
+static capnet_instant poll_once(struct capnet_ev *h, capnet_instant now)
+{
+	capnet_instant next = h->stack != NULL ? capnet_stack_poll(h->stack, now) : capnet_iface_poll(h->ifc, now);
+	h->st.polls++;
+	if (h->o.after_poll != NULL)
+		h->o.after_poll(h->o.after_poll_ctx, now, next);
+	if (h->stack != NULL)
+		next = capnet_instant_min(next, tcp_timers(h->stack));
+	return next;
+}
+
 static void run(struct capnet_ev *h)
 {
 	if (h->in_poll || h->st.fault != 0)
@@ -100,10 +130,7 @@ static void run(struct capnet_ev *h)
 	capnet_instant now = 0, next = CAPNET_INSTANT_NEVER;
 	for (unsigned i = 0; i < max; i++) {
 		now = now_of(h);
-		next = capnet_iface_poll(h->ifc, now);
-		h->st.polls++;
-		if (h->o.after_poll != NULL)
-			h->o.after_poll(h->o.after_poll_ctx, now, next);
+		next = poll_once(h, now);
 		if (next > now)
 			break;
 	}
@@ -149,18 +176,19 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	run(h);
 }
 
-capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int fd, const struct capnet_ev_options *o,
-			    struct capnet_ev **out)
+static capnet_err attach(struct ev_loop *loop, struct capnet_stack *st, struct capnet_iface *ifc, int fd,
+			 const struct capnet_ev_options *o, struct capnet_ev **out)
 {
 	if (out == NULL)
 		return CAPNET_E_INVAL;
 	*out = NULL;
-	if (loop == NULL || ifc == NULL || fd < 0)
+	if (loop == NULL || (st == NULL && ifc == NULL) || fd < 0)
 		return CAPNET_E_INVAL;
 	struct capnet_ev *h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return CAPNET_E_NOMEM;
 	h->loop = loop;
+	h->stack = st;
 	h->ifc = ifc;
 	h->fd = fd;
 	h->next = CAPNET_INSTANT_NEVER;
@@ -174,6 +202,18 @@ capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int 
 	run(h);
 	*out = h;
 	return CAPNET_OK;
+}
+
+capnet_err capnet_ev_attach_stack(struct ev_loop *loop, struct capnet_stack *st, int fd,
+				  const struct capnet_ev_options *o, struct capnet_ev **out)
+{
+	return attach(loop, st, NULL, fd, o, out);
+}
+
+capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int fd, const struct capnet_ev_options *o,
+			    struct capnet_ev **out)
+{
+	return attach(loop, NULL, ifc, fd, o, out);
 }
 
 static size_t tap_pending(void *ctx)
@@ -191,8 +231,8 @@ static int tap_fault(void *ctx)
 	return capnet_tap_fault(ctx);
 }
 
-capnet_err capnet_ev_attach_tap(struct ev_loop *loop, struct capnet_iface *ifc, struct capnet_tap *tap,
-				const struct capnet_ev_options *o, struct capnet_ev **out)
+static capnet_err attach_tap(struct ev_loop *loop, struct capnet_stack *st, struct capnet_iface *ifc,
+			     struct capnet_tap *tap, const struct capnet_ev_options *o, struct capnet_ev **out)
 {
 	if (tap == NULL) {
 		if (out != NULL)
@@ -206,7 +246,19 @@ capnet_err capnet_ev_attach_tap(struct ev_loop *loop, struct capnet_iface *ifc, 
 	opt.tx_flush = tap_flush;
 	opt.fault = tap_fault;
 	opt.tx_ctx = tap;
-	return capnet_ev_attach(loop, ifc, capnet_tap_fd(tap), &opt, out);
+	return attach(loop, st, ifc, capnet_tap_fd(tap), &opt, out);
+}
+
+capnet_err capnet_ev_attach_stack_tap(struct ev_loop *loop, struct capnet_stack *st, struct capnet_tap *tap,
+				      const struct capnet_ev_options *o, struct capnet_ev **out)
+{
+	return attach_tap(loop, st, NULL, tap, o, out);
+}
+
+capnet_err capnet_ev_attach_tap(struct ev_loop *loop, struct capnet_iface *ifc, struct capnet_tap *tap,
+				const struct capnet_ev_options *o, struct capnet_ev **out)
+{
+	return attach_tap(loop, NULL, ifc, tap, o, out);
 }
 
 void capnet_ev_detach(struct capnet_ev *h)

@@ -554,7 +554,9 @@ capnet_err capnet_sockets_create(struct capnet_arena *arena, const struct capnet
 /* Time is an argument: closes sockets whose last cap went (a close or
  * revoke without `now`), completes parked calls that became ready or whose
  * deadline passed, and returns the earliest parked deadline. Call it after
- * capnet_iface_poll at every instant the interface is polled. */
+ * capnet_iface_poll at every instant the interface is polled
+ * (capnet_stack_poll does). The transports tell the table which sockets
+ * had events, so a poll's work follows those sockets, not the table. */
 capnet_instant capnet_sockets_poll(struct capnet_net *net, capnet_instant now);
 
 /* A socket's cap is its only handle: when the last cap naming it is
@@ -672,6 +674,14 @@ struct capnet_sockets_stats {
 	uint32_t parked, parked_max;                 /* waiting now (DONE, unread, not counted) */
 	uint64_t completed[CAPNET_OUTCOME__COUNT];   /* by outcome */
 	uint64_t closes_deferred;                    /* TCP closes run by capnet_sockets_poll */
+	/* The cost of polling: a poll examines only the sockets that had an
+	 * event since the last one (readiness, a call, a cap dropped) and the
+	 * calls parked on them, plus the calls whose deadline passed (from a
+	 * deadline heap); never every socket or every call. */
+	uint32_t last_poll_sockets;                  /* sockets examined by the last poll */
+	uint32_t last_poll_calls;                    /* parked calls evaluated by the last poll */
+	uint64_t sockets_examined;                   /* by every poll */
+	uint64_t deadline_scans;                     /* polls that found a parked deadline passed */
 };
 void capnet_sockets_stats(const struct capnet_sockets *s, struct capnet_sockets_stats *out);
 

@@ -92,9 +92,9 @@ capnet_instant capnet_park_next_deadline(const struct capnet_cspace *cs);
  *        does exactly this, a libev host runs one loop iteration with a
  *        timer armed at `limit`.
  *
- * With the libev runtime (capnet/host/ev.h): have the attachment's
- * after_poll hook call capnet_sockets_poll(net, now) so that parked calls
- * complete as the stack moves; now() is the attachment's clock
+ * With the libev runtime (capnet/host/ev.h) attached to a stack
+ * (capnet_ev_attach_stack), every poll is capnet_stack_poll, so parked
+ * calls complete as the stack moves; now() is the attachment's clock
  * (capnet_host_now); step() arms an ev_timer for `limit` and runs
  * ev_run(loop, EVRUN_ONCE), returning after whatever woke the loop (frames,
  * the stack's own deadline, the timer). test/posix/test_posix.c waits on a

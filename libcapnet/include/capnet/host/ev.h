@@ -1,9 +1,15 @@
-/* The hosted runtime: drives one capnet_iface from a libev loop (the
- * program's own loop, or EV_DEFAULT). An ev_io watcher on the backend's
- * descriptor wakes the stack when frames arrive, and ONE ev_timer is
- * re-armed after every poll to the deadline the stack returned: no busy
- * polling and no fixed tick. `now` is the real monotonic clock
- * (capnet_host_now) unless the options give another.
+/* The hosted runtime: drives one stack (capnet/stack.h) from a libev loop
+ * (the program's own loop, or EV_DEFAULT). An ev_io watcher on the
+ * backend's descriptor wakes the stack when frames arrive, and ONE
+ * ev_timer is re-armed after every poll to the deadline the stack returned
+ * (and, after the program's after_poll hook, to any earlier TCP timer what
+ * the program sent there armed): no busy polling and no fixed tick. Each
+ * poll is capnet_stack_poll, so parked calls (capnet_park) complete as the
+ * stack moves, with no hook of the program's. `now` is the real monotonic
+ * clock (capnet_host_now) unless the options give another.
+ *
+ * A bare interface without a stack (a single-layer test, a raw-frame
+ * benchmark) can be driven the same way with capnet_ev_attach{,_tap}.
  *
  * When the backend holds frames in a TX queue (tx_pending > 0), the io
  * watcher also waits for writability, flushes the queue, and polls again. */
@@ -15,11 +21,12 @@
 
 #include "capnet/err.h"
 #include "capnet/host/tap.h"
-#include "capnet/iface.h"
 #include "capnet/types.h"
 
 struct ev_loop;
 struct capnet_ev;
+struct capnet_stack;
+struct capnet_iface;
 
 struct capnet_ev_options {
 	/* The backend's TX queue, if it has one: how many frames wait, and
@@ -58,11 +65,16 @@ struct capnet_ev_stats {
 };
 
 /* Starts the watchers on `loop` (they keep the loop alive) and polls once.
- * The iface and descriptor must outlive the attachment. `o` may be NULL. */
-capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int fd, const struct capnet_ev_options *o,
-			    struct capnet_ev **out);
+ * The stack and descriptor must outlive the attachment. `o` may be NULL. */
+capnet_err capnet_ev_attach_stack(struct ev_loop *loop, struct capnet_stack *st, int fd,
+				  const struct capnet_ev_options *o, struct capnet_ev **out);
 /* The same for a TAP backend: its fd, TX queue and fault state. `o` may
  * be NULL; its tx_* and fault fields are replaced by the tap's. */
+capnet_err capnet_ev_attach_stack_tap(struct ev_loop *loop, struct capnet_stack *st, struct capnet_tap *tap,
+				      const struct capnet_ev_options *o, struct capnet_ev **out);
+/* The same over a bare interface: capnet_iface_poll, nothing else. */
+capnet_err capnet_ev_attach(struct ev_loop *loop, struct capnet_iface *ifc, int fd, const struct capnet_ev_options *o,
+			    struct capnet_ev **out);
 capnet_err capnet_ev_attach_tap(struct ev_loop *loop, struct capnet_iface *ifc, struct capnet_tap *tap,
 				const struct capnet_ev_options *o, struct capnet_ev **out);
 /* Stops the watchers and frees the attachment; NULL is a no-op. */
@@ -84,9 +96,8 @@ void capnet_ev_get_stats(const struct capnet_ev *h, struct capnet_ev_stats *out)
  * limit (none for CAPNET_INSTANT_NEVER) and runs EVRUN_ONCE iterations until
  * the wait is done, the limit is reached, or the loop has no active
  * watcher left (then the wait sees a stall). Frames, the stack's own timer
- * (capnet_ev_attach) and the program's watchers wake it as usual; for
- * parked calls to complete, have the attachment's after_poll call
- * capnet_sockets_poll. host/ev/ev_wait.c. */
+ * (capnet_ev_attach_stack) and the program's watchers wake it as usual,
+ * and every poll of a stack completes parked calls. host/ev/ev_wait.c. */
 struct capnet_ev_waiter;
 struct capnet_wait_driver;
 capnet_err capnet_ev_waiter_create(struct ev_loop *loop, capnet_instant (*clock)(void *ctx), void *clock_ctx,
