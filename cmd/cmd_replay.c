@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "capnet/iface.h"
-#include "capnet/nic_pcap.h"
+#include "capnet/host/pcap.h"
 #include "capnet/rng.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"

@@ -16,7 +16,7 @@
 #include "capnet/host.h"
 #include "capnet/host_ev.h"
 #include "capnet/iface.h"
-#include "capnet/nic_pcap.h"
+#include "capnet/host/pcap.h"
 #include "capnet/nic_tap.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"

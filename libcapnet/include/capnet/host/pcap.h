@@ -15,8 +15,8 @@
  * Replay records and reports frames at capture time, i.e. the capture's
  * own first-frame stamp plus (now - start), so a recording lines up with
  * the capture it came from. */
-#ifndef CAPNET_NIC_PCAP_H
-#define CAPNET_NIC_PCAP_H
+#ifndef CAPNET_HOST_PCAP_H
+#define CAPNET_HOST_PCAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

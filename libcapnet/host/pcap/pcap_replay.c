@@ -2,7 +2,7 @@
  * clock, keep and record what the stack sends, compare runs, and tee any
  * nic into a pcap file. The decoded one-line summary lives here too: it is
  * how a divergence is reported. */
-#include "capnet/nic_pcap.h"
+#include "capnet/host/pcap.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>
