@@ -1,10 +1,9 @@
-/* What the stack sent, decoded and described in script terms. */
+/* What the stack sent: read by the frame describer, told in script terms. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "capnet/wire/bytes.h"
-#include "capnet/wire/checksum.h"
+#include "capnet/wire/describe.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_script_internal.h"
@@ -35,149 +34,127 @@ void ts_flags_str(uint8_t f, char *out)
 	*p = '\0';
 }
 
-/* Checks the frame layer by layer; anything but a well-formed TCP segment
- * from us to the peer is described in `what`. */
-void ts_decode_frame(const struct ts_frame *f, struct seen *sn)
+/* The options as the script writes them, from the describer's list: a
+ * value through the TCP codec, one option at a time. False when they do
+ * not parse, when anything but zeros follows an EOL, or when there are more
+ * than a line can hold. */
+static bool script_options(const uint8_t *area, const struct capnet_frame_desc *d, struct seen *sn)
 {
-	memset(sn, 0, sizeof *sn);
-	sn->at = f->at;
-	struct capnet_eth_repr eth;
-	if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK) {
-		snprintf(sn->what, sizeof sn->what, "a truncated Ethernet frame (%zu bytes)", f->len);
-		return;
-	}
-	if (eth.ethertype == CAPNET_ETHERTYPE_ARP) {
-		snprintf(sn->what, sizeof sn->what, "an ARP frame (%zu bytes; the peer's MAC is static)", f->len);
-		return;
-	}
-	if (eth.ethertype != CAPNET_ETHERTYPE_IPV4) {
-		snprintf(sn->what, sizeof sn->what, "a frame of ethertype 0x%04x", eth.ethertype);
-		return;
-	}
-	if (!capnet_mac_eq(eth.dst, ts_peer_mac) || !capnet_mac_eq(eth.src, ts_stack_mac)) {
-		snprintf(sn->what, sizeof sn->what, "an IPv4 frame with wrong MACs (dst %02x:..:%02x src %02x:..:%02x)",
-			 eth.dst.b[0], eth.dst.b[5], eth.src.b[0], eth.src.b[5]);
-		return;
-	}
-	const uint8_t *ip = f->data + eth.header_len;
-	size_t iplen = f->len - eth.header_len;
-	struct capnet_ip4_repr ipr;
-	capnet_err err = capnet_ip4_parse(ip, iplen, &ipr);
-	if (err != CAPNET_OK) {
-		snprintf(sn->what, sizeof sn->what, "a broken IPv4 packet (%s)", capnet_errname(err));
-		return;
-	}
-	if (ipr.proto == CAPNET_IPPROTO_ICMP) {
-		const uint8_t *ic = ip + ipr.header_len;
-		snprintf(sn->what, sizeof sn->what, "an ICMP message type %u code %u", ipr.payload_len > 0 ? ic[0] : 0,
-			 ipr.payload_len > 1 ? ic[1] : 0);
-		return;
-	}
-	if (ipr.proto != CAPNET_IPPROTO_TCP) {
-		snprintf(sn->what, sizeof sn->what, "an IPv4 packet of protocol %u", ipr.proto);
-		return;
-	}
-	if (ipr.src != ts_stack_ip || ipr.dst != ts_peer_ip) {
-		snprintf(sn->what, sizeof sn->what, "a TCP segment with wrong addresses (%08" PRIx32 " > %08" PRIx32 ")",
-			 ipr.src, ipr.dst);
-		return;
-	}
-	const uint8_t *t = ip + ipr.header_len;
-	struct capnet_tcp_view v;
-	if (capnet_tcp_view_check(&v, t, ipr.payload_len) != CAPNET_OK) {
-		snprintf(sn->what, sizeof sn->what, "a truncated TCP segment (%zu bytes)", ipr.payload_len);
-		return;
-	}
-	uint32_t pseudo = capnet_csum_pseudo4(ipr.src, ipr.dst, CAPNET_IPPROTO_TCP, (uint16_t)ipr.payload_len);
-	if (capnet_csum_finish(capnet_csum_partial(t, ipr.payload_len, pseudo)) != 0) {
-		snprintf(sn->what, sizeof sn->what, "a TCP segment with a bad checksum");
-		return;
-	}
-	sn->is_tcp = true;
-	sn->sport = capnet_tcp_src_port(&v);
-	sn->dport = capnet_tcp_dst_port(&v);
-	sn->seq = capnet_tcp_seq(&v);
-	sn->ack = capnet_tcp_ack(&v);
-	sn->flags = capnet_tcp_flags(&v);
-	sn->win = capnet_tcp_window(&v);
-	size_t hl = capnet_tcp_header_len(&v);
-	sn->opt = t + CAPNET_TCP_HDR_LEN;
-	sn->optlen = hl - CAPNET_TCP_HDR_LEN;
-	sn->payload = t + hl;
-	sn->plen = ipr.payload_len - hl;
-}
-
-/* The option bytes as a list; false when they do not parse. Trailing EOL
- * padding is dropped (it is alignment, not an option). */
-bool ts_decode_options(const uint8_t *p, size_t len, struct ts_opt *out, int *n)
-{
-	*n = 0;
-	size_t i = 0;
-	while (i < len && *n < TS_MAX_OPTS) {
-		struct ts_opt *o = &out[*n];
+	size_t optlen = (size_t)d->tcp_header_len - CAPNET_TCP_HDR_LEN;
+	if (!d->tcp_options_ok || d->tcp_options_after_eol)
+		return false;
+	for (uint8_t i = 0; i < d->tcp_nopts; i++) {
+		const struct capnet_desc_tcp_opt *e = &d->tcp_opts[i];
+		if (sn->nopts == TS_MAX_OPTS)
+			return false; /* bytes left over */
+		struct ts_opt *o = &sn->opts[sn->nopts++];
 		memset(o, 0, sizeof *o);
-		uint8_t kind = p[i];
-		if (kind == CAPNET_TCPOPT_EOL) {
-			for (size_t j = i; j < len; j++)
-				if (p[j] != 0)
-					return false; /* bytes after EOL */
-			return true;
-		}
-		if (kind == CAPNET_TCPOPT_NOP) {
+		struct capnet_tcp_options v;
+		capnet_tcp_options_parse(area + e->off, e->len, &v);
+		switch (e->kind) {
+		case CAPNET_TCPOPT_NOP:
 			o->kind = TO_NOP;
-			(*n)++;
-			i++;
-			continue;
-		}
-		if (len - i < 2 || p[i + 1] < 2 || p[i + 1] > len - i)
-			return false;
-		size_t ol = p[i + 1];
-		const uint8_t *v = p + i + 2;
-		switch (kind) {
+			break;
 		case CAPNET_TCPOPT_MSS:
-			if (ol != 4)
-				return false;
 			o->kind = TO_MSS;
-			o->a = capnet_get16(v);
+			o->a = v.mss;
 			break;
 		case CAPNET_TCPOPT_WSCALE:
-			if (ol != 3)
-				return false;
 			o->kind = TO_WSCALE;
-			o->a = v[0];
+			o->a = v.wscale;
 			break;
 		case CAPNET_TCPOPT_SACK_PERM:
-			if (ol != 2)
-				return false;
 			o->kind = TO_SACKOK;
 			break;
 		case CAPNET_TCPOPT_TIMESTAMP:
-			if (ol != 10)
-				return false;
 			o->kind = TO_TS;
-			o->a = capnet_get32(v);
-			o->b = capnet_get32(v + 4);
+			o->a = v.ts_val;
+			o->b = v.ts_ecr;
 			break;
 		case CAPNET_TCPOPT_SACK:
-			if ((ol - 2) % 8 != 0 || ol < 10 || (ol - 2) / 8 > CAPNET_TCP_MAX_SACK_BLOCKS)
-				return false;
 			o->kind = TO_SACK;
-			o->nsack = (uint8_t)((ol - 2) / 8);
-			for (uint8_t b = 0; b < o->nsack; b++) {
-				o->left[b] = capnet_get32(v + 8 * b);
-				o->right[b] = capnet_get32(v + 8 * b + 4);
+			o->nsack = v.sack_count;
+			for (uint8_t b = 0; b < v.sack_count; b++) {
+				o->left[b] = v.sack[b].left;
+				o->right[b] = v.sack[b].right;
 			}
 			break;
 		default:
 			o->kind = TO_UNKNOWN;
-			o->a = kind;
-			o->b = (uint32_t)ol;
+			o->a = e->kind;
+			o->b = e->len;
 			break;
 		}
-		(*n)++;
-		i += ol;
+		/* a full list must also end the area, trailing EOLs and all */
+		if (sn->nopts == TS_MAX_OPTS && (size_t)e->off + e->len < optlen)
+			return false;
 	}
-	return i >= len;
+	return true;
+}
+
+/* Checks the frame layer by layer (through the frame describer); anything
+ * but a well-formed TCP segment from us to the peer is described in `what`. */
+void ts_decode_frame(const struct ts_frame *f, struct seen *sn)
+{
+	memset(sn, 0, sizeof *sn);
+	sn->at = f->at;
+	struct capnet_frame_desc d;
+	capnet_frame_describe(f->data, f->len, CAPNET_DESCRIBE_BODY, &d);
+	if (!(d.layers & CAPNET_DESC_ETH)) {
+		snprintf(sn->what, sizeof sn->what, "a truncated Ethernet frame (%zu bytes)", f->len);
+		return;
+	}
+	if (d.ethertype == CAPNET_ETHERTYPE_ARP) {
+		snprintf(sn->what, sizeof sn->what, "an ARP frame (%zu bytes; the peer's MAC is static)", f->len);
+		return;
+	}
+	if (d.ethertype != CAPNET_ETHERTYPE_IPV4) {
+		snprintf(sn->what, sizeof sn->what, "a frame of ethertype 0x%04x", d.ethertype);
+		return;
+	}
+	if (!capnet_mac_eq(d.eth_dst, ts_peer_mac) || !capnet_mac_eq(d.eth_src, ts_stack_mac)) {
+		snprintf(sn->what, sizeof sn->what, "an IPv4 frame with wrong MACs (dst %02x:..:%02x src %02x:..:%02x)",
+			 d.eth_dst.b[0], d.eth_dst.b[5], d.eth_src.b[0], d.eth_src.b[5]);
+		return;
+	}
+	capnet_err err = d.ip_err != CAPNET_OK ? d.ip_err : d.ip_checksum_ok ? CAPNET_OK : CAPNET_E_CHECKSUM;
+	if (err != CAPNET_OK) {
+		snprintf(sn->what, sizeof sn->what, "a broken IPv4 packet (%s)", capnet_errname(err));
+		return;
+	}
+	if (d.ip_proto == CAPNET_IPPROTO_ICMP) {
+		snprintf(sn->what, sizeof sn->what, "an ICMP message type %u code %u", d.icmp_type, d.icmp_code);
+		return;
+	}
+	if (d.ip_proto != CAPNET_IPPROTO_TCP) {
+		snprintf(sn->what, sizeof sn->what, "an IPv4 packet of protocol %u", d.ip_proto);
+		return;
+	}
+	if (d.src4 != ts_stack_ip || d.dst4 != ts_peer_ip) {
+		snprintf(sn->what, sizeof sn->what, "a TCP segment with wrong addresses (%08" PRIx32 " > %08" PRIx32 ")",
+			 d.src4, d.dst4);
+		return;
+	}
+	if (!(d.layers & CAPNET_DESC_TCP)) {
+		snprintf(sn->what, sizeof sn->what, "a truncated TCP segment (%zu bytes)", (size_t)d.ip_payload_len);
+		return;
+	}
+	if (!d.l4_checksum_ok) {
+		snprintf(sn->what, sizeof sn->what, "a TCP segment with a bad checksum");
+		return;
+	}
+	sn->is_tcp = true;
+	sn->sport = d.sport;
+	sn->dport = d.dport;
+	sn->seq = d.tcp_seq;
+	sn->ack = d.tcp_ack;
+	sn->flags = d.tcp_flags;
+	sn->win = d.tcp_win;
+	const uint8_t *t = f->data + d.l4_off;
+	sn->optlen = (size_t)d.tcp_header_len - CAPNET_TCP_HDR_LEN;
+	sn->opts_ok = script_options(t + CAPNET_TCP_HDR_LEN, &d, sn);
+	sn->payload = t + d.tcp_header_len;
+	sn->plen = d.body_len;
 }
 
 /* One option as text; values translated to script space where known. */
@@ -239,18 +216,16 @@ void ts_describe_seen(struct ts_run *r, const struct seen *sn, char *buf, size_t
 	n += snprintf(buf + n, size - (size_t)n, " win %u", sn->win);
 	if (sn->optlen == 0 || n < 0 || (size_t)n >= size)
 		return;
-	struct ts_opt opts[TS_MAX_OPTS];
-	int no;
-	if (!ts_decode_options(sn->opt, sn->optlen, opts, &no)) {
+	if (!sn->opts_ok) {
 		snprintf(buf + n, size - (size_t)n, " <malformed options, %zu bytes>", sn->optlen);
 		return;
 	}
 	n += snprintf(buf + n, size - (size_t)n, " <");
-	for (int i = 0; i < no && (size_t)n < size; i++) {
+	for (int i = 0; i < sn->nopts && (size_t)n < size; i++) {
 		if (i)
 			n += snprintf(buf + n, size - (size_t)n, ",");
 		if ((size_t)n < size)
-			n += opt_str(buf + n, size - (size_t)n, &opts[i], c, r->s->peer_base, true);
+			n += opt_str(buf + n, size - (size_t)n, &sn->opts[i], c, r->s->peer_base, true);
 	}
 	if ((size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, ">");

@@ -211,9 +211,9 @@ static bool options_match(struct ts_run *r, struct ts_conn *c, const struct ts_s
 {
 	if (sg->opts_wild)
 		return true;
-	struct ts_opt got[TS_MAX_OPTS];
-	int ng;
-	if (!ts_decode_options(sn->opt, sn->optlen, got, &ng)) {
+	const struct ts_opt *got = sn->opts;
+	int ng = sn->nopts;
+	if (!sn->opts_ok) {
 		snprintf(m->why, sizeof m->why, "the options sent are malformed");
 		return false;
 	}

@@ -197,15 +197,16 @@ struct seen {
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t win;
-	const uint8_t *opt;
-	size_t optlen;
+	size_t optlen;      /* bytes of the option area */
+	bool opts_ok;       /* the options parsed into opts[] */
+	int nopts;
+	struct ts_opt opts[TS_MAX_OPTS]; /* in order, trailing EOL padding dropped */
 	const uint8_t *payload;
 	size_t plen;
 	capnet_instant at;
 };
 void ts_flags_str(uint8_t f, char *out);
 void ts_decode_frame(const struct ts_frame *f, struct seen *sn);
-bool ts_decode_options(const uint8_t *p, size_t len, struct ts_opt *out, int *n);
 void ts_describe_seen(struct ts_run *r, const struct seen *sn, char *buf, size_t size);
 
 /* ---- segments (segment.c) and calls (call.c) ---- */

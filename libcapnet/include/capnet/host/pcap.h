@@ -51,11 +51,6 @@ void capnet_pcap_frames_free(struct capnet_pcap_frames *f);
 /* Writes frames to a new pcap file (their stamps as they are). */
 capnet_err capnet_pcap_frames_save(const struct capnet_pcap_frames *f, const char *path, char *errbuf, size_t errlen);
 
-/* One line that says what a frame is: addresses, protocol, ports, ICMP
- * type, TCP flags; malformed headers are named, never trusted. Returns the
- * length written (cut to cap - 1, always NUL-terminated). */
-size_t capnet_frame_summary(const uint8_t *frame, size_t len, char *buf, size_t cap);
-
 /* ---- comparison ---- */
 
 enum capnet_pcap_diff_kind {
