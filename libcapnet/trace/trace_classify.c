@@ -1,13 +1,13 @@
 /* Classification and the header boundary of a frame, for the packet trace:
- * the frame describer's summary (capnet/wire/describe.h), headers only,
- * seen through the trace's classes.
+ * the frame describer's summary (capnet/wire/describe.h), read headers
+ * only, seen through the trace's classes; and the way back, a record's
+ * class as a summary the describer prints.
  *
- * A layer is
- * part of the header boundary only when every byte of it lies within the
- * frame and within the length the layer below declares. A layer that fails
- * ends the walk at the layer before it, so a record can never be made to
- * hold body bytes by lying in a header (an IHL or data offset pointing past
- * the datagram stops the boundary short of it, not beyond). */
+ * A layer is part of the header boundary only when every byte of it lies
+ * within the frame and within the length the layer below declares. A layer
+ * that fails ends the walk at the layer before it, so a record can never be
+ * made to hold body bytes by lying in a header (an IHL or data offset
+ * pointing past the datagram stops the boundary short of it, not beyond). */
 #include <string.h>
 
 #include "capnet/trace.h"
