@@ -462,6 +462,25 @@ START_TEST(test_truncated_tcp)
 }
 END_TEST
 
+/* Every cut of a whole TCP frame: Ethernet until its 14 bytes, then IPv4
+ * (whose total length overruns the cut); never a header read past it. */
+START_TEST(test_every_cut)
+{
+	struct capnet_tcp_options o = {.has_mss = true, .mss = 1460};
+	size_t n = tcp_frame(CAPNET_TCP_SYN, 1, 0, 1024, &o, NULL, 0, 4);
+	for (size_t len = 0; len < n; len++) {
+		capnet_frame_describe(f, len, CAPNET_DESCRIBE_BODY, &d);
+		ck_assert_uint_eq(d.bad_layer, len < 14 ? CAPNET_DESC_ETH : CAPNET_DESC_IPV4);
+		ck_assert_uint_eq(d.layers, len < 14 ? 0 : CAPNET_DESC_ETH);
+		ck_assert_uint_eq(d.header_len, len < 14 ? 0 : 14);
+		ck_assert(!d.l4_fixed);
+	}
+	capnet_frame_describe(f, n, CAPNET_DESCRIBE_BODY, &d);
+	ck_assert_uint_eq(d.bad_layer, 0);
+	ck_assert_uint_eq(d.header_len, n);
+}
+END_TEST
+
 START_TEST(test_truncated_dhcp)
 {
 	uint8_t msg[100] = {CAPNET_BOOTREQUEST};
@@ -550,6 +569,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_truncated_udp);
 	tcase_add_test(t, test_truncated_tcp);
 	tcase_add_test(t, test_truncated_dhcp);
+	tcase_add_test(t, test_every_cut);
 	suite_add_tcase(s, t);
 	TCase *x = tcase_create("text");
 	tcase_add_test(x, test_text_cut);
