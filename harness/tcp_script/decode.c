@@ -98,63 +98,57 @@ void ts_decode_frame(const struct ts_frame *f, struct seen *sn)
 {
 	memset(sn, 0, sizeof *sn);
 	sn->at = f->at;
-	struct capnet_frame_desc d;
-	capnet_frame_describe(f->data, f->len, CAPNET_DESCRIBE_BODY, &d);
-	if (!(d.layers & CAPNET_DESC_ETH)) {
+	capnet_frame_describe(f->data, f->len, CAPNET_DESCRIBE_BODY, &sn->d);
+	const struct capnet_frame_desc *d = &sn->d;
+	if (!(d->layers & CAPNET_DESC_ETH)) {
 		snprintf(sn->what, sizeof sn->what, "a truncated Ethernet frame (%zu bytes)", f->len);
 		return;
 	}
-	if (d.ethertype == CAPNET_ETHERTYPE_ARP) {
+	if (d->ethertype == CAPNET_ETHERTYPE_ARP) {
 		snprintf(sn->what, sizeof sn->what, "an ARP frame (%zu bytes; the peer's MAC is static)", f->len);
 		return;
 	}
-	if (d.ethertype != CAPNET_ETHERTYPE_IPV4) {
-		snprintf(sn->what, sizeof sn->what, "a frame of ethertype 0x%04x", d.ethertype);
+	if (d->ethertype != CAPNET_ETHERTYPE_IPV4) {
+		snprintf(sn->what, sizeof sn->what, "a frame of ethertype 0x%04x", d->ethertype);
 		return;
 	}
-	if (!capnet_mac_eq(d.eth_dst, ts_peer_mac) || !capnet_mac_eq(d.eth_src, ts_stack_mac)) {
+	if (!capnet_mac_eq(d->eth_dst, ts_peer_mac) || !capnet_mac_eq(d->eth_src, ts_stack_mac)) {
 		snprintf(sn->what, sizeof sn->what, "an IPv4 frame with wrong MACs (dst %02x:..:%02x src %02x:..:%02x)",
-			 d.eth_dst.b[0], d.eth_dst.b[5], d.eth_src.b[0], d.eth_src.b[5]);
+			 d->eth_dst.b[0], d->eth_dst.b[5], d->eth_src.b[0], d->eth_src.b[5]);
 		return;
 	}
-	capnet_err err = d.ip_err != CAPNET_OK ? d.ip_err : d.ip_checksum_ok ? CAPNET_OK : CAPNET_E_CHECKSUM;
+	capnet_err err = d->ip_err != CAPNET_OK ? d->ip_err : d->ip_checksum_ok ? CAPNET_OK : CAPNET_E_CHECKSUM;
 	if (err != CAPNET_OK) {
 		snprintf(sn->what, sizeof sn->what, "a broken IPv4 packet (%s)", capnet_errname(err));
 		return;
 	}
-	if (d.ip_proto == CAPNET_IPPROTO_ICMP) {
-		snprintf(sn->what, sizeof sn->what, "an ICMP message type %u code %u", d.icmp_type, d.icmp_code);
+	if (d->ip_proto == CAPNET_IPPROTO_ICMP) {
+		snprintf(sn->what, sizeof sn->what, "an ICMP message type %u code %u", d->icmp_type, d->icmp_code);
 		return;
 	}
-	if (d.ip_proto != CAPNET_IPPROTO_TCP) {
-		snprintf(sn->what, sizeof sn->what, "an IPv4 packet of protocol %u", d.ip_proto);
+	if (d->ip_proto != CAPNET_IPPROTO_TCP) {
+		snprintf(sn->what, sizeof sn->what, "an IPv4 packet of protocol %u", d->ip_proto);
 		return;
 	}
-	if (d.src4 != ts_stack_ip || d.dst4 != ts_peer_ip) {
+	if (d->src4 != ts_stack_ip || d->dst4 != ts_peer_ip) {
 		snprintf(sn->what, sizeof sn->what, "a TCP segment with wrong addresses (%08" PRIx32 " > %08" PRIx32 ")",
-			 d.src4, d.dst4);
+			 d->src4, d->dst4);
 		return;
 	}
-	if (!(d.layers & CAPNET_DESC_TCP)) {
-		snprintf(sn->what, sizeof sn->what, "a truncated TCP segment (%zu bytes)", (size_t)d.ip_payload_len);
+	if (!(d->layers & CAPNET_DESC_TCP)) {
+		snprintf(sn->what, sizeof sn->what, "a truncated TCP segment (%zu bytes)", (size_t)d->ip_payload_len);
 		return;
 	}
-	if (!d.l4_checksum_ok) {
+	if (!d->l4_checksum_ok) {
 		snprintf(sn->what, sizeof sn->what, "a TCP segment with a bad checksum");
 		return;
 	}
 	sn->is_tcp = true;
-	sn->sport = d.sport;
-	sn->dport = d.dport;
-	sn->seq = d.tcp_seq;
-	sn->ack = d.tcp_ack;
-	sn->flags = d.tcp_flags;
-	sn->win = d.tcp_win;
-	const uint8_t *t = f->data + d.l4_off;
-	sn->optlen = (size_t)d.tcp_header_len - CAPNET_TCP_HDR_LEN;
-	sn->opts_ok = script_options(t + CAPNET_TCP_HDR_LEN, &d, sn);
-	sn->payload = t + d.tcp_header_len;
-	sn->plen = d.body_len;
+	const uint8_t *t = f->data + d->l4_off;
+	sn->optlen = (size_t)d->tcp_header_len - CAPNET_TCP_HDR_LEN;
+	sn->opts_ok = script_options(t + CAPNET_TCP_HDR_LEN, d, sn);
+	sn->payload = t + d->tcp_header_len;
+	sn->plen = d->body_len;
 }
 
 /* One option as text; values translated to script space where known. */
@@ -201,19 +195,19 @@ void ts_describe_seen(struct ts_run *r, const struct seen *sn, char *buf, size_t
 		snprintf(buf, size, "%s", sn->what);
 		return;
 	}
-	struct ts_conn *c = ts_conn_by_peer_port(r, sn->dport, false);
-	uint32_t seq = sn->seq, ack = sn->ack;
+	struct ts_conn *c = ts_conn_by_peer_port(r, sn->d.dport, false);
+	uint32_t seq = sn->d.tcp_seq, ack = sn->d.tcp_ack;
 	bool rel = c && c->stack_isn_known;
 	if (rel)
 		seq -= c->stack_isn;
 	ack -= r->s->peer_base;
 	char fl[12];
-	ts_flags_str(sn->flags, fl);
-	int n = snprintf(buf, size, "192.0.2.1:%u > 192.0.2.2:%u %s %" PRIu32 ":%" PRIu32 "(%zu)%s", sn->sport, sn->dport,
+	ts_flags_str(sn->d.tcp_flags, fl);
+	int n = snprintf(buf, size, "192.0.2.1:%u > 192.0.2.2:%u %s %" PRIu32 ":%" PRIu32 "(%zu)%s", sn->d.sport, sn->d.dport,
 			 fl, seq, seq + (uint32_t)sn->plen, sn->plen, rel ? "" : " [absolute seq]");
-	if (sn->flags & CAPNET_TCP_ACK_FLAG)
+	if (sn->d.tcp_flags & CAPNET_TCP_ACK_FLAG)
 		n += snprintf(buf + n, size - (size_t)n, " ack %" PRIu32, ack);
-	n += snprintf(buf + n, size - (size_t)n, " win %u", sn->win);
+	n += snprintf(buf + n, size - (size_t)n, " win %u", sn->d.tcp_win);
 	if (sn->optlen == 0 || n < 0 || (size_t)n >= size)
 		return;
 	if (!sn->opts_ok) {

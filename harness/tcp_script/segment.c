@@ -261,28 +261,28 @@ static bool options_match(struct ts_run *r, struct ts_conn *c, const struct ts_s
 static bool segment_matches(struct ts_run *r, struct ts_conn *c, const struct ts_seg *sg, const struct seen *sn,
 			    struct mismatch *m)
 {
-	if (sn->dport != c->peer_port) {
-		snprintf(m->why, sizeof m->why, "sent to peer port %u, expected %u", sn->dport, c->peer_port);
+	if (sn->d.dport != c->peer_port) {
+		snprintf(m->why, sizeof m->why, "sent to peer port %u, expected %u", sn->d.dport, c->peer_port);
 		return false;
 	}
-	if (sn->flags != sg->flags) {
+	if (sn->d.tcp_flags != sg->flags) {
 		char a[12], b[12];
 		ts_flags_str(sg->flags, a);
-		ts_flags_str(sn->flags, b);
+		ts_flags_str(sn->d.tcp_flags, b);
 		snprintf(m->why, sizeof m->why, "flags %s expected, %s sent", a, b);
 		return false;
 	}
-	if ((sn->flags & CAPNET_TCP_SYN) && !c->stack_isn_known) {
+	if ((sn->d.tcp_flags & CAPNET_TCP_SYN) && !c->stack_isn_known) {
 		/* the stack's ISN is random: its first SYN defines the origin */
-		c->stack_isn = sn->seq - sg->seq;
+		c->stack_isn = sn->d.tcp_seq - sg->seq;
 		c->stack_isn_known = true;
-		c->stack_port = sn->sport;
+		c->stack_port = sn->d.sport;
 	}
-	if (sn->sport != c->stack_port) {
-		snprintf(m->why, sizeof m->why, "sent from port %u, expected %u", sn->sport, c->stack_port);
+	if (sn->d.sport != c->stack_port) {
+		snprintf(m->why, sizeof m->why, "sent from port %u, expected %u", sn->d.sport, c->stack_port);
 		return false;
 	}
-	uint32_t seq = sn->seq - (c->stack_isn_known ? c->stack_isn : 0);
+	uint32_t seq = sn->d.tcp_seq - (c->stack_isn_known ? c->stack_isn : 0);
 	if (seq != sg->seq) {
 		snprintf(m->why, sizeof m->why, "seq %" PRIu32 " expected, %" PRIu32 " sent", sg->seq, seq);
 		return false;
@@ -291,13 +291,13 @@ static bool segment_matches(struct ts_run *r, struct ts_conn *c, const struct ts
 		snprintf(m->why, sizeof m->why, "%" PRIu32 " payload bytes expected, %zu sent", sg->len, sn->plen);
 		return false;
 	}
-	uint32_t ack = sn->ack - r->s->peer_base;
+	uint32_t ack = sn->d.tcp_ack - r->s->peer_base;
 	if ((sg->flags & CAPNET_TCP_ACK_FLAG) && !sg->ack_wild && ack != sg->ack) {
 		snprintf(m->why, sizeof m->why, "ack %" PRIu32 " expected, %" PRIu32 " sent", sg->ack, ack);
 		return false;
 	}
-	if (!sg->win_wild && sn->win != sg->win) {
-		snprintf(m->why, sizeof m->why, "win %" PRIu32 " expected, %u sent", sg->win, sn->win);
+	if (!sg->win_wild && sn->d.tcp_win != sg->win) {
+		snprintf(m->why, sizeof m->why, "win %" PRIu32 " expected, %u sent", sg->win, sn->d.tcp_win);
 		return false;
 	}
 	if (!options_match(r, c, sg, sn, m))
@@ -334,7 +334,7 @@ int ts_run_outbound(struct ts_run *r, const struct ts_line *l, capnet_instant t,
 			       ts_secs(f->at), d);
 	}
 	struct ts_conn *c = sg->port >= 0 ? ts_conn_by_peer_port(r, (uint16_t)sg->port, true)
-					  : ts_conn_by_peer_port(r, sn.dport, true);
+					  : ts_conn_by_peer_port(r, sn.d.dport, true);
 	if (!c)
 		return ts_fail_at(r->e, l->lineno, "more than %d connections", TS_MAX_CONNS);
 	struct mismatch m = {{0}};

@@ -15,6 +15,7 @@
 #include "capnet/nic.h"
 #include "capnet/rng.h"
 #include "capnet/tcp.h"
+#include "capnet/wire/describe.h"
 #include "capnet/wire/tcp.h"
 #include "harness/tcp_script.h"
 
@@ -193,10 +194,7 @@ int ts_advance(struct ts_run *r, capnet_instant limit, bool stop_on_frame, capne
 struct seen {
 	bool is_tcp;
 	char what[160]; /* for non-TCP frames or broken ones */
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
+	struct capnet_frame_desc d; /* the describer's summary; its TCP fields when is_tcp */
 	size_t optlen;      /* bytes of the option area */
 	bool opts_ok;       /* the options parsed into opts[] */
 	int nopts;

@@ -50,6 +50,16 @@ static const char *replay_text(void)
 	return text;
 }
 
+/* A frame refused at one layer: the layers before it whole, the reason,
+ * and whole headers ending where the refused one began. */
+static void assert_refused(uint32_t whole, uint32_t refused, capnet_err why, uint16_t header_len)
+{
+	ck_assert_uint_eq(d.layers, whole);
+	ck_assert_uint_eq(d.bad_layer, refused);
+	ck_assert_int_eq(d.bad_err, why);
+	ck_assert_uint_eq(d.header_len, header_len);
+}
+
 static size_t arp_frame(uint16_t oper, bool pad)
 {
 	size_t n = eth(oper == CAPNET_ARP_REQUEST ? host : gw, oper == CAPNET_ARP_REQUEST ? CAPNET_MAC_BROADCAST : host,
@@ -339,10 +349,7 @@ START_TEST(test_truncated_ethernet)
 {
 	size_t n = arp_frame(CAPNET_ARP_REQUEST, true);
 	capnet_frame_describe(f, 10, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, 0);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_ETH);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
-	ck_assert_uint_eq(d.header_len, 0);
+	assert_refused(0, CAPNET_DESC_ETH, CAPNET_E_TRUNCATED, 0);
 	ck_assert_str_eq(trace_text(), "ethertype 0x0000 [malformed header]");
 	ck_assert_str_eq(replay_text(), "truncated Ethernet header (10 bytes)");
 
@@ -367,10 +374,7 @@ START_TEST(test_truncated_arp)
 {
 	arp_frame(CAPNET_ARP_REQUEST, false);
 	capnet_frame_describe(f, 14 + 20, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_ARP);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
-	ck_assert_uint_eq(d.header_len, 14);
+	assert_refused(CAPNET_DESC_ETH, CAPNET_DESC_ARP, CAPNET_E_TRUNCATED, 14);
 	ck_assert_str_eq(trace_text(), "ethertype 0x0806 [malformed header]");
 	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0b > ff:ff:ff:ff:ff:ff, 34 bytes: ARP malformed (E_TRUNCATED, 20 bytes)");
 }
@@ -380,10 +384,7 @@ START_TEST(test_truncated_ipv4)
 {
 	icmp_echo_frame(56);
 	capnet_frame_describe(f, 30, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_IPV4);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
-	ck_assert_uint_eq(d.header_len, 14);
+	assert_refused(CAPNET_DESC_ETH, CAPNET_DESC_IPV4, CAPNET_E_TRUNCATED, 14);
 	ck_assert_str_eq(trace_text(), "ethertype 0x0800 [malformed header]");
 	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0b > 02:00:00:00:00:0a, 30 bytes: IPv4 malformed (E_TRUNCATED, 16 bytes)");
 	/* the total length says more than the frame holds */
@@ -401,11 +402,8 @@ START_TEST(test_truncated_icmp)
 	f[n] = CAPNET_ICMP4_ECHO_REQUEST;
 	n += 4;
 	capnet_frame_describe(f, n, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH | CAPNET_DESC_IPV4);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_ICMP);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
+	assert_refused(CAPNET_DESC_ETH | CAPNET_DESC_IPV4, CAPNET_DESC_ICMP, CAPNET_E_TRUNCATED, 34);
 	ck_assert(!d.l4_fixed);
-	ck_assert_uint_eq(d.header_len, 34);
 	ck_assert_uint_eq(d.body_len, 4);
 	ck_assert_str_eq(trace_text(), "IP 192.0.2.11 > 192.0.2.1: proto 1, length 4 [malformed header]");
 	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0b > 02:00:00:00:00:0a, 38 bytes: IPv4 192.0.2.11 > 192.0.2.1 "
@@ -420,12 +418,9 @@ START_TEST(test_truncated_udp)
 	/* the UDP length says 28, the datagram holds 20 */
 	f[34 + CAPNET_UDP_LENGTH + 1] = 28;
 	capnet_frame_describe(f, n, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH | CAPNET_DESC_IPV4);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_UDP);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
+	assert_refused(CAPNET_DESC_ETH | CAPNET_DESC_IPV4, CAPNET_DESC_UDP, CAPNET_E_TRUNCATED, 34);
 	ck_assert(d.l4_fixed);
 	ck_assert_uint_eq(d.udp_len, 28);
-	ck_assert_uint_eq(d.header_len, 34);
 	ck_assert_str_eq(trace_text(), "IP 192.0.2.11 > 192.0.2.1: proto 17, length 20 [malformed header]");
 	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0b > 02:00:00:00:00:0a, 54 bytes: IPv4 192.0.2.11 > 192.0.2.1 "
 					"id 0x0007 ttl 64 UDP malformed (E_TRUNCATED)");
@@ -438,13 +433,10 @@ START_TEST(test_truncated_tcp)
 	/* a data offset of 15 words in a 20-byte segment */
 	f[34 + CAPNET_TCP_OFF_FLAGS] = 0xf0;
 	capnet_frame_describe(f, n, CAPNET_DESCRIBE_BODY, &d);
-	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH | CAPNET_DESC_IPV4);
-	ck_assert_uint_eq(d.bad_layer, CAPNET_DESC_TCP);
-	ck_assert_int_eq(d.bad_err, CAPNET_E_TRUNCATED);
+	assert_refused(CAPNET_DESC_ETH | CAPNET_DESC_IPV4, CAPNET_DESC_TCP, CAPNET_E_TRUNCATED, 34);
 	ck_assert(d.l4_fixed);
 	ck_assert_uint_eq(d.tcp_header_len, 60);
 	ck_assert_uint_eq(d.sport, 49152);
-	ck_assert_uint_eq(d.header_len, 34);
 	ck_assert_str_eq(trace_text(), "IP 192.0.2.11 > 192.0.2.1: proto 6, length 20 [malformed header]");
 	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0b > 02:00:00:00:00:0a, 54 bytes: IPv4 192.0.2.11 > 192.0.2.1 "
 					"id 0x0002 ttl 64 TCP 49152 > 80 [S] seq 1000 win 65535 bad data offset 60");
