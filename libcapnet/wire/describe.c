@@ -188,11 +188,10 @@ static size_t transport(struct capnet_frame_desc *d, const uint8_t *l4, size_t a
 		d->layers |= layer;
 		return h;
 	}
-	/* Only the family's own ICMP is an ICMP header gone wrong. */
+	/* A refused TCP or UDP header is malformed, and so is the family's own
+	 * ICMP; the other family's ICMP number is a protocol merely not known. */
 	uint8_t own_icmp = v4 ? CAPNET_IPPROTO_ICMP : CAPNET_IPPROTO_ICMPV6;
-	if (d->ip_proto != CAPNET_IPPROTO_ICMP && d->ip_proto != CAPNET_IPPROTO_ICMPV6)
-		bad(d, layer, d->l4_err);
-	else if (d->ip_proto == own_icmp)
+	if (layer != CAPNET_DESC_ICMP || d->ip_proto == own_icmp)
 		bad(d, layer, d->l4_err);
 	return 0;
 }
