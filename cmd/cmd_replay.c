@@ -13,11 +13,12 @@
 #include <string.h>
 
 #include "capnet/iface.h"
-#include "capnet/nic_pcap.h"
+#include "capnet/host/pcap.h"
 #include "capnet/rng.h"
 #include "capnet/stack.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
+#include "capnet/wire/describe.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/ipv4.h"
 #include "capnet/tcp.h"
@@ -180,7 +181,7 @@ static bool drive(struct capnet_pcap_replay *r, struct capnet_iface *ifc, capnet
 static void line_of(const struct capnet_pcap_frame *f, capnet_instant origin, char *buf, size_t cap)
 {
 	char sum[SUMMARY_MAX];
-	capnet_frame_summary(f->data, f->len, sum, sizeof sum);
+	capnet_frame_describe_text(f->data, f->len, CAPNET_DESCRIBE_REPLAY, sum, sizeof sum);
 	capnet_duration rel = f->at - origin;
 	snprintf(buf, cap, "[%4lld.%06lld] %s", (long long)(rel / 1000000), (long long)(rel % 1000000), sum);
 }

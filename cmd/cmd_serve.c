@@ -28,8 +28,8 @@
 
 #include "capnet/host/ev.h"
 #include "capnet/host/host.h"
+#include "capnet/host/pcap.h"
 #include "capnet/host/tap.h"
-#include "capnet/nic_pcap.h"
 #include "capnet/rng.h"
 #include "capnet/tcp_cc.h"
 #include "cmd.h"

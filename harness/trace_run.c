@@ -1,13 +1,11 @@
 #include "harness/trace_run.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capnet/wire/arp.h"
-#include "capnet/wire/tcp.h"
+#include "capnet/wire/describe.h"
 
 const struct capnet_mac trace_mac_server = {{0x02, 0, 0, 0, 0, 0x01}};
 const struct capnet_mac trace_mac_peer = {{0x02, 0, 0, 0, 0, 0x14}};
@@ -309,8 +307,9 @@ static void put_ip4(struct line *l, capnet_ip4addr a)
 
 static void put_ip6(struct line *l, const struct capnet_ip6addr *a)
 {
-	char t[INET6_ADDRSTRLEN];
-	put(l, "%s", inet_ntop(AF_INET6, a->b, t, sizeof t) ? t : "?");
+	char t[46];
+	capnet_ip6_text(a, t);
+	put(l, "%s", t);
 }
 
 static void put_mac(struct line *l, const struct capnet_mac *m)
@@ -331,110 +330,16 @@ size_t trace_protos_text(uint32_t protos, char *buf, size_t cap)
 	return l.n;
 }
 
-static void put_endpoint(struct line *l, const struct capnet_trace_class *c, bool src)
-{
-	if (c->protos & CAPNET_TRACE_P_IPV4)
-		put_ip4(l, src ? c->src4 : c->dst4);
-	else
-		put_ip6(l, src ? &c->src6 : &c->dst6);
-	if (c->protos & (CAPNET_TRACE_P_UDP | CAPNET_TRACE_P_TCP))
-		put(l, ".%u", src ? c->sport : c->dport);
-}
-
-static void put_tcp(struct line *l, const struct capnet_trace_class *c)
-{
-	static const struct {
-		uint8_t bit;
-		char ch;
-	} flags[] = {{CAPNET_TCP_SYN, 'S'}, {CAPNET_TCP_FIN, 'F'}, {CAPNET_TCP_PSH, 'P'}, {CAPNET_TCP_RST, 'R'},
-		     {CAPNET_TCP_URG, 'U'}, {CAPNET_TCP_ECE, 'E'}, {CAPNET_TCP_CWR, 'W'}, {CAPNET_TCP_ACK_FLAG, '.'}};
-	char f[9];
-	size_t k = 0;
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-		if (c->tcp_flags & flags[i].bit)
-			f[k++] = flags[i].ch;
-	f[k] = '\0';
-	if (k == 0)
-		memcpy(f, "none", 5);
-	put(l, "Flags [%s], seq %" PRIu32, f, c->tcp_seq);
-	if (c->body_len)
-		put(l, ":%" PRIu32, c->tcp_seq + c->body_len);
-	if (c->tcp_flags & CAPNET_TCP_ACK_FLAG)
-		put(l, ", ack %" PRIu32, c->tcp_ack);
-	put(l, ", win %u", c->tcp_win);
-	if (c->protos & CAPNET_TRACE_P_DNS)
-		put(l, " (DNS)");
-	put(l, ", length %" PRIu32, c->body_len);
-}
-
-static void put_icmp(struct line *l, const struct capnet_trace_class *c)
-{
-	bool v6 = (c->protos & CAPNET_TRACE_P_IPV6) != 0;
-	uint8_t req = v6 ? 128 : 8, rep = v6 ? 129 : 0;
-	put(l, "%s", v6 ? "ICMP6" : "ICMP");
-	if (c->icmp_type == req || c->icmp_type == rep)
-		put(l, " echo %s, id %u, seq %u", c->icmp_type == req ? "request" : "reply", c->icmp_id, c->icmp_seq);
-	else
-		put(l, " type %u code %u", c->icmp_type, c->icmp_code);
-	put(l, ", length %" PRIu32, c->body_len);
-}
-
-static void put_arp(struct line *l, const struct capnet_trace_record *r)
-{
-	const struct capnet_trace_class *c = &r->cls;
-	put(l, "ARP, ");
-	if (c->arp_oper == CAPNET_ARP_REQUEST) {
-		put(l, "Request who-has ");
-		put_ip4(l, c->arp_tpa);
-		put(l, " tell ");
-		put_ip4(l, c->arp_spa);
-	} else if (c->arp_oper == CAPNET_ARP_REPLY) {
-		put(l, "Reply ");
-		put_ip4(l, c->arp_spa);
-		put(l, " is-at ");
-		struct capnet_mac sha = c->eth_src;
-		if (r->caplen >= c->l3_off + CAPNET_ARP_SHA + 6u)
-			memcpy(sha.b, r->data + c->l3_off + CAPNET_ARP_SHA, 6);
-		put_mac(l, &sha);
-	} else {
-		put(l, "oper %u", c->arp_oper);
-	}
-	put(l, ", length 28");
-}
-
 size_t trace_format(const struct capnet_trace_record *r, char *buf, size_t cap)
 {
 	struct line l = {buf, cap, 0};
 	if (cap == 0)
 		return 0;
 	buf[0] = '\0';
-	const struct capnet_trace_class *c = &r->cls;
 	put(&l, "%4" PRId64 ".%06" PRId64 " %s ", r->at / 1000000, r->at % 1000000, capnet_trace_dir_name(r->dir));
-	if (c->vlan)
-		put(&l, "vlan %u ", c->vlan_tci & 0x0fff);
-	if (c->protos & CAPNET_TRACE_P_ARP) {
-		put_arp(&l, r);
-	} else if (c->protos & (CAPNET_TRACE_P_IPV4 | CAPNET_TRACE_P_IPV6)) {
-		put(&l, "%s ", (c->protos & CAPNET_TRACE_P_IPV4) ? "IP" : "IP6");
-		put_endpoint(&l, c, true);
-		put(&l, " > ");
-		put_endpoint(&l, c, false);
-		put(&l, ": ");
-		if (c->protos & CAPNET_TRACE_P_TCP)
-			put_tcp(&l, c);
-		else if (c->protos & CAPNET_TRACE_P_UDP)
-			put(&l, "UDP%s, length %" PRIu32,
-			    (c->protos & CAPNET_TRACE_P_DHCP) ? " (DHCP)" : (c->protos & CAPNET_TRACE_P_DNS) ? " (DNS)" : "",
-			    c->body_len);
-		else if (c->protos & CAPNET_TRACE_P_ICMP)
-			put_icmp(&l, c);
-		else
-			put(&l, "%sproto %u, length %" PRIu32, c->fragment ? "fragment, " : "", c->ip_proto, c->body_len);
-	} else {
-		put(&l, "ethertype 0x%04x", c->ethertype);
-	}
-	if (c->malformed)
-		put(&l, " [malformed header]");
+	struct capnet_frame_desc d;
+	capnet_trace_record_desc(r, &d);
+	l.n += capnet_frame_desc_text(&d, CAPNET_DESCRIBE_TRACE, buf + l.n, cap - l.n);
 	put(&l, " [%u/%" PRIu32 "]", r->caplen, r->orig_len);
 	return l.n;
 }
@@ -443,7 +348,7 @@ size_t trace_format(const struct capnet_trace_record *r, char *buf, size_t cap)
 
 static json_t *ip_json(const struct capnet_trace_class *c, bool src)
 {
-	char b[INET6_ADDRSTRLEN];
+	char b[46];
 	struct line l = {b, sizeof b, 0};
 	if (c->protos & CAPNET_TRACE_P_IPV4)
 		put_ip4(&l, src ? c->src4 : c->dst4);

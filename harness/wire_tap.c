@@ -3,30 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capnet/wire/describe.h"
 #include "capnet/wire/tcp.h"
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Ethernet II, IPv4, TCP: every length checked before a field is read. */
+/* Whole Ethernet II / IPv4 / TCP headers only, as the describer reads them. */
 static void record(struct wire_tap *t, const uint8_t *f, size_t len, capnet_instant now)
 {
-	if (len < 14 + 20 || be16(f + 12) != 0x0800)
-		return;
-	const uint8_t *ip = f + 14;
-	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = be16(ip + 2);
-	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || 14 + tot > len || ip[9] != 6)
-		return;
-	const uint8_t *tcp = ip + ihl;
-	size_t tlen = tot - ihl;
-	if (tlen < 20 || (size_t)(tcp[12] >> 4) * 4 > tlen)
+	struct capnet_frame_desc d;
+	capnet_frame_describe(f, len, CAPNET_DESCRIBE_HEADERS, &d);
+	if (d.vlan || !(d.layers & CAPNET_DESC_IPV4) || !(d.layers & CAPNET_DESC_TCP))
 		return;
 	if (t->n >= WIRE_TAP_MAX) {
 		t->dropped++;
@@ -34,14 +19,14 @@ static void record(struct wire_tap *t, const uint8_t *f, size_t len, capnet_inst
 	}
 	struct wire_seg *s = &t->seg[t->n++];
 	s->at = now;
-	s->src = be32(ip + 12);
-	s->dst = be32(ip + 16);
-	s->sport = be16(tcp);
-	s->dport = be16(tcp + 2);
-	s->seq = be32(tcp + 4);
-	s->ack = be32(tcp + 8);
-	s->flags = tcp[13];
-	s->len = (uint32_t)(tlen - (size_t)(tcp[12] >> 4) * 4);
+	s->src = d.src4;
+	s->dst = d.dst4;
+	s->sport = d.sport;
+	s->dport = d.dport;
+	s->seq = d.tcp_seq;
+	s->ack = d.tcp_ack;
+	s->flags = d.tcp_flags;
+	s->len = d.body_len;
 }
 
 static capnet_instant tap_poll(void *ctx, capnet_instant now)

@@ -17,10 +17,11 @@
 #include "capnet/host/host.h"
 #include "capnet/host/tap.h"
 #include "capnet/iface.h"
-#include "capnet/nic_pcap.h"
+#include "capnet/host/pcap.h"
 #include "capnet/stack.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
+#include "capnet/wire/describe.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
@@ -501,7 +502,7 @@ START_TEST(test_tee_records_both_directions)
 	ck_assert_uint_eq(got.v[1].len, elen);
 	ck_assert_int_eq(got.v[1].at, CAPNET_S(100) + 2000);
 	char sum[200];
-	capnet_frame_summary(got.v[1].data, got.v[1].len, sum, sizeof sum);
+	capnet_frame_describe_text(got.v[1].data, got.v[1].len, CAPNET_DESCRIBE_REPLAY, sum, sizeof sum);
 	ck_assert_str_eq(sum, "02:00:00:00:00:01 > 02:00:00:00:00:02, 74 bytes: IPv4 192.0.2.1 > 192.0.2.2 id 0x0000 "
 			      "ttl 64 ICMP echo request id 0x0077 seq 9, 32 data bytes");
 	capnet_pcap_frames_free(&got);
@@ -513,16 +514,16 @@ START_TEST(test_summary_names_malformed_headers)
 {
 	uint8_t f[1600] = {0};
 	char sum[200];
-	capnet_frame_summary(f, 5, sum, sizeof sum);
+	capnet_frame_describe_text(f, 5, CAPNET_DESCRIBE_REPLAY, sum, sizeof sum);
 	ck_assert_str_eq(sum, "truncated Ethernet header (5 bytes)");
 	size_t n = build_echo(f, 1, 8);
-	capnet_frame_summary(f, 30, sum, sizeof sum);
+	capnet_frame_describe_text(f, 30, CAPNET_DESCRIBE_REPLAY, sum, sizeof sum);
 	ck_assert_ptr_nonnull(strstr(sum, "IPv4 malformed (E_TRUNCATED"));
 	f[14 + 10] ^= 0xff; /* header checksum */
-	capnet_frame_summary(f, n, sum, sizeof sum);
+	capnet_frame_describe_text(f, n, CAPNET_DESCRIBE_REPLAY, sum, sizeof sum);
 	ck_assert_ptr_nonnull(strstr(sum, "[bad header checksum]"));
 	char tiny[16];
-	capnet_frame_summary(f, n, tiny, sizeof tiny);
+	capnet_frame_describe_text(f, n, CAPNET_DESCRIBE_REPLAY, tiny, sizeof tiny);
 	ck_assert_uint_eq(strlen(tiny), sizeof tiny - 1);
 }
 END_TEST

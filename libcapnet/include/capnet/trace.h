@@ -110,6 +110,13 @@ struct capnet_trace_class {
  * CAPNET_TRACE_HDR_MAX). Reads only header bytes; any input is safe. */
 size_t capnet_trace_classify(const uint8_t *frame, size_t len, struct capnet_trace_class *out);
 
+struct capnet_frame_desc;
+struct capnet_trace_record;
+/* The frame describer's summary (capnet/wire/describe.h) of a record, from
+ * its class and stored bytes, so a record prints as the frame would have:
+ * capnet_frame_desc_text(d, CAPNET_DESCRIBE_TRACE, ...). */
+void capnet_trace_record_desc(const struct capnet_trace_record *r, struct capnet_frame_desc *d);
+
 /* ---- policy ---- */
 
 enum capnet_trace_dir {

@@ -15,8 +15,8 @@
  * Replay records and reports frames at capture time, i.e. the capture's
  * own first-frame stamp plus (now - start), so a recording lines up with
  * the capture it came from. */
-#ifndef CAPNET_NIC_PCAP_H
-#define CAPNET_NIC_PCAP_H
+#ifndef CAPNET_HOST_PCAP_H
+#define CAPNET_HOST_PCAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,11 +50,6 @@ capnet_err capnet_pcap_frames_push(struct capnet_pcap_frames *f, capnet_instant 
 void capnet_pcap_frames_free(struct capnet_pcap_frames *f);
 /* Writes frames to a new pcap file (their stamps as they are). */
 capnet_err capnet_pcap_frames_save(const struct capnet_pcap_frames *f, const char *path, char *errbuf, size_t errlen);
-
-/* One line that says what a frame is: addresses, protocol, ports, ICMP
- * type, TCP flags; malformed headers are named, never trusted. Returns the
- * length written (cut to cap - 1, always NUL-terminated). */
-size_t capnet_frame_summary(const uint8_t *frame, size_t len, char *buf, size_t cap);
 
 /* ---- comparison ---- */
 

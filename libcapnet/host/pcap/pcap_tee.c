@@ -1,0 +1,88 @@
+/* The tee nic: any nic wrapped so that both directions are recorded into
+ * a pcap writer. */
+#include "capnet/host/pcap.h"
+
+#include <stdlib.h>
+
+struct capnet_pcap_tee {
+	struct capnet_nic nic;
+	struct capnet_nic *inner;
+	struct capnet_pcap_writer *w;
+	capnet_instant (*clock)(void *);
+	void *clock_ctx;
+	uint64_t errors;
+};
+
+static void tee_record(struct capnet_pcap_tee *t, const uint8_t *f, size_t len)
+{
+	if (capnet_pcap_writer_write(t->w, t->clock(t->clock_ctx), f, len) != CAPNET_OK)
+		t->errors++;
+}
+
+static capnet_err tee_transmit(void *dev, const uint8_t *frame, size_t len)
+{
+	struct capnet_pcap_tee *t = dev;
+	capnet_err e = t->inner->ops->transmit(t->inner->dev, frame, len);
+	if (e == CAPNET_OK)
+		tee_record(t, frame, len);
+	return e;
+}
+
+static capnet_err tee_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct capnet_pcap_tee *t = dev;
+	capnet_err e = t->inner->ops->receive(t->inner->dev, buf, cap, len);
+	if (e == CAPNET_OK)
+		tee_record(t, buf, *len);
+	return e;
+}
+
+static bool tee_link_up(void *dev)
+{
+	struct capnet_pcap_tee *t = dev;
+	return t->inner->ops->link_up == NULL || t->inner->ops->link_up(t->inner->dev);
+}
+
+static const struct capnet_nic_ops tee_ops = {
+	.transmit = tee_transmit,
+	.receive = tee_receive,
+	.link_up = tee_link_up,
+};
+
+capnet_err capnet_pcap_tee_open(struct capnet_nic *inner, struct capnet_pcap_writer *w,
+				capnet_instant (*clock)(void *ctx), void *clock_ctx, struct capnet_pcap_tee **out)
+{
+	if (out == NULL)
+		return CAPNET_E_INVAL;
+	*out = NULL;
+	if (inner == NULL || inner->ops == NULL || w == NULL || clock == NULL)
+		return CAPNET_E_INVAL;
+	struct capnet_pcap_tee *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return CAPNET_E_NOMEM;
+	t->inner = inner;
+	t->w = w;
+	t->clock = clock;
+	t->clock_ctx = clock_ctx;
+	t->nic.ops = &tee_ops;
+	t->nic.dev = t;
+	t->nic.mac = inner->mac;
+	t->nic.mtu = inner->mtu;
+	*out = t;
+	return CAPNET_OK;
+}
+
+void capnet_pcap_tee_close(struct capnet_pcap_tee *t)
+{
+	free(t);
+}
+
+struct capnet_nic *capnet_pcap_tee_nic(struct capnet_pcap_tee *t)
+{
+	return &t->nic;
+}
+
+uint64_t capnet_pcap_tee_errors(const struct capnet_pcap_tee *t)
+{
+	return t->errors;
+}
