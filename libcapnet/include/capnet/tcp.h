@@ -97,6 +97,8 @@ struct capnet_tcp_config {
 	bool no_wscale;                /* do not offer/accept window scaling (RFC 7323) */
 	bool rfc1337;                  /* ignore an RST in TIME-WAIT (RFC 1337: no TIME-WAIT assassination);
 					  default off: RFC 9293 3.10.7.4 (CLOSED), as Linux */
+	bool slow_start_abc;           /* slow start by RFC 3465 ABC, L = 2 SMSS per ACK (Experimental);
+					  default off: RFC 5681 3.1, at most SMSS per ACK */
 	uint16_t ephemeral_lo;         /* default 49152 (RFC 6335) */
 	uint16_t ephemeral_hi;         /* default 65535 */
 };
