@@ -436,6 +436,8 @@ static bool parse_flags(struct cur *c, uint8_t *flags)
 		case 'W':
 			*flags |= CAPNET_TCP_CWR;
 			break;
+		case '-': /* no flag at all (RFC 9293 3.10.7.4: no ACK bit, drop) */
+			break;
 		default:
 			return false;
 		}
@@ -641,8 +643,8 @@ static int parse_call(struct cur *c, struct ts_line *l, struct ts_err *e)
 	if (!at_end(c))
 		return fail_at(e, ln, "unexpected '%.20s' after the call", c->p);
 	static const char *const known[] = {"listen", "accept", "connect", "send", "recv", "recv_ready", "shutdown",
-					    "close", "abort", "setsockopt", "state", "events", "error", "counter",
-					    "info"};
+					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "error",
+					    "counter", "info"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(k->name, known[i]) == 0)
 			return 0;
@@ -1923,6 +1925,11 @@ static int run_call(struct ts_run *r, const struct ts_line *l)
 		if (!s)
 			return -1;
 		o = out_num(CAPNET_OK, capnet_tcp_recv_ready(s));
+	} else if (strcmp(k->name, "shutdown_read") == 0) {
+		struct capnet_tcp_sock *s = need_handle(r, c);
+		if (!s)
+			return -1;
+		o = out_err(capnet_tcp_shutdown_read(s, now));
 	} else if (strcmp(k->name, "shutdown") == 0 || strcmp(k->name, "close") == 0 || strcmp(k->name, "abort") == 0) {
 		struct capnet_tcp_sock *s;
 		if (k->sel == SEL_LISTENER) {

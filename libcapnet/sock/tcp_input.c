@@ -369,6 +369,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		s->bytes_received += dlen + gained;
 		TCP_COUNT(tcp, tcp_rcvpack);
 		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvbyte, dlen + gained);
+		/* After shutdown_read nobody reads: acknowledge and discard, so
+		 * the window stays open (as BSD does). */
+		if (s->flags & TF_RD_SHUT)
+			tcp_ring_consume(&s->rcv, s->rcv.len);
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
 		 * the delayed-ACK time. */

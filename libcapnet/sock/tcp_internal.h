@@ -105,6 +105,7 @@ enum tcp_owner {
 #define TF_TLP_SENT 0x00800000u    /* a probe went out; none again until snd_una moves */
 #define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
 #define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
+#define TF_RD_SHUT 0x04000000u     /* shutdown_read: arriving data is ACKed and discarded, reads see EOF */
 
 struct capnet_tcp_sock {
 	struct capnet_tcp *tcp;

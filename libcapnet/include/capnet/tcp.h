@@ -179,6 +179,12 @@ capnet_err capnet_tcp_recv(struct capnet_tcp_sock *s, void *buf, size_t cap, siz
 size_t capnet_tcp_recv_ready(const struct capnet_tcp_sock *s);
 /* Half-close: a FIN follows the queued data; receiving continues. */
 capnet_err capnet_tcp_shutdown(struct capnet_tcp_sock *s, capnet_instant now);
+/* Receive-side shutdown (sockets' SHUT_RD; RFC 9293 defines none): unread
+ * data is discarded, data that arrives later is acknowledged and discarded
+ * (as BSD does, so the peer is never blocked by a window nobody opens),
+ * and recv returns E_CLOSED, end of stream, from now on (READABLE is set).
+ * Sending is unaffected. Idempotent. */
+capnet_err capnet_tcp_shutdown_read(struct capnet_tcp_sock *s, capnet_instant now);
 /* Graceful close: as shutdown, and the handle passes to the stack. Unread
  * received data makes it an abort (RFC 9293 3.10.4 / RFC 2525 2.17: RST).
  * Closing a listener resets its unaccepted connections. */
