@@ -392,6 +392,11 @@ int ts_run_call(struct ts_run *r, const struct ts_line *l)
 		if (!s)
 			return -1;
 		o = out_num(CAPNET_OK, capnet_tcp_recv_ready(s));
+	} else if (strcmp(k->name, "shutdown_read") == 0) {
+		struct capnet_tcp_sock *s = need_handle(r, c);
+		if (!s)
+			return -1;
+		o = out_err(capnet_tcp_shutdown_read(s, now));
 	} else if (strcmp(k->name, "shutdown") == 0 || strcmp(k->name, "close") == 0 || strcmp(k->name, "abort") == 0) {
 		struct capnet_tcp_sock *s;
 		if (k->sel == SEL_LISTENER) {

@@ -45,6 +45,7 @@ static const struct directive directives[] = {
 	CFG(no_sack, D_BOOL),
 	CFG(no_timestamps, D_BOOL),
 	CFG(no_wscale, D_BOOL),
+	CFG(slow_start_abc, D_BOOL),
 	CFG(ephemeral_lo, D_U16),
 	CFG(ephemeral_hi, D_U16),
 };
@@ -164,6 +165,8 @@ static bool parse_flags(struct cur *c, uint8_t *flags)
 			break;
 		case 'W':
 			*flags |= CAPNET_TCP_CWR;
+			break;
+		case '-': /* no flag at all (RFC 9293 3.10.7.4: no ACK bit, drop) */
 			break;
 		default:
 			return false;
@@ -371,8 +374,8 @@ static int parse_call(struct cur *c, struct ts_line *l, struct ts_err *e)
 	if (!ts_at_end(c))
 		return ts_fail_at(e, ln, "unexpected '%.20s' after the call", c->p);
 	static const char *const known[] = {"listen", "accept", "connect", "send", "recv", "recv_ready", "shutdown",
-					    "close", "abort", "setsockopt", "state", "events", "error", "counter",
-					    "info"};
+					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "error",
+					    "counter", "info"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(k->name, known[i]) == 0)
 			return 0;

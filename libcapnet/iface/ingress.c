@@ -103,9 +103,12 @@ void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_re
 		return;
 	}
 	bool bcast = capnet_iface_is_broadcast(ifc, dst);
-	/* Until configured, accept unicast to our MAC for any address: a DHCP
-	 * server may unicast the OFFER to the address it is offering. */
-	bool unconfigured_ok = ifc->ip4.addr == 0 && !capnet_mac_is_broadcast(eth->dst);
+	/* Until configured, accept unicast UDP to our MAC for any address: a
+	 * DHCP server may unicast the OFFER to the address it is offering
+	 * (RFC 2131 4.1). Nothing else: TCP and ICMP echo still need a local
+	 * destination (RFC 1122 3.3.4.2). */
+	bool unconfigured_ok = ifc->ip4.addr == 0 && !capnet_mac_is_broadcast(eth->dst) &&
+			       capnet_ip4_proto(&v) == CAPNET_IPPROTO_UDP;
 	if (!bcast && !capnet_iface_is_local(ifc, dst) && !unconfigured_ok) {
 		IFACE_COUNT(ifc, ip_not_for_us);
 		return;

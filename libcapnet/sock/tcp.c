@@ -473,7 +473,7 @@ unsigned capnet_tcp_events(const struct capnet_tcp_sock *s)
 	bool ended = s->state == CAPNET_TCP_CLOSED;
 	if (s->flags & TF_CONNECTED)
 		ev |= CAPNET_TCP_EV_CONNECTED;
-	if (s->rcv.len > 0 || (s->flags & TF_FIN_RCVD) || ended)
+	if (s->rcv.len > 0 || (s->flags & (TF_FIN_RCVD | TF_RD_SHUT)) || ended)
 		ev |= CAPNET_TCP_EV_READABLE;
 	bool can_queue = (s->flags & TF_CONNECTED) && !(s->flags & TF_FIN_QUEUED) && !ended &&
 			 (s->state == CAPNET_TCP_ESTABLISHED || s->state == CAPNET_TCP_CLOSE_WAIT) &&

@@ -1,6 +1,6 @@
 /* Congestion control: names, dispatch, and what every window-based
- * controller shares (RFC 5681): the initial window, slow start with
- * appropriate byte counting (RFC 3465), the NewReno recovery window
+ * controller shares (RFC 5681): the initial window, slow start (RFC 5681
+ * 3.1, or RFC 3465 ABC as an option), the NewReno recovery window
  * (RFC 6582) and the loss window after an RTO. The algorithms supply only
  * congestion-avoidance growth and the multiplicative decrease. */
 #include "capnet/tcp_cc.h"
@@ -9,11 +9,12 @@
 #define DEFAULT_MSS 536u    /* RFC 9293 3.7.1 */
 #define MSS_MAX 65535u
 #define IW_BYTES 4380u      /* RFC 3390 */
-/* RFC 3465 2.2: slow start grows by at most L*SMSS per ACK. L = 2 lets a
- * receiver that ACKs every second segment (delayed ACKs) still double the
- * window each RTT; after an RTO L = 1 (2.3), as one ACK may then cover
- * many segments that left the network long ago. */
-#define SS_LIMIT_SEGS 2u
+/* RFC 5681 3.1 (equation 2): slow start grows cwnd by at most SMSS per
+ * ACK of new data. RFC 3465 2.2 (Experimental, the `abc` option) allows
+ * L*SMSS with L = 2, so a receiver that ACKs every second segment still
+ * doubles the window each RTT; after an RTO L = 1 (2.3), as one ACK may
+ * then cover many segments that left the network long ago. */
+#define ABC_LIMIT_SEGS 2u
 
 static const struct capnet_tcp_cc_ops *const algos[CAPNET_TCP_CC__COUNT] = {
 	[CAPNET_TCP_CC_NONE] = &capnet_tcp_cc_none_ops,
@@ -123,7 +124,7 @@ void capnet_tcp_cc_set_algo(struct capnet_tcp_cc *cc, enum capnet_tcp_cc_algo al
 
 static void slow_start(struct capnet_tcp_cc *cc, uint32_t acked)
 {
-	uint32_t limit = (cc->rto_slow_start ? 1u : SS_LIMIT_SEGS) * cc->mss;
+	uint32_t limit = (cc->abc && !cc->rto_slow_start ? ABC_LIMIT_SEGS : 1u) * cc->mss;
 	uint64_t cwnd = (uint64_t)cc->cwnd + min32(acked, limit);
 	/* Stop at ssthresh: congestion avoidance (and CUBIC's epoch) starts
 	 * from exactly there. */

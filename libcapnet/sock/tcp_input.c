@@ -89,6 +89,7 @@ static void established(struct capnet_tcp_sock *s, capnet_instant now)
 	if ((s->flags & TF_SYN_RETRANSMITTED) && s->srtt == 0)
 		s->rto = CAPNET_S(3) < s->tcp->cfg.rto_max ? (uint32_t)CAPNET_S(3) : (uint32_t)s->tcp->cfg.rto_max;
 	capnet_tcp_cc_init(&s->cc, s->cc.algo, s->snd_mss, s->snd_wnd);
+	s->cc.abc = s->tcp->cfg.slow_start_abc;
 	if (s->flags & TF_SYN_RETRANSMITTED)
 		capnet_tcp_cc_on_syn_loss(&s->cc); /* RFC 5681 3.1: IW of one segment */
 	TCP_COUNT(s->tcp, tcp_connects);
@@ -320,8 +321,11 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 	uint32_t room = s->rcv.size - s->rcv.len;
 	uint32_t off = seq - s->rcv_nxt;
 	if (off >= room) {
+		/* A bare FIN at RCV.NXT takes no buffer space: a full buffer
+		 * (zero window) still takes it (RFC 9293 3.10.7.4). */
+		if (dlen > 0 || off > 0)
+			fin = false;
 		dlen = 0;
-		fin = false;
 	} else if (dlen > room - off) {
 		dlen = room - off;
 		fin = false;
@@ -365,6 +369,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		s->bytes_received += dlen + gained;
 		TCP_COUNT(tcp, tcp_rcvpack);
 		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvbyte, dlen + gained);
+		/* After shutdown_read nobody reads: acknowledge and discard, so
+		 * the window stays open (as BSD does). */
+		if (s->flags & TF_RD_SHUT)
+			tcp_ring_consume(&s->rcv, s->rcv.len);
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
 		 * the delayed-ACK time. */
@@ -473,6 +481,14 @@ static bool ack_new_data(struct capnet_tcp_sock *s, const struct seg *g, uint32_
 	s->snd_una = g->r.ack;
 	if (capnet_seq_lt(s->snd_nxt, s->snd_una))
 		s->snd_nxt = s->snd_una;
+	/* RFC 6582 3.2 compares ACKs with recover in sequence space, which
+	 * only orders numbers less than 2^31 apart: outside recovery, keep
+	 * recover from falling that far behind snd_una (as BSD does), or after
+	 * 2^31 bytes without loss every ACK looks older than recover and fast
+	 * retransmit never fires again. Moving it to snd_una - 1 changes no
+	 * decision: every ACK at or above snd_una is still above it. */
+	if (!(s->flags & (TF_RECOVERY | TF_RTO_RECOVERY)) && s->snd_una - s->recover > (1u << 30))
+		s->recover = s->snd_una - 1;
 	s->progress_at = now;
 	/* Forward progress resets the give-up count, not the backoff: Karn's
 	 * algorithm (RFC 6298 5.5 and the note after 5.7) keeps the backed-off
@@ -498,7 +514,8 @@ static void enter_recovery(struct capnet_tcp_sock *s, capnet_instant now)
 	s->flags &= ~TF_RESCUED;
 	s->recover = s->snd_max;
 	s->high_rxt = s->snd_una;
-	s->rexmit_credit = (uint32_t)TCP_DUPTHRESH * s->snd_mss;
+	if (!(s->flags & TF_SACK_OK))
+		s->rexmit_credit = (uint32_t)TCP_DUPTHRESH * s->snd_mss;
 	if (s->fast_rexmits < UINT16_MAX)
 		s->fast_rexmits++;
 	TCP_COUNT(s->tcp, tcp_fast_rexmits);
@@ -510,6 +527,11 @@ static void enter_recovery(struct capnet_tcp_sock *s, capnet_instant now)
 		lim = tcp_score_next_sacked(s, s->snd_una, s->snd_una + s->snd_mss) - s->snd_una;
 	uint32_t n = tcp_retransmit(s, s->snd_una, lim ? lim : s->snd_mss, now);
 	s->high_rxt = s->snd_una + n;
+	/* RFC 6675 5 (4.3): HighRxt and RescueRxt both at the highest sequence
+	 * number of this retransmission, so no rescue retransmission (NextSeg
+	 * rule 4) follows it before HighACK passes it. */
+	if (s->flags & TF_SACK_OK)
+		s->rescue_rxt = s->high_rxt - 1;
 	if (s->flags & TF_SACK_OK) {
 		s->rxt_mark = s->snd_max;
 		s->flags |= TF_RXT_MARK;
@@ -566,22 +588,34 @@ static void update_send_window(struct capnet_tcp_sock *s, const struct seg *g, u
 	}
 }
 
+/* RFC 5961 5.2: an ACK is acceptable only within what we sent and the
+ * largest window back; anything else gets an ACK and is dropped. */
+static bool ack_acceptable(struct capnet_tcp_sock *s, const struct seg *g)
+{
+	if (capnet_seq_gt(g->r.ack, s->snd_max)) {
+		TCP_COUNT(s->tcp, tcp_rcvackbad);
+		set_ack_now(s);
+		return false;
+	}
+	if (capnet_seq_lt(g->r.ack, s->snd_una - s->max_snd_wnd)) {
+		set_ack_now(s);
+		return false;
+	}
+	return true;
+}
+
 /* Fifth step for a connection past the handshake: the ACK field. Returns
  * false when the segment must be dropped (or the connection is gone). */
 static bool process_ack(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
 {
 	uint32_t ack = g->r.ack;
-	/* RFC 5961 5.2: acceptable only within what we sent and the largest
-	 * window back; anything else gets an ACK and is dropped. */
-	if (capnet_seq_gt(ack, s->snd_max)) {
-		TCP_COUNT(s->tcp, tcp_rcvackbad);
-		set_ack_now(s);
+	if (!ack_acceptable(s, g))
 		return false;
-	}
-	if (capnet_seq_lt(ack, s->snd_una - s->max_snd_wnd)) {
-		set_ack_now(s);
-		return false;
-	}
+	/* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: a peer that answers our
+	 * zero-window probes is alive; only unanswered probes count toward
+	 * giving up (the backoff keeps growing). */
+	if (s->flags & TF_PERSIST)
+		s->rxt_tries = 0;
 	uint32_t wnd = (uint32_t)g->r.window << s->snd_wscale;
 	bool new_sack = false;
 	if ((s->flags & TF_SACK_OK) && g->r.opt.sack_count > 0) {
@@ -697,6 +731,12 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 		tcp_send_syn(s, now);
 		return;
 	}
+	/* RFC 7323 3.2: once negotiated, every segment but an RST carries a
+	 * timestamp; one without is silently dropped. */
+	if ((s->flags & TF_TS_OK) && !g->r.opt.has_timestamp && !has(g, CAPNET_TCP_RST)) {
+		TCP_COUNT(tcp, tcp_rcvbadopt);
+		return;
+	}
 	if (!paws_ok(s, g, now)) {
 		set_ack_now(s);
 		return;
@@ -745,6 +785,12 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 	}
 	/* Fifth step: ACK. */
 	if (!has(g, CAPNET_TCP_ACK_FLAG))
+		return;
+	/* RFC 5961 5.2: an ACK outside what we may accept gets an ACK and the
+	 * segment is discarded -- before TS.Recent is taken from it (RFC 7323
+	 * 4.3 records it from segments that are processed), or one guessed
+	 * segment with a far TSval would make PAWS drop the next real one. */
+	if (s->state != CAPNET_TCP_SYN_RECEIVED && !ack_acceptable(s, g))
 		return;
 	update_ts_recent(s, g, now);
 	if (s->state == CAPNET_TCP_SYN_RECEIVED) {
@@ -856,6 +902,15 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 		TCP_COUNT(tcp, tcp_rcvbadaddr);
 		return;
 	}
+	/* Before an address is configured the interface lets unicast through
+	 * for a DHCP OFFER; TCP still needs a local destination (RFC 1122
+	 * 3.3.4.2): with no address nothing is ours to answer for. */
+	struct capnet_ip4_config ipc;
+	capnet_iface_get_ip4(ifc, &ipc);
+	if (ipc.addr == 0) {
+		TCP_COUNT(tcp, tcp_rcvbadaddr);
+		return;
+	}
 	struct seg g;
 	memset(&g, 0, sizeof g);
 	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
@@ -875,9 +930,11 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	    !has(&g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST)) {
 		/* A new incarnation may take over a TIME-WAIT (RFC 9293 3.10.7.4,
 		 * RFC 6191) when its SYN is unambiguously newer. */
-		bool newer = ((s->flags & TF_TS_OK) && g.r.opt.has_timestamp &&
-			      (int32_t)(g.r.opt.ts_val - s->ts_recent) > 0) ||
-			     capnet_seq_gt(g.seq, s->rcv_nxt);
+		/* RFC 6191 2: when the old connection used timestamps and the
+		 * new one will, the timestamp alone decides; the sequence number
+		 * only when timestamps are out of the picture. */
+		bool ts = (s->flags & TF_TS_OK) && g.r.opt.has_timestamp && !tcp->cfg.no_timestamps;
+		bool newer = ts ? (int32_t)(g.r.opt.ts_val - s->ts_recent) > 0 : capnet_seq_gt(g.seq, s->rcv_nxt);
 		struct capnet_tcp_sock *l = tcp_lookup_listener(tcp, g.r.dst_port);
 		if (newer && l) {
 			TCP_COUNT(tcp, tcp_timewait_reused);

@@ -105,6 +105,7 @@ enum tcp_owner {
 #define TF_TLP_SENT 0x00800000u    /* a probe went out; none again until snd_una moves */
 #define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
 #define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
+#define TF_RD_SHUT 0x04000000u     /* shutdown_read: arriving data is ACKed and discarded, reads see EOF */
 
 struct capnet_tcp_sock {
 	struct capnet_tcp *tcp;
@@ -128,7 +129,10 @@ struct capnet_tcp_sock {
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
 	uint32_t recover;          /* RFC 6582 recover / RFC 6675 RecoveryPoint */
 	uint32_t high_rxt;         /* RFC 6675 HighRxt: retransmitted up to here */
-	uint32_t rexmit_credit;    /* NewReno without SACK: bytes dupacks say have left */
+	union {
+		uint32_t rexmit_credit; /* NewReno without SACK: bytes dupacks say have left */
+		uint32_t rescue_rxt;    /* with SACK, RFC 6675 RescueRxt: no rescue until snd_una passes it */
+	};
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent, ooo_fin;
 	uint32_t ts_recent, ts_offset, ts_recent_sec;

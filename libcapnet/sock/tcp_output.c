@@ -69,6 +69,12 @@ uint32_t tcp_rcv_window(const struct capnet_tcp_sock *s)
 uint16_t tcp_window_field(struct capnet_tcp_sock *s)
 {
 	uint32_t field = tcp_rcv_window(s) >> s->rcv_wscale;
+	/* RFC 7323 2.4 / appendix F: rounding the scaled field down would move
+	 * the right edge already advertised to the left (RFC 9293 3.8.6); round
+	 * up to the edge in force instead. */
+	uint32_t cur = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+	if ((uint64_t)field << s->rcv_wscale < cur)
+		field = (uint32_t)(((uint64_t)cur + (1u << s->rcv_wscale) - 1) >> s->rcv_wscale);
 	if (field > 65535u)
 		field = 65535u;
 	uint32_t edge = s->rcv_nxt + (field << s->rcv_wscale);
@@ -186,8 +192,11 @@ void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now)
 	TCP_COUNT(s->tcp, tcp_sndacks);
 	/* snd_max, not snd_nxt: after an RTO pulled snd_nxt back, a pure ACK
 	 * below what the peer already has would be out of its window and
-	 * dropped, ACK information and all. */
-	emit(s, s->snd_max, CAPNET_TCP_ACK_FLAG, 0, 0, now);
+	 * dropped, ACK information and all. While probing a zero window,
+	 * though, snd_max counts the probe's octet, which the peer did not
+	 * take: with a zero window only SEG.SEQ = RCV.NXT is acceptable (RFC
+	 * 9293 3.10.7.4), and RCV.NXT there is our snd_nxt. */
+	emit(s, (s->flags & TF_PERSIST) ? s->snd_nxt : s->snd_max, CAPNET_TCP_ACK_FLAG, 0, 0, now);
 }
 
 void tcp_send_rst_for(struct capnet_tcp_sock *s, capnet_instant now)
@@ -313,6 +322,10 @@ static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant 
 		if (avail == 0) {
 			/* The FIN rides alone; it needs no window (as Linux). */
 			if ((s->flags & TF_FIN_QUEUED) && (retrans || !fin_sent(s))) {
+				/* RFC 9293 3.8.3 / RFC 5482: the user timeout counts
+				 * from the FIN, not from the idle time before it. */
+				if (s->snd_una == s->snd_max)
+					s->progress_at = now;
 				emit(s, s->snd_nxt, CAPNET_TCP_FIN | CAPNET_TCP_ACK_FLAG, off, 0, now);
 				if (retrans) {
 					TCP_COUNT(s->tcp, tcp_sndrexmitpack);
@@ -412,6 +425,7 @@ static bool send_lost_holes(struct capnet_tcp_sock *s, bool lost_only, unsigned 
 void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	bool sent = false;
+	uint32_t max_before = s->snd_max;
 	if (may_send_data(s)) {
 		/* RFC 5681 4.1: after an idle period longer than the RTO the
 		 * window that was measured is stale; restart from IW. */
@@ -429,7 +443,7 @@ void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 		/* NextSeg rule 4: once per recovery, the segment holding the
 		 * highest unSACKed byte, so a lost tail is repaired without the RTO. */
 		if ((s->flags & (TF_RECOVERY | TF_SACK_OK | TF_RESCUED)) == (TF_RECOVERY | TF_SACK_OK) && !sent &&
-		    tcp_score_pipe(s) + s->snd_mss <= s->cc.cwnd) {
+		    capnet_seq_gt(s->snd_una, s->rescue_rxt) && tcp_score_pipe(s) + s->snd_mss <= s->cc.cwnd) {
 			uint32_t seq, len;
 			s->flags |= TF_RESCUED;
 			if (tcp_score_rescue(s, &seq, &len) && tcp_retransmit(s, seq, len, now) > 0) {
@@ -440,7 +454,8 @@ void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 		uint32_t off = s->snd_nxt - s->snd_una;
 		bool unsent = off < s->snd.len;
 		if (s->snd_max != s->snd_una) {
-			tcp_rexmt_arm(s, now, false);
+			/* RFC 8985 7.2: new data sent restarts a pending probe. */
+			tcp_rexmt_arm(s, now, (s->flags & TF_TLP_ARMED) && s->snd_max != max_before);
 		} else if (unsent && !(s->flags & TF_PERSIST)) {
 			tcp_persist_arm(s, now);
 		}

@@ -180,23 +180,37 @@ void tcp_rexmt_arm(struct capnet_tcp_sock *s, capnet_instant now, bool restart)
 		s->flags &= ~TF_TLP_ARMED;
 		return;
 	}
-	if (!restart && s->t_rexmt != CAPNET_INSTANT_NEVER && !(s->flags & TF_TLP_ARMED))
-		return;
 	capnet_instant pto;
-	if (tlp_due(s, now, &pto)) {
+	bool tlp = tlp_due(s, now, &pto);
+	if ((s->flags & TF_TLP_ARMED) && !tlp) {
+		/* A probe armed where probes no longer apply (recovery began,
+		 * or shutdown/close left ESTABLISHED): withdraw it, and start
+		 * the retransmission timer proper (RFC 6298 5.1), rather than
+		 * let the probe's deadline fire as a full RTO. */
+		s->flags &= ~TF_TLP_ARMED;
+		s->t_rexmt = now + tcp_rto(s);
+		return;
+	}
+	/* RFC 6298 5.1/5.3, RFC 8985 7.2: a running timer (probe or RTO) is
+	 * left alone unless new data was sent or acknowledged (restart):
+	 * duplicate ACKs and data that acknowledges nothing must not postpone
+	 * the retransmission of what is lost. */
+	if (!restart && s->t_rexmt != CAPNET_INSTANT_NEVER)
+		return;
+	if (tlp) {
 		s->flags |= TF_TLP_ARMED;
 		s->t_rexmt = pto;
 		return;
 	}
 	s->flags &= ~TF_TLP_ARMED;
-	if (restart || s->t_rexmt == CAPNET_INSTANT_NEVER)
-		s->t_rexmt = now + tcp_rto(s); /* 5.1 / 5.3 */
+	s->t_rexmt = now + tcp_rto(s); /* 5.1 / 5.3 */
 }
 
 /* The probe: one new segment if the peer's window has room for it (it may
  * go beyond cwnd, RFC 8985 7.3), so that its ACK -- or the duplicate ACK
  * with SACK it draws -- tells what became of the tail. Without new data
- * the retransmission timer simply runs on. */
+ * that may go, RFC 8985 7.3 retransmits the highest-sequence segment sent
+ * so far: waiting for the RTO would leave a lost tail to the timeout. */
 static void tlp_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	s->flags &= ~TF_TLP_ARMED;
@@ -205,7 +219,11 @@ static void tlp_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 		return;
 	}
 	s->flags |= TF_TLP_SENT;
-	tcp_send_forced(s, now);
+	if (!tcp_send_forced(s, now)) {
+		uint32_t out = s->snd_max - s->snd_una;
+		uint32_t len = out < s->snd_mss ? out : s->snd_mss;
+		(void)tcp_retransmit(s, s->snd_max - len, len, now);
+	}
 	s->t_rexmt = now + tcp_rto(s);
 }
 
@@ -264,6 +282,8 @@ static void syn_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	s->t_rexmt = now + tcp_rto(s);
 }
 
+static void persist_timeout(struct capnet_tcp_sock *s, capnet_instant now);
+
 static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	if (s->state == CAPNET_TCP_SYN_SENT || s->state == CAPNET_TCP_SYN_RECEIVED) {
@@ -272,6 +292,18 @@ static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	if (s->snd_max == s->snd_una || s->snd.buf == NULL)
 		return;
+	if (s->snd_wnd == 0 && s->snd.len > 0) {
+		/* RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: the peer closed its window
+		 * while data was in flight. Nothing may be resent into a zero
+		 * window, and the silence is the receiver's, not the network's:
+		 * no congestion response, and the give-up count only runs while
+		 * the probes go unanswered. Probe from SND.UNA on the persist
+		 * schedule; the window's reopening resends the rest. */
+		s->snd_nxt = s->snd_una;
+		s->flags &= ~TF_RTT_TIMING;
+		persist_timeout(s, now);
+		return;
+	}
 	if (s->rxt_tries >= s->tcp->cfg.max_retries) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
 		tcp_drop(s, CAPNET_E_TIMEDOUT, now);

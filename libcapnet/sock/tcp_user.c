@@ -84,6 +84,8 @@ capnet_err capnet_tcp_recv(struct capnet_tcp_sock *s, void *buf, size_t cap, siz
 	*got = 0;
 	if (s->flags & TF_LISTENER)
 		return CAPNET_E_NOTCONN;
+	if (s->flags & TF_RD_SHUT)
+		return s->state == CAPNET_TCP_CLOSED ? ended_error(s) : CAPNET_E_CLOSED;
 	if (s->rcv.len > 0) {
 		if (cap == 0)
 			return CAPNET_OK;
@@ -128,6 +130,21 @@ capnet_err capnet_tcp_shutdown(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	s->t_state = s->state == CAPNET_TCP_SYN_SENT ? s->t_state : CAPNET_INSTANT_NEVER; /* keepalive off */
 	tcp_output(s, now);
+	api_done(s);
+	return CAPNET_OK;
+}
+
+capnet_err capnet_tcp_shutdown_read(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	if (s->flags & TF_LISTENER)
+		return CAPNET_E_NOTCONN;
+	if (s->state == CAPNET_TCP_CLOSED)
+		return ended_error(s);
+	s->flags |= TF_RD_SHUT;
+	if (s->rcv.buf != NULL && s->rcv.len > 0) {
+		tcp_ring_consume(&s->rcv, s->rcv.len);
+		window_update(s, now); /* the space is free: tell the peer */
+	}
 	api_done(s);
 	return CAPNET_OK;
 }

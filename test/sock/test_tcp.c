@@ -13,6 +13,9 @@
 #include "capnet/wire/tcp.h"
 #include "check_main.h"
 #include "support/capture_nic.h"
+/* One test (NewReno's recover after 2^31 bytes) reaches into the control
+ * block: it cannot send 2 GiB. */
+#include "libcapnet/sock/tcp_internal.h"
 
 #define MAC_A {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}}
 #define MAC_B {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}}
@@ -24,11 +27,15 @@ static const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(
 #define IRS 1000u         /* B's initial sequence number */
 #define TS_B0 100u        /* B's first timestamp */
 #define TIME_WAIT CAPNET_S(2)
+/* A window field at shift 1 (our 64 KiB ring): rounded up, so that the
+ * right edge already advertised never moves left (RFC 7323 2.4). */
+#define WND_UP(w) (((w) + 1) >> 1)
 
 static struct test_stack st;
 static struct capnet_tcp *tcp;
 static uint8_t *tcp_mem;
 static struct capnet_tcp_config cfg;
+static bool no_address; /* make_stack leaves the interface unconfigured */
 
 /* What the test knows of the connection under test. */
 static struct {
@@ -46,7 +53,8 @@ static void make_stack(const struct capnet_tcp_config *want)
 	test_stack_init(&st, mac_a, NULL);
 	ck_assert_ptr_nonnull(st.ifc);
 	struct capnet_ip4_config c = {ip_a, 24, 0, CAPNET_PROV_STATIC};
-	ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, 0), CAPNET_OK);
+	if (!no_address)
+		ck_assert_int_eq(capnet_iface_set_ip4(st.ifc, &c, 0), CAPNET_OK);
 	ck_assert_int_eq(capnet_arp_add_static(st.ifc, ip_b, mac_b), CAPNET_OK);
 	cfg = *want;
 	capnet_tcp_config_defaults(&cfg);
@@ -92,8 +100,8 @@ static uint64_t stat(enum capnet_stat s)
 
 /* ---- frames ---- */
 
-/* B -> A: Ethernet + IPv4 + TCP with every checksum right. */
-static void inject(const struct capnet_tcp_repr *r, capnet_instant now)
+/* B -> dst (our MAC): Ethernet + IPv4 + TCP with every checksum right. */
+static void inject_to(const struct capnet_tcp_repr *r, capnet_ip4addr dst, capnet_instant now)
 {
 	uint8_t f[1600];
 	memcpy(f, mac_a.b, 6);
@@ -107,15 +115,21 @@ static void inject(const struct capnet_tcp_repr *r, capnet_instant now)
 	ip[8] = 64;
 	ip[9] = 6;
 	capnet_put32(ip + 12, ip_b);
-	capnet_put32(ip + 16, ip_a);
+	capnet_put32(ip + 16, dst);
 	capnet_put16(ip + 10, capnet_csum(ip, 20));
-	capnet_tcp_emit(r, ip + 20, capnet_csum_pseudo4(ip_b, ip_a, 6, (uint16_t)tl));
+	capnet_tcp_emit(r, ip + 20, capnet_csum_pseudo4(ip_b, dst, 6, (uint16_t)tl));
 	size_t n = 34 + tl;
 	if (n < 60) {
 		memset(f + n, 0, 60 - n);
 		n = 60;
 	}
 	capnet_iface_input(st.ifc, f, n, now);
+}
+
+/* B -> A. */
+static void inject(const struct capnet_tcp_repr *r, capnet_instant now)
+{
+	inject_to(r, ip_a, now);
 }
 
 /* A plain segment from B, with B's timestamp when negotiated. */
@@ -386,8 +400,8 @@ START_TEST(test_active_open_syn_options_and_ack)
 	peer.ts_b = 7778;
 	struct capnet_tcp_options ao = ts_opt(CAPNET_MS(20));
 	/* window: the SYN offered 65535; one more byte is not worth opening
-	 * for (receiver SWS avoidance), so 65535 >> 1 */
-	expect(0, CAPNET_TCP_ACK_FLAG, syn.seq + 1, IRS + 1, 32767, 0, &ao);
+	 * for (receiver SWS avoidance), so 65535 >> 1, rounded up */
+	expect(0, CAPNET_TCP_ACK_FLAG, syn.seq + 1, IRS + 1, WND_UP(65535), 0, &ao);
 	struct capnet_tcp_info i;
 	capnet_tcp_info(s, &i);
 	ck_assert_int_eq(i.state, CAPNET_TCP_ESTABLISHED);
@@ -524,8 +538,8 @@ START_TEST(test_delayed_ack_single_segment_at_the_default_40ms)
 	poll_at(t + CAPNET_MS(40));
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	struct capnet_tcp_options o = ts_opt(t + CAPNET_MS(40));
-	/* the window shrank by what is unread: (65535 - 1448) >> 1 */
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 1448, (65535 - 1448) >> 1, 0, &o);
+	/* the window shrank by what is unread: (65535 - 1448) >> 1, rounded up */
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 1448, WND_UP(65535 - 1448), 0, &o);
 	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_delack_timeouts), 1);
 	uint8_t b[2000];
 	size_t got;
@@ -548,7 +562,7 @@ START_TEST(test_second_full_segment_acked_at_once)
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	struct capnet_tcp_options o = ts_opt(t + CAPNET_MS(1));
 	o.ts_ecr = peer.ts_b - 2; /* RFC 7323 4.3: the first unacknowledged segment's TSval */
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 2 * 1448, (65535 - 2 * 1448) >> 1, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 2 * 1448, WND_UP(65535 - 2 * 1448), 0, &o);
 	/* nothing owed any more: the delayed-ACK timer is off */
 	poll_at(t + CAPNET_S(1));
 	ck_assert_uint_eq(st.cn.ntx, 1);
@@ -569,7 +583,7 @@ START_TEST(test_out_of_order_sacked_then_filled)
 	o.sack_count = 1;
 	o.sack[0].left = IRS + 1 + 1000;
 	o.sack[0].right = IRS + 1 + 2000;
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 32767, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, WND_UP(65535), 0, &o);
 	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_ooo_queued), 1);
 	ck_assert_uint_eq(capnet_tcp_recv_ready(s), 0);
 	struct capnet_tcp_info i;
@@ -579,7 +593,7 @@ START_TEST(test_out_of_order_sacked_then_filled)
 	in_seg(CAPNET_TCP_ACK_FLAG, IRS + 1, peer.iss + 1, 1024, d1, sizeof d1, t + CAPNET_MS(1));
 	ck_assert_uint_eq(st.cn.ntx, 2);
 	o = ts_opt(t + CAPNET_MS(1));
-	expect(1, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 2000, (65535 - 2000) >> 1, 0, &o);
+	expect(1, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1 + 2000, WND_UP(65535 - 2000), 0, &o);
 	uint8_t b[3000];
 	size_t got;
 	ck_assert_int_eq(capnet_tcp_recv(s, b, sizeof b, &got, t + CAPNET_MS(2)), CAPNET_OK);
@@ -835,7 +849,7 @@ START_TEST(test_sack_recovery_retransmits_the_hole)
 	inject(&r, t + CAPNET_MS(7));
 	ck_assert_uint_ge(st.cn.ntx, 1);
 	struct capnet_tcp_options o = ts_opt(t + CAPNET_MS(7));
-	expect(0, CAPNET_TCP_ACK_FLAG, base, IRS + 1, 32767, 1448, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, base, IRS + 1, WND_UP(65535), 1448, &o);
 	struct capnet_tcp_info i;
 	capnet_tcp_info(s, &i);
 	ck_assert(i.in_recovery);
@@ -937,7 +951,7 @@ START_TEST(test_active_close_fin_wait_time_wait_expiry)
 	ck_assert_int_eq(capnet_tcp_shutdown(s, t), CAPNET_OK);
 	ck_assert_int_eq(state_of(s), CAPNET_TCP_FIN_WAIT_1);
 	struct capnet_tcp_options o = ts_opt(t);
-	expect(0, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_FIN, peer.iss + 1, IRS + 1, 32767, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_FIN, peer.iss + 1, IRS + 1, WND_UP(65535), 0, &o);
 	size_t q;
 	ck_assert_int_eq(capnet_tcp_send(s, "x", 1, &q, t), CAPNET_E_CLOSED);
 	in_seg(CAPNET_TCP_ACK_FLAG, IRS + 1, peer.iss + 2, 1024, NULL, 0, t + CAPNET_MS(1));
@@ -955,7 +969,7 @@ START_TEST(test_active_close_fin_wait_time_wait_expiry)
 	o = ts_opt(tf);
 	o.ts_ecr = peer.ts_b - 2; /* "late" was not ACKed yet: its TSval (RFC 7323 4.3) */
 	/* 4 bytes read back are not worth a window update (receiver SWS) */
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 2, IRS + 6, (65535 - 5) >> 1, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 2, IRS + 6, WND_UP(65536 - 5), 0, &o); /* the FIN advertised 65536 */
 	ck_assert_int_eq(capnet_tcp_close(s, tf), CAPNET_OK);
 	struct capnet_tcp_layer_info li;
 	capnet_tcp_layer_info(tcp, &li);
@@ -985,7 +999,7 @@ START_TEST(test_simultaneous_close_closing_then_time_wait)
 	in_seg(CAPNET_TCP_ACK_FLAG | CAPNET_TCP_FIN, IRS + 1, peer.iss + 1, 1024, NULL, 0, t + CAPNET_MS(1));
 	ck_assert_int_eq(state_of(s), CAPNET_TCP_CLOSING);
 	struct capnet_tcp_options o = ts_opt(t + CAPNET_MS(1));
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 2, IRS + 2, 32767, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 2, IRS + 2, WND_UP(65535), 0, &o);
 	in_seg(CAPNET_TCP_ACK_FLAG, IRS + 2, peer.iss + 2, 1024, NULL, 0, t + CAPNET_MS(2));
 	ck_assert_int_eq(state_of(s), CAPNET_TCP_TIME_WAIT);
 	ck_assert_uint_eq(capnet_tcp_events(s) & CAPNET_TCP_EV_CLOSED, CAPNET_TCP_EV_CLOSED);
@@ -1000,7 +1014,7 @@ START_TEST(test_close_with_unread_data_resets)
 	ck_assert_int_eq(capnet_tcp_close(s, CAPNET_MS(6)), CAPNET_OK);
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	struct capnet_tcp_options o = ts_opt(CAPNET_MS(6));
-	expect(0, CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 7, (65535 - 6) >> 1, 0, &o);
+	expect(0, CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 7, WND_UP(65535 - 6), 0, &o);
 }
 END_TEST
 
@@ -1109,7 +1123,7 @@ START_TEST(test_rst_validation_and_challenge_ack)
 	ck_assert_uint_eq(st.cn.ntx, 1);
 	struct capnet_tcp_options o = ts_opt(t);
 	o.ts_ecr = TS_B0 + 1; /* from the handshake's ACK; an RST never updates it */
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 32767, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, WND_UP(65535), 0, &o);
 	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_challenge_acks), 1);
 	/* outside the window: silently dropped */
 	in_seg(CAPNET_TCP_RST, IRS + 1 + 200000, 0, 0, NULL, 0, t + 1);
@@ -1162,7 +1176,7 @@ START_TEST(test_paws_drops_old_timestamp)
 	ck_assert_uint_eq(st.cn.ntx, 1); /* answered with an ACK */
 	struct capnet_tcp_options o = ts_opt(CAPNET_MS(20));
 	o.ts_ecr = TS_B0 + 1;
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 32767, 0, &o);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, WND_UP(65535), 0, &o);
 }
 END_TEST
 
@@ -1333,6 +1347,67 @@ START_TEST(test_notify_on_data_and_not_on_own_calls)
 	in_seg(CAPNET_TCP_RST, IRS + 5, 0, 0, NULL, 0, CAPNET_MS(8));
 	ck_assert_uint_eq(w.n, 3);
 	ck_assert_uint_eq(w.last & CAPNET_TCP_EV_RESET, CAPNET_TCP_EV_RESET);
+}
+END_TEST
+
+/* Issue 11 defect 7: before an address is configured the interface lets
+ * unicast to our MAC through (a DHCP server may unicast its OFFER, RFC 2131
+ * 4.1), but TCP still needs a local destination (RFC 1122 3.3.4.2): a SYN
+ * to any address is dropped, not answered. */
+START_TEST(test_unconfigured_iface_ignores_syn_to_any_address)
+{
+	teardown();
+	no_address = true;
+	struct capnet_tcp_config c = test_config();
+	make_stack(&c);
+	no_address = false;
+	ck_assert_int_eq(capnet_tcp_listen(tcp, PORT_A, 4, NULL, &listener), CAPNET_OK);
+	struct capnet_tcp_repr syn;
+	memset(&syn, 0, sizeof syn);
+	syn.src_port = PORT_B;
+	syn.dst_port = PORT_A;
+	syn.seq = IRS;
+	syn.flags = CAPNET_TCP_SYN;
+	syn.window = 65535;
+	inject_to(&syn, CAPNET_IP4(198, 51, 100, 7), CAPNET_MS(1));
+	inject_to(&syn, ip_a, CAPNET_MS(2));
+	poll_at(CAPNET_MS(3));
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	ck_assert_uint_eq(stat(CAPNET_STAT_ip_not_for_us), 2);
+	struct capnet_tcp_info li;
+	capnet_tcp_info(listener, &li);
+	ck_assert_uint_eq(li.syn_queue, 0); /* no half-open connection either */
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_connattempt) + stat(CAPNET_STAT_tcp_accepts), 0);
+}
+END_TEST
+
+/* Issue 11 defect 3, RFC 6582 3.2: NewReno compares ACKs with `recover`
+ * in sequence space, which orders numbers only within 2^31. After 2^31
+ * bytes without loss, recover (last set at the ISS or the last recovery)
+ * must not look newer than every ACK, or fast retransmit never fires
+ * again. The test puts recover just under 2^31 behind snd_una (what a
+ * long loss-free transfer leaves), acknowledges one more segment, then
+ * sends three duplicate ACKs: the fast retransmission must go. */
+START_TEST(test_newreno_recover_kept_within_2_31_of_snd_una)
+{
+	struct capnet_tcp_sock *s = active_established_plain();
+	capnet_instant t = CAPNET_MS(20);
+	static uint8_t data[3 * 1460];
+	size_t q;
+	ck_assert_int_eq(capnet_tcp_send(s, data, sizeof data, &q, t), CAPNET_OK);
+	ck_assert_uint_eq(q, sizeof data);
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	s->recover = s->snd_una - 0x7fffff00u;
+	in_seg(CAPNET_TCP_ACK_FLAG, IRS + 1, peer.iss + 1 + 1460, 65535, NULL, 0, t + CAPNET_MS(10));
+	capture_nic_clear(&st.cn);
+	for (int i = 0; i < 3; i++)
+		in_seg(CAPNET_TCP_ACK_FLAG, IRS + 1, peer.iss + 1 + 1460, 65535, NULL, 0, t + CAPNET_MS(11 + i));
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_fast_rexmits), 1);
+	ck_assert_uint_ge(st.cn.ntx, 1);
+	struct capnet_tcp_repr r;
+	tx(0, &r);
+	ck_assert_uint_eq(r.seq, peer.iss + 1 + 1460);
+	ck_assert_uint_eq(r.payload_len, 1460);
 }
 END_TEST
 
@@ -1571,6 +1646,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_user_timeout);
 	tcase_add_test(tc, test_notify_on_data_and_not_on_own_calls);
 	tcase_add_test(tc, test_sock_state_is_compact);
+	tcase_add_test(tc, test_unconfigured_iface_ignores_syn_to_any_address);
+	tcase_add_test(tc, test_newreno_recover_kept_within_2_31_of_snd_una);
 	tcase_add_test(tc, test_random_segments_keep_invariants_and_leak_nothing);
 	suite_add_tcase(s, tc);
 	return s;

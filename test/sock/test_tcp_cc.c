@@ -139,18 +139,40 @@ START_TEST(test_reno_slow_start)
 	for (int i = 0; i < 10; i++)
 		ack(&cc, 1460);
 	ck_assert_uint_eq(cc.cwnd, 4380 + 10 * 1460); /* 18980 */
-	/* A delayed ACK of two segments: + 2920 (L = 2*SMSS, RFC 3465). */
+	/* A delayed ACK of two segments: + 1460 (RFC 5681 3.1, equation 2:
+	 * at most SMSS per ACK). */
+	ack(&cc, 2920);
+	ck_assert_uint_eq(cc.cwnd, 20440);
+	/* A stretch ACK of ten segments: still + SMSS. */
+	ack(&cc, 14600);
+	ck_assert_uint_eq(cc.cwnd, 21900);
+	/* A small ACK: + what it acknowledged. */
+	ack(&cc, 100);
+	ck_assert_uint_eq(cc.cwnd, 22000);
+	ack(&cc, 0);
+	ck_assert_uint_eq(cc.cwnd, 22000);
+	ck_assert_uint_eq(cc.bytes_acked, 0);
+}
+END_TEST
+
+START_TEST(test_reno_slow_start_abc_option)
+{
+	struct capnet_tcp_cc cc = cc_new(CAPNET_TCP_CC_RENO);
+	cc.abc = true; /* RFC 3465 ABC, L = 2 */
+	for (int i = 0; i < 10; i++)
+		ack(&cc, 1460);
+	ck_assert_uint_eq(cc.cwnd, 4380 + 10 * 1460); /* 18980 */
+	/* A delayed ACK of two segments: + 2920 (L = 2*SMSS, RFC 3465 2.2). */
 	ack(&cc, 2920);
 	ck_assert_uint_eq(cc.cwnd, 21900);
 	/* A stretch ACK of ten segments still only + 2*SMSS. */
 	ack(&cc, 14600);
 	ck_assert_uint_eq(cc.cwnd, 24820);
-	/* A small ACK: + what it acknowledged. */
-	ack(&cc, 100);
-	ck_assert_uint_eq(cc.cwnd, 24920);
-	ack(&cc, 0);
-	ck_assert_uint_eq(cc.cwnd, 24920);
-	ck_assert_uint_eq(cc.bytes_acked, 0);
+	/* After an RTO, L = 1 (2.3). */
+	capnet_tcp_cc_on_rto(&cc, 24820, 0);
+	ck_assert_uint_eq(cc.cwnd, 1460);
+	ack(&cc, 2920);
+	ck_assert_uint_eq(cc.cwnd, 2920);
 }
 END_TEST
 
@@ -254,7 +276,9 @@ START_TEST(test_reno_recovery_exit_small_flight_then_slow_start)
 	 * no burst of ssthresh bytes at once. */
 	capnet_tcp_cc_on_recovery_exit(&cc, 0, 0);
 	ck_assert_uint_eq(cc.cwnd, 2920);
-	/* Slow start back up, stopping exactly at ssthresh. */
+	/* Slow start back up, stopping exactly at ssthresh (with RFC 3465's
+	 * L = 2, so that each ACK below is one step of 2*SMSS). */
+	cc.abc = true;
 	ack(&cc, 2920);
 	ck_assert_uint_eq(cc.cwnd, 5840);
 	ack(&cc, 2920);
@@ -707,6 +731,7 @@ static Suite *suite(void)
 
 	tc = tcase_create("reno");
 	tcase_add_test(tc, test_reno_slow_start);
+	tcase_add_test(tc, test_reno_slow_start_abc_option);
 	tcase_add_test(tc, test_reno_fast_retransmit);
 	tcase_add_test(tc, test_reno_newreno_recovery);
 	tcase_add_test(tc, test_pipe_recovery_no_inflation);

@@ -97,6 +97,8 @@ struct capnet_tcp_config {
 	bool no_wscale;                /* do not offer/accept window scaling (RFC 7323) */
 	bool rfc1337;                  /* ignore an RST in TIME-WAIT (RFC 1337: no TIME-WAIT assassination);
 					  default off: RFC 9293 3.10.7.4 (CLOSED), as Linux */
+	bool slow_start_abc;           /* slow start by RFC 3465 ABC, L = 2 SMSS per ACK (Experimental);
+					  default off: RFC 5681 3.1, at most SMSS per ACK */
 	uint16_t ephemeral_lo;         /* default 49152 (RFC 6335) */
 	uint16_t ephemeral_hi;         /* default 65535 */
 };
@@ -177,6 +179,12 @@ capnet_err capnet_tcp_recv(struct capnet_tcp_sock *s, void *buf, size_t cap, siz
 size_t capnet_tcp_recv_ready(const struct capnet_tcp_sock *s);
 /* Half-close: a FIN follows the queued data; receiving continues. */
 capnet_err capnet_tcp_shutdown(struct capnet_tcp_sock *s, capnet_instant now);
+/* Receive-side shutdown (sockets' SHUT_RD; RFC 9293 defines none): unread
+ * data is discarded, data that arrives later is acknowledged and discarded
+ * (as BSD does, so the peer is never blocked by a window nobody opens),
+ * and recv returns E_CLOSED, end of stream, from now on (READABLE is set).
+ * Sending is unaffected. Idempotent. */
+capnet_err capnet_tcp_shutdown_read(struct capnet_tcp_sock *s, capnet_instant now);
 /* Graceful close: as shutdown, and the handle passes to the stack. Unread
  * received data makes it an abort (RFC 9293 3.10.4 / RFC 2525 2.17: RST).
  * Closing a listener resets its unaccepted connections. */

@@ -63,10 +63,13 @@ struct capnet_tcp_cc {
 	uint32_t cwnd;        /* bytes */
 	uint32_t ssthresh;    /* bytes */
 	uint32_t bytes_acked; /* congestion-avoidance byte counting (RFC 3465) */
-	bool in_recovery;     /* from on_fast_retransmit to on_recovery_exit / on_rto */
-	bool recovery_pipe;   /* entered by on_fast_retransmit_pipe: no inflation */
-	bool rto_slow_start;  /* slow start after an RTO: grow by <= 1 MSS per ACK (RFC 3465 2.3) */
-	bool rto_backoff;     /* an RTO with no new data acknowledged since (RFC 5681 eqn 4 note) */
+	/* one-bit flags: the control block is counted in bytes */
+	bool in_recovery : 1;    /* from on_fast_retransmit to on_recovery_exit / on_rto */
+	bool recovery_pipe : 1;  /* entered by on_fast_retransmit_pipe: no inflation */
+	bool rto_slow_start : 1; /* slow start after an RTO: grow by <= 1 MSS per ACK (RFC 3465 2.3) */
+	bool rto_backoff : 1;    /* an RTO with no new data acknowledged since (RFC 5681 eqn 4 note) */
+	bool abc : 1;            /* slow start by RFC 3465 ABC, L = 2 SMSS per ACK (Experimental);
+				    false: RFC 5681 3.1, at most SMSS per ACK. Set after init. */
 	/* CUBIC (RFC 9438 4): times in microseconds, windows in bytes. */
 	struct { /* 64-bit fields first: no padding (the control block is counted in bytes) */
 		capnet_instant epoch;  /* start of the current congestion-avoidance epoch; -1: none */
