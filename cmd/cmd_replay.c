@@ -12,16 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capnet/iface.h"
 #include "capnet/host/pcap.h"
 #include "capnet/rng.h"
 #include "capnet/stack.h"
-#include "capnet/wire/arp.h"
-#include "capnet/wire/bytes.h"
+#include "capnet/tcp_cc.h"
 #include "capnet/wire/describe.h"
-#include "capnet/wire/ethernet.h"
-#include "capnet/wire/ipv4.h"
-#include "capnet/tcp.h"
 #include "cmd.h"
 #include "serve_services.h"
 
@@ -85,25 +80,27 @@ static void usage(FILE *f)
 /* The stack's address is what the peer asks for (the target of its first
  * ARP request that is not an announcement), else where the first unicast
  * IPv4 datagram goes; its MAC is where IPv4 to that address is sent. */
+/* The frame is whole enough to have a source MAC, and it is mac. */
+static bool sent_by(const struct capnet_pcap_frame *f, struct capnet_mac mac)
+{
+	struct capnet_frame_desc d;
+	capnet_frame_describe(f->data, f->len, CAPNET_DESCRIBE_HEADERS, &d);
+	return d.len >= 14 && (d.layers & CAPNET_DESC_ETH || d.bad_layer == CAPNET_DESC_ETH) &&
+	       capnet_mac_eq(d.eth_src, mac);
+}
+
 static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, struct capnet_mac *mac, bool have_ip,
 			capnet_ip4addr *ip)
 {
 	capnet_ip4addr want = have_ip ? *ip : 0;
+	struct capnet_frame_desc d;
 	for (size_t i = 0; want == 0 && i < in->n; i++) {
-		struct capnet_eth_repr eth;
-		const struct capnet_pcap_frame *f = &in->v[i];
-		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK)
-			continue;
-		const uint8_t *p = f->data + eth.header_len;
-		size_t plen = f->len - eth.header_len;
-		struct capnet_arp_repr a;
-		struct capnet_ip4_view v;
-		if (eth.ethertype == CAPNET_ETHERTYPE_ARP && capnet_arp_parse(p, plen, &a) == CAPNET_OK &&
-		    a.oper == CAPNET_ARP_REQUEST && a.spa != a.tpa && a.spa != 0)
-			want = a.tpa;
-		else if (eth.ethertype == CAPNET_ETHERTYPE_IPV4 && !capnet_mac_is_multicast(eth.dst) &&
-			 capnet_ip4_view_check(&v, p, plen) == CAPNET_OK)
-			want = capnet_ip4_dst(&v);
+		capnet_frame_describe(in->v[i].data, in->v[i].len, CAPNET_DESCRIBE_HEADERS, &d);
+		if ((d.layers & CAPNET_DESC_ARP) && d.arp_err == CAPNET_OK && d.arp_oper == 1 /* request */ &&
+		    d.arp_spa != d.arp_tpa && d.arp_spa != 0)
+			want = d.arp_tpa;
+		else if ((d.layers & CAPNET_DESC_IPV4) && d.ip_err == CAPNET_OK && !capnet_mac_is_multicast(d.eth_dst))
+			want = d.dst4;
 	}
 	if (want == 0)
 		return false;
@@ -111,15 +108,10 @@ static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, stru
 	if (have_mac)
 		return true;
 	for (size_t i = 0; i < in->n; i++) {
-		struct capnet_eth_repr eth;
-		struct capnet_ip4_view v;
-		const struct capnet_pcap_frame *f = &in->v[i];
-		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK || eth.ethertype != CAPNET_ETHERTYPE_IPV4 ||
-		    capnet_mac_is_multicast(eth.dst))
-			continue;
-		if (capnet_ip4_view_check(&v, f->data + eth.header_len, f->len - eth.header_len) == CAPNET_OK &&
-		    capnet_ip4_dst(&v) == want) {
-			*mac = eth.dst;
+		capnet_frame_describe(in->v[i].data, in->v[i].len, CAPNET_DESCRIBE_HEADERS, &d);
+		if ((d.layers & CAPNET_DESC_IPV4) && d.ip_err == CAPNET_OK && !capnet_mac_is_multicast(d.eth_dst) &&
+		    d.dst4 == want) {
+			*mac = d.eth_dst;
 			return true;
 		}
 	}
@@ -152,19 +144,19 @@ struct replay_opts {
 struct stack {
 	void *arena_mem;
 	struct capnet_arena arena;
-	struct capnet_xoshiro x;
-	struct capnet_iface *ifc;
+	struct capnet_xoshiro caprng;
+	struct capnet_stack *st;
 };
 
 /* Steps the synthetic clock to the earlier of the stack's deadline and the
  * next frame, until `tail` after the last frame. */
-static bool drive(struct capnet_pcap_replay *r, struct capnet_iface *ifc, capnet_duration tail, capnet_instant now)
+static bool drive(struct capnet_pcap_replay *r, struct capnet_stack *st, capnet_duration tail, capnet_instant now)
 {
 	capnet_instant end = capnet_pcap_replay_end_time(r) + tail;
 	unsigned same = 0;
 	for (;;) {
 		capnet_pcap_replay_set_now(r, now);
-		capnet_instant next = capnet_iface_poll(ifc, now);
+		capnet_instant next = capnet_stack_poll(st, now);
 		capnet_instant t = capnet_instant_min(next, capnet_pcap_replay_next_time(r));
 		if (t > end)
 			return true;
@@ -199,7 +191,7 @@ static capnet_err expected_from_pcap(const char *path, struct capnet_mac mac, st
 	*numbers = calloc(all.n + 1, sizeof **numbers);
 	for (size_t i = 0; e == CAPNET_OK && *numbers != NULL && i < all.n; i++) {
 		const struct capnet_pcap_frame *f = &all.v[i];
-		if (f->len < CAPNET_ETH_HDR_LEN || memcmp(f->data + CAPNET_ETH_SRC, mac.b, 6) != 0)
+		if (!sent_by(f, mac))
 			continue;
 		(*numbers)[out->n] = i + 1;
 		e = capnet_pcap_frames_push(out, f->at, f->data, f->len, f->orig_len);
@@ -218,7 +210,7 @@ static bool is_pcap_file(const char *path)
 	uint8_t m[4] = {0};
 	size_t n = fread(m, 1, 4, f);
 	fclose(f);
-	uint32_t v = capnet_get32(m);
+	uint32_t v = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 	return n == 4 && (v == 0xa1b2c3d4u || v == 0xd4c3b2a1u || v == 0xa1b23c4du || v == 0x4d3cb2a1u ||
 			  v == 0x0a0d0d0au);
 }
@@ -351,7 +343,7 @@ static bool write_fed(const char *path, const struct capnet_pcap_frames *in, str
 	capnet_err e = CAPNET_OK;
 	for (size_t i = 0; e == CAPNET_OK && i < in->n; i++) {
 		const struct capnet_pcap_frame *f = &in->v[i];
-		if (f->len >= CAPNET_ETH_HDR_LEN && memcmp(f->data + CAPNET_ETH_SRC, mac.b, 6) == 0)
+		if (sent_by(f, mac))
 			continue;
 		e = capnet_pcap_frames_push(&fed, f->at, f->data, f->len, f->orig_len);
 	}
@@ -373,23 +365,39 @@ static void print_frames(const struct capnet_pcap_replay *r, capnet_instant orig
 	}
 }
 
-static json_t *json_counters(const struct capnet_iface *ifc)
+/* The stack's counters, read as an operator reads them: through a
+ * NetworkStatus cap minted from the boot NetworkManager. */
+static bool read_counters(struct capnet_stack *st, struct capnet_stats *out)
+{
+	struct capnet_cspace *boot = capnet_stack_boot_cspace(st);
+	capnet_handle view;
+	memset(out, 0, sizeof *out);
+	if (capnet_netmgr_mint_status(boot, capnet_stack_netmgr(st, 0), &view) != CAPNET_OK)
+		return false;
+	capnet_err e = capnet_status_counters(boot, view, out);
+	capnet_cap_close(boot, view);
+	return e == CAPNET_OK;
+}
+
+static json_t *json_counters(struct capnet_stack *st)
 {
 	json_t *o = json_object();
-	const struct capnet_stats *s = capnet_iface_stats(ifc);
+	struct capnet_stats s;
+	read_counters(st, &s);
 	for (int i = 0; i < CAPNET_STAT__COUNT; i++)
-		if (s->v[i] != 0)
-			json_object_set_new(o, capnet_stat_name((enum capnet_stat)i), json_integer((json_int_t)s->v[i]));
+		if (s.v[i] != 0)
+			json_object_set_new(o, capnet_stat_name((enum capnet_stat)i), json_integer((json_int_t)s.v[i]));
 	return o;
 }
 
-static void print_counters(const struct capnet_iface *ifc)
+static void print_counters(struct capnet_stack *st)
 {
-	const struct capnet_stats *s = capnet_iface_stats(ifc);
+	struct capnet_stats s;
+	read_counters(st, &s);
 	printf("counters:");
 	for (int i = 0; i < CAPNET_STAT__COUNT; i++)
-		if (s->v[i] != 0)
-			printf(" %s=%" PRIu64, capnet_stat_name((enum capnet_stat)i), s->v[i]);
+		if (s.v[i] != 0)
+			printf(" %s=%" PRIu64, capnet_stat_name((enum capnet_stat)i), s.v[i]);
 	printf("\n");
 }
 
@@ -520,7 +528,7 @@ static int run_replay(struct replay_opts *o)
 	capnet_xoshiro_seed(&x, o->seed);
 	struct stack s = {0};
 	struct svc *svc = NULL;
-	struct capnet_iface *ifc = NULL;
+	struct capnet_stack *stk = NULL;
 	capnet_err e = CAPNET_E_NOMEM;
 	char ebuf[256] = "";
 	if (o->serve) {
@@ -531,18 +539,26 @@ static int run_replay(struct replay_opts *o)
 		e = svc_create(&o->svc, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&x), 0, serve_log, o, &svc, ebuf,
 			       sizeof ebuf);
 		if (e == CAPNET_OK)
-			ifc = capnet_stack_iface(svc_stack(svc), 0);
+			stk = svc_stack(svc);
 	} else {
-		size_t need = capnet_iface_arena_need(NULL, 1500);
+		/* The interface alone (ARP and ICMP), as the captures it replays
+		 * were made against; its address is set through the boot
+		 * NetworkManager. cspace keys never reach the wire: their own
+		 * generator. */
+		struct capnet_nic *nics[1] = {capnet_pcap_replay_nic(r)};
+		capnet_xoshiro_seed(&s.caprng, o->seed ^ 0x6361706b657973ull);
+		struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_UDP,
+						  .cap_rng = capnet_xoshiro_rng(&s.caprng)};
+		size_t need = capnet_stack_arena_need(&cfg, nics, 1);
 		s.arena_mem = malloc(need);
 		if (s.arena_mem != NULL) {
 			capnet_arena_init(&s.arena, s.arena_mem, need);
-			e = capnet_iface_create(&s.arena, NULL, capnet_pcap_replay_nic(r), capnet_xoshiro_rng(&x), &s.ifc);
+			e = capnet_stack_create(&s.arena, &cfg, capnet_xoshiro_rng(&x), nics, 1, &s.st);
 		}
-		struct capnet_ip4_config c = {o->ip, o->prefix_len, o->gateway, CAPNET_PROV_STATIC};
 		if (e == CAPNET_OK)
-			e = capnet_iface_set_ip4(s.ifc, &c, 0);
-		ifc = s.ifc;
+			e = capnet_netmgr_set_static(capnet_stack_boot_cspace(s.st), capnet_stack_netmgr(s.st, 0), o->ip,
+						     o->prefix_len, o->gateway, 0);
+		stk = s.st;
 		if (e != CAPNET_OK)
 			snprintf(ebuf, sizeof ebuf, "stack setup: %s", capnet_strerror(e));
 	}
@@ -560,7 +576,7 @@ static int run_replay(struct replay_opts *o)
 		settled = inst != NULL && drive_serve(r, svc, o, inst, ninst, ro.start);
 		free(inst);
 	} else {
-		settled = drive(r, s.ifc, o->tail, 0);
+		settled = drive(r, s.st, o->tail, 0);
 	}
 
 	capnet_instant origin = capnet_pcap_replay_origin(r);
@@ -612,7 +628,7 @@ static int run_replay(struct replay_opts *o)
 				      "prefix_len", o->prefix_len, "serve", o->serve, "seed", (json_int_t)o->seed, "frames",
 				      (json_int_t)st.frames, "fed", (json_int_t)st.fed, "own_skipped",
 				      (json_int_t)st.own_skipped, "sent", (json_int_t)st.sent, "sent_frames", frames,
-				      "counters", json_counters(ifc), "settled", settled, "passed", passed);
+				      "counters", json_counters(stk), "settled", settled, "passed", passed);
 		if (o->serve && o->svc.connect_ip != 0)
 			json_object_set_new(j, "client", json_string(client));
 		if (v.j != NULL)
@@ -625,7 +641,7 @@ static int run_replay(struct replay_opts *o)
 		       cmd_fmt_mac(o->mac, mbuf), addr, o->prefix_len, o->seed);
 		if (!o->quiet) {
 			print_frames(r, origin);
-			print_counters(ifc);
+			print_counters(stk);
 		}
 		printf("%" PRIu64 " frames in the capture: %" PRIu64 " fed, %" PRIu64 " the stack's own (skipped); %" PRIu64
 		       " sent\n",

@@ -131,7 +131,7 @@ int ts_poll_at(struct ts_run *r, capnet_instant t)
 {
 	r->now = t;
 	for (int spin = 0; spin < TS_POLL_SPIN; spin++) {
-		r->next_deadline = capnet_iface_poll(r->ifc, t);
+		r->next_deadline = capnet_stack_poll(r->stack, t);
 		if (r->next_deadline > t)
 			return 0;
 	}
@@ -185,22 +185,26 @@ static int setup(struct ts_run *r)
 	r->nic.mac = ts_stack_mac;
 	r->nic.mtu = s->mtu;
 	capnet_xoshiro_seed(&r->x, s->seed);
-	size_t need = capnet_iface_arena_need(NULL, s->mtu) + capnet_tcp_arena_need(&s->cfg) + 64 * 1024;
+	/* The interface and TCP alone: a script speaks TCP, and nothing else
+	 * may answer on its wire. */
+	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS, .tcp = s->cfg};
+	struct capnet_nic *nics[1] = {&r->nic};
+	size_t need = capnet_stack_arena_need(&cfg, nics, 1);
 	r->arena_mem = malloc(need);
 	r->q = calloc(TS_QUEUE, sizeof *r->q);
 	if (!r->arena_mem || !r->q)
 		return ts_fail_at(r->e, 0, "out of memory");
 	capnet_arena_init(&r->arena, r->arena_mem, need);
-	capnet_err err = capnet_iface_create(&r->arena, NULL, &r->nic, capnet_xoshiro_rng(&r->x), &r->ifc);
+	capnet_err err = capnet_stack_create(&r->arena, &cfg, capnet_xoshiro_rng(&r->x), nics, 1, &r->stack);
 	if (err != CAPNET_OK)
-		return ts_fail_at(r->e, 0, "capnet_iface_create: %s", capnet_errname(err));
+		return ts_fail_at(r->e, 0, "capnet_stack_create: %s", capnet_errname(err));
+	r->ifc = capnet_stack_iface(r->stack, 0);
+	r->tcp = capnet_stack_tcp(r->stack, 0);
 	struct capnet_ip4_config ipc = {ts_stack_ip, 24, 0, CAPNET_PROV_STATIC};
 	if ((err = capnet_iface_set_ip4(r->ifc, &ipc, 0)) != CAPNET_OK)
 		return ts_fail_at(r->e, 0, "capnet_iface_set_ip4: %s", capnet_errname(err));
 	if ((err = capnet_arp_add_static(r->ifc, ts_peer_ip, ts_peer_mac)) != CAPNET_OK)
 		return ts_fail_at(r->e, 0, "capnet_arp_add_static: %s", capnet_errname(err));
-	if ((err = capnet_tcp_create(&r->arena, &s->cfg, r->ifc, &r->tcp)) != CAPNET_OK)
-		return ts_fail_at(r->e, 0, "capnet_tcp_create: %s", capnet_errname(err));
 	r->qhead = r->qlen = 0; /* the gratuitous ARP of set_ip4 is not the script's business */
 	r->current = -1;
 	r->now = 0;

@@ -14,6 +14,7 @@
 #include "capnet/iface.h"
 #include "capnet/nic.h"
 #include "capnet/rng.h"
+#include "capnet/stack.h"
 #include "capnet/tcp.h"
 #include "capnet/wire/describe.h"
 #include "capnet/wire/tcp.h"
@@ -163,6 +164,7 @@ struct ts_run {
 	struct capnet_xoshiro x;
 	void *arena_mem;
 	struct capnet_arena arena;
+	struct capnet_stack *stack;
 	struct capnet_iface *ifc;
 	struct capnet_tcp *tcp;
 	struct capnet_tcp_sock *listener;
