@@ -90,13 +90,13 @@ static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, stru
 	for (size_t i = 0; want == 0 && i < in->n; i++) {
 		struct capnet_eth_repr eth;
 		const struct capnet_pcap_frame *f = &in->v[i];
-		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK)
+		if (capnet_eth_parse(f->data, f->len, &eth, NULL) != CAPNET_OK)
 			continue;
 		const uint8_t *p = f->data + eth.header_len;
 		size_t plen = f->len - eth.header_len;
 		struct capnet_arp_repr a;
 		struct capnet_ip4_view v;
-		if (eth.ethertype == CAPNET_ETHERTYPE_ARP && capnet_arp_parse(p, plen, &a) == CAPNET_OK &&
+		if (eth.ethertype == CAPNET_ETHERTYPE_ARP && capnet_arp_parse(p, plen, &a, NULL) == CAPNET_OK &&
 		    a.oper == CAPNET_ARP_REQUEST && a.spa != a.tpa && a.spa != 0)
 			want = a.tpa;
 		else if (eth.ethertype == CAPNET_ETHERTYPE_IPV4 && !capnet_mac_is_multicast(eth.dst) &&
@@ -112,7 +112,7 @@ static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, stru
 		struct capnet_eth_repr eth;
 		struct capnet_ip4_view v;
 		const struct capnet_pcap_frame *f = &in->v[i];
-		if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK || eth.ethertype != CAPNET_ETHERTYPE_IPV4 ||
+		if (capnet_eth_parse(f->data, f->len, &eth, NULL) != CAPNET_OK || eth.ethertype != CAPNET_ETHERTYPE_IPV4 ||
 		    capnet_mac_is_multicast(eth.dst))
 			continue;
 		if (capnet_ip4_view_check(&v, f->data + eth.header_len, f->len - eth.header_len) == CAPNET_OK &&

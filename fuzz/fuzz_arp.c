@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct capnet_arp_repr r;
-	if (capnet_arp_parse(data, size, &r) != CAPNET_OK)
+	if (capnet_arp_parse(data, size, &r, NULL) != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.oper == CAPNET_ARP_REQUEST || r.oper == CAPNET_ARP_REPLY);
 
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memcmp(out, data, sizeof out) == 0);
 
 	struct capnet_arp_repr again;
-	FUZZ_CHECK(capnet_arp_parse(out, sizeof out, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_arp_parse(out, sizeof out, &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(again.oper == r.oper && again.spa == r.spa && again.tpa == r.tpa);
 	FUZZ_CHECK(capnet_mac_eq(again.sha, r.sha) && capnet_mac_eq(again.tha, r.tha));
 	return 0;

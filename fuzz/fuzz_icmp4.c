@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	struct capnet_icmp4_repr r;
-	if (capnet_icmp4_parse(data, size, &r) != CAPNET_OK)
+	if (capnet_icmp4_parse(data, size, &r, NULL) != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.data == data + 8 && r.data_len == size - 8);
 
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n == size && n == capnet_icmp4_emit_len(&r));
 
 	struct capnet_icmp4_repr again;
-	FUZZ_CHECK(capnet_icmp4_parse(out, n, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_icmp4_parse(out, n, &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(again.type == r.type && again.code == r.code && again.ident == r.ident && again.seq == r.seq);
 	FUZZ_CHECK(again.next_hop_mtu == r.next_hop_mtu && again.data_len == r.data_len);
 	FUZZ_CHECK(memcmp(again.data, r.data, r.data_len) == 0);
@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* In place, as a responder turns a request into a reply. */
 	memcpy(out, data, size);
-	FUZZ_CHECK(capnet_icmp4_parse(out, size, &r) == CAPNET_OK);
+	FUZZ_CHECK(capnet_icmp4_parse(out, size, &r, NULL) == CAPNET_OK);
 	FUZZ_CHECK(capnet_icmp4_emit(&r, out) == size);
-	FUZZ_CHECK(capnet_icmp4_parse(out, size, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_icmp4_parse(out, size, &again, NULL) == CAPNET_OK);
 	return 0;
 }

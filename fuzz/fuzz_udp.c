@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct capnet_udp_repr r;
-	if (capnet_udp_parse4(data, size, SRC, DST, &r) != CAPNET_OK)
+	if (capnet_udp_parse4(data, size, SRC, DST, &r, NULL) != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.payload == data + 8 && 8 + r.payload_len <= size);
 
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n == 8 + r.payload_len && n == capnet_udp_emit_len(&r));
 
 	struct capnet_udp_repr again;
-	FUZZ_CHECK(capnet_udp_parse4(out, n, SRC, DST, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_udp_parse4(out, n, SRC, DST, &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(!again.checksum_absent);
 	FUZZ_CHECK(again.src_port == r.src_port && again.dst_port == r.dst_port);
 	FUZZ_CHECK(again.payload_len == r.payload_len && memcmp(again.payload, r.payload, r.payload_len) == 0);

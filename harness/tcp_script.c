@@ -927,7 +927,7 @@ static void decode_frame(const struct ts_frame *f, struct seen *sn)
 	memset(sn, 0, sizeof *sn);
 	sn->at = f->at;
 	struct capnet_eth_repr eth;
-	if (capnet_eth_parse(f->data, f->len, &eth) != CAPNET_OK) {
+	if (capnet_eth_parse(f->data, f->len, &eth, NULL) != CAPNET_OK) {
 		snprintf(sn->what, sizeof sn->what, "a truncated Ethernet frame (%zu bytes)", f->len);
 		return;
 	}
@@ -947,7 +947,7 @@ static void decode_frame(const struct ts_frame *f, struct seen *sn)
 	const uint8_t *ip = f->data + eth.header_len;
 	size_t iplen = f->len - eth.header_len;
 	struct capnet_ip4_repr ipr;
-	capnet_err err = capnet_ip4_parse(ip, iplen, &ipr);
+	capnet_err err = capnet_ip4_parse(ip, iplen, &ipr, NULL);
 	if (err != CAPNET_OK) {
 		snprintf(sn->what, sizeof sn->what, "a broken IPv4 packet (%s)", capnet_errname(err));
 		return;

@@ -140,7 +140,7 @@ static void put_ip4(struct line *l, capnet_ip4addr a)
 static void summarize_arp(struct line *l, const uint8_t *p, size_t len)
 {
 	struct capnet_arp_repr a;
-	capnet_err e = capnet_arp_parse(p, len, &a);
+	capnet_err e = capnet_arp_parse(p, len, &a, NULL);
 	if (e != CAPNET_OK) {
 		put(l, "ARP malformed (%s, %zu bytes)", capnet_errname(e), len);
 		return;
@@ -267,7 +267,7 @@ size_t capnet_frame_summary(const uint8_t *frame, size_t len, char *buf, size_t 
 		return 0;
 	buf[0] = '\0';
 	struct capnet_eth_repr eth;
-	if (frame == NULL || capnet_eth_parse(frame, len, &eth) != CAPNET_OK) {
+	if (frame == NULL || capnet_eth_parse(frame, len, &eth, NULL) != CAPNET_OK) {
 		put(&l, "truncated Ethernet header (%zu bytes)", len);
 		return l.n;
 	}

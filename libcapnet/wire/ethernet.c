@@ -5,15 +5,37 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
 
-capnet_err capnet_eth_view_check(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
+static const char *const error_names[] = {"none", "truncated", "tag_truncated"};
+
+const char *capnet_eth_error_name(enum capnet_eth_error e)
+{
+	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
+}
+
+/* Reports the reason (when asked) and its capnet_err: every reason is a
+ * short buffer. */
+static capnet_err result(enum capnet_eth_error e, enum capnet_eth_error *why)
+{
+	if (why)
+		*why = e;
+	return e == CAPNET_ETH_ERR_NONE ? CAPNET_OK : CAPNET_E_TRUNCATED;
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_eth_error view_init(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_ETH_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_ETH_ERR_TRUNCATED;
 	if (capnet_get16(buf + CAPNET_ETH_TYPE) == CAPNET_ETHERTYPE_VLAN && len < CAPNET_ETH_VLAN_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_ETH_ERR_TAG_TRUNCATED;
 	v->buf = buf;
 	v->len = len;
-	return CAPNET_OK;
+	return CAPNET_ETH_ERR_NONE;
+}
+
+capnet_err capnet_eth_view_check(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
+{
+	return result(view_init(v, buf, len), NULL);
 }
 
 static struct capnet_mac mac_at(const uint8_t *p)
@@ -38,12 +60,13 @@ uint16_t capnet_eth_outer_type(const struct capnet_eth_view *v)
 	return capnet_get16(v->buf + CAPNET_ETH_TYPE);
 }
 
-capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out)
+capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out,
+			    enum capnet_eth_error *why)
 {
 	struct capnet_eth_view v;
-	capnet_err err = capnet_eth_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_eth_error e = view_init(&v, buf, len);
+	if (e != CAPNET_ETH_ERR_NONE)
+		return result(e, why);
 
 	uint16_t type = capnet_eth_outer_type(&v);
 	bool vlan = type == CAPNET_ETHERTYPE_VLAN;
@@ -62,7 +85,7 @@ capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_re
 	out->vlan = vlan;
 	out->vlan_tci = tci;
 	out->header_len = vlan ? CAPNET_ETH_VLAN_HDR_LEN : CAPNET_ETH_HDR_LEN;
-	return CAPNET_OK;
+	return result(CAPNET_ETH_ERR_NONE, why);
 }
 
 size_t capnet_eth_emit_len(const struct capnet_eth_repr *r)

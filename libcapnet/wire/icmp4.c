@@ -7,6 +7,8 @@
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
+#include "capnet/wire/tcp.h"
+#include "capnet/wire/udp.h"
 
 /* RFC 1191: next-hop MTU sits in the low half of the rest-of-header word. */
 #define ICMP4_REST_IDENT (CAPNET_ICMP4_REST + 0)
@@ -15,10 +17,47 @@
 #define ICMP4_UNREACH_CODE_MAX 15u
 #define ICMP4_TIMXCEED_CODE_MAX 1u
 
+/* The transport bytes a quote must hold for the protocol to find its flow:
+ * TCP's ports and sequence number (RFC 5927 4.1), UDP's ports. */
+#define QUOTE_TCP_BYTES 8u
+#define QUOTE_UDP_BYTES 4u
+
+static const char *const error_names[] = {
+	"none",		   "truncated",		"bad_checksum",	     "unknown_type",	    "bad_code",
+	"quote_truncated", "not_an_error",	"quote_bad_version", "quote_bad_hlen",	    "quote_hlen_beyond",
+	"quote_l4_truncated",
+};
+
+const char *capnet_icmp4_error_name(enum capnet_icmp4_error e)
+{
+	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
+}
+
+/* Reports the reason (when asked) and the capnet_err it stands for. */
+static capnet_err result(enum capnet_icmp4_error e, enum capnet_icmp4_error *why)
+{
+	static const capnet_err as_err[] = {
+		[CAPNET_ICMP4_ERR_NONE] = CAPNET_OK,
+		[CAPNET_ICMP4_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
+		[CAPNET_ICMP4_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
+		[CAPNET_ICMP4_ERR_UNKNOWN_TYPE] = CAPNET_E_UNSUPPORTED,
+		[CAPNET_ICMP4_ERR_BAD_CODE] = CAPNET_E_MALFORMED,
+		[CAPNET_ICMP4_ERR_QUOTE_TRUNCATED] = CAPNET_E_MALFORMED,
+		[CAPNET_ICMP4_ERR_NOT_AN_ERROR] = CAPNET_E_INVAL,
+		[CAPNET_ICMP4_ERR_QUOTE_BAD_VERSION] = CAPNET_E_MALFORMED,
+		[CAPNET_ICMP4_ERR_QUOTE_BAD_HLEN] = CAPNET_E_MALFORMED,
+		[CAPNET_ICMP4_ERR_QUOTE_HLEN_BEYOND] = CAPNET_E_MALFORMED,
+		[CAPNET_ICMP4_ERR_QUOTE_L4_TRUNCATED] = CAPNET_E_MALFORMED,
+	};
+	if (why)
+		*why = e;
+	return as_err[e];
+}
+
 capnet_err capnet_icmp4_view_check(struct capnet_icmp4_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_ICMP4_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return result(CAPNET_ICMP4_ERR_TRUNCATED, NULL);
 	v->buf = buf;
 	v->len = len;
 	return CAPNET_OK;
@@ -75,26 +114,26 @@ static bool is_echo(uint8_t type)
 	return type == CAPNET_ICMP4_ECHO_REPLY || type == CAPNET_ICMP4_ECHO_REQUEST;
 }
 
-capnet_err capnet_icmp4_parse(const uint8_t *buf, size_t len, struct capnet_icmp4_repr *out)
+capnet_err capnet_icmp4_parse(const uint8_t *buf, size_t len, struct capnet_icmp4_repr *out,
+			      enum capnet_icmp4_error *why)
 {
 	struct capnet_icmp4_view v;
-	capnet_err err = capnet_icmp4_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
+	if (capnet_icmp4_view_check(&v, buf, len) != CAPNET_OK)
+		return result(CAPNET_ICMP4_ERR_TRUNCATED, why);
 	if (!capnet_icmp4_checksum_ok(&v))
-		return CAPNET_E_CHECKSUM;
+		return result(CAPNET_ICMP4_ERR_BAD_CHECKSUM, why);
 
 	uint8_t type = capnet_icmp4_type(&v);
 	uint8_t code = capnet_icmp4_code(&v);
 	if (!is_echo(type) && type != CAPNET_ICMP4_DEST_UNREACH && type != CAPNET_ICMP4_TIME_EXCEEDED)
-		return CAPNET_E_UNSUPPORTED;
+		return result(CAPNET_ICMP4_ERR_UNKNOWN_TYPE, why);
 	if (!code_valid(type, code))
-		return CAPNET_E_MALFORMED;
+		return result(CAPNET_ICMP4_ERR_BAD_CODE, why);
 	size_t data_len = len - CAPNET_ICMP4_HDR_LEN;
 	/* An error message must quote at least the offending IP header, or
 	 * the receiver cannot tell which flow it is about (RFC 792). */
 	if (!is_echo(type) && data_len < CAPNET_IP4_HDR_LEN)
-		return CAPNET_E_MALFORMED;
+		return result(CAPNET_ICMP4_ERR_QUOTE_TRUNCATED, why);
 
 	out->type = type;
 	out->code = code;
@@ -105,7 +144,54 @@ capnet_err capnet_icmp4_parse(const uint8_t *buf, size_t len, struct capnet_icmp
 		out->next_hop_mtu = capnet_get16(buf + ICMP4_REST_MTU);
 	out->data = buf + CAPNET_ICMP4_HDR_LEN;
 	out->data_len = data_len;
-	return CAPNET_OK;
+	return result(CAPNET_ICMP4_ERR_NONE, why);
+}
+
+/* The quoted datagram is only a prefix (RFC 792: header + 8 bytes), so its
+ * total length and checksum are not checked: a router may have rewritten
+ * or cut either. Only what names the flow is read. */
+capnet_err capnet_icmp4_quote_parse(const struct capnet_icmp4_repr *msg, struct capnet_icmp4_quote *out,
+				    enum capnet_icmp4_error *why)
+{
+	if (is_echo(msg->type))
+		return result(CAPNET_ICMP4_ERR_NOT_AN_ERROR, why);
+	const uint8_t *q = msg->data;
+	size_t qlen = msg->data_len;
+	if (qlen < CAPNET_IP4_HDR_LEN)
+		return result(CAPNET_ICMP4_ERR_QUOTE_TRUNCATED, why);
+	if (q[CAPNET_IP4_VER_IHL] >> 4 != 4)
+		return result(CAPNET_ICMP4_ERR_QUOTE_BAD_VERSION, why);
+
+	memset(out, 0, sizeof *out);
+	out->type = msg->type;
+	out->code = msg->code;
+	out->next_hop_mtu = msg->next_hop_mtu;
+	out->src = capnet_get32(q + CAPNET_IP4_SRC);
+	out->dst = capnet_get32(q + CAPNET_IP4_DST);
+	out->proto = q[CAPNET_IP4_PROTO];
+	size_t hl = (size_t)(q[CAPNET_IP4_VER_IHL] & 0x0fu) * 4u;
+	out->header_len = hl;
+	if (hl < CAPNET_IP4_HDR_LEN)
+		return result(CAPNET_ICMP4_ERR_QUOTE_BAD_HLEN, why);
+	if (hl > qlen)
+		return result(CAPNET_ICMP4_ERR_QUOTE_HLEN_BEYOND, why);
+
+	const uint8_t *l4 = q + hl;
+	size_t l4len = qlen - hl;
+	if (out->proto == CAPNET_IPPROTO_TCP || out->proto == CAPNET_IPPROTO_UDP) {
+		size_t need = out->proto == CAPNET_IPPROTO_TCP ? QUOTE_TCP_BYTES : QUOTE_UDP_BYTES;
+		if (l4len < need)
+			return result(CAPNET_ICMP4_ERR_QUOTE_L4_TRUNCATED, why);
+		/* Both transports put the ports first, in the same order. */
+		out->has_ports = true;
+		out->src_port = capnet_get16(l4 + CAPNET_UDP_SRC_PORT);
+		out->dst_port = capnet_get16(l4 + CAPNET_UDP_DST_PORT);
+	}
+	if (out->proto == CAPNET_IPPROTO_TCP) {
+		out->has_seq = true;
+		out->seq = capnet_get32(l4 + CAPNET_TCP_SEQ);
+	}
+	return result(CAPNET_ICMP4_ERR_NONE, why);
 }
 
 size_t capnet_icmp4_emit_len(const struct capnet_icmp4_repr *r)

@@ -31,18 +31,49 @@ static size_t doff_bytes(const uint8_t *buf)
 	return (size_t)(buf[CAPNET_TCP_OFF_FLAGS] >> 4) * 4u;
 }
 
-capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
+static const char *const error_names[] = {
+	"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
+};
+
+const char *capnet_tcp_error_name(enum capnet_tcp_error e)
+{
+	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
+}
+
+/* Reports the reason (when asked) and the capnet_err it stands for. */
+static capnet_err result(enum capnet_tcp_error e, enum capnet_tcp_error *why)
+{
+	static const capnet_err as_err[] = {
+		[CAPNET_TCP_ERR_NONE] = CAPNET_OK,
+		[CAPNET_TCP_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
+		[CAPNET_TCP_ERR_BAD_OFFSET] = CAPNET_E_MALFORMED,
+		[CAPNET_TCP_ERR_OFFSET_BEYOND] = CAPNET_E_TRUNCATED,
+		[CAPNET_TCP_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
+		[CAPNET_TCP_ERR_BAD_OPTION] = CAPNET_E_MALFORMED,
+	};
+	if (why)
+		*why = e;
+	return as_err[e];
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_tcp_error view_init(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_TCP_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_TCP_ERR_TRUNCATED;
 	size_t hl = doff_bytes(buf);
 	if (hl < TCP_DOFF_MIN * 4u)
-		return CAPNET_E_MALFORMED;
+		return CAPNET_TCP_ERR_BAD_OFFSET;
 	if (hl > len)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_TCP_ERR_OFFSET_BEYOND;
 	v->buf = buf;
 	v->len = len; /* TCP has no length field: the segment is what IP gave */
-	return CAPNET_OK;
+	return CAPNET_TCP_ERR_NONE;
+}
+
+capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
+{
+	return result(view_init(v, buf, len), NULL);
 }
 
 uint16_t capnet_tcp_src_port(const struct capnet_tcp_view *v)
@@ -246,18 +277,18 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
-capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
+capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+			    enum capnet_tcp_error *why)
 {
 	struct capnet_tcp_view v;
-	capnet_err err = capnet_tcp_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
-	size_t hl = capnet_tcp_header_len(&v);
-	err = capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_tcp_error e = view_init(&v, buf, len);
+	if (e != CAPNET_TCP_ERR_NONE)
+		return result(e, why);
 	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0)
-		return CAPNET_E_CHECKSUM;
+		return result(CAPNET_TCP_ERR_BAD_CHECKSUM, why);
+	size_t hl = capnet_tcp_header_len(&v);
+	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK)
+		return result(CAPNET_TCP_ERR_BAD_OPTION, why);
 
 	out->src_port = capnet_tcp_src_port(&v);
 	out->dst_port = capnet_tcp_dst_port(&v);
@@ -268,7 +299,7 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 	out->urgent = capnet_tcp_urgent(&v);
 	out->payload = buf + hl;
 	out->payload_len = len - hl;
-	return CAPNET_OK;
+	return result(CAPNET_TCP_ERR_NONE, why);
 }
 
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r)

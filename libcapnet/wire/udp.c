@@ -9,18 +9,46 @@
 
 #define UDP_LEN_MAX 0xffffu
 
-capnet_err capnet_udp_view_check(struct capnet_udp_view *v, const uint8_t *buf, size_t len)
+static const char *const error_names[] = {"none", "truncated", "bad_length", "length_beyond", "bad_checksum"};
+
+const char *capnet_udp_error_name(enum capnet_udp_error e)
+{
+	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
+}
+
+/* Reports the reason (when asked) and the capnet_err it stands for. */
+static capnet_err result(enum capnet_udp_error e, enum capnet_udp_error *why)
+{
+	static const capnet_err as_err[] = {
+		[CAPNET_UDP_ERR_NONE] = CAPNET_OK,
+		[CAPNET_UDP_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
+		[CAPNET_UDP_ERR_BAD_LENGTH] = CAPNET_E_MALFORMED,
+		[CAPNET_UDP_ERR_LENGTH_BEYOND] = CAPNET_E_TRUNCATED,
+		[CAPNET_UDP_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
+	};
+	if (why)
+		*why = e;
+	return as_err[e];
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_udp_error view_init(struct capnet_udp_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_UDP_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_UDP_ERR_TRUNCATED;
 	size_t ulen = capnet_get16(buf + CAPNET_UDP_LENGTH);
 	if (ulen < CAPNET_UDP_HDR_LEN)
-		return CAPNET_E_MALFORMED;
+		return CAPNET_UDP_ERR_BAD_LENGTH;
 	if (ulen > len)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_UDP_ERR_LENGTH_BEYOND;
 	v->buf = buf;
 	v->len = ulen;
-	return CAPNET_OK;
+	return CAPNET_UDP_ERR_NONE;
+}
+
+capnet_err capnet_udp_view_check(struct capnet_udp_view *v, const uint8_t *buf, size_t len)
+{
+	return result(view_init(v, buf, len), NULL);
 }
 
 uint16_t capnet_udp_src_port(const struct capnet_udp_view *v)
@@ -50,23 +78,23 @@ static uint16_t udp_csum4(const uint8_t *buf, size_t ulen, capnet_ip4addr src, c
 }
 
 capnet_err capnet_udp_parse4(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
-			     struct capnet_udp_repr *out)
+			     struct capnet_udp_repr *out, enum capnet_udp_error *why)
 {
 	struct capnet_udp_view v;
-	capnet_err err = capnet_udp_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_udp_error e = view_init(&v, buf, len);
+	if (e != CAPNET_UDP_ERR_NONE)
+		return result(e, why);
 	/* 0 means the sender computed none; a computed 0 travels as 0xffff. */
 	bool absent = capnet_udp_checksum(&v) == 0;
 	if (!absent && udp_csum4(buf, v.len, src, dst) != 0)
-		return CAPNET_E_CHECKSUM;
+		return result(CAPNET_UDP_ERR_BAD_CHECKSUM, why);
 
 	out->src_port = capnet_udp_src_port(&v);
 	out->dst_port = capnet_udp_dst_port(&v);
 	out->payload = buf + CAPNET_UDP_HDR_LEN;
 	out->payload_len = v.len - CAPNET_UDP_HDR_LEN;
 	out->checksum_absent = absent;
-	return CAPNET_OK;
+	return result(CAPNET_UDP_ERR_NONE, why);
 }
 
 size_t capnet_udp_emit_len(const struct capnet_udp_repr *r)

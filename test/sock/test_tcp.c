@@ -155,7 +155,7 @@ static void tx(size_t i, struct capnet_tcp_repr *r)
 	ck_assert_uint_eq(capnet_get32(ip + 16), ip_b);
 	ck_assert_uint_eq(capnet_get16(ip + 6) & 0x4000, 0x4000); /* DF */
 	size_t tl = capnet_get16(ip + 2) - 20u;
-	ck_assert_int_eq(capnet_tcp_parse(ip + 20, tl, capnet_csum_pseudo4(ip_a, ip_b, 6, (uint16_t)tl), r),
+	ck_assert_int_eq(capnet_tcp_parse(ip + 20, tl, capnet_csum_pseudo4(ip_a, ip_b, 6, (uint16_t)tl), r, NULL),
 			 CAPNET_OK);
 }
 

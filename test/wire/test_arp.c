@@ -60,14 +60,14 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_arp_repr r;
-	ck_assert_int_eq(capnet_arp_parse(arp_request, 28, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_request, 28, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.oper, CAPNET_ARP_REQUEST);
 	ck_assert(capnet_mac_eq(r.sha, host_mac));
 	ck_assert_uint_eq(r.spa, CAPNET_IP4(10, 0, 2, 15));
 	ck_assert(capnet_mac_eq(r.tha, zero_mac));
 	ck_assert_uint_eq(r.tpa, CAPNET_IP4(10, 0, 2, 2));
 
-	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.oper, CAPNET_ARP_REPLY);
 	ck_assert(capnet_mac_eq(r.sha, gw_mac));
 	ck_assert_uint_eq(r.spa, CAPNET_IP4(10, 0, 2, 2));
@@ -80,7 +80,7 @@ START_TEST(test_round_trip)
 {
 	struct capnet_arp_repr r;
 	uint8_t out[28];
-	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_arp_emit(&r, out), 28);
 	ck_assert_mem_eq(out, arp_reply, 28);
 }
@@ -90,10 +90,10 @@ START_TEST(test_in_its_frame_with_padding)
 {
 	struct capnet_eth_repr eth;
 	struct capnet_arp_repr r;
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &eth), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &eth, NULL), CAPNET_OK);
 	ck_assert_uint_eq(eth.ethertype, CAPNET_ETHERTYPE_ARP);
 	ck_assert_int_eq(capnet_arp_parse(arp_request_frame + eth.header_len,
-					  sizeof arp_request_frame - eth.header_len, &r),
+					  sizeof arp_request_frame - eth.header_len, &r, NULL),
 			 CAPNET_OK);
 	ck_assert_uint_eq(r.tpa, CAPNET_IP4(10, 0, 2, 2));
 	/* The 18 padding bytes were ignored: emit gives back exactly 28. */
@@ -111,7 +111,7 @@ START_TEST(test_truncated)
 	struct capnet_arp_repr r;
 	for (size_t len = 0; len < 28; len++) {
 		ck_assert_int_eq(capnet_arp_view_check(&v, arp_reply, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -134,7 +134,7 @@ START_TEST(test_unsupported_hardware_or_protocol)
 		uint8_t p[28];
 		memcpy(p, arp_reply, sizeof p);
 		p[cases[i].off] = cases[i].val;
-		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r), CAPNET_E_UNSUPPORTED);
+		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r, NULL), CAPNET_E_UNSUPPORTED);
 	}
 }
 END_TEST
@@ -148,7 +148,7 @@ START_TEST(test_bad_operation_malformed)
 		memcpy(p, arp_reply, sizeof p);
 		p[6] = (uint8_t)(ops[i] >> 8);
 		p[7] = (uint8_t)ops[i];
-		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r), CAPNET_E_MALFORMED);
+		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r, NULL), CAPNET_E_MALFORMED);
 	}
 }
 END_TEST

@@ -50,7 +50,7 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_eth_repr r;
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r, NULL), CAPNET_OK);
 	ck_assert(capnet_mac_is_broadcast(r.dst));
 	ck_assert(capnet_mac_eq(r.src, host_mac));
 	ck_assert_uint_eq(r.ethertype, CAPNET_ETHERTYPE_ARP);
@@ -64,10 +64,10 @@ START_TEST(test_round_trip)
 {
 	struct capnet_eth_repr r;
 	uint8_t out[18];
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_emit(&r, out), 14);
 	ck_assert_mem_eq(out, arp_request_frame, 14);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_emit(&r, out), 18);
 	ck_assert_mem_eq(out, vlan_hdr, 18);
 }
@@ -79,9 +79,9 @@ START_TEST(test_truncated_header)
 	struct capnet_eth_repr r;
 	for (size_t len = 0; len < 14; len++) {
 		ck_assert_int_eq(capnet_eth_view_check(&v, arp_request_frame, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 14, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 14, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.header_len, 14);
 }
 END_TEST
@@ -92,7 +92,7 @@ START_TEST(test_vlan_tagged_frame)
 	struct capnet_eth_repr r;
 	ck_assert_int_eq(capnet_eth_view_check(&v, vlan_hdr, sizeof vlan_hdr), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_outer_type(&v), CAPNET_ETHERTYPE_VLAN);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, NULL), CAPNET_OK);
 	ck_assert(capnet_mac_eq(r.dst, host_mac));
 	ck_assert(capnet_mac_eq(r.src, gw_mac));
 	ck_assert(r.vlan);
@@ -121,7 +121,7 @@ START_TEST(test_vlan_tag_truncated)
 	struct capnet_eth_repr r;
 	for (size_t len = 0; len < 18; len++) {
 		ck_assert_int_eq(capnet_eth_view_check(&v, vlan_hdr, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -139,7 +139,7 @@ START_TEST(test_stacked_tags_reported_not_unwrapped)
 	f[19] = 0x05;
 	f[20] = 0x08;
 	f[21] = 0x00;
-	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r, NULL), CAPNET_OK);
 	ck_assert(r.vlan);
 	ck_assert_uint_eq(r.vlan_tci, 0xa064);
 	ck_assert_uint_eq(r.ethertype, CAPNET_ETHERTYPE_VLAN);
@@ -160,7 +160,7 @@ START_TEST(test_8023_length_field_reported_as_type)
 	memcpy(f, arp_request_frame, sizeof f);
 	f[12] = 0x00;
 	f[13] = 0x2e;
-	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.ethertype, 0x002e);
 	ck_assert(!r.vlan);
 	ck_assert_uint_eq(r.header_len, 14);

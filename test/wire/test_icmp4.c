@@ -84,7 +84,7 @@ END_TEST
 START_TEST(test_parse_echo_request)
 {
 	struct capnet_icmp4_repr r;
-	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.type, CAPNET_ICMP4_ECHO_REQUEST);
 	ck_assert_uint_eq(r.code, 0);
 	ck_assert_uint_eq(r.ident, 0x1c46);
@@ -99,10 +99,10 @@ START_TEST(test_round_trip_echo)
 {
 	struct capnet_icmp4_repr r;
 	uint8_t out[64];
-	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_icmp4_emit(&r, out), 64);
 	ck_assert_mem_eq(out, echo_request, 64);
-	ck_assert_int_eq(capnet_icmp4_parse(echo_reply, sizeof echo_reply, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(echo_reply, sizeof echo_reply, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_icmp4_emit(&r, out), 64);
 	ck_assert_mem_eq(out, echo_reply, 64);
 }
@@ -114,11 +114,11 @@ START_TEST(test_echo_reply_built_in_place)
 	uint8_t buf[64];
 	struct capnet_icmp4_repr r;
 	memcpy(buf, echo_request, sizeof buf);
-	ck_assert_int_eq(capnet_icmp4_parse(buf, sizeof buf, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(buf, sizeof buf, &r, NULL), CAPNET_OK);
 	r.type = CAPNET_ICMP4_ECHO_REPLY;
 	ck_assert_uint_eq(capnet_icmp4_emit(&r, buf), 64);
 	ck_assert_mem_eq(buf, echo_reply, 64);
-	ck_assert_int_eq(capnet_icmp4_parse(buf, sizeof buf, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(buf, sizeof buf, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.type, CAPNET_ICMP4_ECHO_REPLY);
 	ck_assert_uint_eq(r.ident, 0x1c46);
 	ck_assert_uint_eq(r.seq, 1);
@@ -129,7 +129,7 @@ START_TEST(test_dest_unreachable_with_quote)
 {
 	struct capnet_icmp4_repr r;
 	uint8_t out[36];
-	ck_assert_int_eq(capnet_icmp4_parse(port_unreach, sizeof port_unreach, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(port_unreach, sizeof port_unreach, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.type, CAPNET_ICMP4_DEST_UNREACH);
 	ck_assert_uint_eq(r.code, CAPNET_ICMP4_PORT_UNREACH);
 	ck_assert_uint_eq(r.ident, 0);
@@ -151,7 +151,7 @@ START_TEST(test_frag_needed_carries_mtu)
 {
 	struct capnet_icmp4_repr r;
 	uint8_t out[36];
-	ck_assert_int_eq(capnet_icmp4_parse(frag_needed, sizeof frag_needed, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(frag_needed, sizeof frag_needed, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.type, CAPNET_ICMP4_DEST_UNREACH);
 	ck_assert_uint_eq(r.code, CAPNET_ICMP4_FRAG_NEEDED);
 	ck_assert_uint_eq(r.next_hop_mtu, 1400);
@@ -165,7 +165,7 @@ START_TEST(test_time_exceeded)
 {
 	struct capnet_icmp4_repr r;
 	uint8_t out[36];
-	ck_assert_int_eq(capnet_icmp4_parse(time_exceeded, sizeof time_exceeded, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(time_exceeded, sizeof time_exceeded, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.type, CAPNET_ICMP4_TIME_EXCEEDED);
 	ck_assert_uint_eq(r.code, 0);
 	ck_assert_uint_eq(r.data_len, 28);
@@ -176,7 +176,7 @@ START_TEST(test_time_exceeded)
 	memcpy(out, time_exceeded, sizeof out);
 	out[1] = 1;
 	fix_checksum(out, sizeof out);
-	ck_assert_int_eq(capnet_icmp4_parse(out, sizeof out, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(out, sizeof out, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.code, 1);
 }
 END_TEST
@@ -187,7 +187,7 @@ START_TEST(test_truncated)
 	struct capnet_icmp4_repr r;
 	for (size_t len = 0; len < 8; len++) {
 		ck_assert_int_eq(capnet_icmp4_view_check(&v, echo_request, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_icmp4_parse(echo_request, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_icmp4_parse(echo_request, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -198,7 +198,7 @@ START_TEST(test_echo_without_data)
 	struct capnet_icmp4_repr r;
 	fix_checksum(m, sizeof m);
 	ck_assert_uint_eq(capnet_get16(m + 2), 0x4c2b); /* ~(0x0800 + 0xabcd + 0x0007) */
-	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.data_len, 0);
 	ck_assert_uint_eq(r.seq, 7);
 }
@@ -212,11 +212,11 @@ START_TEST(test_bad_checksum_every_bit)
 		for (int bit = 0; bit < 8; bit++) {
 			memcpy(m, echo_request, sizeof m);
 			m[byte] ^= (uint8_t)(1u << bit);
-			ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r), CAPNET_E_CHECKSUM);
+			ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r, NULL), CAPNET_E_CHECKSUM);
 		}
 	}
 	/* A dropped trailing byte changes the sum too. */
-	ck_assert_int_eq(capnet_icmp4_parse(echo_request, 63, &r), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_icmp4_parse(echo_request, 63, &r, NULL), CAPNET_E_CHECKSUM);
 }
 END_TEST
 
@@ -231,7 +231,7 @@ START_TEST(test_unknown_type_unsupported)
 		m[0] = types[i];
 		m[1] = 0;
 		fix_checksum(m, sizeof m);
-		ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r), CAPNET_E_UNSUPPORTED);
+		ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r, NULL), CAPNET_E_UNSUPPORTED);
 	}
 }
 END_TEST
@@ -246,12 +246,12 @@ START_TEST(test_short_quote_malformed)
 		for (size_t len = 8; len < 28; len++) {
 			memcpy(m, msgs[i], len);
 			fix_checksum(m, len);
-			ck_assert_int_eq(capnet_icmp4_parse(m, len, &r), CAPNET_E_MALFORMED);
+			ck_assert_int_eq(capnet_icmp4_parse(m, len, &r, NULL), CAPNET_E_MALFORMED);
 		}
 		/* exactly the IPv4 header, without the 8 transport bytes: enough */
 		memcpy(m, msgs[i], 28);
 		fix_checksum(m, 28);
-		ck_assert_int_eq(capnet_icmp4_parse(m, 28, &r), CAPNET_OK);
+		ck_assert_int_eq(capnet_icmp4_parse(m, 28, &r, NULL), CAPNET_OK);
 		ck_assert_uint_eq(r.data_len, 20);
 	}
 }
@@ -264,22 +264,22 @@ START_TEST(test_unknown_code_malformed)
 	memcpy(m, echo_request, sizeof m);
 	m[1] = 1;
 	fix_checksum(m, sizeof m);
-	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r, NULL), CAPNET_E_MALFORMED);
 	memcpy(m, echo_reply, sizeof m);
 	m[1] = 0xff;
 	fix_checksum(m, sizeof m);
-	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(capnet_icmp4_parse(m, sizeof m, &r, NULL), CAPNET_E_MALFORMED);
 	memcpy(m, time_exceeded, 36);
 	m[1] = 2;
 	fix_checksum(m, 36);
-	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r, NULL), CAPNET_E_MALFORMED);
 	memcpy(m, port_unreach, 36);
 	m[1] = 15; /* precedence cutoff in effect: the last defined code */
 	fix_checksum(m, 36);
-	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r, NULL), CAPNET_OK);
 	m[1] = 16;
 	fix_checksum(m, 36);
-	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(capnet_icmp4_parse(m, 36, &r, NULL), CAPNET_E_MALFORMED);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #include "capnet/rng.h"
 #include "capnet/stats.h"
 #include "capnet/types.h"
+#include "capnet/wire/icmp4.h"
 
 struct capnet_iface;
 
@@ -151,14 +152,17 @@ struct capnet_ip4_rx {
 /* An upper layer (UDP, TCP, DHCP client...) registers one of these. `input`
  * gets every datagram of `proto` addressed to us (or broadcast); `poll`
  * (optional) runs its timers and returns its next deadline; `icmp_error`
- * (optional) gets ICMP errors quoting a datagram of `proto` we sent. The
- * struct is the caller's and must outlive the iface registration. */
+ * (optional) gets ICMP errors quoting a datagram of `proto` we sent, as
+ * capnet_icmp4_quote_parse read them: `why` is ERR_NONE, or the reason a
+ * quote whose fixed IP header (src, dst, proto) was readable was refused
+ * (for the protocol to count). The struct is the caller's and must outlive
+ * the iface registration. */
 struct capnet_ip4_protocol {
 	uint8_t proto;
 	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now);
 	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
-	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code,
-			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
+	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, const struct capnet_icmp4_quote *q,
+			   enum capnet_icmp4_error why, capnet_instant now);
 	void *ctx;
 	struct capnet_ip4_protocol *next; /* owned by the iface */
 };
