@@ -153,6 +153,62 @@ START_TEST(test_bad_operation_malformed)
 }
 END_TEST
 
+/* ---- why a packet is refused (enum capnet_arp_error) ---- */
+
+START_TEST(test_each_reason)
+{
+	static const struct {
+		const char *what;
+		size_t off;
+		uint8_t val;
+		size_t len;
+		enum capnet_arp_error why;
+		capnet_err err;
+	} cases[] = {
+		{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+		{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+		{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+		{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+		{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+		{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t p[28];
+		memcpy(p, arp_reply, sizeof p);
+		p[cases[i].off] = cases[i].val;
+		struct capnet_arp_repr r;
+		enum capnet_arp_error why = CAPNET_ARP_ERR_NONE;
+		ck_assert_msg(capnet_arp_parse(p, cases[i].len, &r, &why) == cases[i].err, "%s", cases[i].what);
+		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_arp_error_name(why));
+	}
+	struct capnet_arp_repr r;
+	enum capnet_arp_error why = CAPNET_ARP_ERR_BAD_OP;
+	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, &why), CAPNET_OK);
+	ck_assert_int_eq(why, CAPNET_ARP_ERR_NONE);
+}
+END_TEST
+
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	struct capnet_arp_repr r;
+	enum capnet_arp_error why;
+	for (size_t len = 0; len < sizeof arp_reply; len++) {
+		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r, &why), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(why, CAPNET_ARP_ERR_TRUNCATED);
+	}
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {"none", "truncated", "bad_htype", "bad_ptype", "bad_op"};
+	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
+		ck_assert_str_eq(capnet_arp_error_name((enum capnet_arp_error)e), names[e]);
+	ck_assert_str_eq(capnet_arp_error_name((enum capnet_arp_error)(CAPNET_ARP_ERR_BAD_OP + 1)), "?");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-arp");
@@ -165,6 +221,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_unsupported_hardware_or_protocol);
 	tcase_add_test(tc, test_bad_operation_malformed);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -167,6 +167,48 @@ START_TEST(test_8023_length_field_reported_as_type)
 }
 END_TEST
 
+/* ---- why a frame is refused (enum capnet_eth_error) ---- */
+
+START_TEST(test_each_reason)
+{
+	struct capnet_eth_repr r;
+	enum capnet_eth_error why = CAPNET_ETH_ERR_NONE;
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 13, &r, &why), CAPNET_E_TRUNCATED);
+	ck_assert_int_eq(why, CAPNET_ETH_ERR_TRUNCATED);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, 17, &r, &why), CAPNET_E_TRUNCATED);
+	ck_assert_int_eq(why, CAPNET_ETH_ERR_TAG_TRUNCATED);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, &why), CAPNET_OK);
+	ck_assert_int_eq(why, CAPNET_ETH_ERR_NONE);
+	/* A NULL reason is allowed. */
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, 17, &r, NULL), CAPNET_E_TRUNCATED);
+}
+END_TEST
+
+/* Every cut of a frame is a truncation: before the type, or inside the tag. */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	struct capnet_eth_repr r;
+	enum capnet_eth_error why;
+	for (size_t len = 0; len < CAPNET_ETH_HDR_LEN; len++) {
+		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r, &why), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(why, CAPNET_ETH_ERR_TRUNCATED);
+	}
+	for (size_t len = 0; len < sizeof vlan_hdr; len++) {
+		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r, &why), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(why, len < CAPNET_ETH_HDR_LEN ? CAPNET_ETH_ERR_TRUNCATED : CAPNET_ETH_ERR_TAG_TRUNCATED);
+	}
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_NONE), "none");
+	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_TRUNCATED), "truncated");
+	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_TAG_TRUNCATED), "tag_truncated");
+	ck_assert_str_eq(capnet_eth_error_name((enum capnet_eth_error)(CAPNET_ETH_ERR_TAG_TRUNCATED + 1)), "?");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-ethernet");
@@ -181,6 +223,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vlan_tag_truncated);
 	tcase_add_test(tc, test_stacked_tags_reported_not_unwrapped);
 	tcase_add_test(tc, test_8023_length_field_reported_as_type);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -331,6 +331,77 @@ START_TEST(test_emit_refuses_oversized_payload)
 }
 END_TEST
 
+/* ---- why a header is refused (enum capnet_ip4_error) ---- */
+
+/* Each reason, from the ping with one byte changed, in the order they are
+ * checked; and the view check agrees on the capnet_err. */
+START_TEST(test_each_reason)
+{
+	static const struct {
+		const char *what;
+		size_t off;
+		uint8_t val;
+		size_t len;
+		enum capnet_ip4_error why;
+		capnet_err err;
+	} cases[] = {
+		{"19 bytes", 0, 0x45, 19, CAPNET_IP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"version 6", 0, 0x65, 84, CAPNET_IP4_ERR_BAD_VERSION, CAPNET_E_UNSUPPORTED},
+		{"IHL 4", 0, 0x44, 84, CAPNET_IP4_ERR_BAD_HLEN, CAPNET_E_MALFORMED},
+		{"IHL 15 in 40 bytes", 0, 0x4f, 40, CAPNET_IP4_ERR_HLEN_BEYOND, CAPNET_E_TRUNCATED},
+		{"total length 19", 3, 19, 84, CAPNET_IP4_ERR_BAD_TOTLEN, CAPNET_E_MALFORMED},
+		{"total length 85 in 84 bytes", 3, 85, 84, CAPNET_IP4_ERR_TOTLEN_BEYOND, CAPNET_E_TRUNCATED},
+		{"checksum", CAPNET_IP4_CHECKSUM, 0x0f, 84, CAPNET_IP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t p[84];
+		memcpy(p, ping_request, sizeof p);
+		p[cases[i].off] = cases[i].val;
+		struct capnet_ip4_repr r;
+		struct capnet_ip4_view v;
+		enum capnet_ip4_error why = CAPNET_IP4_ERR_NONE;
+		ck_assert_msg(capnet_ip4_parse(p, cases[i].len, &r, &why) == cases[i].err, "%s", cases[i].what);
+		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_ip4_error_name(why));
+		if (why != CAPNET_IP4_ERR_BAD_CHECKSUM)
+			ck_assert_msg(capnet_ip4_view_check(&v, p, cases[i].len) == cases[i].err, "%s", cases[i].what);
+	}
+	struct capnet_ip4_repr r;
+	enum capnet_ip4_error why = CAPNET_IP4_ERR_BAD_CHECKSUM;
+	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r, &why), CAPNET_OK);
+	ck_assert_int_eq(why, CAPNET_IP4_ERR_NONE);
+}
+END_TEST
+
+/* Cut anywhere, a datagram is truncated: below 20 bytes the header, inside
+ * the options its IHL, after them its total length runs past the buffer. */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00};
+	uint8_t p[88];
+	size_t n = with_options(p, ra, sizeof ra);
+	struct capnet_ip4_repr r;
+	enum capnet_ip4_error why;
+	for (size_t len = 0; len < n; len++) {
+		ck_assert_int_eq(capnet_ip4_parse(p, len, &r, &why), CAPNET_E_TRUNCATED);
+		enum capnet_ip4_error want = len < 20   ? CAPNET_IP4_ERR_TRUNCATED
+					     : len < 24 ? CAPNET_IP4_ERR_HLEN_BEYOND
+							: CAPNET_IP4_ERR_TOTLEN_BEYOND;
+		ck_assert_msg(why == want, "len %zu: %s", len, capnet_ip4_error_name(why));
+	}
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {
+		"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond", "bad_checksum",
+	};
+	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
+		ck_assert_str_eq(capnet_ip4_error_name((enum capnet_ip4_error)e), names[e]);
+	ck_assert_str_eq(capnet_ip4_error_name((enum capnet_ip4_error)(CAPNET_IP4_ERR_BAD_CHECKSUM + 1)), "?");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-ipv4");
@@ -351,6 +422,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_checksum_every_bit);
 	tcase_add_test(tc, test_fragments_detected);
 	tcase_add_test(tc, test_emit_refuses_oversized_payload);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
