@@ -14,7 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct capnet_arp_repr r;
-	if (capnet_arp_parse(data, size, &r, NULL) != CAPNET_OK)
+	enum capnet_arp_error why;
+	capnet_err err = capnet_arp_parse(data, size, &r, &why);
+	FUZZ_CHECK_REASON(err, why, CAPNET_ARP_ERR_NONE, capnet_arp_error_name);
+	FUZZ_CHECK((capnet_arp_view_check(&v, data, size) == CAPNET_OK) == (why != CAPNET_ARP_ERR_TRUNCATED));
+	if (err != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.oper == CAPNET_ARP_REQUEST || r.oper == CAPNET_ARP_REPLY);
 

@@ -23,9 +23,8 @@
 #define QUOTE_UDP_BYTES 4u
 
 static const char *const error_names[] = {
-	"none",		   "truncated",		"bad_checksum",	     "unknown_type",	    "bad_code",
-	"quote_truncated", "not_an_error",	"quote_bad_version", "quote_bad_hlen",	    "quote_hlen_beyond",
-	"quote_l4_truncated",
+	"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
+	"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated",
 };
 
 const char *capnet_icmp4_error_name(enum capnet_icmp4_error e)
