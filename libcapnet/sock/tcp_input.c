@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capnet/wire/checksum.h"
+#include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_internal.h"
 
@@ -880,8 +881,9 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_ip4_rx *
 		tcp_notify(&tcp->socks[parent], now);
 }
 
-/* The plateau table of RFC 1191 7.1, from the Ethernet MTU down to the
- * minimum every IPv4 host must accept (RFC 791). */
+/* Plateaus below Ethernet's 1500 in the spirit of RFC 1191 7.1 (1492 and
+ * 1006 are from its table, 1280 is IPv6's minimum link MTU), ending at the
+ * 576 bytes every IPv4 host must accept (RFC 791). */
 #define PMTU_MIN 576u
 
 static uint32_t plateau_below(uint32_t size)

@@ -4,6 +4,7 @@
 #define CAPNET_SOCK_TCP_INTERNAL_H
 
 #include "capnet/tcp.h"
+#include "capnet/wire/icmp4.h"
 #include "capnet/wire/tcp.h"
 
 #define TCP_NONE UINT32_MAX
