@@ -212,8 +212,7 @@ void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, 
 	struct capnet_arp_repr a;
 	enum capnet_arp_error why;
 	if (capnet_arp_parse(pkt, len, &a, &why) != CAPNET_OK) {
-		if (why > 0 && (size_t)why < sizeof by_reason / sizeof by_reason[0])
-			capnet_iface_count(ifc, by_reason[why]);
+		CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 		return;
 	}
 	if (capnet_mac_is_multicast(a.sha) || capnet_mac_eq(a.sha, ifc->mac)) {

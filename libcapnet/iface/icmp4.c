@@ -83,8 +83,7 @@ static void count_icmp4_error(struct capnet_iface *ifc, enum capnet_icmp4_error 
 		[CAPNET_ICMP4_ERR_BAD_CODE] = CAPNET_STAT_icmp_badcode,
 		[CAPNET_ICMP4_ERR_QUOTE_TRUNCATED] = CAPNET_STAT_icmp_badcode,
 	};
-	if (why > 0 && (size_t)why < sizeof by_reason / sizeof by_reason[0])
-		capnet_iface_count(ifc, by_reason[why]);
+	CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 }
 
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_ip4_rx *rx, capnet_instant now)

@@ -51,8 +51,7 @@ static void count_ip4_error(struct capnet_iface *ifc, enum capnet_ip4_error why)
 		[CAPNET_IP4_ERR_TOTLEN_BEYOND] = CAPNET_STAT_ip_badlen,
 		[CAPNET_IP4_ERR_BAD_CHECKSUM] = CAPNET_STAT_ip_badsum,
 	};
-	if (why > 0 && (size_t)why < sizeof by_reason / sizeof by_reason[0])
-		capnet_iface_count(ifc, by_reason[why]);
+	CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 }
 
 /* Martian sources (RFC 1812 5.3.7): never a valid sender. */

@@ -795,8 +795,7 @@ static void count_parse_error(struct capnet_tcp *tcp, enum capnet_tcp_error why)
 		[CAPNET_TCP_ERR_BAD_CHECKSUM] = CAPNET_STAT_tcp_rcvbadsum,
 		[CAPNET_TCP_ERR_BAD_OPTION] = CAPNET_STAT_tcp_rcvbadopt,
 	};
-	if (why > 0 && (size_t)why < sizeof by_reason / sizeof by_reason[0])
-		capnet_iface_count(tcp->ifc, by_reason[why]);
+	CAPNET_IFACE_COUNT_REASON(tcp->ifc, by_reason, why);
 }
 
 static void finish(struct capnet_tcp_sock *s, capnet_instant now)

@@ -162,8 +162,7 @@ static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_ip4_rx
 	};
 	enum capnet_udp_error why;
 	if (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src, rx->dst, r, &why) != CAPNET_OK) {
-		if (why > 0 && (size_t)why < sizeof by_reason / sizeof by_reason[0])
-			capnet_iface_count(u->ifc, by_reason[why]);
+		CAPNET_IFACE_COUNT_REASON(u->ifc, by_reason, why);
 		return false;
 	}
 	if (r->checksum_absent)

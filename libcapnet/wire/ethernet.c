@@ -5,20 +5,19 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
 
-static const char *const error_names[] = {"none", "truncated", "tag_truncated"};
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_ETH_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_ETH_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_ETH_ERR_TAG_TRUNCATED] = {"tag_truncated", CAPNET_E_TRUNCATED},
+};
 
 const char *capnet_eth_error_name(enum capnet_eth_error e)
 {
-	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
-}
-
-/* Reports the reason (when asked) and its capnet_err: every reason is a
- * short buffer. */
-static capnet_err result(enum capnet_eth_error e, enum capnet_eth_error *why)
-{
-	if (why)
-		*why = e;
-	return e == CAPNET_ETH_ERR_NONE ? CAPNET_OK : CAPNET_E_TRUNCATED;
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
 }
 
 /* The one place the header is checked: the view and the parse share it. */
@@ -35,7 +34,7 @@ static enum capnet_eth_error view_init(struct capnet_eth_view *v, const uint8_t 
 
 capnet_err capnet_eth_view_check(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
 {
-	return result(view_init(v, buf, len), NULL);
+	return reasons[view_init(v, buf, len)].err;
 }
 
 static struct capnet_mac mac_at(const uint8_t *p)
@@ -60,13 +59,12 @@ uint16_t capnet_eth_outer_type(const struct capnet_eth_view *v)
 	return capnet_get16(v->buf + CAPNET_ETH_TYPE);
 }
 
-capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out,
-			    enum capnet_eth_error *why)
+static enum capnet_eth_error parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out)
 {
 	struct capnet_eth_view v;
 	enum capnet_eth_error e = view_init(&v, buf, len);
 	if (e != CAPNET_ETH_ERR_NONE)
-		return result(e, why);
+		return e;
 
 	uint16_t type = capnet_eth_outer_type(&v);
 	bool vlan = type == CAPNET_ETHERTYPE_VLAN;
@@ -85,7 +83,16 @@ capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_re
 	out->vlan = vlan;
 	out->vlan_tci = tci;
 	out->header_len = vlan ? CAPNET_ETH_VLAN_HDR_LEN : CAPNET_ETH_HDR_LEN;
-	return result(CAPNET_ETH_ERR_NONE, why);
+	return CAPNET_ETH_ERR_NONE;
+}
+
+capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out,
+			    enum capnet_eth_error *why)
+{
+	enum capnet_eth_error e = parse(buf, len, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_eth_emit_len(const struct capnet_eth_repr *r)

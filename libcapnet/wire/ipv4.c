@@ -14,31 +14,24 @@ static size_t ihl_bytes(const uint8_t *buf)
 	return (size_t)(buf[CAPNET_IP4_VER_IHL] & 0x0fu) * 4u;
 }
 
-static const char *const error_names[] = {
-	"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond", "bad_checksum",
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_IP4_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_IP4_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_VERSION] = {"bad_version", CAPNET_E_UNSUPPORTED},
+	[CAPNET_IP4_ERR_BAD_HLEN] = {"bad_hlen", CAPNET_E_MALFORMED},
+	[CAPNET_IP4_ERR_HLEN_BEYOND] = {"hlen_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_TOTLEN] = {"bad_totlen", CAPNET_E_MALFORMED},
+	[CAPNET_IP4_ERR_TOTLEN_BEYOND] = {"totlen_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_CHECKSUM] = {"bad_checksum", CAPNET_E_CHECKSUM},
 };
 
 const char *capnet_ip4_error_name(enum capnet_ip4_error e)
 {
-	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
-}
-
-/* Reports the reason (when asked) and the capnet_err it stands for. */
-static capnet_err result(enum capnet_ip4_error e, enum capnet_ip4_error *why)
-{
-	static const capnet_err as_err[] = {
-		[CAPNET_IP4_ERR_NONE] = CAPNET_OK,
-		[CAPNET_IP4_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
-		[CAPNET_IP4_ERR_BAD_VERSION] = CAPNET_E_UNSUPPORTED,
-		[CAPNET_IP4_ERR_BAD_HLEN] = CAPNET_E_MALFORMED,
-		[CAPNET_IP4_ERR_HLEN_BEYOND] = CAPNET_E_TRUNCATED,
-		[CAPNET_IP4_ERR_BAD_TOTLEN] = CAPNET_E_MALFORMED,
-		[CAPNET_IP4_ERR_TOTLEN_BEYOND] = CAPNET_E_TRUNCATED,
-		[CAPNET_IP4_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
-	};
-	if (why)
-		*why = e;
-	return as_err[e];
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
 }
 
 /* The one place the header is checked: the view and the parse share it. */
@@ -65,7 +58,7 @@ static enum capnet_ip4_error view_init(struct capnet_ip4_view *v, const uint8_t 
 
 capnet_err capnet_ip4_view_check(struct capnet_ip4_view *v, const uint8_t *buf, size_t len)
 {
-	return result(view_init(v, buf, len), NULL);
+	return reasons[view_init(v, buf, len)].err;
 }
 
 uint8_t capnet_ip4_version(const struct capnet_ip4_view *v)
@@ -124,15 +117,14 @@ bool capnet_ip4_checksum_ok(const struct capnet_ip4_view *v)
 	return capnet_csum(v->buf, capnet_ip4_header_len(v)) == 0;
 }
 
-capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out,
-			    enum capnet_ip4_error *why)
+static enum capnet_ip4_error parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out)
 {
 	struct capnet_ip4_view v;
 	enum capnet_ip4_error e = view_init(&v, buf, len);
 	if (e != CAPNET_IP4_ERR_NONE)
-		return result(e, why);
+		return e;
 	if (!capnet_ip4_checksum_ok(&v))
-		return result(CAPNET_IP4_ERR_BAD_CHECKSUM, why);
+		return CAPNET_IP4_ERR_BAD_CHECKSUM;
 
 	uint16_t ff = capnet_get16(buf + CAPNET_IP4_FLAGS_FRAG);
 	out->src = capnet_ip4_src(&v);
@@ -146,7 +138,16 @@ capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_re
 	out->frag_offset = (uint16_t)((ff & CAPNET_IP4_FRAG_OFFSET_MASK) * 8u);
 	out->header_len = capnet_ip4_header_len(&v);
 	out->payload_len = v.len - out->header_len;
-	return result(CAPNET_IP4_ERR_NONE, why);
+	return CAPNET_IP4_ERR_NONE;
+}
+
+capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out,
+			    enum capnet_ip4_error *why)
+{
+	enum capnet_ip4_error e = parse(buf, len, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_ip4_emit_len(const struct capnet_ip4_repr *r)

@@ -31,29 +31,22 @@ static size_t doff_bytes(const uint8_t *buf)
 	return (size_t)(buf[CAPNET_TCP_OFF_FLAGS] >> 4) * 4u;
 }
 
-static const char *const error_names[] = {
-	"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_TCP_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_TCP_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_TCP_ERR_BAD_OFFSET] = {"bad_offset", CAPNET_E_MALFORMED},
+	[CAPNET_TCP_ERR_OFFSET_BEYOND] = {"offset_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_TCP_ERR_BAD_CHECKSUM] = {"bad_checksum", CAPNET_E_CHECKSUM},
+	[CAPNET_TCP_ERR_BAD_OPTION] = {"bad_option", CAPNET_E_MALFORMED},
 };
 
 const char *capnet_tcp_error_name(enum capnet_tcp_error e)
 {
-	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
-}
-
-/* Reports the reason (when asked) and the capnet_err it stands for. */
-static capnet_err result(enum capnet_tcp_error e, enum capnet_tcp_error *why)
-{
-	static const capnet_err as_err[] = {
-		[CAPNET_TCP_ERR_NONE] = CAPNET_OK,
-		[CAPNET_TCP_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
-		[CAPNET_TCP_ERR_BAD_OFFSET] = CAPNET_E_MALFORMED,
-		[CAPNET_TCP_ERR_OFFSET_BEYOND] = CAPNET_E_TRUNCATED,
-		[CAPNET_TCP_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
-		[CAPNET_TCP_ERR_BAD_OPTION] = CAPNET_E_MALFORMED,
-	};
-	if (why)
-		*why = e;
-	return as_err[e];
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
 }
 
 /* The one place the header is checked: the view and the parse share it. */
@@ -73,7 +66,7 @@ static enum capnet_tcp_error view_init(struct capnet_tcp_view *v, const uint8_t 
 
 capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
 {
-	return result(view_init(v, buf, len), NULL);
+	return reasons[view_init(v, buf, len)].err;
 }
 
 uint16_t capnet_tcp_src_port(const struct capnet_tcp_view *v)
@@ -277,18 +270,17 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
-capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
-			    enum capnet_tcp_error *why)
+static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
 {
 	struct capnet_tcp_view v;
 	enum capnet_tcp_error e = view_init(&v, buf, len);
 	if (e != CAPNET_TCP_ERR_NONE)
-		return result(e, why);
+		return e;
 	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0)
-		return result(CAPNET_TCP_ERR_BAD_CHECKSUM, why);
+		return CAPNET_TCP_ERR_BAD_CHECKSUM;
 	size_t hl = capnet_tcp_header_len(&v);
 	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK)
-		return result(CAPNET_TCP_ERR_BAD_OPTION, why);
+		return CAPNET_TCP_ERR_BAD_OPTION;
 
 	out->src_port = capnet_tcp_src_port(&v);
 	out->dst_port = capnet_tcp_dst_port(&v);
@@ -299,7 +291,16 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 	out->urgent = capnet_tcp_urgent(&v);
 	out->payload = buf + hl;
 	out->payload_len = len - hl;
-	return result(CAPNET_TCP_ERR_NONE, why);
+	return CAPNET_TCP_ERR_NONE;
+}
+
+capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+			    enum capnet_tcp_error *why)
+{
+	enum capnet_tcp_error e = parse(buf, len, pseudo, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r)

@@ -9,26 +9,21 @@
 
 #define UDP_LEN_MAX 0xffffu
 
-static const char *const error_names[] = {"none", "truncated", "bad_length", "length_beyond", "bad_checksum"};
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_UDP_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_UDP_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_UDP_ERR_BAD_LENGTH] = {"bad_length", CAPNET_E_MALFORMED},
+	[CAPNET_UDP_ERR_LENGTH_BEYOND] = {"length_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_UDP_ERR_BAD_CHECKSUM] = {"bad_checksum", CAPNET_E_CHECKSUM},
+};
 
 const char *capnet_udp_error_name(enum capnet_udp_error e)
 {
-	return (unsigned)e < sizeof error_names / sizeof error_names[0] ? error_names[e] : "?";
-}
-
-/* Reports the reason (when asked) and the capnet_err it stands for. */
-static capnet_err result(enum capnet_udp_error e, enum capnet_udp_error *why)
-{
-	static const capnet_err as_err[] = {
-		[CAPNET_UDP_ERR_NONE] = CAPNET_OK,
-		[CAPNET_UDP_ERR_TRUNCATED] = CAPNET_E_TRUNCATED,
-		[CAPNET_UDP_ERR_BAD_LENGTH] = CAPNET_E_MALFORMED,
-		[CAPNET_UDP_ERR_LENGTH_BEYOND] = CAPNET_E_TRUNCATED,
-		[CAPNET_UDP_ERR_BAD_CHECKSUM] = CAPNET_E_CHECKSUM,
-	};
-	if (why)
-		*why = e;
-	return as_err[e];
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
 }
 
 /* The one place the header is checked: the view and the parse share it. */
@@ -48,7 +43,7 @@ static enum capnet_udp_error view_init(struct capnet_udp_view *v, const uint8_t 
 
 capnet_err capnet_udp_view_check(struct capnet_udp_view *v, const uint8_t *buf, size_t len)
 {
-	return result(view_init(v, buf, len), NULL);
+	return reasons[view_init(v, buf, len)].err;
 }
 
 uint16_t capnet_udp_src_port(const struct capnet_udp_view *v)
@@ -77,24 +72,33 @@ static uint16_t udp_csum4(const uint8_t *buf, size_t ulen, capnet_ip4addr src, c
 	return capnet_csum_finish(capnet_csum_partial(buf, ulen, pseudo));
 }
 
-capnet_err capnet_udp_parse4(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
-			     struct capnet_udp_repr *out, enum capnet_udp_error *why)
+static enum capnet_udp_error parse(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
+				   struct capnet_udp_repr *out)
 {
 	struct capnet_udp_view v;
 	enum capnet_udp_error e = view_init(&v, buf, len);
 	if (e != CAPNET_UDP_ERR_NONE)
-		return result(e, why);
+		return e;
 	/* 0 means the sender computed none; a computed 0 travels as 0xffff. */
 	bool absent = capnet_udp_checksum(&v) == 0;
 	if (!absent && udp_csum4(buf, v.len, src, dst) != 0)
-		return result(CAPNET_UDP_ERR_BAD_CHECKSUM, why);
+		return CAPNET_UDP_ERR_BAD_CHECKSUM;
 
 	out->src_port = capnet_udp_src_port(&v);
 	out->dst_port = capnet_udp_dst_port(&v);
 	out->payload = buf + CAPNET_UDP_HDR_LEN;
 	out->payload_len = v.len - CAPNET_UDP_HDR_LEN;
 	out->checksum_absent = absent;
-	return result(CAPNET_UDP_ERR_NONE, why);
+	return CAPNET_UDP_ERR_NONE;
+}
+
+capnet_err capnet_udp_parse4(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
+			     struct capnet_udp_repr *out, enum capnet_udp_error *why)
+{
+	enum capnet_udp_error e = parse(buf, len, src, dst, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_udp_emit_len(const struct capnet_udp_repr *r)

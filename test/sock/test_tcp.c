@@ -1031,47 +1031,6 @@ START_TEST(test_rst_in_time_wait_closes_unless_rfc1337)
 }
 END_TEST
 
-/* RFC 1191 with no next-hop MTU known to us: "fragmentation needed" about
- * our segment steps the MSS down a plateau and resends at once. */
-START_TEST(test_frag_needed_lowers_mss_and_resends)
-{
-	struct capnet_tcp_sock *s = active_established_plain();
-	capnet_tcp_set_nodelay(s, true, CAPNET_MS(10));
-	static uint8_t data[2920];
-	memset(data, 'm', sizeof data);
-	size_t q;
-	capnet_tcp_send(s, data, sizeof data, &q, CAPNET_MS(20));
-	ck_assert_uint_eq(st.cn.ntx, 2);
-	/* the ICMP error quotes the first segment's IP header and 8 bytes */
-	uint8_t f[128];
-	memcpy(f, mac_a.b, 6);
-	memcpy(f + 6, mac_b.b, 6);
-	capnet_put16(f + 12, 0x0800);
-	uint8_t *ip = f + 14, *icmp = f + 34;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	capnet_put16(ip + 2, 20 + 8 + 28);
-	ip[8] = 64;
-	ip[9] = 1;
-	capnet_put32(ip + 12, ip_b);
-	capnet_put32(ip + 16, ip_a);
-	capnet_put16(ip + 10, capnet_csum(ip, 20));
-	memset(icmp, 0, 8);
-	icmp[0] = 3;
-	icmp[1] = 4;
-	memcpy(icmp + 8, st.cn.tx[0].data + 14, 28);
-	capnet_put16(icmp + 2, capnet_csum(icmp, 36));
-	capture_nic_clear(&st.cn);
-	capnet_iface_input(st.ifc, f, 14 + 56 < 60 ? 60 : 14 + 56, CAPNET_MS(21));
-	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
-	struct capnet_tcp_info i;
-	capnet_tcp_info(s, &i);
-	ck_assert_uint_eq(i.mss, 1452); /* 1492 - 40 */
-	ck_assert_uint_ge(st.cn.ntx, 1);
-	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1452, NULL);
-}
-END_TEST
-
 /* Injects into A an ICMP "fragmentation needed" from B quoting `quoted`
  * (an IP header and 8 bytes of what A sent), with next-hop MTU `mtu`. */
 static void inject_frag_needed(const uint8_t *quoted, uint16_t mtu, capnet_instant now)
@@ -1121,6 +1080,21 @@ static uint16_t mss_of(struct capnet_tcp_sock *s)
 	capnet_tcp_info(s, &i);
 	return i.mss;
 }
+
+/* RFC 1191 with no next-hop MTU known to us: "fragmentation needed" about
+ * our segment steps the MSS down a plateau and resends at once. */
+START_TEST(test_frag_needed_lowers_mss_and_resends)
+{
+	/* the ICMP error quotes the first segment's IP header and 8 bytes */
+	uint8_t quoted[28];
+	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	inject_frag_needed(quoted, 0, CAPNET_MS(21));
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
+	ck_assert_uint_eq(mss_of(s), 1452); /* 1492 - 40 */
+	ck_assert_uint_ge(st.cn.ntx, 1);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1452, NULL);
+}
+END_TEST
 
 /* RFC 1191 4: the router's next-hop MTU is the new path MTU. With 1400,
  * the resent segments carry exactly 1400 - 40 bytes. */

@@ -5,6 +5,7 @@
 #include "capnet/wire/arp.h"
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 /* Who has 10.0.2.2? Tell 10.0.2.15 — the whole 60-byte frame. */
 static const uint8_t arp_request_frame[60] = {
@@ -155,16 +156,12 @@ END_TEST
 
 /* ---- why a packet is refused (enum capnet_arp_error) ---- */
 
+REASON_ADAPTERS(struct capnet_arp_repr, enum capnet_arp_error, capnet_arp_error_name,
+		capnet_arp_parse(buf, len, &r, &e))
+
 START_TEST(test_each_reason)
 {
-	static const struct {
-		const char *what;
-		size_t off;
-		uint8_t val;
-		size_t len;
-		enum capnet_arp_error why;
-		capnet_err err;
-	} cases[] = {
+	static const struct reason_case cases[] = {
 		{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
 		{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
 		{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
@@ -173,39 +170,21 @@ START_TEST(test_each_reason)
 		{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
 		{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t p[28];
-		memcpy(p, arp_reply, sizeof p);
-		p[cases[i].off] = cases[i].val;
-		struct capnet_arp_repr r;
-		enum capnet_arp_error why = CAPNET_ARP_ERR_NONE;
-		ck_assert_msg(capnet_arp_parse(p, cases[i].len, &r, &why) == cases[i].err, "%s", cases[i].what);
-		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_arp_error_name(why));
-	}
-	struct capnet_arp_repr r;
-	enum capnet_arp_error why = CAPNET_ARP_ERR_BAD_OP;
-	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_ARP_ERR_NONE);
+	check_reason_cases(arp_reply, sizeof arp_reply, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
 }
 END_TEST
 
 START_TEST(test_every_truncation_has_a_truncated_reason)
 {
-	struct capnet_arp_repr r;
-	enum capnet_arp_error why;
-	for (size_t len = 0; len < sizeof arp_reply; len++) {
-		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r, &why), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(why, CAPNET_ARP_ERR_TRUNCATED);
-	}
+	static const struct cut_step steps[] = {{CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED}};
+	check_every_cut(arp_reply, steps, 1, parse_why, reason_name);
 }
 END_TEST
 
 START_TEST(test_reason_names)
 {
 	static const char *const names[] = {"none", "truncated", "bad_htype", "bad_ptype", "bad_op"};
-	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
-		ck_assert_str_eq(capnet_arp_error_name((enum capnet_arp_error)e), names[e]);
-	ck_assert_str_eq(capnet_arp_error_name((enum capnet_arp_error)(CAPNET_ARP_ERR_BAD_OP + 1)), "?");
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

@@ -4,6 +4,7 @@
 
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 /* Who has 10.0.2.2? Tell 10.0.2.15 — padded to the 60-byte minimum. */
 static const uint8_t arp_request_frame[60] = {
@@ -169,17 +170,18 @@ END_TEST
 
 /* ---- why a frame is refused (enum capnet_eth_error) ---- */
 
+REASON_ADAPTERS(struct capnet_eth_repr, enum capnet_eth_error, capnet_eth_error_name,
+		capnet_eth_parse(buf, len, &r, &e))
+
 START_TEST(test_each_reason)
 {
-	struct capnet_eth_repr r;
-	enum capnet_eth_error why = CAPNET_ETH_ERR_NONE;
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 13, &r, &why), CAPNET_E_TRUNCATED);
-	ck_assert_int_eq(why, CAPNET_ETH_ERR_TRUNCATED);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, 17, &r, &why), CAPNET_E_TRUNCATED);
-	ck_assert_int_eq(why, CAPNET_ETH_ERR_TAG_TRUNCATED);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_ETH_ERR_NONE);
+	static const struct reason_case cases[] = {
+		{"13 bytes", 0, 0x52, 13, CAPNET_ETH_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"a VLAN tag cut", 0, 0x52, 17, CAPNET_ETH_ERR_TAG_TRUNCATED, CAPNET_E_TRUNCATED},
+	};
+	check_reason_cases(vlan_hdr, sizeof vlan_hdr, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
 	/* A NULL reason is allowed. */
+	struct capnet_eth_repr r;
 	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, 17, &r, NULL), CAPNET_E_TRUNCATED);
 }
 END_TEST
@@ -187,25 +189,20 @@ END_TEST
 /* Every cut of a frame is a truncation: before the type, or inside the tag. */
 START_TEST(test_every_truncation_has_a_truncated_reason)
 {
-	struct capnet_eth_repr r;
-	enum capnet_eth_error why;
-	for (size_t len = 0; len < CAPNET_ETH_HDR_LEN; len++) {
-		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r, &why), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(why, CAPNET_ETH_ERR_TRUNCATED);
-	}
-	for (size_t len = 0; len < sizeof vlan_hdr; len++) {
-		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r, &why), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(why, len < CAPNET_ETH_HDR_LEN ? CAPNET_ETH_ERR_TRUNCATED : CAPNET_ETH_ERR_TAG_TRUNCATED);
-	}
+	static const struct cut_step untagged[] = {{CAPNET_ETH_HDR_LEN, CAPNET_ETH_ERR_TRUNCATED}};
+	static const struct cut_step tagged[] = {
+		{CAPNET_ETH_HDR_LEN, CAPNET_ETH_ERR_TRUNCATED},
+		{CAPNET_ETH_VLAN_HDR_LEN, CAPNET_ETH_ERR_TAG_TRUNCATED},
+	};
+	check_every_cut(arp_request_frame, untagged, 1, parse_why, reason_name);
+	check_every_cut(vlan_hdr, tagged, 2, parse_why, reason_name);
 }
 END_TEST
 
 START_TEST(test_reason_names)
 {
-	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_NONE), "none");
-	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_TRUNCATED), "truncated");
-	ck_assert_str_eq(capnet_eth_error_name(CAPNET_ETH_ERR_TAG_TRUNCATED), "tag_truncated");
-	ck_assert_str_eq(capnet_eth_error_name((enum capnet_eth_error)(CAPNET_ETH_ERR_TAG_TRUNCATED + 1)), "?");
+	static const char *const names[] = {"none", "truncated", "tag_truncated"};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

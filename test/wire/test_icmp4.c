@@ -7,6 +7,7 @@
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/icmp4.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 /* Echo request, ident 0x1c46, seq 1: timestamp then 0x10..0x37. */
 static const uint8_t echo_request[64] = {
@@ -285,55 +286,54 @@ END_TEST
 
 /* ---- why a message is refused (enum capnet_icmp4_error) ---- */
 
+REASON_ADAPTERS(struct capnet_icmp4_repr, enum capnet_icmp4_error, capnet_icmp4_error_name,
+		capnet_icmp4_parse(buf, len, &r, &e))
+
+/* Changes one byte of `msg` (`len` bytes) and fixes the checksum. */
+static const uint8_t *resealed(const uint8_t *msg, size_t len, size_t off, uint8_t val)
+{
+	static uint8_t m[64];
+	memcpy(m, msg, len);
+	m[off] = val;
+	fix_checksum(m, len);
+	return m;
+}
+
 START_TEST(test_each_reason)
 {
+	static const struct reason_case cases[] = {
+		{"7 bytes", 0, 0x08, 7, CAPNET_ICMP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"checksum", 2, 0xd6, 64, CAPNET_ICMP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
+	};
+	check_reason_cases(echo_request, sizeof echo_request, cases, 2, parse_why, reason_name);
+	/* The others, with the checksum fixed after the change. */
 	static const struct {
 		const char *what;
 		const uint8_t *msg;
-		size_t off;
-		uint8_t val;
-		bool reseal;
-		size_t len;
-		enum capnet_icmp4_error why;
-		capnet_err err;
-	} cases[] = {
-		{"7 bytes", echo_request, 0, 0x08, false, 7, CAPNET_ICMP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"checksum", echo_request, 2, 0xd6, false, 64, CAPNET_ICMP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
-		{"redirect", port_unreach, 0, 5, true, 36, CAPNET_ICMP4_ERR_UNKNOWN_TYPE, CAPNET_E_UNSUPPORTED},
-		{"echo code 1", echo_request, 1, 1, true, 64, CAPNET_ICMP4_ERR_BAD_CODE, CAPNET_E_MALFORMED},
-		{"unreachable code 16", port_unreach, 1, 16, true, 36, CAPNET_ICMP4_ERR_BAD_CODE, CAPNET_E_MALFORMED},
-		{"quote of 19 bytes", port_unreach, 0, 3, true, 27, CAPNET_ICMP4_ERR_QUOTE_TRUNCATED, CAPNET_E_MALFORMED},
+		struct reason_case c;
+	} fixed[] = {
+		{"redirect", port_unreach, {0, 0, 5, 36, CAPNET_ICMP4_ERR_UNKNOWN_TYPE, CAPNET_E_UNSUPPORTED}},
+		{"echo code 1", echo_request, {0, 1, 1, 64, CAPNET_ICMP4_ERR_BAD_CODE, CAPNET_E_MALFORMED}},
+		{"unreachable code 16", port_unreach, {0, 1, 16, 36, CAPNET_ICMP4_ERR_BAD_CODE, CAPNET_E_MALFORMED}},
+		{"quote of 19 bytes", port_unreach, {0, 0, 3, 27, CAPNET_ICMP4_ERR_QUOTE_TRUNCATED, CAPNET_E_MALFORMED}},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t m[64];
-		memcpy(m, cases[i].msg, cases[i].len);
-		m[cases[i].off] = cases[i].val;
-		if (cases[i].reseal)
-			fix_checksum(m, cases[i].len);
-		struct capnet_icmp4_repr r;
-		enum capnet_icmp4_error why = CAPNET_ICMP4_ERR_NONE;
-		ck_assert_msg(capnet_icmp4_parse(m, cases[i].len, &r, &why) == cases[i].err, "%s", cases[i].what);
-		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_icmp4_error_name(why));
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		const struct reason_case *c = &fixed[i].c;
+		int why = -1;
+		ck_assert_msg(parse_why(resealed(fixed[i].msg, c->len, c->off, c->val), c->len, &why) == c->err, "%s",
+			      fixed[i].what);
+		ck_assert_msg(why == c->why, "%s: %s", fixed[i].what, reason_name(why));
 	}
-	struct capnet_icmp4_repr r;
-	enum capnet_icmp4_error why = CAPNET_ICMP4_ERR_BAD_CODE;
-	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_ICMP4_ERR_NONE);
 }
 END_TEST
 
 /* Cut inside its header, a message is truncated. (ICMP has no length
- * field: a cut after the header can only show as a bad checksum.) */
+ * field: a cut after the header can only show as a bad checksum, see
+ * test_bad_checksum_every_bit.) */
 START_TEST(test_every_truncation_has_a_truncated_reason)
 {
-	struct capnet_icmp4_repr r;
-	enum capnet_icmp4_error why;
-	for (size_t len = 0; len < sizeof echo_request; len++) {
-		bool in_header = len < CAPNET_ICMP4_HDR_LEN;
-		ck_assert_int_eq(capnet_icmp4_parse(echo_request, len, &r, &why),
-				 in_header ? CAPNET_E_TRUNCATED : CAPNET_E_CHECKSUM);
-		ck_assert_int_eq(why, in_header ? CAPNET_ICMP4_ERR_TRUNCATED : CAPNET_ICMP4_ERR_BAD_CHECKSUM);
-	}
+	static const struct cut_step steps[] = {{CAPNET_ICMP4_HDR_LEN, CAPNET_ICMP4_ERR_TRUNCATED}};
+	check_every_cut(echo_request, steps, 1, parse_why, reason_name);
 }
 END_TEST
 
@@ -343,10 +343,7 @@ START_TEST(test_reason_names)
 		"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
 		"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated",
 	};
-	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
-		ck_assert_str_eq(capnet_icmp4_error_name((enum capnet_icmp4_error)e), names[e]);
-	ck_assert_str_eq(capnet_icmp4_error_name((enum capnet_icmp4_error)(CAPNET_ICMP4_ERR_QUOTE_L4_TRUNCATED + 1)),
-			 "?");
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/ipv4.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 static const uint8_t ping_request[84] = {
 	0x45, 0x00, 0x00, 0x54, 0x5a, 0x3c, 0x40, 0x00, 0x40, 0x01, 0x0e, 0xab,
@@ -333,18 +334,14 @@ END_TEST
 
 /* ---- why a header is refused (enum capnet_ip4_error) ---- */
 
+REASON_ADAPTERS(struct capnet_ip4_repr, enum capnet_ip4_error, capnet_ip4_error_name,
+		capnet_ip4_parse(buf, len, &r, &e))
+
 /* Each reason, from the ping with one byte changed, in the order they are
- * checked; and the view check agrees on the capnet_err. */
+ * checked. */
 START_TEST(test_each_reason)
 {
-	static const struct {
-		const char *what;
-		size_t off;
-		uint8_t val;
-		size_t len;
-		enum capnet_ip4_error why;
-		capnet_err err;
-	} cases[] = {
+	static const struct reason_case cases[] = {
 		{"19 bytes", 0, 0x45, 19, CAPNET_IP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
 		{"version 6", 0, 0x65, 84, CAPNET_IP4_ERR_BAD_VERSION, CAPNET_E_UNSUPPORTED},
 		{"IHL 4", 0, 0x44, 84, CAPNET_IP4_ERR_BAD_HLEN, CAPNET_E_MALFORMED},
@@ -353,22 +350,8 @@ START_TEST(test_each_reason)
 		{"total length 85 in 84 bytes", 3, 85, 84, CAPNET_IP4_ERR_TOTLEN_BEYOND, CAPNET_E_TRUNCATED},
 		{"checksum", CAPNET_IP4_CHECKSUM, 0x0f, 84, CAPNET_IP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t p[84];
-		memcpy(p, ping_request, sizeof p);
-		p[cases[i].off] = cases[i].val;
-		struct capnet_ip4_repr r;
-		struct capnet_ip4_view v;
-		enum capnet_ip4_error why = CAPNET_IP4_ERR_NONE;
-		ck_assert_msg(capnet_ip4_parse(p, cases[i].len, &r, &why) == cases[i].err, "%s", cases[i].what);
-		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_ip4_error_name(why));
-		if (why != CAPNET_IP4_ERR_BAD_CHECKSUM)
-			ck_assert_msg(capnet_ip4_view_check(&v, p, cases[i].len) == cases[i].err, "%s", cases[i].what);
-	}
-	struct capnet_ip4_repr r;
-	enum capnet_ip4_error why = CAPNET_IP4_ERR_BAD_CHECKSUM;
-	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_IP4_ERR_NONE);
+	check_reason_cases(ping_request, sizeof ping_request, cases, sizeof cases / sizeof cases[0], parse_why,
+			   reason_name);
 }
 END_TEST
 
@@ -378,16 +361,13 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 {
 	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00};
 	uint8_t p[88];
-	size_t n = with_options(p, ra, sizeof ra);
-	struct capnet_ip4_repr r;
-	enum capnet_ip4_error why;
-	for (size_t len = 0; len < n; len++) {
-		ck_assert_int_eq(capnet_ip4_parse(p, len, &r, &why), CAPNET_E_TRUNCATED);
-		enum capnet_ip4_error want = len < 20   ? CAPNET_IP4_ERR_TRUNCATED
-					     : len < 24 ? CAPNET_IP4_ERR_HLEN_BEYOND
-							: CAPNET_IP4_ERR_TOTLEN_BEYOND;
-		ck_assert_msg(why == want, "len %zu: %s", len, capnet_ip4_error_name(why));
-	}
+	static const struct cut_step steps[] = {
+		{20, CAPNET_IP4_ERR_TRUNCATED},
+		{24, CAPNET_IP4_ERR_HLEN_BEYOND},
+		{88, CAPNET_IP4_ERR_TOTLEN_BEYOND},
+	};
+	ck_assert_uint_eq(with_options(p, ra, sizeof ra), 88);
+	check_every_cut(p, steps, 3, parse_why, reason_name);
 }
 END_TEST
 
@@ -396,9 +376,7 @@ START_TEST(test_reason_names)
 	static const char *const names[] = {
 		"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond", "bad_checksum",
 	};
-	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
-		ck_assert_str_eq(capnet_ip4_error_name((enum capnet_ip4_error)e), names[e]);
-	ck_assert_str_eq(capnet_ip4_error_name((enum capnet_ip4_error)(CAPNET_IP4_ERR_BAD_CHECKSUM + 1)), "?");
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/tcp.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 #define CLIENT CAPNET_IP4(192, 0, 2, 1)
 #define SERVER CAPNET_IP4(198, 51, 100, 7)
@@ -667,45 +668,25 @@ END_TEST
 
 /* ---- why a segment is refused (enum capnet_tcp_error) ---- */
 
+REASON_ADAPTERS(struct capnet_tcp_repr, enum capnet_tcp_error, capnet_tcp_error_name,
+		capnet_tcp_parse(buf, len, pseudo(len), &r, &e))
+
 START_TEST(test_each_reason)
 {
-	static const struct {
-		const char *what;
-		size_t off;
-		uint8_t val;
-		size_t len;
-		enum capnet_tcp_error why;
-		capnet_err err;
-	} cases[] = {
+	static const struct reason_case cases[] = {
 		{"19 bytes", 0, 0xb2, 19, CAPNET_TCP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
 		{"data offset 4", CAPNET_TCP_OFF_FLAGS, 0x40, 40, CAPNET_TCP_ERR_BAD_OFFSET, CAPNET_E_MALFORMED},
 		{"data offset 10 in 30 bytes", CAPNET_TCP_OFF_FLAGS, 0xa0, 30, CAPNET_TCP_ERR_OFFSET_BEYOND,
 		 CAPNET_E_TRUNCATED},
 		{"checksum", CAPNET_TCP_CHECKSUM, 0xed, 40, CAPNET_TCP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t p[40];
-		memcpy(p, syn, sizeof p);
-		p[cases[i].off] = cases[i].val;
-		struct capnet_tcp_repr r;
-		struct capnet_tcp_view v;
-		enum capnet_tcp_error why = CAPNET_TCP_ERR_NONE;
-		ck_assert_msg(capnet_tcp_parse(p, cases[i].len, pseudo(sizeof syn), &r, &why) == cases[i].err, "%s",
-			      cases[i].what);
-		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_tcp_error_name(why));
-		if (why != CAPNET_TCP_ERR_BAD_CHECKSUM)
-			ck_assert_msg(capnet_tcp_view_check(&v, p, cases[i].len) == cases[i].err, "%s", cases[i].what);
-	}
+	check_reason_cases(syn, sizeof syn, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
 	/* A bad option under a right checksum. */
 	uint8_t seg[60];
-	struct capnet_tcp_repr r;
-	enum capnet_tcp_error why = CAPNET_TCP_ERR_NONE;
+	int why = -1;
 	size_t n = seg_with_options(seg, bad_options[0].opt, bad_options[0].len);
-	ck_assert_int_eq(capnet_tcp_parse(seg, n, pseudo(n), &r, &why), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(parse_why(seg, n, &why), CAPNET_E_MALFORMED);
 	ck_assert_int_eq(why, CAPNET_TCP_ERR_BAD_OPTION);
-	why = CAPNET_TCP_ERR_BAD_OPTION;
-	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, pseudo(sizeof syn), &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_TCP_ERR_NONE);
 }
 END_TEST
 
@@ -715,12 +696,10 @@ START_TEST(test_checksum_before_options)
 {
 	for (size_t i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
 		uint8_t seg[60];
-		struct capnet_tcp_repr r;
-		enum capnet_tcp_error why;
+		int why = -1;
 		size_t n = seg_with_options(seg, bad_options[i].opt, bad_options[i].len);
 		seg[CAPNET_TCP_CHECKSUM] ^= 0x01;
-		ck_assert_msg(capnet_tcp_parse(seg, n, pseudo(n), &r, &why) == CAPNET_E_CHECKSUM, "%s",
-			      bad_options[i].what);
+		ck_assert_msg(parse_why(seg, n, &why) == CAPNET_E_CHECKSUM, "%s", bad_options[i].what);
 		ck_assert_int_eq(why, CAPNET_TCP_ERR_BAD_CHECKSUM);
 	}
 }
@@ -728,15 +707,15 @@ END_TEST
 
 /* Cut inside its header, a segment is truncated: below 20 bytes, then its
  * data offset runs past the buffer. (TCP has no length field: a cut in
- * the payload can only show as a bad checksum, see test_truncated_data_segment.) */
+ * the payload can only show as a bad checksum, see
+ * test_truncated_data_segment.) */
 START_TEST(test_every_truncation_has_a_truncated_reason)
 {
-	struct capnet_tcp_repr r;
-	enum capnet_tcp_error why;
-	for (size_t len = 0; len < DATA_HL; len++) {
-		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(sizeof data_sack), &r, &why), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(why, len < 20 ? CAPNET_TCP_ERR_TRUNCATED : CAPNET_TCP_ERR_OFFSET_BEYOND);
-	}
+	static const struct cut_step steps[] = {
+		{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
+		{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND},
+	};
+	check_every_cut(data_sack, steps, 2, parse_why, reason_name);
 }
 END_TEST
 
@@ -745,9 +724,7 @@ START_TEST(test_reason_names)
 	static const char *const names[] = {
 		"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
 	};
-	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
-		ck_assert_str_eq(capnet_tcp_error_name((enum capnet_tcp_error)e), names[e]);
-	ck_assert_str_eq(capnet_tcp_error_name((enum capnet_tcp_error)(CAPNET_TCP_ERR_BAD_OPTION + 1)), "?");
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

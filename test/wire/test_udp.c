@@ -5,6 +5,7 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/udp.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 #define SRC CAPNET_IP4(192, 168, 1, 10)
 #define DST CAPNET_IP4(8, 8, 8, 8)
@@ -211,60 +212,37 @@ END_TEST
 
 /* ---- why a datagram is refused (enum capnet_udp_error) ---- */
 
+REASON_ADAPTERS(struct capnet_udp_repr, enum capnet_udp_error, capnet_udp_error_name,
+		capnet_udp_parse4(buf, len, SRC, DST, &r, &e))
+
 START_TEST(test_each_reason)
 {
-	static const struct {
-		const char *what;
-		size_t off;
-		uint8_t val;
-		size_t len;
-		enum capnet_udp_error why;
-		capnet_err err;
-	} cases[] = {
+	static const struct reason_case cases[] = {
 		{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
 		{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
 		{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
 		 CAPNET_E_TRUNCATED},
 		{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t p[37];
-		memcpy(p, dns_query, sizeof p);
-		p[cases[i].off] = cases[i].val;
-		struct capnet_udp_repr r;
-		struct capnet_udp_view v;
-		enum capnet_udp_error why = CAPNET_UDP_ERR_NONE;
-		ck_assert_msg(capnet_udp_parse4(p, cases[i].len, SRC, DST, &r, &why) == cases[i].err, "%s",
-			      cases[i].what);
-		ck_assert_msg(why == cases[i].why, "%s: %s", cases[i].what, capnet_udp_error_name(why));
-		if (why != CAPNET_UDP_ERR_BAD_CHECKSUM)
-			ck_assert_msg(capnet_udp_view_check(&v, p, cases[i].len) == cases[i].err, "%s", cases[i].what);
-	}
-	struct capnet_udp_repr r;
-	enum capnet_udp_error why = CAPNET_UDP_ERR_BAD_CHECKSUM;
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, DST, &r, &why), CAPNET_OK);
-	ck_assert_int_eq(why, CAPNET_UDP_ERR_NONE);
+	check_reason_cases(dns_query, sizeof dns_query, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
 }
 END_TEST
 
 /* Cut anywhere: below 8 bytes the header, after it the length field. */
 START_TEST(test_every_truncation_has_a_truncated_reason)
 {
-	struct capnet_udp_repr r;
-	enum capnet_udp_error why;
-	for (size_t len = 0; len < sizeof dns_query; len++) {
-		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r, &why), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(why, len < 8 ? CAPNET_UDP_ERR_TRUNCATED : CAPNET_UDP_ERR_LENGTH_BEYOND);
-	}
+	static const struct cut_step steps[] = {
+		{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
+		{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND},
+	};
+	check_every_cut(dns_query, steps, 2, parse_why, reason_name);
 }
 END_TEST
 
 START_TEST(test_reason_names)
 {
 	static const char *const names[] = {"none", "truncated", "bad_length", "length_beyond", "bad_checksum"};
-	for (unsigned e = 0; e < sizeof names / sizeof names[0]; e++)
-		ck_assert_str_eq(capnet_udp_error_name((enum capnet_udp_error)e), names[e]);
-	ck_assert_str_eq(capnet_udp_error_name((enum capnet_udp_error)(CAPNET_UDP_ERR_BAD_CHECKSUM + 1)), "?");
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 

@@ -89,6 +89,13 @@ const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
 void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st);
 /* Adds n to a counter (byte counts). */
 void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_t n);
+/* Counts a drop under the counter for its reason: `why` is a codec's reason
+ * (enum capnet_X_error) and by_reason[why] its counter, for n reasons; 0
+ * (none) and reasons at or past n count nothing. The macro takes n from an
+ * array. */
+void capnet_iface_count_reason(struct capnet_iface *ifc, const enum capnet_stat *by_reason, size_t n, unsigned why);
+#define CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why) \
+	capnet_iface_count_reason((ifc), (by_reason), sizeof(by_reason) / sizeof((by_reason)[0]), (unsigned)(why))
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
