@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FUZZ_CHECK(cond)                                                                   \
 	do {                                                                               \
@@ -15,6 +16,14 @@
 				__LINE__, #cond);                                          \
 			abort();                                                           \
 		}                                                                          \
+	} while (0)
+
+/* A parse's reason agrees with its result: `none` exactly on success, and
+ * a reason with a name otherwise. */
+#define FUZZ_CHECK_REASON(err, why, none, name_fn)                                         \
+	do {                                                                               \
+		FUZZ_CHECK(((err) == CAPNET_OK) == ((why) == (none)));                     \
+		FUZZ_CHECK(strcmp(name_fn(why), "?") != 0);                               \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,7 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct capnet_eth_repr r;
-	if (capnet_eth_parse(data, size, &r) != CAPNET_OK)
+	enum capnet_eth_error why;
+	capnet_err err = capnet_eth_parse(data, size, &r, &why);
+	FUZZ_CHECK_REASON(err, why, CAPNET_ETH_ERR_NONE, capnet_eth_error_name);
+	FUZZ_CHECK(capnet_eth_view_check(&v, data, size) == err); /* every reason is the view's */
+	if (err != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.header_len <= size);
 	FUZZ_CHECK(r.header_len == capnet_eth_emit_len(&r));
@@ -25,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memcmp(out, data, n) == 0);
 
 	struct capnet_eth_repr again;
-	FUZZ_CHECK(capnet_eth_parse(out, n, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_eth_parse(out, n, &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(again.ethertype == r.ethertype && again.vlan == r.vlan && again.vlan_tci == r.vlan_tci);
 	FUZZ_CHECK(again.header_len == r.header_len);
 	return 0;

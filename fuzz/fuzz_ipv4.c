@@ -29,7 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct capnet_ip4_repr r;
-	if (capnet_ip4_parse(data, size, &r) != CAPNET_OK)
+	enum capnet_ip4_error why;
+	capnet_err err = capnet_ip4_parse(data, size, &r, &why);
+	FUZZ_CHECK_REASON(err, why, CAPNET_IP4_ERR_NONE, capnet_ip4_error_name);
+	/* The view refuses for the same reasons, the checksum aside. */
+	FUZZ_CHECK(capnet_ip4_view_check(&v, data, size) == (why == CAPNET_IP4_ERR_BAD_CHECKSUM ? CAPNET_OK : err));
+	if (err != CAPNET_OK)
 		return 0;
 	FUZZ_CHECK(r.header_len >= 20 && r.header_len <= 60);
 	FUZZ_CHECK(r.header_len + r.payload_len <= size);
@@ -39,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(out + n, data + r.header_len, r.payload_len);
 
 	struct capnet_ip4_repr again;
-	FUZZ_CHECK(capnet_ip4_parse(out, n + r.payload_len, &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_ip4_parse(out, n + r.payload_len, &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(again.src == r.src && again.dst == r.dst && again.proto == r.proto);
 	FUZZ_CHECK(again.ttl == r.ttl && again.tos == r.tos && again.ident == r.ident);
 	FUZZ_CHECK(again.dont_fragment == r.dont_fragment);

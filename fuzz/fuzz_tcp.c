@@ -54,7 +54,15 @@ static void check_options_equal(const struct capnet_tcp_options *a, const struct
 static void round_trip(const uint8_t *data, size_t size)
 {
 	struct capnet_tcp_repr r;
-	if (capnet_tcp_parse(data, size, pseudo(size), &r) != CAPNET_OK)
+	enum capnet_tcp_error why;
+	capnet_err err = capnet_tcp_parse(data, size, pseudo(size), &r, &why);
+	FUZZ_CHECK_REASON(err, why, CAPNET_TCP_ERR_NONE, capnet_tcp_error_name);
+	/* The view refuses for the same reasons; checksum and options are the
+	 * parse's own. */
+	struct capnet_tcp_view v;
+	bool view_ok = why == CAPNET_TCP_ERR_NONE || why == CAPNET_TCP_ERR_BAD_CHECKSUM || why == CAPNET_TCP_ERR_BAD_OPTION;
+	FUZZ_CHECK(capnet_tcp_view_check(&v, data, size) == (view_ok ? CAPNET_OK : err));
+	if (err != CAPNET_OK)
 		return;
 	FUZZ_CHECK(r.payload >= data + CAPNET_TCP_HDR_LEN && r.payload + r.payload_len == data + size);
 
@@ -68,7 +76,7 @@ static void round_trip(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n == want);
 
 	struct capnet_tcp_repr again;
-	FUZZ_CHECK(capnet_tcp_parse(out, n, pseudo(n), &again) == CAPNET_OK);
+	FUZZ_CHECK(capnet_tcp_parse(out, n, pseudo(n), &again, NULL) == CAPNET_OK);
 	FUZZ_CHECK(again.src_port == r.src_port && again.dst_port == r.dst_port);
 	FUZZ_CHECK(again.seq == r.seq && again.ack == r.ack && again.flags == r.flags);
 	FUZZ_CHECK(again.window == r.window && again.urgent == r.urgent);
@@ -103,7 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fixed[CAPNET_TCP_CHECKSUM] = (uint8_t)(c >> 8);
 	fixed[CAPNET_TCP_CHECKSUM + 1] = (uint8_t)c;
 	struct capnet_tcp_repr r;
-	FUZZ_CHECK(capnet_tcp_parse(fixed, size, pseudo(size), &r) != CAPNET_E_CHECKSUM);
+	enum capnet_tcp_error why;
+	FUZZ_CHECK(capnet_tcp_parse(fixed, size, pseudo(size), &r, &why) != CAPNET_E_CHECKSUM);
+	FUZZ_CHECK(why != CAPNET_TCP_ERR_BAD_CHECKSUM);
 	round_trip(fixed, size);
 	return 0;
 }

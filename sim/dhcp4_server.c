@@ -278,8 +278,8 @@ static void on_ip(struct dhcp4_server *s, const struct capnet_eth_repr *eth, con
 	struct capnet_ip4_repr ip;
 	struct capnet_udp_repr u;
 	static struct capnet_dhcp4_repr req;
-	if (capnet_ip4_parse(p, len, &ip) != CAPNET_OK || ip.proto != CAPNET_IPPROTO_UDP ||
-	    capnet_udp_parse4(p + ip.header_len, ip.payload_len, ip.src, ip.dst, &u) != CAPNET_OK ||
+	if (capnet_ip4_parse(p, len, &ip, NULL) != CAPNET_OK || ip.proto != CAPNET_IPPROTO_UDP ||
+	    capnet_udp_parse4(p + ip.header_len, ip.payload_len, ip.src, ip.dst, &u, NULL) != CAPNET_OK ||
 	    u.dst_port != CAPNET_DHCP4_SERVER_PORT ||
 	    capnet_dhcp4_parse(u.payload, u.payload_len, &req, NULL) != CAPNET_OK || req.op != CAPNET_BOOTREQUEST) {
 		s->stats.malformed++;
@@ -297,7 +297,7 @@ static void on_ip(struct dhcp4_server *s, const struct capnet_eth_repr *eth, con
 static void on_arp(struct dhcp4_server *s, const uint8_t *p, size_t len)
 {
 	struct capnet_arp_repr a;
-	if (capnet_arp_parse(p, len, &a) != CAPNET_OK || a.oper != CAPNET_ARP_REQUEST || a.tpa != s->cfg.addr ||
+	if (capnet_arp_parse(p, len, &a, NULL) != CAPNET_OK || a.oper != CAPNET_ARP_REQUEST || a.tpa != s->cfg.addr ||
 	    a.spa == 0)
 		return;
 	uint8_t f[60];
@@ -318,7 +318,7 @@ static capnet_instant server_poll(void *ctx, capnet_instant now)
 	size_t len;
 	while (s->nic->ops->receive(s->nic->dev, f, sizeof f, &len) == CAPNET_OK) {
 		struct capnet_eth_repr eth;
-		if (capnet_eth_parse(f, len, &eth) != CAPNET_OK)
+		if (capnet_eth_parse(f, len, &eth, NULL) != CAPNET_OK)
 			continue;
 		if (!capnet_mac_eq(eth.dst, s->cfg.mac) && !capnet_mac_is_broadcast(eth.dst))
 			continue;

@@ -194,6 +194,12 @@ void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st)
 		ifc->stats.v[st]++;
 }
 
+void capnet_iface_count_reason(struct capnet_iface *ifc, const enum capnet_stat *by_reason, size_t n, unsigned why)
+{
+	if (why > 0 && why < n)
+		capnet_iface_count(ifc, by_reason[why]);
+}
+
 void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_t n)
 {
 	if ((unsigned)st < CAPNET_STAT__COUNT)

@@ -1,6 +1,5 @@
 /* Ingress: nic -> Ethernet (filter by MAC) -> ARP or IPv4 -> protocol.
  * Every drop is counted under its reason; nothing here trusts the bytes. */
-#include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "iface_internal.h"
@@ -11,8 +10,8 @@ void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t l
 	if (IFACE_TAP_ACTIVE(ifc))
 		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_RX, now);
 	struct capnet_eth_repr eth;
-	if (capnet_eth_parse(frame, len, &eth) != CAPNET_OK) {
-		IFACE_COUNT(ifc, eth_rx_truncated);
+	if (capnet_eth_parse(frame, len, &eth, NULL) != CAPNET_OK) {
+		IFACE_COUNT(ifc, eth_rx_truncated); /* every reason is a short frame */
 		return;
 	}
 	if (!capnet_mac_eq(eth.dst, ifc->mac) && !capnet_mac_is_broadcast(eth.dst)) {
@@ -40,23 +39,19 @@ void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t l
 	}
 }
 
-/* Maps a failed view check to the ipstat-style reason. */
-static void count_ip4_header_error(struct capnet_iface *ifc, const uint8_t *pkt, size_t len)
+/* The ipstat-style counter for each reason the codec refuses a header. */
+static void count_ip4_error(struct capnet_iface *ifc, enum capnet_ip4_error why)
 {
-	if (len < CAPNET_IP4_HDR_LEN) {
-		IFACE_COUNT(ifc, ip_tooshort);
-		return;
-	}
-	if ((pkt[CAPNET_IP4_VER_IHL] >> 4) != 4) {
-		IFACE_COUNT(ifc, ip_badversion);
-		return;
-	}
-	size_t hlen = (size_t)(pkt[CAPNET_IP4_VER_IHL] & 0x0f) * 4;
-	if (hlen < CAPNET_IP4_HDR_LEN || hlen > len) {
-		IFACE_COUNT(ifc, ip_badhlen);
-		return;
-	}
-	IFACE_COUNT(ifc, ip_badlen);
+	static const enum capnet_stat by_reason[] = {
+		[CAPNET_IP4_ERR_TRUNCATED] = CAPNET_STAT_ip_tooshort,
+		[CAPNET_IP4_ERR_BAD_VERSION] = CAPNET_STAT_ip_badversion,
+		[CAPNET_IP4_ERR_BAD_HLEN] = CAPNET_STAT_ip_badhlen,
+		[CAPNET_IP4_ERR_HLEN_BEYOND] = CAPNET_STAT_ip_badhlen,
+		[CAPNET_IP4_ERR_BAD_TOTLEN] = CAPNET_STAT_ip_badlen,
+		[CAPNET_IP4_ERR_TOTLEN_BEYOND] = CAPNET_STAT_ip_badlen,
+		[CAPNET_IP4_ERR_BAD_CHECKSUM] = CAPNET_STAT_ip_badsum,
+	};
+	CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 }
 
 /* Martian sources (RFC 1812 5.3.7): never a valid sender. */
@@ -88,16 +83,13 @@ void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_re
 			    size_t len, capnet_instant now)
 {
 	IFACE_COUNT(ifc, ip_rx_packets);
-	struct capnet_ip4_view v;
-	if (capnet_ip4_view_check(&v, pkt, len) != CAPNET_OK) {
-		count_ip4_header_error(ifc, pkt, len);
+	struct capnet_ip4_repr ip;
+	enum capnet_ip4_error why;
+	if (capnet_ip4_parse(pkt, len, &ip, &why) != CAPNET_OK) {
+		count_ip4_error(ifc, why);
 		return;
 	}
-	if (!capnet_ip4_checksum_ok(&v)) {
-		IFACE_COUNT(ifc, ip_badsum);
-		return;
-	}
-	capnet_ip4addr src = capnet_ip4_src(&v), dst = capnet_ip4_dst(&v);
+	capnet_ip4addr src = ip.src, dst = ip.dst;
 	if (bad_source(ifc, src)) {
 		IFACE_COUNT(ifc, ip_badsrc);
 		return;
@@ -108,32 +100,31 @@ void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_re
 	 * (RFC 2131 4.1). Nothing else: TCP and ICMP echo still need a local
 	 * destination (RFC 1122 3.3.4.2). */
 	bool unconfigured_ok = ifc->ip4.addr == 0 && !capnet_mac_is_broadcast(eth->dst) &&
-			       capnet_ip4_proto(&v) == CAPNET_IPPROTO_UDP;
+			       ip.proto == CAPNET_IPPROTO_UDP;
 	if (!bcast && !capnet_iface_is_local(ifc, dst) && !unconfigured_ok) {
 		IFACE_COUNT(ifc, ip_not_for_us);
 		return;
 	}
 	/* No reassembly: a fragment must never be taken for a whole datagram. */
-	if (capnet_ip4_is_fragment(&v)) {
+	if (ip.more_fragments || ip.frag_offset != 0) {
 		IFACE_COUNT(ifc, ip_fragments);
 		return;
 	}
-	size_t hlen = capnet_ip4_header_len(&v);
 	struct capnet_l3_rx rx = {
 		.src = capnet_ipaddr_from_ip4(src),
 		.dst = capnet_ipaddr_from_ip4(dst),
 		.src4 = src,
 		.dst4 = dst,
-		.proto = capnet_ip4_proto(&v),
-		.ttl = capnet_ip4_ttl(&v),
-		.tos = v.buf[CAPNET_IP4_TOS],
+		.proto = ip.proto,
+		.ttl = ip.ttl,
+		.tos = ip.tos,
 		.link_broadcast = capnet_mac_is_broadcast(eth->dst),
 		.ip_broadcast = bcast,
 		.src_mac = eth->src,
-		.ip_header = v.buf,
-		.ip_header_len = hlen,
-		.payload = v.buf + hlen,
-		.payload_len = v.len - hlen,
+		.ip_header = pkt,
+		.ip_header_len = ip.header_len,
+		.payload = pkt + ip.header_len,
+		.payload_len = ip.payload_len,
 	};
 	deliver(ifc, &rx, now);
 }

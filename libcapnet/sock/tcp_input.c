@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capnet/wire/checksum.h"
+#include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_internal.h"
 
@@ -830,56 +831,17 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 
 /* ---- entry ---- */
 
-static void count_parse_error(struct capnet_tcp *tcp, capnet_err e)
+/* The tcpstat-style counter for each reason the codec refuses a segment. */
+static void count_parse_error(struct capnet_tcp *tcp, enum capnet_tcp_error why)
 {
-	switch (e) {
-	case CAPNET_E_TRUNCATED:
-		TCP_COUNT(tcp, tcp_rcvshort);
-		break;
-	case CAPNET_E_CHECKSUM:
-		TCP_COUNT(tcp, tcp_rcvbadsum);
-		break;
-	default:
-		TCP_COUNT(tcp, tcp_rcvbadopt);
-		break;
-	}
-}
-
-/* Header, checksum, options, in that order, so a corrupted segment is
- * counted as a bad checksum whatever the corruption hit. */
-static capnet_err parse(struct capnet_tcp *tcp, const uint8_t *buf, size_t len, uint32_t pseudo,
-			struct capnet_tcp_repr *r)
-{
-	struct capnet_tcp_view v;
-	capnet_err e = capnet_tcp_view_check(&v, buf, len);
-	if (e == CAPNET_E_MALFORMED) {
-		TCP_COUNT(tcp, tcp_rcvbadoff);
-		return e;
-	}
-	if (e != CAPNET_OK) {
-		count_parse_error(tcp, e);
-		return e;
-	}
-	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0) {
-		count_parse_error(tcp, CAPNET_E_CHECKSUM);
-		return CAPNET_E_CHECKSUM;
-	}
-	size_t hl = capnet_tcp_header_len(&v);
-	e = capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &r->opt);
-	if (e != CAPNET_OK) {
-		count_parse_error(tcp, CAPNET_E_MALFORMED);
-		return e;
-	}
-	r->src_port = capnet_tcp_src_port(&v);
-	r->dst_port = capnet_tcp_dst_port(&v);
-	r->seq = capnet_tcp_seq(&v);
-	r->ack = capnet_tcp_ack(&v);
-	r->flags = capnet_tcp_flags(&v);
-	r->window = capnet_tcp_window(&v);
-	r->urgent = capnet_tcp_urgent(&v);
-	r->payload = buf + hl;
-	r->payload_len = len - hl;
-	return CAPNET_OK;
+	static const enum capnet_stat by_reason[] = {
+		[CAPNET_TCP_ERR_TRUNCATED] = CAPNET_STAT_tcp_rcvshort,
+		[CAPNET_TCP_ERR_BAD_OFFSET] = CAPNET_STAT_tcp_rcvbadoff,
+		[CAPNET_TCP_ERR_OFFSET_BEYOND] = CAPNET_STAT_tcp_rcvshort,
+		[CAPNET_TCP_ERR_BAD_CHECKSUM] = CAPNET_STAT_tcp_rcvbadsum,
+		[CAPNET_TCP_ERR_BAD_OPTION] = CAPNET_STAT_tcp_rcvbadopt,
+	};
+	CAPNET_IFACE_COUNT_REASON(tcp->ifc, by_reason, why);
 }
 
 static void finish(struct capnet_tcp_sock *s, capnet_instant now)
@@ -914,8 +876,11 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	struct seg g;
 	memset(&g, 0, sizeof g);
 	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
-	if (parse(tcp, rx->payload, rx->payload_len, pseudo, &g.r) != CAPNET_OK)
+	enum capnet_tcp_error why;
+	if (capnet_tcp_parse(rx->payload, rx->payload_len, pseudo, &g.r, &why) != CAPNET_OK) {
+		count_parse_error(tcp, why);
 		return;
+	}
 	g.src = rx->src;
 	g.dst = rx->dst;
 	g.seq = g.r.seq;
@@ -971,61 +936,73 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 		tcp_notify(&tcp->socks[parent], now);
 }
 
-/* RFC 1191: "fragmentation needed" for a segment we sent with DF. The
- * interface hands us the quoted datagram but not the next-hop MTU field,
- * so step down the plateau table (RFC 1191 7.1), never below 576 bytes,
- * and resend from snd_una at once; no congestion response, nothing was
- * lost to congestion. */
-static void path_mtu_smaller(struct capnet_tcp_sock *s, capnet_instant now)
+/* Plateaus below Ethernet's 1500 in the spirit of RFC 1191 7.1 (1492 and
+ * 1006 are from its table, 1280 is IPv6's minimum link MTU), ending at the
+ * 576 bytes every IPv4 host must accept (RFC 791). */
+#define PMTU_MIN 576u
+
+static uint32_t plateau_below(uint32_t size)
 {
-	static const uint16_t plateaus[] = {1492, 1280, 1006, 576};
+	static const uint16_t plateaus[] = {1492, 1280, 1006, PMTU_MIN};
+	for (size_t k = 0; k < sizeof plateaus / sizeof plateaus[0]; k++)
+		if (plateaus[k] < size)
+			return plateaus[k];
+	return 0;
+}
+
+/* RFC 1191: "fragmentation needed" for a segment we sent with DF. Take
+ * the next-hop MTU the router reported, but never below 576 bytes (what
+ * every host accepts, RFC 791: a forged tiny MTU must not make us send
+ * tiny segments) and never up (RFC 1191 3: the estimate only shrinks on
+ * such a message; a report at or above the size we send is stale). A
+ * router that reports 0 predates RFC 1191: step down the plateau table
+ * below the size we send instead (7.1). Then resend from snd_una at once;
+ * no congestion response, nothing was lost to congestion. */
+static void path_mtu_smaller(struct capnet_tcp_sock *s, uint16_t next_hop_mtu, capnet_instant now)
+{
 	uint32_t cur = (uint32_t)s->snd_mss + CAPNET_IP4_HDR_LEN + CAPNET_TCP_HDR_LEN + ((s->flags & TF_TS_OK) ? 12u : 0u);
-	for (size_t k = 0; k < sizeof plateaus / sizeof plateaus[0]; k++) {
-		if (plateaus[k] >= cur)
-			continue;
-		s->peer_mss = (uint16_t)(plateaus[k] - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN);
-		tcp_set_snd_mss(s);
-		if (s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED) {
-			s->snd_nxt = s->snd_una;
-			s->flags &= ~TF_RTT_TIMING;
-			tcp_output(s, now);
-			tcp_timer_update(s);
-		}
+	uint32_t pmtu = next_hop_mtu != 0 ? next_hop_mtu : plateau_below(cur);
+	if (pmtu < PMTU_MIN)
+		pmtu = PMTU_MIN;
+	if (pmtu >= cur)
 		return;
+	s->peer_mss = (uint16_t)(pmtu - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN);
+	tcp_set_snd_mss(s);
+	if (s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED) {
+		s->snd_nxt = s->snd_una;
+		s->flags &= ~TF_RTT_TIMING;
+		tcp_output(s, now);
+		tcp_timer_update(s);
 	}
 }
 
 /* ICMP errors about a segment we sent (RFC 5927: only when the quoted
  * sequence number is in flight; RFC 1122 4.2.3.9 / RFC 5461: hard errors
- * only end a connection that is still opening). */
-void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code, const uint8_t *quoted,
-		    size_t quoted_len, capnet_instant now)
+ * only end a connection that is still opening). The interface has parsed
+ * the quote; one without our ports and sequence number is ignored. */
+void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, const struct capnet_icmp4_quote *q,
+		    enum capnet_icmp4_error why, capnet_instant now)
 {
 	struct capnet_tcp *tcp = ctx;
 	(void)ifc;
-	if (quoted_len < CAPNET_IP4_HDR_LEN)
+	if (why != CAPNET_ICMP4_ERR_NONE)
 		return;
-	size_t ihl = (size_t)(quoted[0] & 0x0f) * 4;
-	if (ihl < CAPNET_IP4_HDR_LEN || quoted_len < ihl + 8)
-		return;
-	const uint8_t *t = quoted + ihl;
 	struct capnet_ipaddr la = {.af = CAPNET_AF_INET}, ra = {.af = CAPNET_AF_INET};
-	la.u.v4 = (uint32_t)quoted[12] << 24 | (uint32_t)quoted[13] << 16 | (uint32_t)quoted[14] << 8 | quoted[15];
-	ra.u.v4 = (uint32_t)quoted[16] << 24 | (uint32_t)quoted[17] << 16 | (uint32_t)quoted[18] << 8 | quoted[19];
-	uint16_t lport = (uint16_t)(t[0] << 8 | t[1]), rport = (uint16_t)(t[2] << 8 | t[3]);
-	uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
-	struct capnet_tcp_sock *s = tcp_lookup(tcp, &la, lport, &ra, rport);
-	if (s == NULL || capnet_seq_lt(seq, s->snd_una) || capnet_seq_gt(seq, s->snd_max))
+	la.u.v4 = q->src;
+	ra.u.v4 = q->dst;
+	struct capnet_tcp_sock *s = tcp_lookup(tcp, &la, q->src_port, &ra, q->dst_port);
+	if (s == NULL || capnet_seq_lt(q->seq, s->snd_una) || capnet_seq_gt(q->seq, s->snd_max))
 		return;
 	TCP_COUNT(tcp, tcp_icmp_errors);
-	if (type != 3) /* time exceeded and the rest: soft */
+	if (q->type != CAPNET_ICMP4_DEST_UNREACH) /* time exceeded: soft */
 		return;
-	if (code == 4) {
-		path_mtu_smaller(s, now);
+	if (q->code == CAPNET_ICMP4_FRAG_NEEDED) {
+		path_mtu_smaller(s, q->next_hop_mtu, now);
 		return;
 	}
-	if (s->state == CAPNET_TCP_SYN_SENT && (code == 2 || code == 3)) {
-		tcp_drop(s, code == 3 ? CAPNET_E_REFUSED : CAPNET_E_UNREACHABLE, now);
+	bool proto_or_port = q->code == CAPNET_ICMP4_PROTO_UNREACH || q->code == CAPNET_ICMP4_PORT_UNREACH;
+	if (s->state == CAPNET_TCP_SYN_SENT && proto_or_port) {
+		tcp_drop(s, q->code == CAPNET_ICMP4_PORT_UNREACH ? CAPNET_E_REFUSED : CAPNET_E_UNREACHABLE, now);
 		tcp_notify(s, now);
 		return;
 	}

@@ -4,6 +4,7 @@
 #define CAPNET_SOCK_TCP_INTERNAL_H
 
 #include "capnet/tcp.h"
+#include "capnet/wire/icmp4.h"
 #include "capnet/wire/tcp.h"
 
 #define TCP_NONE UINT32_MAX
@@ -267,8 +268,8 @@ uint32_t tcp_pseudo(const struct capnet_tcp_sock *s, size_t len);
 
 /* tcp_input.c */
 void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
-void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code, const uint8_t *quoted,
-		    size_t quoted_len, capnet_instant now);
+void tcp_icmp_error(void *ctx, struct capnet_iface *ifc, const struct capnet_icmp4_quote *q,
+		    enum capnet_icmp4_error why, capnet_instant now);
 
 /* tcp_timer.c */
 capnet_instant tcp_poll(void *ctx, struct capnet_iface *ifc, capnet_instant now);

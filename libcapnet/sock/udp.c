@@ -6,7 +6,6 @@
 
 #include "capnet/config.h"
 #include "capnet/udp.h"
-#include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/udp.h"
@@ -156,21 +155,20 @@ static struct capnet_udp_socket *demux(struct capnet_udp_layer *u, capnet_ip4add
 
 static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_l3_rx *rx, struct capnet_udp_repr *r)
 {
-	switch (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src4, rx->dst4, r)) {
-	case CAPNET_OK:
-		if (r->checksum_absent)
-			COUNT(u, udp_rx_nosum);
-		return true;
-	case CAPNET_E_MALFORMED:
-		COUNT(u, udp_rx_badlen);
-		return false;
-	case CAPNET_E_CHECKSUM:
-		COUNT(u, udp_rx_badsum);
-		return false;
-	default:
-		COUNT(u, udp_rx_truncated);
+	static const enum capnet_stat by_reason[] = {
+		[CAPNET_UDP_ERR_TRUNCATED] = CAPNET_STAT_udp_rx_truncated,
+		[CAPNET_UDP_ERR_BAD_LENGTH] = CAPNET_STAT_udp_rx_badlen,
+		[CAPNET_UDP_ERR_LENGTH_BEYOND] = CAPNET_STAT_udp_rx_truncated,
+		[CAPNET_UDP_ERR_BAD_CHECKSUM] = CAPNET_STAT_udp_rx_badsum,
+	};
+	enum capnet_udp_error why;
+	if (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src4, rx->dst4, r, &why) != CAPNET_OK) {
+		CAPNET_IFACE_COUNT_REASON(u->ifc, by_reason, why);
 		return false;
 	}
+	if (r->checksum_absent)
+		COUNT(u, udp_rx_nosum);
+	return true;
 }
 
 static void enqueue(struct capnet_udp_socket *s, const struct capnet_l3_rx *rx, const struct capnet_udp_repr *r,
@@ -233,28 +231,24 @@ static void udp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l
 	enqueue(s, rx, &r, now);
 }
 
-/* An ICMP error quoting a datagram we sent: the quote holds its IP header
- * and at least the 8-byte UDP header (RFC 792). Only the connected socket
+/* An ICMP error quoting a datagram we sent (the interface has parsed the
+ * quote; a quote without our ports is ignored). Only the connected socket
  * that sent exactly that 4-tuple hears about it. */
-static void udp_icmp_error(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code, const uint8_t *q,
-			   size_t qlen, capnet_instant now)
+static void udp_icmp_error(void *ctx, struct capnet_iface *ifc, const struct capnet_icmp4_quote *q,
+			   enum capnet_icmp4_error why, capnet_instant now)
 {
 	(void)ifc;
 	struct capnet_udp_layer *u = ctx;
-	size_t ihl = qlen ? (size_t)(q[CAPNET_IP4_VER_IHL] & 0x0f) * 4 : 0;
-	if (ihl < CAPNET_IP4_HDR_LEN || qlen < ihl + 4) {
+	if (why != CAPNET_ICMP4_ERR_NONE) {
 		COUNT(u, udp_icmp_ignored);
 		return;
 	}
-	capnet_ip4addr qdst = capnet_get32(q + CAPNET_IP4_DST);
-	uint16_t sport = capnet_get16(q + ihl + CAPNET_UDP_SRC_PORT);
-	uint16_t dport = capnet_get16(q + ihl + CAPNET_UDP_DST_PORT);
 	for (uint16_t i = 0; i < u->cfg.max_sockets; i++) {
 		struct capnet_udp_socket *s = &u->socks[i];
-		if (!s->in_use || !s->connected || s->local_port != sport || s->peer_addr != qdst ||
-		    s->peer_port != dport)
+		if (!s->in_use || !s->connected || s->local_port != q->src_port || s->peer_addr != q->dst ||
+		    s->peer_port != q->dst_port)
 			continue;
-		bool refused = type == CAPNET_ICMP4_DEST_UNREACH && code == CAPNET_ICMP4_PORT_UNREACH;
+		bool refused = q->type == CAPNET_ICMP4_DEST_UNREACH && q->code == CAPNET_ICMP4_PORT_UNREACH;
 		s->pending = refused ? CAPNET_E_REFUSED : CAPNET_E_UNREACHABLE;
 		COUNT(u, udp_icmp_errors);
 		notify(s, now);

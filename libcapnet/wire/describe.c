@@ -269,7 +269,7 @@ static size_t arp(struct capnet_frame_desc *d, const uint8_t *f, size_t l3)
 	const uint8_t *a = f + l3;
 	size_t avail = d->len - l3;
 	struct capnet_arp_repr r;
-	d->arp_err = capnet_arp_parse(a, avail, &r);
+	d->arp_err = capnet_arp_parse(a, avail, &r, NULL);
 	if (d->arp_err == CAPNET_E_MALFORMED) {
 		/* The codec refuses operations a host does not perform, but a
 		 * describer names them: parse a copy that says "request", then
@@ -277,7 +277,7 @@ static size_t arp(struct capnet_frame_desc *d, const uint8_t *f, size_t l3)
 		uint8_t copy[CAPNET_ARP_LEN];
 		memcpy(copy, a, sizeof copy);
 		capnet_put16(copy + CAPNET_ARP_OPER, CAPNET_ARP_REQUEST);
-		if (capnet_arp_parse(copy, sizeof copy, &r) != CAPNET_OK)
+		if (capnet_arp_parse(copy, sizeof copy, &r, NULL) != CAPNET_OK)
 			return l3;
 		struct capnet_arp_view v;
 		capnet_arp_view_check(&v, a, avail);
@@ -304,7 +304,7 @@ void capnet_frame_describe(const uint8_t *f, size_t len, enum capnet_describe_de
 		len = 0;
 	d->len = len;
 	struct capnet_eth_repr eth;
-	d->bad_err = capnet_eth_parse(f, len, &eth);
+	d->bad_err = capnet_eth_parse(f, len, &eth, NULL);
 	if (d->bad_err != CAPNET_OK) {
 		d->bad_layer = CAPNET_DESC_ETH;
 		if (len >= CAPNET_ETH_HDR_LEN) {

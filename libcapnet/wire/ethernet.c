@@ -5,15 +5,36 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/ethernet.h"
 
-capnet_err capnet_eth_view_check(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_ETH_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_ETH_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_ETH_ERR_TAG_TRUNCATED] = {"tag_truncated", CAPNET_E_TRUNCATED},
+};
+
+const char *capnet_eth_error_name(enum capnet_eth_error e)
+{
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_eth_error view_init(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_ETH_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_ETH_ERR_TRUNCATED;
 	if (capnet_get16(buf + CAPNET_ETH_TYPE) == CAPNET_ETHERTYPE_VLAN && len < CAPNET_ETH_VLAN_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_ETH_ERR_TAG_TRUNCATED;
 	v->buf = buf;
 	v->len = len;
-	return CAPNET_OK;
+	return CAPNET_ETH_ERR_NONE;
+}
+
+capnet_err capnet_eth_view_check(struct capnet_eth_view *v, const uint8_t *buf, size_t len)
+{
+	return reasons[view_init(v, buf, len)].err;
 }
 
 static struct capnet_mac mac_at(const uint8_t *p)
@@ -38,12 +59,12 @@ uint16_t capnet_eth_outer_type(const struct capnet_eth_view *v)
 	return capnet_get16(v->buf + CAPNET_ETH_TYPE);
 }
 
-capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out)
+static enum capnet_eth_error parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out)
 {
 	struct capnet_eth_view v;
-	capnet_err err = capnet_eth_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_eth_error e = view_init(&v, buf, len);
+	if (e != CAPNET_ETH_ERR_NONE)
+		return e;
 
 	uint16_t type = capnet_eth_outer_type(&v);
 	bool vlan = type == CAPNET_ETHERTYPE_VLAN;
@@ -62,7 +83,16 @@ capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_re
 	out->vlan = vlan;
 	out->vlan_tci = tci;
 	out->header_len = vlan ? CAPNET_ETH_VLAN_HDR_LEN : CAPNET_ETH_HDR_LEN;
-	return CAPNET_OK;
+	return CAPNET_ETH_ERR_NONE;
+}
+
+capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out,
+			    enum capnet_eth_error *why)
+{
+	enum capnet_eth_error e = parse(buf, len, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_eth_emit_len(const struct capnet_eth_repr *r)

@@ -14,25 +14,51 @@ static size_t ihl_bytes(const uint8_t *buf)
 	return (size_t)(buf[CAPNET_IP4_VER_IHL] & 0x0fu) * 4u;
 }
 
-capnet_err capnet_ip4_view_check(struct capnet_ip4_view *v, const uint8_t *buf, size_t len)
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_IP4_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_IP4_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_VERSION] = {"bad_version", CAPNET_E_UNSUPPORTED},
+	[CAPNET_IP4_ERR_BAD_HLEN] = {"bad_hlen", CAPNET_E_MALFORMED},
+	[CAPNET_IP4_ERR_HLEN_BEYOND] = {"hlen_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_TOTLEN] = {"bad_totlen", CAPNET_E_MALFORMED},
+	[CAPNET_IP4_ERR_TOTLEN_BEYOND] = {"totlen_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_IP4_ERR_BAD_CHECKSUM] = {"bad_checksum", CAPNET_E_CHECKSUM},
+};
+
+const char *capnet_ip4_error_name(enum capnet_ip4_error e)
+{
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_ip4_error view_init(struct capnet_ip4_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_IP4_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_IP4_ERR_TRUNCATED;
 	if (buf[CAPNET_IP4_VER_IHL] >> 4 != IP4_VERSION)
-		return CAPNET_E_UNSUPPORTED;
+		return CAPNET_IP4_ERR_BAD_VERSION;
 	size_t hl = ihl_bytes(buf);
 	if (hl < CAPNET_IP4_HDR_LEN)
-		return CAPNET_E_MALFORMED;
+		return CAPNET_IP4_ERR_BAD_HLEN;
 	if (hl > len)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_IP4_ERR_HLEN_BEYOND;
 	size_t total = capnet_get16(buf + CAPNET_IP4_TOTLEN);
 	if (total < hl)
-		return CAPNET_E_MALFORMED;
+		return CAPNET_IP4_ERR_BAD_TOTLEN;
 	if (total > len)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_IP4_ERR_TOTLEN_BEYOND;
 	v->buf = buf;
 	v->len = total; /* drops link-layer padding (60-byte Ethernet minimum) */
-	return CAPNET_OK;
+	return CAPNET_IP4_ERR_NONE;
+}
+
+capnet_err capnet_ip4_view_check(struct capnet_ip4_view *v, const uint8_t *buf, size_t len)
+{
+	return reasons[view_init(v, buf, len)].err;
 }
 
 uint8_t capnet_ip4_version(const struct capnet_ip4_view *v)
@@ -91,14 +117,14 @@ bool capnet_ip4_checksum_ok(const struct capnet_ip4_view *v)
 	return capnet_csum(v->buf, capnet_ip4_header_len(v)) == 0;
 }
 
-capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out)
+static enum capnet_ip4_error parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out)
 {
 	struct capnet_ip4_view v;
-	capnet_err err = capnet_ip4_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_ip4_error e = view_init(&v, buf, len);
+	if (e != CAPNET_IP4_ERR_NONE)
+		return e;
 	if (!capnet_ip4_checksum_ok(&v))
-		return CAPNET_E_CHECKSUM;
+		return CAPNET_IP4_ERR_BAD_CHECKSUM;
 
 	uint16_t ff = capnet_get16(buf + CAPNET_IP4_FLAGS_FRAG);
 	out->src = capnet_ip4_src(&v);
@@ -112,7 +138,16 @@ capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_re
 	out->frag_offset = (uint16_t)((ff & CAPNET_IP4_FRAG_OFFSET_MASK) * 8u);
 	out->header_len = capnet_ip4_header_len(&v);
 	out->payload_len = v.len - out->header_len;
-	return CAPNET_OK;
+	return CAPNET_IP4_ERR_NONE;
+}
+
+capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out,
+			    enum capnet_ip4_error *why)
+{
+	enum capnet_ip4_error e = parse(buf, len, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_ip4_emit_len(const struct capnet_ip4_repr *r)

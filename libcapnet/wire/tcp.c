@@ -31,18 +31,42 @@ static size_t doff_bytes(const uint8_t *buf)
 	return (size_t)(buf[CAPNET_TCP_OFF_FLAGS] >> 4) * 4u;
 }
 
-capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
+/* Each reason's name and the capnet_err it stands for. */
+static const struct {
+	const char *name;
+	capnet_err err;
+} reasons[] = {
+	[CAPNET_TCP_ERR_NONE] = {"none", CAPNET_OK},
+	[CAPNET_TCP_ERR_TRUNCATED] = {"truncated", CAPNET_E_TRUNCATED},
+	[CAPNET_TCP_ERR_BAD_OFFSET] = {"bad_offset", CAPNET_E_MALFORMED},
+	[CAPNET_TCP_ERR_OFFSET_BEYOND] = {"offset_beyond", CAPNET_E_TRUNCATED},
+	[CAPNET_TCP_ERR_BAD_CHECKSUM] = {"bad_checksum", CAPNET_E_CHECKSUM},
+	[CAPNET_TCP_ERR_BAD_OPTION] = {"bad_option", CAPNET_E_MALFORMED},
+};
+
+const char *capnet_tcp_error_name(enum capnet_tcp_error e)
+{
+	return (unsigned)e < sizeof reasons / sizeof reasons[0] ? reasons[e].name : "?";
+}
+
+/* The one place the header is checked: the view and the parse share it. */
+static enum capnet_tcp_error view_init(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
 {
 	if (len < CAPNET_TCP_HDR_LEN)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_TCP_ERR_TRUNCATED;
 	size_t hl = doff_bytes(buf);
 	if (hl < TCP_DOFF_MIN * 4u)
-		return CAPNET_E_MALFORMED;
+		return CAPNET_TCP_ERR_BAD_OFFSET;
 	if (hl > len)
-		return CAPNET_E_TRUNCATED;
+		return CAPNET_TCP_ERR_OFFSET_BEYOND;
 	v->buf = buf;
 	v->len = len; /* TCP has no length field: the segment is what IP gave */
-	return CAPNET_OK;
+	return CAPNET_TCP_ERR_NONE;
+}
+
+capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len)
+{
+	return reasons[view_init(v, buf, len)].err;
 }
 
 uint16_t capnet_tcp_src_port(const struct capnet_tcp_view *v)
@@ -246,18 +270,17 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
-capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
+static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
 {
 	struct capnet_tcp_view v;
-	capnet_err err = capnet_tcp_view_check(&v, buf, len);
-	if (err != CAPNET_OK)
-		return err;
-	size_t hl = capnet_tcp_header_len(&v);
-	err = capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt);
-	if (err != CAPNET_OK)
-		return err;
+	enum capnet_tcp_error e = view_init(&v, buf, len);
+	if (e != CAPNET_TCP_ERR_NONE)
+		return e;
 	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0)
-		return CAPNET_E_CHECKSUM;
+		return CAPNET_TCP_ERR_BAD_CHECKSUM;
+	size_t hl = capnet_tcp_header_len(&v);
+	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK)
+		return CAPNET_TCP_ERR_BAD_OPTION;
 
 	out->src_port = capnet_tcp_src_port(&v);
 	out->dst_port = capnet_tcp_dst_port(&v);
@@ -268,7 +291,16 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 	out->urgent = capnet_tcp_urgent(&v);
 	out->payload = buf + hl;
 	out->payload_len = len - hl;
-	return CAPNET_OK;
+	return CAPNET_TCP_ERR_NONE;
+}
+
+capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+			    enum capnet_tcp_error *why)
+{
+	enum capnet_tcp_error e = parse(buf, len, pseudo, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
 }
 
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r)

@@ -237,7 +237,7 @@ START_TEST(test_loop_answers_arp_and_ping)
 	struct capnet_arp_repr a;
 	n = peer_read(&r, in, sizeof in);
 	ck_assert_uint_eq(n, 60);
-	ck_assert_int_eq(capnet_arp_parse(in + 14, n - 14, &a), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(in + 14, n - 14, &a, NULL), CAPNET_OK);
 	ck_assert_uint_eq(a.oper, CAPNET_ARP_REPLY);
 	ck_assert(capnet_mac_eq(a.sha, mac_stack));
 	for (uint16_t seq = 1; seq <= 3; seq++) {
@@ -288,7 +288,7 @@ START_TEST(test_loop_timer_follows_stack_deadlines_without_busy_polling)
 	size_t n;
 	while ((n = peer_read(&r, in, sizeof in)) != 0) {
 		struct capnet_arp_repr a;
-		ck_assert_int_eq(capnet_arp_parse(in + 14, n - 14, &a), CAPNET_OK);
+		ck_assert_int_eq(capnet_arp_parse(in + 14, n - 14, &a, NULL), CAPNET_OK);
 		ck_assert_uint_eq(a.tpa, nobody);
 		requests++;
 	}

@@ -93,11 +93,11 @@ static const struct sent *tx_dhcp(size_t i)
 	struct sent *s = &sent_buf;
 	s->frame = st.cn.tx[i].data;
 	s->len = st.cn.tx[i].len;
-	ck_assert_int_eq(capnet_eth_parse(s->frame, s->len, &s->eth), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(s->frame, s->len, &s->eth, NULL), CAPNET_OK);
 	ck_assert_uint_eq(s->eth.ethertype, CAPNET_ETHERTYPE_IPV4);
 	const uint8_t *ip = s->frame + 14;
-	ck_assert_int_eq(capnet_ip4_parse(ip, s->len - 14, &s->ip), CAPNET_OK);
-	ck_assert_int_eq(capnet_udp_parse4(ip + 20, s->ip.payload_len, s->ip.src, s->ip.dst, &s->udp), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(ip, s->len - 14, &s->ip, NULL), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(ip + 20, s->ip.payload_len, s->ip.src, s->ip.dst, &s->udp, NULL), CAPNET_OK);
 	ck_assert_uint_eq(s->udp.src_port, 68);
 	ck_assert_uint_eq(s->udp.dst_port, 67);
 	ck_assert_int_eq(capnet_dhcp4_parse(s->udp.payload, s->udp.payload_len, &s->d, NULL), CAPNET_OK);
@@ -130,7 +130,7 @@ static bool is_arp(size_t i, uint16_t op, capnet_ip4addr spa, capnet_ip4addr tpa
 {
 	struct capnet_arp_repr a;
 	return st.cn.tx[i].len >= 42 && capnet_get16(st.cn.tx[i].data + 12) == CAPNET_ETHERTYPE_ARP &&
-	       capnet_arp_parse(st.cn.tx[i].data + 14, st.cn.tx[i].len - 14, &a) == CAPNET_OK && a.oper == op &&
+	       capnet_arp_parse(st.cn.tx[i].data + 14, st.cn.tx[i].len - 14, &a, NULL) == CAPNET_OK && a.oper == op &&
 	       a.spa == spa && a.tpa == tpa;
 }
 

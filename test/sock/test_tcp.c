@@ -169,7 +169,7 @@ static void tx(size_t i, struct capnet_tcp_repr *r)
 	ck_assert_uint_eq(capnet_get32(ip + 16), ip_b);
 	ck_assert_uint_eq(capnet_get16(ip + 6) & 0x4000, 0x4000); /* DF */
 	size_t tl = capnet_get16(ip + 2) - 20u;
-	ck_assert_int_eq(capnet_tcp_parse(ip + 20, tl, capnet_csum_pseudo4(ip_a, ip_b, 6, (uint16_t)tl), r),
+	ck_assert_int_eq(capnet_tcp_parse(ip + 20, tl, capnet_csum_pseudo4(ip_a, ip_b, 6, (uint16_t)tl), r, NULL),
 			 CAPNET_OK);
 }
 
@@ -1045,18 +1045,10 @@ START_TEST(test_rst_in_time_wait_closes_unless_rfc1337)
 }
 END_TEST
 
-/* RFC 1191 with no next-hop MTU known to us: "fragmentation needed" about
- * our segment steps the MSS down a plateau and resends at once. */
-START_TEST(test_frag_needed_lowers_mss_and_resends)
+/* Injects into A an ICMP "fragmentation needed" from B quoting `quoted`
+ * (an IP header and 8 bytes of what A sent), with next-hop MTU `mtu`. */
+static void inject_frag_needed(const uint8_t *quoted, uint16_t mtu, capnet_instant now)
 {
-	struct capnet_tcp_sock *s = active_established_plain();
-	capnet_tcp_set_nodelay(s, true, CAPNET_MS(10));
-	static uint8_t data[2920];
-	memset(data, 'm', sizeof data);
-	size_t q;
-	capnet_tcp_send(s, data, sizeof data, &q, CAPNET_MS(20));
-	ck_assert_uint_eq(st.cn.ntx, 2);
-	/* the ICMP error quotes the first segment's IP header and 8 bytes */
 	uint8_t f[128];
 	memcpy(f, mac_a.b, 6);
 	memcpy(f + 6, mac_b.b, 6);
@@ -1073,16 +1065,101 @@ START_TEST(test_frag_needed_lowers_mss_and_resends)
 	memset(icmp, 0, 8);
 	icmp[0] = 3;
 	icmp[1] = 4;
-	memcpy(icmp + 8, st.cn.tx[0].data + 14, 28);
+	capnet_put16(icmp + 6, mtu); /* RFC 1191 4 */
+	memcpy(icmp + 8, quoted, 28);
 	capnet_put16(icmp + 2, capnet_csum(icmp, 36));
+	capnet_iface_input(st.ifc, f, 14 + 56 < 60 ? 60 : 14 + 56, now);
+}
+
+/* A connection sending 2920 bytes in two full segments at 20 ms; returns
+ * the first segment's IP header and 8 bytes, as a router would quote it. */
+static struct capnet_tcp_sock *sending_two_segments(uint8_t quoted[28])
+{
+	struct capnet_tcp_sock *s = active_established_plain();
+	capnet_tcp_set_nodelay(s, true, CAPNET_MS(10));
+	static uint8_t data[2920];
+	memset(data, 'm', sizeof data);
+	size_t q;
+	capnet_tcp_send(s, data, sizeof data, &q, CAPNET_MS(20));
+	ck_assert_uint_eq(st.cn.ntx, 2);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1460, NULL);
+	memcpy(quoted, st.cn.tx[0].data + 14, 28);
 	capture_nic_clear(&st.cn);
-	capnet_iface_input(st.ifc, f, 14 + 56 < 60 ? 60 : 14 + 56, CAPNET_MS(21));
-	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
+	return s;
+}
+
+static uint16_t mss_of(struct capnet_tcp_sock *s)
+{
 	struct capnet_tcp_info i;
 	capnet_tcp_info(s, &i);
-	ck_assert_uint_eq(i.mss, 1452); /* 1492 - 40 */
+	return i.mss;
+}
+
+/* RFC 1191 with no next-hop MTU known to us: "fragmentation needed" about
+ * our segment steps the MSS down a plateau and resends at once. */
+START_TEST(test_frag_needed_lowers_mss_and_resends)
+{
+	/* the ICMP error quotes the first segment's IP header and 8 bytes */
+	uint8_t quoted[28];
+	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	inject_frag_needed(quoted, 0, CAPNET_MS(21));
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
+	ck_assert_uint_eq(mss_of(s), 1452); /* 1492 - 40 */
 	ck_assert_uint_ge(st.cn.ntx, 1);
 	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1452, NULL);
+}
+END_TEST
+
+/* RFC 1191 4: the router's next-hop MTU is the new path MTU. With 1400,
+ * the resent segments carry exactly 1400 - 40 bytes. */
+START_TEST(test_frag_needed_takes_the_next_hop_mtu_reported)
+{
+	uint8_t quoted[28];
+	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	inject_frag_needed(quoted, 1400, CAPNET_MS(21));
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
+	ck_assert_uint_eq(mss_of(s), 1360);
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1360, NULL);
+	expect(1, CAPNET_TCP_ACK_FLAG, peer.iss + 1 + 1360, IRS + 1, 65535, 1360, NULL);
+	expect(2, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_PSH, peer.iss + 1 + 2720, IRS + 1, 65535, 200, NULL);
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[0].data + 14 + 2), 1400); /* IP total length */
+}
+END_TEST
+
+/* A reported MTU is taken down to 576 at the lowest (a forged tiny MTU must
+ * not shrink segments to nothing), and never raises the estimate: a report
+ * at or above the size A sends changes nothing and resends nothing. */
+START_TEST(test_frag_needed_mtu_floor_576_and_never_up)
+{
+	uint8_t quoted[28];
+	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	inject_frag_needed(quoted, 1500, CAPNET_MS(21));
+	ck_assert_uint_eq(mss_of(s), 1460);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	inject_frag_needed(quoted, 68, CAPNET_MS(22));
+	ck_assert_uint_eq(mss_of(s), 536);
+	ck_assert_uint_ge(st.cn.ntx, 1);
+	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 536, NULL);
+	capture_nic_clear(&st.cn);
+	inject_frag_needed(quoted, 1006, CAPNET_MS(23));
+	ck_assert_uint_eq(mss_of(s), 536);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 3);
+}
+END_TEST
+
+/* A quote cut before TCP's sequence number cannot be checked against what
+ * is in flight (RFC 5927 4.1): ignored, the MSS stays. */
+START_TEST(test_frag_needed_with_a_short_quote_is_ignored)
+{
+	uint8_t quoted[28];
+	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	quoted[0] = 0x46; /* IHL 6: the 8 quoted TCP bytes now start 4 bytes late */
+	inject_frag_needed(quoted, 1400, CAPNET_MS(21));
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 0);
+	ck_assert_uint_eq(mss_of(s), 1460);
+	ck_assert_uint_eq(st.cn.ntx, 0);
 }
 END_TEST
 
@@ -1635,6 +1712,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_close_with_unread_data_resets);
 	tcase_add_test(tc, test_rst_in_time_wait_closes_unless_rfc1337);
 	tcase_add_test(tc, test_frag_needed_lowers_mss_and_resends);
+	tcase_add_test(tc, test_frag_needed_takes_the_next_hop_mtu_reported);
+	tcase_add_test(tc, test_frag_needed_mtu_floor_576_and_never_up);
+	tcase_add_test(tc, test_frag_needed_with_a_short_quote_is_ignored);
 	tcase_add_test(tc, test_rst_to_closed_port);
 	tcase_add_test(tc, test_rst_validation_and_challenge_ack);
 	tcase_add_test(tc, test_challenge_acks_rate_limited);

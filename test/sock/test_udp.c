@@ -454,12 +454,9 @@ START_TEST(test_truncated_and_bad_length_counted)
 }
 END_TEST
 
-/* ICMP port unreachable from B quoting our datagram to B:53. */
-static void inject_port_unreachable(uint16_t sport, uint16_t dport, capnet_ip4addr quoted_dst)
+/* ICMP port unreachable from B quoting the first 28 bytes of `orig`. */
+static void inject_unreachable_quoting(const uint8_t *orig)
 {
-	uint8_t orig[64];
-	size_t ul = tf_udp(orig + 20, ip_a, quoted_dst, sport, dport, (const uint8_t *)"q", 1, 0);
-	tf_ip(orig, ip_a, quoted_dst, 17, 7, 64, orig + 20, ul);
 	uint8_t icmp[8 + 28];
 	memset(icmp, 0, 8);
 	icmp[0] = 3;
@@ -470,6 +467,21 @@ static void inject_port_unreachable(uint16_t sport, uint16_t dport, capnet_ip4ad
 	size_t n = tf_eth(f, mac_a, mac_b, 0x0800);
 	n += tf_ip(f + n, ip_b, ip_a, 1, 9, 64, icmp, sizeof icmp);
 	capnet_iface_input(st.ifc, f, n, CAPNET_S(2));
+}
+
+/* Our datagram sport -> quoted_dst:dport: its IP header, then UDP's. */
+static void our_datagram(uint8_t orig[64], uint16_t sport, uint16_t dport, capnet_ip4addr quoted_dst)
+{
+	size_t ul = tf_udp(orig + 20, ip_a, quoted_dst, sport, dport, (const uint8_t *)"q", 1, 0);
+	tf_ip(orig, ip_a, quoted_dst, 17, 7, 64, orig + 20, ul);
+}
+
+/* ICMP port unreachable from B quoting our datagram to B:53. */
+static void inject_port_unreachable(uint16_t sport, uint16_t dport, capnet_ip4addr quoted_dst)
+{
+	uint8_t orig[64];
+	our_datagram(orig, sport, dport, quoted_dst);
+	inject_unreachable_quoting(orig);
 }
 
 START_TEST(test_icmp_port_unreachable_refuses_connected_socket)
@@ -504,6 +516,28 @@ START_TEST(test_icmp_error_ignored_by_unconnected_or_other_peer)
 	ck_assert_uint_eq(capnet_udp_events(s), CAPNET_UDP_WRITABLE);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_icmp_ignored), 3);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_icmp_errors), 0);
+}
+END_TEST
+
+/* A quote whose IP header leaves no room for our ports cannot name a
+ * socket: counted as ignored, nobody is told. One whose quoted source is
+ * not us is dropped by the interface before UDP sees it. */
+START_TEST(test_icmp_error_with_unusable_quote_ignored)
+{
+	struct capnet_udp_socket *s = open_bound(0, 5000);
+	ck_assert_int_eq(capnet_udp_connect(s, ip_b, 53), CAPNET_OK);
+	uint8_t orig[64];
+	our_datagram(orig, 5000, 53, ip_b);
+	orig[0] = 0x47; /* IHL 7: 28 bytes of header, no room left for the ports */
+	inject_unreachable_quoting(orig);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_icmp_ignored), 1);
+	our_datagram(orig, 5000, 53, ip_b);
+	capnet_put32(orig + 12, CAPNET_IP4(192, 0, 2, 99)); /* not from us */
+	inject_unreachable_quoting(orig);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_icmp_ignored), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_icmp_dest_unreach_rcvd), 2);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_icmp_errors), 0);
+	ck_assert_uint_eq(capnet_udp_events(s), CAPNET_UDP_WRITABLE);
 }
 END_TEST
 
@@ -547,6 +581,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_truncated_and_bad_length_counted);
 	tcase_add_test(tc, test_icmp_port_unreachable_refuses_connected_socket);
 	tcase_add_test(tc, test_icmp_error_ignored_by_unconnected_or_other_peer);
+	tcase_add_test(tc, test_icmp_error_with_unusable_quote_ignored);
 	tcase_add_test(tc, test_arena_too_small_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;

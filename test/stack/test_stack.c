@@ -177,7 +177,7 @@ START_TEST(test_poll_drives_every_interface)
 	ck_assert_uint_eq(f.cn[0].ntx, 0);
 	ck_assert_uint_eq(f.cn[1].ntx, 1);
 	struct capnet_eth_repr out;
-	ck_assert_int_eq(capnet_eth_parse(f.cn[1].tx[0].data, f.cn[1].tx[0].len, &out), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(f.cn[1].tx[0].data, f.cn[1].tx[0].len, &out, NULL), CAPNET_OK);
 	ck_assert_mem_eq(out.dst.b, peer_mac.b, 6);
 	ck_assert_uint_eq(out.ethertype, CAPNET_ETHERTYPE_ARP);
 	ck_assert_int_ge(next, CAPNET_MS(5));

@@ -5,6 +5,7 @@
 #include "capnet/wire/arp.h"
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 /* Who has 10.0.2.2? Tell 10.0.2.15 — the whole 60-byte frame. */
 static const uint8_t arp_request_frame[60] = {
@@ -60,14 +61,14 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_arp_repr r;
-	ck_assert_int_eq(capnet_arp_parse(arp_request, 28, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_request, 28, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.oper, CAPNET_ARP_REQUEST);
 	ck_assert(capnet_mac_eq(r.sha, host_mac));
 	ck_assert_uint_eq(r.spa, CAPNET_IP4(10, 0, 2, 15));
 	ck_assert(capnet_mac_eq(r.tha, zero_mac));
 	ck_assert_uint_eq(r.tpa, CAPNET_IP4(10, 0, 2, 2));
 
-	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.oper, CAPNET_ARP_REPLY);
 	ck_assert(capnet_mac_eq(r.sha, gw_mac));
 	ck_assert_uint_eq(r.spa, CAPNET_IP4(10, 0, 2, 2));
@@ -80,7 +81,7 @@ START_TEST(test_round_trip)
 {
 	struct capnet_arp_repr r;
 	uint8_t out[28];
-	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_parse(arp_reply, sizeof arp_reply, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_arp_emit(&r, out), 28);
 	ck_assert_mem_eq(out, arp_reply, 28);
 }
@@ -90,10 +91,10 @@ START_TEST(test_in_its_frame_with_padding)
 {
 	struct capnet_eth_repr eth;
 	struct capnet_arp_repr r;
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &eth), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &eth, NULL), CAPNET_OK);
 	ck_assert_uint_eq(eth.ethertype, CAPNET_ETHERTYPE_ARP);
 	ck_assert_int_eq(capnet_arp_parse(arp_request_frame + eth.header_len,
-					  sizeof arp_request_frame - eth.header_len, &r),
+					  sizeof arp_request_frame - eth.header_len, &r, NULL),
 			 CAPNET_OK);
 	ck_assert_uint_eq(r.tpa, CAPNET_IP4(10, 0, 2, 2));
 	/* The 18 padding bytes were ignored: emit gives back exactly 28. */
@@ -111,7 +112,7 @@ START_TEST(test_truncated)
 	struct capnet_arp_repr r;
 	for (size_t len = 0; len < 28; len++) {
 		ck_assert_int_eq(capnet_arp_view_check(&v, arp_reply, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_arp_parse(arp_reply, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -134,7 +135,7 @@ START_TEST(test_unsupported_hardware_or_protocol)
 		uint8_t p[28];
 		memcpy(p, arp_reply, sizeof p);
 		p[cases[i].off] = cases[i].val;
-		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r), CAPNET_E_UNSUPPORTED);
+		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r, NULL), CAPNET_E_UNSUPPORTED);
 	}
 }
 END_TEST
@@ -148,8 +149,42 @@ START_TEST(test_bad_operation_malformed)
 		memcpy(p, arp_reply, sizeof p);
 		p[6] = (uint8_t)(ops[i] >> 8);
 		p[7] = (uint8_t)ops[i];
-		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r), CAPNET_E_MALFORMED);
+		ck_assert_int_eq(capnet_arp_parse(p, sizeof p, &r, NULL), CAPNET_E_MALFORMED);
 	}
+}
+END_TEST
+
+/* ---- why a packet is refused (enum capnet_arp_error) ---- */
+
+REASON_ADAPTERS(struct capnet_arp_repr, enum capnet_arp_error, capnet_arp_error_name,
+		capnet_arp_parse(buf, len, &r, &e))
+
+START_TEST(test_each_reason)
+{
+	static const struct reason_case cases[] = {
+		{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+		{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+		{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+		{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+		{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+		{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+	};
+	check_reason_cases(arp_reply, sizeof arp_reply, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const struct cut_step steps[] = {{CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED}};
+	check_every_cut(arp_reply, steps, 1, parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {"none", "truncated", "bad_htype", "bad_ptype", "bad_op"};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 
@@ -165,6 +200,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_unsupported_hardware_or_protocol);
 	tcase_add_test(tc, test_bad_operation_malformed);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 /* Who has 10.0.2.2? Tell 10.0.2.15 — padded to the 60-byte minimum. */
 static const uint8_t arp_request_frame[60] = {
@@ -50,7 +51,7 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_eth_repr r;
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r, NULL), CAPNET_OK);
 	ck_assert(capnet_mac_is_broadcast(r.dst));
 	ck_assert(capnet_mac_eq(r.src, host_mac));
 	ck_assert_uint_eq(r.ethertype, CAPNET_ETHERTYPE_ARP);
@@ -64,10 +65,10 @@ START_TEST(test_round_trip)
 {
 	struct capnet_eth_repr r;
 	uint8_t out[18];
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_emit(&r, out), 14);
 	ck_assert_mem_eq(out, arp_request_frame, 14);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_emit(&r, out), 18);
 	ck_assert_mem_eq(out, vlan_hdr, 18);
 }
@@ -79,9 +80,9 @@ START_TEST(test_truncated_header)
 	struct capnet_eth_repr r;
 	for (size_t len = 0; len < 14; len++) {
 		ck_assert_int_eq(capnet_eth_view_check(&v, arp_request_frame, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 14, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 14, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.header_len, 14);
 }
 END_TEST
@@ -92,7 +93,7 @@ START_TEST(test_vlan_tagged_frame)
 	struct capnet_eth_repr r;
 	ck_assert_int_eq(capnet_eth_view_check(&v, vlan_hdr, sizeof vlan_hdr), CAPNET_OK);
 	ck_assert_uint_eq(capnet_eth_outer_type(&v), CAPNET_ETHERTYPE_VLAN);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, NULL), CAPNET_OK);
 	ck_assert(capnet_mac_eq(r.dst, host_mac));
 	ck_assert(capnet_mac_eq(r.src, gw_mac));
 	ck_assert(r.vlan);
@@ -121,7 +122,7 @@ START_TEST(test_vlan_tag_truncated)
 	struct capnet_eth_repr r;
 	for (size_t len = 0; len < 18; len++) {
 		ck_assert_int_eq(capnet_eth_view_check(&v, vlan_hdr, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -139,7 +140,7 @@ START_TEST(test_stacked_tags_reported_not_unwrapped)
 	f[19] = 0x05;
 	f[20] = 0x08;
 	f[21] = 0x00;
-	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r, NULL), CAPNET_OK);
 	ck_assert(r.vlan);
 	ck_assert_uint_eq(r.vlan_tci, 0xa064);
 	ck_assert_uint_eq(r.ethertype, CAPNET_ETHERTYPE_VLAN);
@@ -160,10 +161,48 @@ START_TEST(test_8023_length_field_reported_as_type)
 	memcpy(f, arp_request_frame, sizeof f);
 	f[12] = 0x00;
 	f[13] = 0x2e;
-	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_eth_parse(f, sizeof f, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.ethertype, 0x002e);
 	ck_assert(!r.vlan);
 	ck_assert_uint_eq(r.header_len, 14);
+}
+END_TEST
+
+/* ---- why a frame is refused (enum capnet_eth_error) ---- */
+
+REASON_ADAPTERS(struct capnet_eth_repr, enum capnet_eth_error, capnet_eth_error_name,
+		capnet_eth_parse(buf, len, &r, &e))
+
+START_TEST(test_each_reason)
+{
+	static const struct reason_case cases[] = {
+		{"13 bytes", 0, 0x52, 13, CAPNET_ETH_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"a VLAN tag cut", 0, 0x52, 17, CAPNET_ETH_ERR_TAG_TRUNCATED, CAPNET_E_TRUNCATED},
+	};
+	check_reason_cases(vlan_hdr, sizeof vlan_hdr, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
+	/* A NULL reason is allowed. */
+	struct capnet_eth_repr r;
+	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, 17, &r, NULL), CAPNET_E_TRUNCATED);
+}
+END_TEST
+
+/* Every cut of a frame is a truncation: before the type, or inside the tag. */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const struct cut_step untagged[] = {{CAPNET_ETH_HDR_LEN, CAPNET_ETH_ERR_TRUNCATED}};
+	static const struct cut_step tagged[] = {
+		{CAPNET_ETH_HDR_LEN, CAPNET_ETH_ERR_TRUNCATED},
+		{CAPNET_ETH_VLAN_HDR_LEN, CAPNET_ETH_ERR_TAG_TRUNCATED},
+	};
+	check_every_cut(arp_request_frame, untagged, 1, parse_why, reason_name);
+	check_every_cut(vlan_hdr, tagged, 2, parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {"none", "truncated", "tag_truncated"};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 
@@ -181,6 +220,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vlan_tag_truncated);
 	tcase_add_test(tc, test_stacked_tags_reported_not_unwrapped);
 	tcase_add_test(tc, test_8023_length_field_reported_as_type);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/ipv4.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 static const uint8_t ping_request[84] = {
 	0x45, 0x00, 0x00, 0x54, 0x5a, 0x3c, 0x40, 0x00, 0x40, 0x01, 0x0e, 0xab,
@@ -87,7 +88,7 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_ip4_repr r;
-	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.src, SRC);
 	ck_assert_uint_eq(r.dst, DST);
 	ck_assert_uint_eq(r.proto, CAPNET_IPPROTO_ICMP);
@@ -106,7 +107,7 @@ START_TEST(test_round_trip)
 {
 	struct capnet_ip4_repr r;
 	uint8_t out[84];
-	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(ping_request, sizeof ping_request, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_ip4_emit(&r, out), 20);
 	memcpy(out + 20, ping_request + r.header_len, r.payload_len);
 	ck_assert_mem_eq(out, ping_request, sizeof ping_request);
@@ -119,7 +120,7 @@ START_TEST(test_truncated_fixed_header)
 	struct capnet_ip4_repr r;
 	for (size_t len = 0; len < 20; len++) {
 		ck_assert_int_eq(capnet_ip4_view_check(&v, ping_request, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_ip4_parse(ping_request, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_ip4_parse(ping_request, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -130,7 +131,7 @@ START_TEST(test_total_length_beyond_buffer)
 	struct capnet_ip4_repr r;
 	for (size_t len = 20; len < sizeof ping_request; len++) {
 		ck_assert_int_eq(capnet_ip4_view_check(&v, ping_request, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_ip4_parse(ping_request, len, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_ip4_parse(ping_request, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -144,17 +145,17 @@ START_TEST(test_total_length_below_header)
 		memcpy(p, ping_request, 84);
 		capnet_put16(p + 2, totals[i]);
 		fix_checksum(p);
-		ck_assert_int_eq(capnet_ip4_parse(p, 84, &r), CAPNET_E_MALFORMED);
+		ck_assert_int_eq(capnet_ip4_parse(p, 84, &r, NULL), CAPNET_E_MALFORMED);
 	}
 	/* With options the bound is IHL*4, not 20. */
 	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00};
 	ck_assert_uint_eq(with_options(p, ra, sizeof ra), 88);
 	capnet_put16(p + 2, 23);
 	fix_checksum(p);
-	ck_assert_int_eq(capnet_ip4_parse(p, 84, &r), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(capnet_ip4_parse(p, 84, &r, NULL), CAPNET_E_MALFORMED);
 	capnet_put16(p + 2, 24); /* header only, no payload: fine */
 	fix_checksum(p);
-	ck_assert_int_eq(capnet_ip4_parse(p, 84, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, 84, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.payload_len, 0);
 }
 END_TEST
@@ -180,7 +181,7 @@ START_TEST(test_options_skipped_ihl6)
 	struct capnet_ip4_repr r;
 	size_t n = with_options(p, ra, sizeof ra);
 	ck_assert_uint_eq(n, 88);
-	ck_assert_int_eq(capnet_ip4_parse(p, n, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, n, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.header_len, 24);
 	ck_assert_uint_eq(r.payload_len, 64);
 	ck_assert_mem_eq(p + r.header_len, ping_request + 20, 64);
@@ -190,7 +191,7 @@ START_TEST(test_options_skipped_ihl6)
 		ck_assert_int_eq(capnet_ip4_view_check(&v, p, len), CAPNET_E_TRUNCATED);
 	/* A bad checksum covers the options too. */
 	p[22] ^= 0x01;
-	ck_assert_int_eq(capnet_ip4_parse(p, n, &r), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_ip4_parse(p, n, &r, NULL), CAPNET_E_CHECKSUM);
 }
 END_TEST
 
@@ -204,7 +205,7 @@ START_TEST(test_options_skipped_ihl15)
 	opts[39] = 0x00;                 /* ... then End of Option List */
 	size_t n = with_options(p, opts, sizeof opts);
 	ck_assert_uint_eq(n, 124);
-	ck_assert_int_eq(capnet_ip4_parse(p, n, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, n, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.header_len, 60);
 	ck_assert_uint_eq(r.payload_len, 64);
 	ck_assert_mem_eq(p + 60, ping_request + 20, 64);
@@ -230,7 +231,7 @@ START_TEST(test_ethernet_padding_excluded)
 	memset(p + 28, 0xa5, sizeof p - 28);
 	ck_assert_int_eq(capnet_ip4_view_check(&v, p, sizeof p), CAPNET_OK);
 	ck_assert_uint_eq(v.len, 28);
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.payload_len, 8);
 }
 END_TEST
@@ -243,12 +244,12 @@ START_TEST(test_other_versions_unsupported)
 	for (size_t i = 0; i < sizeof versions; i++) {
 		memcpy(p, ping_request, sizeof p);
 		p[0] = (uint8_t)(versions[i] << 4 | 5);
-		ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_E_UNSUPPORTED);
+		ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_E_UNSUPPORTED);
 	}
 	/* An IPv6 header: 0x60 first. */
 	memcpy(p, ping_request, sizeof p);
 	p[0] = 0x60;
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_E_UNSUPPORTED);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_E_UNSUPPORTED);
 }
 END_TEST
 
@@ -266,13 +267,13 @@ START_TEST(test_bad_checksum_every_bit)
 			p[byte] ^= (uint8_t)(1u << bit);
 			ck_assert_int_eq(capnet_ip4_view_check(&v, p, sizeof p), CAPNET_OK);
 			ck_assert(!capnet_ip4_checksum_ok(&v));
-			ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_E_CHECKSUM);
+			ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_E_CHECKSUM);
 		}
 	}
 	/* The payload is not covered by the header checksum. */
 	memcpy(p, ping_request, sizeof p);
 	p[40] ^= 0xff;
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_OK);
 }
 END_TEST
 
@@ -288,7 +289,7 @@ START_TEST(test_fragments_detected)
 	fix_checksum(p);
 	ck_assert_int_eq(capnet_ip4_view_check(&v, p, sizeof p), CAPNET_OK);
 	ck_assert(capnet_ip4_is_fragment(&v));
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_OK);
 	ck_assert(r.more_fragments);
 	ck_assert(!r.dont_fragment);
 	ck_assert_uint_eq(r.frag_offset, 0);
@@ -298,14 +299,14 @@ START_TEST(test_fragments_detected)
 	fix_checksum(p);
 	ck_assert_int_eq(capnet_ip4_view_check(&v, p, sizeof p), CAPNET_OK);
 	ck_assert(capnet_ip4_is_fragment(&v));
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_OK);
 	ck_assert(!r.more_fragments);
 	ck_assert_uint_eq(r.frag_offset, 1480);
 
 	/* Middle fragment, largest offset. */
 	capnet_put16(p + 6, 0x3fff);
 	fix_checksum(p);
-	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4_parse(p, sizeof p, &r, NULL), CAPNET_OK);
 	ck_assert(r.more_fragments);
 	ck_assert_uint_eq(r.frag_offset, 0x1fff * 8);
 
@@ -331,6 +332,54 @@ START_TEST(test_emit_refuses_oversized_payload)
 }
 END_TEST
 
+/* ---- why a header is refused (enum capnet_ip4_error) ---- */
+
+REASON_ADAPTERS(struct capnet_ip4_repr, enum capnet_ip4_error, capnet_ip4_error_name,
+		capnet_ip4_parse(buf, len, &r, &e))
+
+/* Each reason, from the ping with one byte changed, in the order they are
+ * checked. */
+START_TEST(test_each_reason)
+{
+	static const struct reason_case cases[] = {
+		{"19 bytes", 0, 0x45, 19, CAPNET_IP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"version 6", 0, 0x65, 84, CAPNET_IP4_ERR_BAD_VERSION, CAPNET_E_UNSUPPORTED},
+		{"IHL 4", 0, 0x44, 84, CAPNET_IP4_ERR_BAD_HLEN, CAPNET_E_MALFORMED},
+		{"IHL 15 in 40 bytes", 0, 0x4f, 40, CAPNET_IP4_ERR_HLEN_BEYOND, CAPNET_E_TRUNCATED},
+		{"total length 19", 3, 19, 84, CAPNET_IP4_ERR_BAD_TOTLEN, CAPNET_E_MALFORMED},
+		{"total length 85 in 84 bytes", 3, 85, 84, CAPNET_IP4_ERR_TOTLEN_BEYOND, CAPNET_E_TRUNCATED},
+		{"checksum", CAPNET_IP4_CHECKSUM, 0x0f, 84, CAPNET_IP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
+	};
+	check_reason_cases(ping_request, sizeof ping_request, cases, sizeof cases / sizeof cases[0], parse_why,
+			   reason_name);
+}
+END_TEST
+
+/* Cut anywhere, a datagram is truncated: below 20 bytes the header, inside
+ * the options its IHL, after them its total length runs past the buffer. */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00};
+	uint8_t p[88];
+	static const struct cut_step steps[] = {
+		{20, CAPNET_IP4_ERR_TRUNCATED},
+		{24, CAPNET_IP4_ERR_HLEN_BEYOND},
+		{88, CAPNET_IP4_ERR_TOTLEN_BEYOND},
+	};
+	ck_assert_uint_eq(with_options(p, ra, sizeof ra), 88);
+	check_every_cut(p, steps, 3, parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {
+		"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond", "bad_checksum",
+	};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-ipv4");
@@ -351,6 +400,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_checksum_every_bit);
 	tcase_add_test(tc, test_fragments_detected);
 	tcase_add_test(tc, test_emit_refuses_oversized_payload);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/tcp.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 #define CLIENT CAPNET_IP4(192, 0, 2, 1)
 #define SERVER CAPNET_IP4(198, 51, 100, 7)
@@ -142,7 +143,7 @@ END_TEST
 START_TEST(test_parse_syn)
 {
 	struct capnet_tcp_repr r;
-	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, pseudo(sizeof syn), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, pseudo(sizeof syn), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.src_port, 45678);
 	ck_assert_uint_eq(r.dst_port, 80);
 	ck_assert_uint_eq(r.seq, 0x1a2b3c4d);
@@ -169,7 +170,7 @@ START_TEST(test_syn_ack)
 	struct capnet_tcp_repr r;
 	uint8_t out[40];
 	/* The pseudo-header sum does not depend on direction. */
-	ck_assert_int_eq(capnet_tcp_parse(syn_ack, sizeof syn_ack, pseudo(40), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(syn_ack, sizeof syn_ack, pseudo(40), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.src_port, 80);
 	ck_assert_uint_eq(r.dst_port, 45678);
 	ck_assert_uint_eq(r.seq, 0x5e6f7a81);
@@ -197,7 +198,7 @@ END_TEST
 START_TEST(test_parse_data_with_sack)
 {
 	struct capnet_tcp_repr r;
-	ck_assert_int_eq(capnet_tcp_parse(data_sack, sizeof data_sack, pseudo(sizeof data_sack), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(data_sack, sizeof data_sack, pseudo(sizeof data_sack), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.seq, 0x1a2b3c4e);
 	ck_assert_uint_eq(r.ack, 0x5e6f7a82);
 	ck_assert_uint_eq(r.flags, CAPNET_TCP_PSH | CAPNET_TCP_ACK_FLAG);
@@ -240,13 +241,13 @@ START_TEST(test_round_trip)
 	for (size_t i = 0; i < sizeof segs / sizeof segs[0]; i++) {
 		struct capnet_tcp_repr r;
 		uint8_t out[80];
-		ck_assert_int_eq(capnet_tcp_parse(segs[i].seg, segs[i].len, pseudo(segs[i].len), &r), CAPNET_OK);
+		ck_assert_int_eq(capnet_tcp_parse(segs[i].seg, segs[i].len, pseudo(segs[i].len), &r, NULL), CAPNET_OK);
 		ck_assert_uint_eq(capnet_tcp_emit_len(&r), segs[i].len);
 		ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(segs[i].len)), segs[i].len);
 		ck_assert_mem_eq(out, segs[i].seg, segs[i].len);
 		/* In place: the payload already sits where emit puts it. */
 		memcpy(out, segs[i].seg, segs[i].len);
-		ck_assert_int_eq(capnet_tcp_parse(out, segs[i].len, pseudo(segs[i].len), &r), CAPNET_OK);
+		ck_assert_int_eq(capnet_tcp_parse(out, segs[i].len, pseudo(segs[i].len), &r, NULL), CAPNET_OK);
 		ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(segs[i].len)), segs[i].len);
 		ck_assert_mem_eq(out, segs[i].seg, segs[i].len);
 	}
@@ -261,12 +262,12 @@ START_TEST(test_emit_moves_overlapping_payload)
 	uint8_t buf[80];
 	struct capnet_tcp_repr r;
 	memcpy(buf, data_sack, sizeof data_sack);
-	ck_assert_int_eq(capnet_tcp_parse(buf, sizeof data_sack, pseudo(sizeof data_sack), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(buf, sizeof data_sack, pseudo(sizeof data_sack), &r, NULL), CAPNET_OK);
 	r.opt.sack_count = 0;
 	size_t n = capnet_tcp_emit_len(&r);
 	ck_assert_uint_eq(n, 32 + DATA_PAYLOAD_LEN);
 	ck_assert_uint_eq(capnet_tcp_emit(&r, buf, pseudo(n)), n);
-	ck_assert_int_eq(capnet_tcp_parse(buf, n, pseudo(n), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(buf, n, pseudo(n), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.opt.sack_count, 0);
 	ck_assert_uint_eq(r.payload_len, DATA_PAYLOAD_LEN);
 	ck_assert_mem_eq(r.payload, data_sack + DATA_HL, DATA_PAYLOAD_LEN);
@@ -280,8 +281,8 @@ START_TEST(test_truncated_header)
 	/* Below 20 bytes, then below the 40 the data offset claims. */
 	for (size_t len = 0; len < sizeof syn; len++) {
 		ck_assert_int_eq(capnet_tcp_view_check(&v, syn, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_tcp_parse(syn, len, pseudo(sizeof syn), &r), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_tcp_parse(syn, len, pseudo(len), &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_tcp_parse(syn, len, pseudo(sizeof syn), &r, NULL), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_tcp_parse(syn, len, pseudo(len), &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -292,7 +293,7 @@ START_TEST(test_truncated_data_segment)
 	struct capnet_tcp_repr r;
 	for (size_t len = 0; len < DATA_HL; len++) {
 		ck_assert_int_eq(capnet_tcp_view_check(&v, data_sack, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(sizeof data_sack), &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(sizeof data_sack), &r, NULL), CAPNET_E_TRUNCATED);
 	}
 	/* TCP has no length field: a segment cut inside its payload is a
 	 * complete header with less data, and only the checksum (over the
@@ -300,8 +301,8 @@ START_TEST(test_truncated_data_segment)
 	for (size_t len = DATA_HL; len < sizeof data_sack; len++) {
 		ck_assert_int_eq(capnet_tcp_view_check(&v, data_sack, len), CAPNET_OK);
 		ck_assert_uint_eq(v.len, len);
-		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(sizeof data_sack), &r), CAPNET_E_CHECKSUM);
-		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(len), &r), CAPNET_E_CHECKSUM);
+		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(sizeof data_sack), &r, NULL), CAPNET_E_CHECKSUM);
+		ck_assert_int_eq(capnet_tcp_parse(data_sack, len, pseudo(len), &r, NULL), CAPNET_E_CHECKSUM);
 	}
 }
 END_TEST
@@ -316,7 +317,7 @@ START_TEST(test_data_offset_below_5_malformed)
 		p[CAPNET_TCP_OFF_FLAGS] = (uint8_t)(doff << 4);
 		fix_checksum(p, sizeof p);
 		ck_assert_int_eq(capnet_tcp_view_check(&v, p, sizeof p), CAPNET_E_MALFORMED);
-		ck_assert_int_eq(capnet_tcp_parse(p, sizeof p, pseudo(sizeof p), &r), CAPNET_E_MALFORMED);
+		ck_assert_int_eq(capnet_tcp_parse(p, sizeof p, pseudo(sizeof p), &r, NULL), CAPNET_E_MALFORMED);
 		/* Still truncated first when there is not even a fixed header. */
 		ck_assert_int_eq(capnet_tcp_view_check(&v, p, 19), CAPNET_E_TRUNCATED);
 	}
@@ -379,7 +380,7 @@ START_TEST(test_malformed_options)
 				      CAPNET_E_MALFORMED,
 			      "%s", bad_options[i].what);
 		size_t n = seg_with_options(seg, bad_options[i].opt, bad_options[i].len);
-		ck_assert_msg(capnet_tcp_parse(seg, n, pseudo(n), &r) == CAPNET_E_MALFORMED, "%s", bad_options[i].what);
+		ck_assert_msg(capnet_tcp_parse(seg, n, pseudo(n), &r, NULL) == CAPNET_E_MALFORMED, "%s", bad_options[i].what);
 	}
 }
 END_TEST
@@ -453,7 +454,7 @@ START_TEST(test_unknown_option_skipped)
 	ck_assert_uint_eq(o.mss, 1400);
 	ck_assert(!o.has_timestamp && !o.has_wscale && !o.sack_permitted && o.sack_count == 0);
 	size_t n = seg_with_options(seg, opt, sizeof opt);
-	ck_assert_int_eq(capnet_tcp_parse(seg, n, pseudo(n), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(seg, n, pseudo(n), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.opt.mss, 1400);
 	/* Never emitted: only the MSS comes back. */
 	ck_assert_uint_eq(capnet_tcp_options_len(&r.opt), 4);
@@ -473,7 +474,7 @@ START_TEST(test_eol_stops_parsing)
 	ck_assert(o.has_mss);
 	ck_assert_uint_eq(o.mss, 1460);
 	size_t n = seg_with_options(seg, opt, sizeof opt);
-	ck_assert_int_eq(capnet_tcp_parse(seg, n, pseudo(n), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(seg, n, pseudo(n), &r, NULL), CAPNET_OK);
 	ck_assert(r.opt.has_mss);
 
 	ck_assert_int_eq(capnet_tcp_options_parse(eol_first, sizeof eol_first, &o), CAPNET_OK);
@@ -580,7 +581,7 @@ START_TEST(test_reserved_bits_ignored)
 	memcpy(p, syn, sizeof p);
 	p[CAPNET_TCP_OFF_FLAGS] |= 0x0f;
 	fix_checksum(p, sizeof p);
-	ck_assert_int_eq(capnet_tcp_parse(p, sizeof p, pseudo(40), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(p, sizeof p, pseudo(40), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.flags, CAPNET_TCP_SYN);
 	ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(40)), 40);
 	ck_assert_mem_eq(out, syn, 40);
@@ -594,7 +595,7 @@ START_TEST(test_all_flags)
 	ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(20)), 20);
 	ck_assert_uint_eq(out[12], 0x50);
 	ck_assert_uint_eq(out[13], 0xff);
-	ck_assert_int_eq(capnet_tcp_parse(out, 20, pseudo(20), &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcp_parse(out, 20, pseudo(20), &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.flags, CAPNET_TCP_FIN | CAPNET_TCP_SYN | CAPNET_TCP_RST | CAPNET_TCP_PSH |
 					   CAPNET_TCP_ACK_FLAG | CAPNET_TCP_URG | CAPNET_TCP_ECE | CAPNET_TCP_CWR);
 	ck_assert_uint_eq(r.urgent, 0x1234);
@@ -623,7 +624,7 @@ START_TEST(test_bad_checksum)
 				continue; /* the data offset has its own errors */
 			memcpy(p, data_sack, sizeof p);
 			p[byte] ^= (uint8_t)(1u << bit);
-			capnet_err err = capnet_tcp_parse(p, sizeof p, pseudo(sizeof p), &r);
+			capnet_err err = capnet_tcp_parse(p, sizeof p, pseudo(sizeof p), &r, NULL);
 			if (option_structure_byte(byte))
 				ck_assert_msg(err == CAPNET_E_CHECKSUM || err == CAPNET_E_MALFORMED, "byte %zu bit %u",
 					      byte, bit);
@@ -639,9 +640,9 @@ START_TEST(test_pseudo_header_covered)
 	struct capnet_tcp_repr r;
 	uint32_t wrong_dst = capnet_csum_pseudo4(CLIENT, CAPNET_IP4(198, 51, 100, 8), CAPNET_IPPROTO_TCP, 40);
 	uint32_t wrong_proto = capnet_csum_pseudo4(CLIENT, SERVER, CAPNET_IPPROTO_UDP, 40);
-	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, wrong_dst, &r), CAPNET_E_CHECKSUM);
-	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, wrong_proto, &r), CAPNET_E_CHECKSUM);
-	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, pseudo(41), &r), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, wrong_dst, &r, NULL), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, wrong_proto, &r, NULL), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_tcp_parse(syn, sizeof syn, pseudo(41), &r, NULL), CAPNET_E_CHECKSUM);
 }
 END_TEST
 
@@ -662,6 +663,68 @@ START_TEST(test_seq_compare_wraps)
 	ck_assert_uint_eq(capnet_seq_min(0xffffff00u, 0x10u), 0xffffff00u);
 	ck_assert_uint_eq(capnet_seq_max(100u, 200u), 200u);
 	ck_assert_uint_eq(capnet_seq_min(100u, 200u), 100u);
+}
+END_TEST
+
+/* ---- why a segment is refused (enum capnet_tcp_error) ---- */
+
+REASON_ADAPTERS(struct capnet_tcp_repr, enum capnet_tcp_error, capnet_tcp_error_name,
+		capnet_tcp_parse(buf, len, pseudo(len), &r, &e))
+
+START_TEST(test_each_reason)
+{
+	static const struct reason_case cases[] = {
+		{"19 bytes", 0, 0xb2, 19, CAPNET_TCP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"data offset 4", CAPNET_TCP_OFF_FLAGS, 0x40, 40, CAPNET_TCP_ERR_BAD_OFFSET, CAPNET_E_MALFORMED},
+		{"data offset 10 in 30 bytes", CAPNET_TCP_OFF_FLAGS, 0xa0, 30, CAPNET_TCP_ERR_OFFSET_BEYOND,
+		 CAPNET_E_TRUNCATED},
+		{"checksum", CAPNET_TCP_CHECKSUM, 0xed, 40, CAPNET_TCP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
+	};
+	check_reason_cases(syn, sizeof syn, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
+	/* A bad option under a right checksum. */
+	uint8_t seg[60];
+	int why = -1;
+	size_t n = seg_with_options(seg, bad_options[0].opt, bad_options[0].len);
+	ck_assert_int_eq(parse_why(seg, n, &why), CAPNET_E_MALFORMED);
+	ck_assert_int_eq(why, CAPNET_TCP_ERR_BAD_OPTION);
+}
+END_TEST
+
+/* The checksum is checked before the options: a corrupted segment is a bad
+ * checksum whatever bytes the corruption hit, options included. */
+START_TEST(test_checksum_before_options)
+{
+	for (size_t i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
+		uint8_t seg[60];
+		int why = -1;
+		size_t n = seg_with_options(seg, bad_options[i].opt, bad_options[i].len);
+		seg[CAPNET_TCP_CHECKSUM] ^= 0x01;
+		ck_assert_msg(parse_why(seg, n, &why) == CAPNET_E_CHECKSUM, "%s", bad_options[i].what);
+		ck_assert_int_eq(why, CAPNET_TCP_ERR_BAD_CHECKSUM);
+	}
+}
+END_TEST
+
+/* Cut inside its header, a segment is truncated: below 20 bytes, then its
+ * data offset runs past the buffer. (TCP has no length field: a cut in
+ * the payload can only show as a bad checksum, see
+ * test_truncated_data_segment.) */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const struct cut_step steps[] = {
+		{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
+		{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND},
+	};
+	check_every_cut(data_sack, steps, 2, parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {
+		"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
+	};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 
@@ -695,6 +758,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_checksum);
 	tcase_add_test(tc, test_pseudo_header_covered);
 	tcase_add_test(tc, test_seq_compare_wraps);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_checksum_before_options);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/udp.h"
 #include "check_main.h"
+#include "reason_cases.h"
 
 #define SRC CAPNET_IP4(192, 168, 1, 10)
 #define DST CAPNET_IP4(8, 8, 8, 8)
@@ -48,7 +49,7 @@ END_TEST
 START_TEST(test_parse)
 {
 	struct capnet_udp_repr r;
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.src_port, 54321);
 	ck_assert_uint_eq(r.dst_port, 53);
 	ck_assert_ptr_eq(r.payload, dns_query + 8);
@@ -61,12 +62,12 @@ START_TEST(test_round_trip)
 {
 	struct capnet_udp_repr r;
 	uint8_t out[37];
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_udp_emit4(&r, out, SRC, DST), 37);
 	ck_assert_mem_eq(out, dns_query, 37);
 	/* In place: payload already where emit puts it. */
 	memcpy(out, dns_query, sizeof out);
-	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_udp_emit4(&r, out, SRC, DST), 37);
 	ck_assert_mem_eq(out, dns_query, 37);
 }
@@ -78,7 +79,7 @@ START_TEST(test_truncated_header)
 	struct capnet_udp_repr r;
 	for (size_t len = 0; len < 8; len++) {
 		ck_assert_int_eq(capnet_udp_view_check(&v, dns_query, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -89,7 +90,7 @@ START_TEST(test_length_field_beyond_buffer)
 	struct capnet_udp_repr r;
 	for (size_t len = 8; len < sizeof dns_query; len++) {
 		ck_assert_int_eq(capnet_udp_view_check(&v, dns_query, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r, NULL), CAPNET_E_TRUNCATED);
 	}
 }
 END_TEST
@@ -103,7 +104,7 @@ START_TEST(test_length_field_below_header_malformed)
 		memcpy(p, dns_query, sizeof p);
 		capnet_put16(p + 4, ulen);
 		ck_assert_int_eq(capnet_udp_view_check(&v, p, sizeof p), CAPNET_E_MALFORMED);
-		ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r), CAPNET_E_MALFORMED);
+		ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r, NULL), CAPNET_E_MALFORMED);
 	}
 }
 END_TEST
@@ -118,7 +119,7 @@ START_TEST(test_trailing_bytes_excluded)
 	memset(p + sizeof dns_query, 0x5a, sizeof p - sizeof dns_query);
 	ck_assert_int_eq(capnet_udp_view_check(&v, p, sizeof p), CAPNET_OK);
 	ck_assert_uint_eq(v.len, 37);
-	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.payload_len, 29);
 }
 END_TEST
@@ -131,12 +132,12 @@ START_TEST(test_zero_checksum_accepted)
 	p[6] = 0;
 	p[7] = 0;
 	p[20] ^= 0xff; /* would fail any checksum: none is checked */
-	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert(r.checksum_absent);
 	ck_assert_uint_eq(r.src_port, 54321);
 	ck_assert_uint_eq(r.payload_len, 29);
 	/* Even from the wrong addresses. */
-	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, DST, SRC, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, DST, SRC, &r, NULL), CAPNET_OK);
 }
 END_TEST
 
@@ -152,7 +153,7 @@ START_TEST(test_bad_checksum)
 			p[byte] ^= (uint8_t)(1u << bit);
 			if (capnet_get16(p + 6) == 0)
 				continue; /* flipped into "no checksum" */
-			ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r), CAPNET_E_CHECKSUM);
+			ck_assert_int_eq(capnet_udp_parse4(p, sizeof p, SRC, DST, &r, NULL), CAPNET_E_CHECKSUM);
 		}
 	}
 }
@@ -161,12 +162,12 @@ END_TEST
 START_TEST(test_pseudo_header_covered)
 {
 	struct capnet_udp_repr r;
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, CAPNET_IP4(8, 8, 4, 4), &r),
+	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC, CAPNET_IP4(8, 8, 4, 4), &r, NULL),
 			 CAPNET_E_CHECKSUM);
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC + 1, DST, &r), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, SRC + 1, DST, &r, NULL), CAPNET_E_CHECKSUM);
 	/* Swapping source and destination leaves the sum unchanged: that is
 	 * RFC 768, not a bug; the demux checks the ports. */
-	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, DST, SRC, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(dns_query, sizeof dns_query, DST, SRC, &r, NULL), CAPNET_OK);
 }
 END_TEST
 
@@ -177,7 +178,7 @@ START_TEST(test_emit_zero_sum_as_ffff)
 	ck_assert_uint_eq(capnet_udp_emit4(&r, out, SRC, DST), 10);
 	ck_assert_mem_eq(out, zero_sum, 10);
 	ck_assert_uint_eq(capnet_get16(out + 6), 0xffff);
-	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, SRC, DST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, SRC, DST, &r, NULL), CAPNET_OK);
 	ck_assert(!r.checksum_absent);
 }
 END_TEST
@@ -191,7 +192,7 @@ START_TEST(test_empty_payload)
 	ck_assert_mem_eq(out, want, 6);
 	/* ~(0x0000+0x0000 + 0xffff+0xffff + 0x0011 + 0x0008 + 0x0044+0x0043+0x0008) */
 	ck_assert_uint_eq(capnet_get16(out + 6), 0xff57);
-	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, CAPNET_IP4_ANY, CAPNET_IP4_BROADCAST, &r), CAPNET_OK);
+	ck_assert_int_eq(capnet_udp_parse4(out, sizeof out, CAPNET_IP4_ANY, CAPNET_IP4_BROADCAST, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.payload_len, 0);
 }
 END_TEST
@@ -206,6 +207,42 @@ START_TEST(test_emit_refuses_oversized_payload)
 	big[0] = 0xee;
 	ck_assert_uint_eq(capnet_udp_emit4(&r, big, SRC, DST), 0);
 	ck_assert_uint_eq(big[0], 0xee);
+}
+END_TEST
+
+/* ---- why a datagram is refused (enum capnet_udp_error) ---- */
+
+REASON_ADAPTERS(struct capnet_udp_repr, enum capnet_udp_error, capnet_udp_error_name,
+		capnet_udp_parse4(buf, len, SRC, DST, &r, &e))
+
+START_TEST(test_each_reason)
+{
+	static const struct reason_case cases[] = {
+		{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+		{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
+		{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
+		 CAPNET_E_TRUNCATED},
+		{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
+	};
+	check_reason_cases(dns_query, sizeof dns_query, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
+}
+END_TEST
+
+/* Cut anywhere: below 8 bytes the header, after it the length field. */
+START_TEST(test_every_truncation_has_a_truncated_reason)
+{
+	static const struct cut_step steps[] = {
+		{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
+		{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND},
+	};
+	check_every_cut(dns_query, steps, 2, parse_why, reason_name);
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+	static const char *const names[] = {"none", "truncated", "bad_length", "length_beyond", "bad_checksum"};
+	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
 }
 END_TEST
 
@@ -227,6 +264,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_emit_zero_sum_as_ffff);
 	tcase_add_test(tc, test_empty_payload);
 	tcase_add_test(tc, test_emit_refuses_oversized_payload);
+	tcase_add_test(tc, test_each_reason);
+	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
+	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

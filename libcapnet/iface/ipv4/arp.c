@@ -204,18 +204,16 @@ static void confirm(struct capnet_iface *ifc, struct capnet_arp_entry *e, struct
 
 void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now)
 {
+	static const enum capnet_stat by_reason[] = {
+		[CAPNET_ARP_ERR_TRUNCATED] = CAPNET_STAT_arp_rx_truncated,
+		[CAPNET_ARP_ERR_BAD_HTYPE] = CAPNET_STAT_arp_rx_unsupported,
+		[CAPNET_ARP_ERR_BAD_PTYPE] = CAPNET_STAT_arp_rx_unsupported,
+		[CAPNET_ARP_ERR_BAD_OP] = CAPNET_STAT_arp_rx_bad_op,
+	};
 	struct capnet_arp_repr a;
-	switch (capnet_arp_parse(pkt, len, &a)) {
-	case CAPNET_OK:
-		break;
-	case CAPNET_E_TRUNCATED:
-		IFACE_COUNT(ifc, arp_rx_truncated);
-		return;
-	case CAPNET_E_MALFORMED:
-		IFACE_COUNT(ifc, arp_rx_bad_op);
-		return;
-	default:
-		IFACE_COUNT(ifc, arp_rx_unsupported);
+	enum capnet_arp_error why;
+	if (capnet_arp_parse(pkt, len, &a, &why) != CAPNET_OK) {
+		CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 		return;
 	}
 	if (capnet_mac_is_multicast(a.sha) || capnet_mac_eq(a.sha, ifc->mac)) {

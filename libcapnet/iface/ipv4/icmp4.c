@@ -3,7 +3,6 @@
  * and errors sent (rate limited, never about errors or broadcasts). */
 #include <string.h>
 
-#include "capnet/wire/bytes.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "../iface_internal.h"
@@ -44,42 +43,55 @@ static void echo_request(struct capnet_iface *ifc, const struct capnet_l3_rx *rx
 		IFACE_COUNT(ifc, icmp_echo_replies_sent);
 }
 
+/* The reasons capnet_icmp4_quote_parse gives after it has read the quoted
+ * source, destination and protocol: the protocol that sent the datagram
+ * hears of those (and counts them); the others are dropped here. */
+static bool quote_names_sender(enum capnet_icmp4_error why)
+{
+	return why == CAPNET_ICMP4_ERR_QUOTE_BAD_HLEN || why == CAPNET_ICMP4_ERR_QUOTE_HLEN_BEYOND ||
+	       why == CAPNET_ICMP4_ERR_QUOTE_L4_TRUNCATED;
+}
+
 static void error_received(struct capnet_iface *ifc, const struct capnet_icmp4_repr *r, capnet_instant now)
 {
 	if (r->type == CAPNET_ICMP4_DEST_UNREACH)
 		IFACE_COUNT(ifc, icmp_dest_unreach_rcvd);
 	else
 		IFACE_COUNT(ifc, icmp_time_exceeded_rcvd);
+	struct capnet_icmp4_quote q;
+	enum capnet_icmp4_error why;
+	if (capnet_icmp4_quote_parse(r, &q, &why) != CAPNET_OK && !quote_names_sender(why))
+		return; /* no IPv4 header to tell whose datagram it was */
 	/* Only errors about datagrams we sent (quoted source is us) reach a
 	 * protocol: anything else is an off-path attempt to disturb it. */
-	if (r->data_len < CAPNET_IP4_HDR_LEN || (r->data[0] >> 4) != 4)
+	if (!capnet_iface_is_local(ifc, q.src))
 		return;
-	capnet_ip4addr qsrc = capnet_get32(r->data + CAPNET_IP4_SRC);
-	if (!capnet_iface_is_local(ifc, qsrc))
-		return;
-	uint8_t proto = r->data[CAPNET_IP4_PROTO];
 	for (struct capnet_l4_protocol *p = ifc->protos; p; p = p->next)
-		if (p->family == CAPNET_AF_INET && p->proto == proto && p->icmp_error)
-			p->icmp_error(p->ctx, ifc, r->type, r->code, r->data, r->data_len, now);
+		if (p->family == CAPNET_AF_INET && p->proto == q.proto && p->icmp_error)
+			p->icmp_error(p->ctx, ifc, &q, why, now);
+}
+
+/* The drop counter for each reason the codec refuses a message. A short
+ * quote counts as a bad code, as it always has: both are a message the
+ * sender got wrong. */
+static void count_icmp4_error(struct capnet_iface *ifc, enum capnet_icmp4_error why)
+{
+	static const enum capnet_stat by_reason[] = {
+		[CAPNET_ICMP4_ERR_TRUNCATED] = CAPNET_STAT_icmp_tooshort,
+		[CAPNET_ICMP4_ERR_BAD_CHECKSUM] = CAPNET_STAT_icmp_badsum,
+		[CAPNET_ICMP4_ERR_UNKNOWN_TYPE] = CAPNET_STAT_icmp_unknown_type,
+		[CAPNET_ICMP4_ERR_BAD_CODE] = CAPNET_STAT_icmp_badcode,
+		[CAPNET_ICMP4_ERR_QUOTE_TRUNCATED] = CAPNET_STAT_icmp_badcode,
+	};
+	CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 }
 
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	struct capnet_icmp4_repr r;
-	switch (capnet_icmp4_parse(rx->payload, rx->payload_len, &r)) {
-	case CAPNET_OK:
-		break;
-	case CAPNET_E_TRUNCATED:
-		IFACE_COUNT(ifc, icmp_tooshort);
-		return;
-	case CAPNET_E_CHECKSUM:
-		IFACE_COUNT(ifc, icmp_badsum);
-		return;
-	case CAPNET_E_MALFORMED:
-		IFACE_COUNT(ifc, icmp_badcode);
-		return;
-	default:
-		IFACE_COUNT(ifc, icmp_unknown_type);
+	enum capnet_icmp4_error why;
+	if (capnet_icmp4_parse(rx->payload, rx->payload_len, &r, &why) != CAPNET_OK) {
+		count_icmp4_error(ifc, why);
 		return;
 	}
 	switch (r.type) {

@@ -10,6 +10,7 @@
 #include "capnet/rng.h"
 #include "capnet/stats.h"
 #include "capnet/types.h"
+#include "capnet/wire/icmp4.h"
 
 struct capnet_iface;
 
@@ -102,6 +103,13 @@ const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
 void capnet_iface_count(struct capnet_iface *ifc, enum capnet_stat st);
 /* Adds n to a counter (byte counts). */
 void capnet_iface_count_n(struct capnet_iface *ifc, enum capnet_stat st, uint64_t n);
+/* Counts a drop under the counter for its reason: `why` is a codec's reason
+ * (enum capnet_X_error) and by_reason[why] its counter, for n reasons; 0
+ * (none) and reasons at or past n count nothing. The macro takes n from an
+ * array. */
+void capnet_iface_count_reason(struct capnet_iface *ifc, const enum capnet_stat *by_reason, size_t n, unsigned why);
+#define CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why) \
+	capnet_iface_count_reason((ifc), (by_reason), sizeof(by_reason) / sizeof((by_reason)[0]), (unsigned)(why))
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
@@ -181,15 +189,18 @@ struct capnet_l3_rx {
  * speaks. `input` gets every datagram of (`family`, `proto`) addressed to
  * us (or broadcast); `poll` (optional) runs its timers and returns its next
  * deadline (registered as an interface timer); `icmp_error` (optional) gets
- * ICMP errors quoting a datagram of `proto` we sent. The struct is the
- * caller's and must outlive the iface registration. */
+ * ICMP errors quoting a datagram of `proto` we sent, as
+ * capnet_icmp4_quote_parse read them: `why` is ERR_NONE, or the reason a
+ * quote whose fixed IP header (src, dst, proto) was readable was refused
+ * (for the protocol to count). The struct is the caller's and must outlive
+ * the iface registration. */
 struct capnet_l4_protocol {
 	uint8_t family; /* enum capnet_af */
 	uint8_t proto;
 	void (*input)(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now);
 	capnet_instant (*poll)(void *ctx, struct capnet_iface *ifc, capnet_instant now);
-	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, uint8_t type, uint8_t code,
-			   const uint8_t *quoted_ip, size_t quoted_len, capnet_instant now);
+	void (*icmp_error)(void *ctx, struct capnet_iface *ifc, const struct capnet_icmp4_quote *q,
+			   enum capnet_icmp4_error why, capnet_instant now);
 	void *ctx;
 	struct capnet_l4_protocol *next; /* owned by the iface */
 	struct capnet_iface_timer timer; /* owned by the iface: runs `poll` */

@@ -38,10 +38,21 @@ struct capnet_arp_repr {
 	capnet_ip4addr tpa;
 };
 
-/* E_TRUNCATED below 28 bytes; E_UNSUPPORTED unless Ethernet/IPv4 with
- * hlen 6 and plen 4; E_MALFORMED for an operation other than 1 or 2.
- * Trailing padding (frames are padded to 60 bytes) is ignored. */
-capnet_err capnet_arp_parse(const uint8_t *buf, size_t len, struct capnet_arp_repr *out);
+/* Why a parse failed; the interface counts each under its drop counter. */
+enum capnet_arp_error {
+	CAPNET_ARP_ERR_NONE = 0,
+	CAPNET_ARP_ERR_TRUNCATED, /* E_TRUNCATED: < 28 bytes */
+	CAPNET_ARP_ERR_BAD_HTYPE, /* E_UNSUPPORTED: hardware not Ethernet (htype 1, hlen 6) */
+	CAPNET_ARP_ERR_BAD_PTYPE, /* E_UNSUPPORTED: protocol not IPv4 (ptype 0x0800, plen 4) */
+	CAPNET_ARP_ERR_BAD_OP,    /* E_MALFORMED: operation not 1 or 2 */
+};
+const char *capnet_arp_error_name(enum capnet_arp_error e);
+
+/* Checks in the order of the reasons above. Trailing padding (frames are
+ * padded to 60 bytes) is ignored. `why` (may be NULL) gets the reason on
+ * failure, ERR_NONE on success. */
+capnet_err capnet_arp_parse(const uint8_t *buf, size_t len, struct capnet_arp_repr *out,
+			    enum capnet_arp_error *why);
 size_t capnet_arp_emit_len(const struct capnet_arp_repr *r);
 size_t capnet_arp_emit(const struct capnet_arp_repr *r, uint8_t *buf);
 

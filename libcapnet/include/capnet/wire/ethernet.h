@@ -44,10 +44,20 @@ struct capnet_eth_repr {
 	size_t header_len;    /* 14 or 18: where the payload starts */
 };
 
+/* Why a parse failed; the interface counts each under its drop counter. */
+enum capnet_eth_error {
+	CAPNET_ETH_ERR_NONE = 0,
+	CAPNET_ETH_ERR_TRUNCATED,     /* E_TRUNCATED: < 14 bytes */
+	CAPNET_ETH_ERR_TAG_TRUNCATED, /* E_TRUNCATED: type 0x8100 but < 18 bytes */
+};
+const char *capnet_eth_error_name(enum capnet_eth_error e);
+
 /* The view check is the only failure. The type is reported as found: a
  * value below 0x0600 (an 802.3 length, LLC framing) or a second tag type
- * inside the first is for the dispatcher to drop as an unknown type. */
-capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out);
+ * inside the first is for the dispatcher to drop as an unknown type.
+ * `why` (may be NULL) gets the reason on failure, ERR_NONE on success. */
+capnet_err capnet_eth_parse(const uint8_t *buf, size_t len, struct capnet_eth_repr *out,
+			    enum capnet_eth_error *why);
 size_t capnet_eth_emit_len(const struct capnet_eth_repr *r);
 /* Writes the header (tagged if r->vlan) into buf, which must hold
  * capnet_eth_emit_len(r) bytes. Returns the header length. */

@@ -37,6 +37,20 @@ struct capnet_ip4_view {
 	size_t len; /* the checked length: total length from the header */
 };
 
+/* Why a header was refused, in the order it is checked; the interface
+ * counts each under its ipstat-style drop counter. */
+enum capnet_ip4_error {
+	CAPNET_IP4_ERR_NONE = 0,
+	CAPNET_IP4_ERR_TRUNCATED,     /* E_TRUNCATED: < 20 bytes */
+	CAPNET_IP4_ERR_BAD_VERSION,   /* E_UNSUPPORTED: version not 4 */
+	CAPNET_IP4_ERR_BAD_HLEN,      /* E_MALFORMED: IHL < 5 */
+	CAPNET_IP4_ERR_HLEN_BEYOND,   /* E_TRUNCATED: IHL*4 beyond the buffer */
+	CAPNET_IP4_ERR_BAD_TOTLEN,    /* E_MALFORMED: total length < IHL*4 */
+	CAPNET_IP4_ERR_TOTLEN_BEYOND, /* E_TRUNCATED: total length beyond the buffer */
+	CAPNET_IP4_ERR_BAD_CHECKSUM,  /* E_CHECKSUM (parse only) */
+};
+const char *capnet_ip4_error_name(enum capnet_ip4_error e);
+
 /* Checks, in this order: len >= 20 (E_TRUNCATED), version 4 (E_UNSUPPORTED),
  * IHL >= 5 and IHL*4 <= len (E_MALFORMED if IHL < 5, E_TRUNCATED if beyond),
  * total length >= IHL*4 (E_MALFORMED) and <= len (E_TRUNCATED). Bytes beyond
@@ -70,8 +84,10 @@ struct capnet_ip4_repr {
 };
 
 /* View check + checksum (E_CHECKSUM). A fragment parses (the caller decides);
- * payload starts at buf + header_len and is payload_len long. */
-capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out);
+ * payload starts at buf + header_len and is payload_len long. `why` (may be
+ * NULL) gets the reason on failure, ERR_NONE on success. */
+capnet_err capnet_ip4_parse(const uint8_t *buf, size_t len, struct capnet_ip4_repr *out,
+			    enum capnet_ip4_error *why);
 size_t capnet_ip4_emit_len(const struct capnet_ip4_repr *r); /* 20 */
 /* Emits a 20-byte header with a correct checksum for r->payload_len.
  * Returns 0 and writes nothing if payload_len exceeds 65515 (the total

@@ -50,6 +50,18 @@ struct capnet_tcp_view {
 	size_t len;
 };
 
+/* Why a segment was refused, in the order it is checked; the TCP layer
+ * counts each under its tcpstat-style drop counter. */
+enum capnet_tcp_error {
+	CAPNET_TCP_ERR_NONE = 0,
+	CAPNET_TCP_ERR_TRUNCATED,     /* E_TRUNCATED: < 20 bytes */
+	CAPNET_TCP_ERR_BAD_OFFSET,    /* E_MALFORMED: data offset < 5 */
+	CAPNET_TCP_ERR_OFFSET_BEYOND, /* E_TRUNCATED: data offset beyond the buffer */
+	CAPNET_TCP_ERR_BAD_CHECKSUM,  /* E_CHECKSUM (parse only) */
+	CAPNET_TCP_ERR_BAD_OPTION,    /* E_MALFORMED: see capnet_tcp_options_parse (parse only) */
+};
+const char *capnet_tcp_error_name(enum capnet_tcp_error e);
+
 /* E_TRUNCATED below 20 bytes or when the data offset points past len;
  * E_MALFORMED when the data offset is below 5. */
 capnet_err capnet_tcp_view_check(struct capnet_tcp_view *v, const uint8_t *buf, size_t len);
@@ -107,10 +119,13 @@ size_t capnet_tcp_options_len(const struct capnet_tcp_options *o);
  * at most 3 fit), as are any beyond sack_count or the fourth. */
 size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf);
 
-/* View check, options parse, then the checksum: `pseudo` is the partial sum
- * of the pseudo-header (capnet_csum_pseudo4/6 with the segment length).
- * E_CHECKSUM on mismatch. Payload points into buf. */
-capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out);
+/* View check, the checksum, then the options, so a corrupted segment is a
+ * bad checksum whatever bytes the corruption hit. `pseudo` is the partial
+ * sum of the pseudo-header (capnet_csum_pseudo4/6 with the segment length).
+ * Payload points into buf. `why` (may be NULL) gets the reason on failure,
+ * ERR_NONE on success. */
+capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+			    enum capnet_tcp_error *why);
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
 /* Writes header, options and payload (copied) with the checksum computed
  * over `pseudo` (which must be for capnet_tcp_emit_len(r) bytes). The

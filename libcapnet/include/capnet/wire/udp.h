@@ -18,6 +18,17 @@ struct capnet_udp_view {
 	size_t len; /* the UDP length field, checked <= buffer */
 };
 
+/* Why a datagram was refused, in the order it is checked; the UDP layer
+ * counts each under its drop counter. */
+enum capnet_udp_error {
+	CAPNET_UDP_ERR_NONE = 0,
+	CAPNET_UDP_ERR_TRUNCATED,     /* E_TRUNCATED: < 8 bytes */
+	CAPNET_UDP_ERR_BAD_LENGTH,    /* E_MALFORMED: length field < 8 */
+	CAPNET_UDP_ERR_LENGTH_BEYOND, /* E_TRUNCATED: length field beyond the buffer */
+	CAPNET_UDP_ERR_BAD_CHECKSUM,  /* E_CHECKSUM (parse only) */
+};
+const char *capnet_udp_error_name(enum capnet_udp_error e);
+
 /* E_TRUNCATED below 8 bytes or when the length field exceeds len;
  * E_MALFORMED when the length field is below 8. Bytes beyond the length
  * field are excluded from the view. */
@@ -36,9 +47,10 @@ struct capnet_udp_repr {
 };
 
 /* View check, then the checksum against the IPv4 pseudo-header (src, dst
- * host order): E_CHECKSUM if wrong; a zero checksum is accepted (RFC 768). */
+ * host order): E_CHECKSUM if wrong; a zero checksum is accepted (RFC 768).
+ * `why` (may be NULL) gets the reason on failure, ERR_NONE on success. */
 capnet_err capnet_udp_parse4(const uint8_t *buf, size_t len, capnet_ip4addr src, capnet_ip4addr dst,
-			     struct capnet_udp_repr *out);
+			     struct capnet_udp_repr *out, enum capnet_udp_error *why);
 size_t capnet_udp_emit_len(const struct capnet_udp_repr *r);
 /* Emits header + payload with the checksum over the IPv4 pseudo-header; a
  * computed checksum of 0 is sent as 0xffff (RFC 768). Returns 0 and writes
