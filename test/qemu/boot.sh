@@ -53,6 +53,7 @@ PIDS="$(cat "$WORK/qemu.pid") $PIDS" # QEMU itself first, then its timeout wrapp
 show() { echo "--- serial console"; cat "$serial"; echo "--- qemu"; cat "$WORK/qemu.out"; echo "--- dnsmasq"; cat "$dlog"; }
 
 wait_for 20 "$serial" '^virtio: up ' || { show; fail "no 'virtio: up' on the console in 20 s"; }
+tv=$(date +%s%N)
 grep -q "^virtio: up $MAC" "$serial" || { show; fail "virtio: up without the MAC $MAC"; }
 # dnsmasq pings an address before offering it (3 s) and the guest probes it
 # by ARP before using it (RFC 5227, about 5 s).
@@ -64,7 +65,7 @@ case $addr in
 *) show; fail "bound to '$addr', outside dnsmasq's range" ;;
 esac
 grep -q "$MAC $addr " "$leases" || { show; cat "$leases"; fail "lease not in dnsmasq's lease file"; }
-echo "boot to lease: $(((t1 - t0) / 1000000)) ms (QEMU start to 'dhcp: bound $addr' on the console)"
+echo "boot to virtio up: $(((tv - t0) / 1000000)) ms, boot to lease: $(((t1 - t0) / 1000000)) ms (QEMU start to 'dhcp: bound $addr' on the console)"
 echo "dnsmasq lease file: $(cat "$leases")"
 
 wait_for 5 "$serial" '^tcp: listening 80' || { show; fail "no 'tcp: listening 80'"; }
