@@ -6,7 +6,7 @@
 
 /* Room for the stack with every default over one virtio NIC, and the
  * driver's rings and buffers; main checks the stack's need against it. */
-#define BM_MEM_SIZE (48u << 20)
+#define BM_MEM_SIZE (16u << 20)
 
 static uint8_t region[BM_MEM_SIZE] __attribute__((aligned(4096)));
 static size_t used;
