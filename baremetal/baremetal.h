@@ -41,6 +41,11 @@ void bm_con_mac(struct capnet_mac m);
 /* Seconds with three decimals, for a duration in microseconds. */
 void bm_con_secs(capnet_duration us);
 
+/* trap.c: an IDT for the CPU's exceptions (vectors 0-31): each prints
+ * its vector, error code and faulting address on the console and halts,
+ * rather than a silent triple fault. No interrupt is ever enabled. */
+void bm_trap_init(void);
+
 /* clock.c: the TSC, its rate measured against the PIT (8254). */
 void bm_clock_init(void);
 uint64_t bm_clock_tsc_hz(void);

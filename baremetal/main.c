@@ -233,6 +233,7 @@ static bool find_virtio_net(const char *cmdline)
 void baremetal_main(uint32_t start_info)
 {
 	bm_con_init();
+	bm_trap_init();
 	bm_con_puts("\ncapnet: bare-metal x86-64 image\n");
 	bm_clock_init();
 	bm_con_puts("clock: tsc ");

@@ -123,6 +123,32 @@ long_mode:
 	hlt
 	jmp 4b
 
+/* Exception entry points, one per vector 0..31, 16 bytes apart from
+ * bm_trap_stubs (trap.c builds the IDT from that). Each pushes a zero
+ * where the CPU pushes no error code, then the vector, so that bm_trap
+ * sees one frame layout: vector, error, rip, cs, rflags, rsp, ss. */
+	.text
+	.p2align 4
+	.globl bm_trap_stubs
+bm_trap_stubs:
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.p2align 4
+	.if (\n == 8) || (\n == 10) || (\n == 11) || (\n == 12) || (\n == 13) || (\n == 14) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\n
+	jmp trap_common
+	.endr
+
+trap_common:
+	movq %rsp, %rdi
+	andq $-16, %rsp
+	call bm_trap
+5:	cli
+	hlt
+	jmp 5b
+
 	.section .data
 	.p2align 3
 boot_gdt:
@@ -147,7 +173,7 @@ boot_pdpt:
 boot_pd:
 	.skip 4 * 4096
 boot_stack:
-	.skip 64 * 1024
+	.skip 256 * 1024
 boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits
