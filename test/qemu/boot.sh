@@ -73,10 +73,14 @@ out=$(in_ns timeout 20 ping -n -c 3 -i 0.2 -W 2 "$addr") || { echo "$out"; show;
 echo "$out" | grep -q ' 0% packet loss' || { echo "$out"; show; fail "loss pinging $addr"; }
 echo "ping $addr: $(echo "$out" | grep -o '[0-9]* received, [0-9.]*% packet loss')"
 
-body=$(in_ns curl -sS --max-time 15 "http://$addr/" 2>"$WORK/curl.err") || { cat "$WORK/curl.err"; show; fail "curl http://$addr/ failed"; }
+sizes=$(in_ns curl -sS --max-time 15 -o "$WORK/body" -w '%{size_header} %{size_download}' "http://$addr/" 2>"$WORK/curl.err") ||
+	{ cat "$WORK/curl.err"; show; fail "curl http://$addr/ failed"; }
+body=$(cat "$WORK/body")
 [ "$body" = "hello from libcapnet on bare metal" ] || { echo "body: '$body'"; show; fail "unexpected reply"; }
 echo "curl http://$addr/: $body"
-wait_for 5 "$serial" '^tcp: served [0-9]* bytes' || { show; fail "no 'tcp: served' on the console"; }
+# The console counts the whole reply: header and body.
+n=$(echo "$sizes" | { read -r h b; echo $((h + b)); })
+wait_for 5 "$serial" "^tcp: served $n bytes" || { show; fail "no 'tcp: served $n bytes' on the console"; }
 
 echo "--- serial console"
 tr -d '\r' <"$serial"
