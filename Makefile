@@ -1,12 +1,15 @@
 # libcapnet -- a thin wrapper over meson. On a fresh Debian/Ubuntu machine:
 #   make demo    install what is missing, build, run the arp-ping proof
 #   make test    install what is missing, build, run every test
+#   make baremetal   build the bare-metal x86-64 image (baremetal/)
+#   make run-qemu    boot it under QEMU on a TAP in a namespace (root)
 # Other targets: deps build test-sanitize run-<proof> bench fuzz clean.
 # CAPNET_NO_DEPS=1 skips the package check (other distributions, offline).
 
 BUILD        ?= build
 SAN_BUILD    ?= build-san
 FUZZ_BUILD   ?= build-fuzz
+BAREMETAL_BUILD ?= build-baremetal
 MESON        ?= meson
 NINJA        ?= ninja
 FUZZ_SECONDS ?= 30
@@ -14,16 +17,17 @@ FUZZ_SECONDS ?= 30
 FUZZ_TOTAL_SECONDS ?=
 
 CAPNET      = ./$(BUILD)/cmd/capnet
+IMAGE       = ./$(BAREMETAL_BUILD)/baremetal/capnet-baremetal.elf
 SAN_OPTIONS = halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
 # deps, then build, then run: always in that order.
 .NOTPARALLEL:
-.PHONY: all help deps deps-interop build demo test test-sanitize bench fuzz clean
+.PHONY: all help deps deps-interop build demo test test-sanitize bench fuzz clean baremetal run-qemu
 
 all: build
 
 help:
-	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@sh scripts/install-deps.sh
@@ -55,9 +59,10 @@ define run_tests
 	exit $$rc
 endef
 
-# The main build also links the core with -nostdlib (the freestanding proof).
+# The main build also links the core with -nostdlib (the freestanding proof)
+# and builds the bare-metal image for the QEMU boot test (x86-64 hosts).
 build:
-	$(call configure,$(BUILD),-Dfreestanding=true)
+	$(call configure,$(BUILD),-Dfreestanding=true -Dbaremetal=true)
 	$(NINJA) -C $(BUILD)
 
 demo: deps build
@@ -74,6 +79,16 @@ test-sanitize: deps
 	$(call configure,$(SAN_BUILD),-Db_sanitize=address$(comma)undefined -Db_lundef=false)
 	$(NINJA) -C $(SAN_BUILD)
 	$(call run_tests,$(SAN_BUILD),ASAN_OPTIONS=$(SAN_OPTIONS) UBSAN_OPTIONS=$(SAN_OPTIONS))
+
+# The bare-metal image alone: no hosted dependency, no tests.
+baremetal:
+	$(call configure,$(BAREMETAL_BUILD),-Dbaremetal=true -Dhosted=disabled -Dtests=disabled)
+	$(NINJA) -C $(BAREMETAL_BUILD)
+	@echo "bare-metal image: $(IMAGE) ($$(wc -c <$(IMAGE)) bytes); boot it with: sudo make run-qemu"
+
+# As root: a namespace with a TAP and dnsmasq, QEMU's console on this terminal.
+run-qemu: baremetal
+	@sh scripts/run-qemu.sh $(IMAGE)
 
 # make run-arp-ping, make run-dhcp4-config, ...
 run-%: build
@@ -92,7 +107,7 @@ fuzz: deps build
 		sh scripts/run-fuzz.sh $(FUZZ_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) fuzz-out
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) $(BAREMETAL_BUILD) fuzz-out
 
 # A comma inside $(call ...) arguments.
 comma := ,

@@ -8,9 +8,10 @@ set -eu
 REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev libpcap-dev libjansson-dev"
 # The interop suite's real peers (it skips itself when it cannot run):
 # namespaces and TAP, ping, curl, a DHCP server binary (dnsmasq-base: no
-# system service is started), tshark to check every capture.
+# system service is started), tshark to check every capture, QEMU to boot
+# the bare-metal image (the qemu suite).
 # Only `make test` asks for them (--interop); `make demo` needs the build.
-INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3"
+INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 qemu-system-x86"
 if [ "${1:-}" = --interop ]; then
 	REQUIRED="$REQUIRED $INTEROP"
 fi
