@@ -21,6 +21,7 @@
 
 #include "capnet/dhcp4_client.h"
 #include "capnet/ip4_config.h"
+#include "capnet/nic_null.h"
 #include "capnet/udp.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
@@ -44,22 +45,7 @@ static capnet_err check_transmit(void *dev, const uint8_t *frame, size_t len)
 	return CAPNET_OK;
 }
 
-static capnet_err no_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static bool link_up(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops ops = {check_transmit, no_receive, link_up};
+static const struct capnet_nic_ops ops = {check_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[192 * 1024];
 static uint8_t frame[2048], udpbuf[2048], msg[1024];
 static struct capnet_dhcp4_repr rep;

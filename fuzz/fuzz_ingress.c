@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/nic_null.h"
 #include "capnet/wire/bytes.h"
 #include "fuzz_assert.h"
 
@@ -19,22 +20,7 @@ static capnet_err null_transmit(void *dev, const uint8_t *frame, size_t len)
 	return CAPNET_OK;
 }
 
-static capnet_err null_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static bool null_link(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops null_ops = {null_transmit, null_receive, null_link};
+static const struct capnet_nic_ops null_ops = {null_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[128 * 1024];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,29 +7,13 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/nic_null.h"
 #include "capnet/trace.h"
 #include "fuzz_assert.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
-static capnet_err null_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	(void)frame;
-	(void)len;
-	return CAPNET_OK;
-}
-
-static capnet_err null_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static const struct capnet_nic_ops null_ops = {null_transmit, null_receive, NULL};
+static const struct capnet_nic_ops null_ops = {capnet_nic_null_transmit, capnet_nic_null_receive, NULL};
 static uint8_t arena_mem[256 * 1024];
 static uint8_t flipped[65536];
 
