@@ -9,6 +9,7 @@
 #include "capnet/nic_null.h"
 #include "capnet/wire/bytes.h"
 #include "fuzz_assert.h"
+#include "fuzz_iface.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
@@ -25,13 +26,9 @@ static uint8_t arena_mem[128 * 1024];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct capnet_nic nic = {&null_ops, NULL, our_mac, 1500};
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 1);
-	struct capnet_arena a;
-	capnet_arena_init(&a, arena_mem, sizeof arena_mem);
-	struct capnet_iface *ifc;
-	FUZZ_CHECK(capnet_iface_create(&a, NULL, &nic, capnet_xoshiro_rng(&x), &ifc) == CAPNET_OK);
+	struct fuzz_iface fi;
+	fuzz_iface_open(&fi, &null_ops, our_mac, 1, arena_mem, sizeof arena_mem);
+	struct capnet_iface *ifc = fi.ifc;
 	struct capnet_ip4_config c = {CAPNET_IP4(192, 0, 2, 10), 24, CAPNET_IP4(192, 0, 2, 1), CAPNET_PROV_FIXTURE};
 	FUZZ_CHECK(capnet_iface_set_ip4(ifc, &c, 0) == CAPNET_OK);
 

@@ -87,3 +87,18 @@ const char *fmt_audit(const struct capnet_cspace *cs)
 		snprintf(p, 160, "none");
 	return p;
 }
+
+const struct capnet_tcp_config cap_proof_tcp_4k = {
+	.max_sockets = 16, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)};
+
+struct capnet_transport_status cap_proof_tcp_status(struct capnet_cspace *cs, capnet_handle h)
+{
+	struct capnet_transport_status t;
+	memset(&t, 0, sizeof t);
+	capnet_handle v;
+	if (capnet_tcpcap_status(cs, h, &v) == CAPNET_OK) {
+		capnet_transport_status(cs, v, &t);
+		capnet_cap_close(cs, v);
+	}
+	return t;
+}

@@ -55,13 +55,7 @@ static int tcp_connect_fd(struct px *x, uint16_t port, capnet_ip4addr dst)
 int proof_posix_poll_select(struct proof_ctx *ctx)
 {
 	static struct px x;
-	struct capnet_tcp_config tcfg;
-	memset(&tcfg, 0, sizeof tcfg);
-	tcfg.max_sockets = 16;
-	tcfg.sndbuf = 4096;
-	tcfg.rcvbuf = 4096;
-	tcfg.time_wait = CAPNET_S(1);
-	if (cap_world_open(&x.w, ctx, &tcfg) != 0)
+	if (cap_world_open(&x.w, ctx, &cap_proof_tcp_4k) != 0)
 		return 1;
 	struct cap_world *w = &x.w;
 	struct cap_host *S = &w->srv, *Cl = &w->cli;
