@@ -192,11 +192,8 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-poll-cost");
-	TCase *tc = tcase_create("poll");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "poll", setup, teardown, 60);
 	tcase_add_test(tc, test_poll_examines_only_sockets_with_events);
 	tcase_add_test(tc, test_parked_deadlines_complete_in_order_on_time);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -451,9 +451,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-socket");
-	TCase *tc = tcase_create("sockets");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "sockets", setup, teardown, 60);
 	tcase_add_test(tc, test_listener_roundtrip_with_only_a_listen_authority);
 	tcase_add_test(tc, test_connect_refused_and_timed_out_are_distinct);
 	tcase_add_test(tc, test_parked_calls_complete_exactly_once);
@@ -461,6 +459,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_transport_status_is_read_only);
 	tcase_add_test(tc, test_udp_socket_within_its_scope);
 	tcase_add_test(tc, test_status_lists_sockets_with_owner_and_blocked_calls);
-	suite_add_tcase(s, tc);
 	return s;
 }
