@@ -38,15 +38,7 @@ static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0c}}, srv_mac = {
 #define SRV2 CAPNET_IP4(192, 0, 2, 2)
 #define LEASE CAPNET_IP4(192, 0, 2, 100)
 
-static capnet_err check_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	FUZZ_CHECK(len >= 60 && len <= 1500 + 18);
-	FUZZ_CHECK(memcmp(frame + 6, our_mac.b, 6) == 0);
-	return CAPNET_OK;
-}
-
-static const struct capnet_nic_ops ops = {check_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
+static const struct capnet_nic_ops ops = {fuzz_checked_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[192 * 1024];
 static uint8_t frame[2048], udpbuf[2048], msg[1024];
 static struct capnet_dhcp4_repr rep;

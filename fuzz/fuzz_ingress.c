@@ -13,15 +13,7 @@
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
-static capnet_err null_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	FUZZ_CHECK(len >= 60 && len <= 1500 + 18);
-	FUZZ_CHECK(memcmp(frame + 6, our_mac.b, 6) == 0);
-	return CAPNET_OK;
-}
-
-static const struct capnet_nic_ops null_ops = {null_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
+static const struct capnet_nic_ops null_ops = {fuzz_checked_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[128 * 1024];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

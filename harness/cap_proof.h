@@ -42,6 +42,14 @@ unsigned cap_world_ready(struct cap_world *w, struct capnet_cspace *cs, capnet_h
 const char *fmt_audit(const struct capnet_cspace *cs);
 /* The TCP status of socket h in cs, read through a TransportStatus cap
  * made and closed for the purpose (all zero when the gate refuses). */
+/* The two parties of a TCP proof, each a cspace of its own made on its
+ * host: `name` holding BIND on a listen authority for ports lo..hi (the
+ * returned handle), or CONNECT on a connect authority for dst/prefix_len,
+ * ports lo..hi. The host's boot cspace keeps the minted original. */
+capnet_handle cap_proof_listen_party(struct cap_host *h, const char *name, uint16_t lo, uint16_t hi,
+				     struct capnet_cspace **cs);
+capnet_handle cap_proof_connect_party(struct cap_host *h, const char *name, capnet_ip4addr dst, uint8_t prefix_len,
+				      uint16_t lo, uint16_t hi, struct capnet_cspace **cs);
 struct capnet_transport_status cap_proof_tcp_status(struct capnet_cspace *cs, capnet_handle h);
 
 #endif

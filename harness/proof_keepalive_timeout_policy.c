@@ -68,13 +68,8 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 		   fmt_ip4(ip_c), (unsigned long long)ctx->seed);
 	cap_world_run(&w, CAPNET_MS(10));
 	struct capnet_cspace *app, *client;
-	capnet_handle la0, la, ca0, ca;
-	capnet_cspace_create(S->sys, "app", &app);
-	capnet_cspace_create(C->sys, "client", &client);
-	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 8000, 8001, &la0);
-	capnet_cap_grant(S->boot, la0, app, CAPNET_RIGHT_BIND, NULL, &la);
-	capnet_netmgr_mint_connect_authority(C->boot, C->nm, ip_s, 32, 8000, 8001, &ca0);
-	capnet_cap_grant(C->boot, ca0, client, CAPNET_RIGHT_CONNECT, NULL, &ca);
+	capnet_handle la = cap_proof_listen_party(S, "app", 8000, 8001, &app);
+	capnet_handle ca = cap_proof_connect_party(C, "client", ip_s, 32, 8000, 8001, &client);
 
 	/* 1. Accept deadline. */
 	capnet_handle lst, cs, ss;

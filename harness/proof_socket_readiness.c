@@ -120,13 +120,8 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	proof_note(ctx, 0, "srv %s, cli %s, 1 ms per cable, 4 KiB send and receive rings; seed %llu",
 		   fmt_ip4(CAP_PROOF_SRV), fmt_ip4(CAP_PROOF_CLI), (unsigned long long)ctx->seed);
 	cap_world_run(w, CAPNET_MS(10));
-	capnet_handle la0, ca0;
-	capnet_cspace_create(S->sys, "app", &r.app);
-	capnet_cspace_create(C->sys, "client", &r.client);
-	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 7000, 7009, &la0);
-	capnet_cap_grant(S->boot, la0, r.app, CAPNET_RIGHT_BIND, NULL, &r.la);
-	capnet_netmgr_mint_connect_authority(C->boot, C->nm, CAP_PROOF_SRV, 24, 1, 65535, &ca0);
-	capnet_cap_grant(C->boot, ca0, r.client, CAPNET_RIGHT_CONNECT, NULL, &r.ca);
+	r.la = cap_proof_listen_party(S, "app", 7000, 7009, &r.app);
+	r.ca = cap_proof_connect_party(C, "client", CAP_PROOF_SRV, 24, 1, 65535, &r.client);
 	r.pc_app = pollable_for(S, r.app);
 	r.pc_cli = pollable_for(C, r.client);
 	proof_note(ctx, cap_world_now(w), "app holds a listen authority for 7000-7009; client a connect authority "
