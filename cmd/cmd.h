@@ -24,4 +24,29 @@ const char *cmd_fmt_mac(struct capnet_mac m, char buf[18]);
  * as "capnet CMD: ..." and returns false (the caller exits 2). */
 bool cmd_parse_seed(const char *cmd, const char *arg, uint64_t *out);
 
+/* The options several subcommands share, with one meaning everywhere:
+ * -s/--seed N, -p/--pcap FILE, -j/--json, -l/--list, -h/--help. A command
+ * handles its own options first and passes every other getopt_long result
+ * here; a NULL field means the command has no such option. */
+#include <stdio.h>
+struct cmd_common {
+	const char *cmd;         /* "proof": names the command in messages */
+	void (*usage)(FILE *f);  /* --help prints it to stdout, a bad option to stderr */
+	uint64_t *seed;
+	const char **pcap;
+	bool *json;
+	bool *list;
+};
+/* Returned by cmd_common_opt when parsing goes on. */
+enum { CMD_OPT_NEXT = -1 };
+/* CMD_OPT_NEXT when c was one of the shared options and is set, else the
+ * exit status to return now: EXIT_OK after --help, EXIT_USAGE on a bad
+ * --seed or an unknown option (the usage then goes to stderr). */
+int cmd_common_opt(const struct cmd_common *cc, int c, const char *arg);
+
+/* Prints a JSON value indented by two, then a newline, on stdout, and
+ * releases it (every --json output but serve's one-line events). */
+struct json_t;
+void cmd_json_print(struct json_t *j);
+
 #endif

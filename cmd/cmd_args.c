@@ -1,6 +1,7 @@
 /* Argument parsers and formatters shared by the capnet subcommands. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +73,43 @@ bool cmd_parse_seed(const char *cmd, const char *arg, uint64_t *out)
 	}
 	*out = v;
 	return true;
+}
+
+int cmd_common_opt(const struct cmd_common *cc, int c, const char *arg)
+{
+	switch (c) {
+	case 's':
+		if (cc->seed == NULL)
+			break;
+		return cmd_parse_seed(cc->cmd, arg, cc->seed) ? CMD_OPT_NEXT : EXIT_USAGE;
+	case 'p':
+		if (cc->pcap == NULL)
+			break;
+		*cc->pcap = arg;
+		return CMD_OPT_NEXT;
+	case 'j':
+		if (cc->json == NULL)
+			break;
+		*cc->json = true;
+		return CMD_OPT_NEXT;
+	case 'l':
+		if (cc->list == NULL)
+			break;
+		*cc->list = true;
+		return CMD_OPT_NEXT;
+	case 'h':
+		cc->usage(stdout);
+		return EXIT_OK;
+	default:
+		break;
+	}
+	cc->usage(stderr);
+	return EXIT_USAGE;
+}
+
+void cmd_json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
 }

@@ -29,7 +29,8 @@ int cmd_bench(int argc, char **argv)
 	};
 	struct bench_ctx ctx = {.seconds = 0.5};
 	bool want_list = false;
-	int c;
+	const struct cmd_common cc = {.cmd = "bench", .usage = usage, .json = &ctx.json, .list = &want_list};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:jlh", opts, NULL)) != -1) {
 		switch (c) {
@@ -42,18 +43,9 @@ int cmd_bench(int argc, char **argv)
 			}
 			break;
 		}
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'l':
-			want_list = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (want_list) {
@@ -75,11 +67,8 @@ int cmd_bench(int argc, char **argv)
 		o = json_pack("{s:s}", "bench", b->name);
 		ctx.jresult = o;
 	}
-	int rc = b->run(&ctx);
-	if (o) {
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
-	}
+	rc = b->run(&ctx);
+	if (o)
+		cmd_json_print(o);
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }

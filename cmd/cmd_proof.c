@@ -32,9 +32,7 @@ static int list(bool json)
 		for (size_t i = 0; capnet_proofs[i]; i++)
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "name", capnet_proofs[i]->name, "summary",
 							     capnet_proofs[i]->summary));
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(arr);
+		cmd_json_print(arr);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; capnet_proofs[i]; i++)
@@ -51,30 +49,17 @@ int cmd_proof(int argc, char **argv)
 	};
 	struct proof_ctx ctx = {.seed = 1, .out = stdout};
 	bool want_list = false;
-	int c;
+	const struct cmd_common cc = {.cmd = "proof",
+				      .usage = usage,
+				      .seed = &ctx.seed,
+				      .pcap = &ctx.pcap_path,
+				      .json = &ctx.json,
+				      .list = &want_list};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jlh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!cmd_parse_seed("proof", optarg, &ctx.seed))
-				return EXIT_USAGE;
-			break;
-		case 'p':
-			ctx.pcap_path = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'l':
-			want_list = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+			return rc;
 	}
 	if (want_list)
 		return list(ctx.json);
@@ -104,9 +89,7 @@ int cmd_proof(int argc, char **argv)
 				      "transcript", checks);
 		if (ctx.pcap_path)
 			json_object_set_new(o, "pcap", json_string(ctx.pcap_path));
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		cmd_json_print(o);
 	} else if (setup != 0) {
 		printf("proof %s could not run (setup error)\n", p->name);
 	} else {

@@ -633,9 +633,7 @@ static int run_replay(struct replay_opts *o)
 			json_object_set_new(j, "client", json_string(client));
 		if (v.j != NULL)
 			json_object_set_new(j, "expect", v.j);
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(j);
+		cmd_json_print(j);
 	} else {
 		printf("replay %s into %s%s %s/%u (seed %" PRIu64 ")\n", o->capture, o->serve ? "capnet serve's stack, " : "",
 		       cmd_fmt_mac(o->mac, mbuf), addr, o->prefix_len, o->seed);
@@ -693,8 +691,9 @@ int cmd_replay(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct replay_opts o = {.seed = 1, .tail = CAPNET_S(2), .prefix_len = 24};
+	const struct cmd_common cc = {.cmd = "replay", .usage = usage, .seed = &o.seed, .json = &o.json};
 	svc_opts_defaults(&o.svc);
-	int c;
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "e:m:a:g:s:t:T:o:w:r:i:SDc:C:n:x:k:qjh", opts, NULL)) != -1) {
 		char *end = NULL;
@@ -721,10 +720,6 @@ int cmd_replay(int argc, char **argv)
 				fprintf(stderr, "capnet replay: --gateway wants A.B.C.D, not '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
-			break;
-		case 's':
-			if (!cmd_parse_seed("replay", optarg, &o.seed))
-				return EXIT_USAGE;
 			break;
 		case 't': {
 			double sec = strtod(optarg, &end);
@@ -817,15 +812,9 @@ int cmd_replay(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (optind != argc - 1) {

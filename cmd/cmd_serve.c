@@ -418,7 +418,8 @@ int cmd_serve(int argc, char **argv)
 	svc_opts_defaults(v);
 	const struct capnet_mac dflt = SVC_DEFAULT_MAC;
 	o.mac = dflt;
-	int c;
+	const struct cmd_common cc = {.cmd = "serve", .usage = usage, .pcap = &o.pcap, .json = &o.json};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:a:g:m:M:p:d:u:e:H:x:c:C:f:n:k:s:ODvjh", opts, NULL)) != -1) {
 		char *end = NULL;
@@ -454,9 +455,6 @@ int cmd_serve(int argc, char **argv)
 			o.mtu = (uint16_t)m;
 			break;
 		}
-		case 'p':
-			o.pcap = optarg;
-			break;
 		case 'd':
 			o.duration = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || !(o.duration > 0 && o.duration <= 86400)) {
@@ -531,15 +529,9 @@ int cmd_serve(int argc, char **argv)
 		case 'v':
 			v->verbose = true;
 			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (optind != argc) {

@@ -43,27 +43,13 @@ int cmd_status(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct status_opts o = {.seed = 1};
-	int c;
+	const struct cmd_common cc = {
+		.cmd = "status", .usage = usage, .seed = &o.seed, .pcap = &o.pcap_path, .json = &o.json};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!cmd_parse_seed("status", optarg, &o.seed))
-				return EXIT_USAGE;
-			break;
-		case 'p':
-			o.pcap_path = optarg;
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+			return rc;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "capnet status: unexpected argument '%s'\n", argv[optind]);

@@ -35,25 +35,20 @@ int cmd_tcp_script(int argc, char **argv)
 	};
 	struct tcp_script_options so = {.log = stdout};
 	bool json = false;
-	int c;
+	const struct cmd_common cc = {.cmd = "tcp-script", .usage = usage, .json = &json};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vjnh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			so.verbose = true;
 			break;
-		case 'j':
-			json = true;
-			break;
 		case 'n':
 			so.parse_only = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (optind >= argc) {
@@ -92,9 +87,7 @@ int cmd_tcp_script(int argc, char **argv)
 	if (json) {
 		json_t *o = json_pack("{s:b, s:i, s:i, s:o}", "passed", passed == total, "scripts", (int)total, "failed",
 				      (int)(total - passed), "results", arr);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		cmd_json_print(o);
 	} else if (total > 1) {
 		printf("%u of %u scripts passed\n", passed, total);
 	}

@@ -167,9 +167,7 @@ static int run(const char *scenario, bool tcp, const struct options *o)
 					"completed", ran, "trace", trace_info_json(&info), "records", recs);
 		if (o->pcap != NULL)
 			json_object_set_new(out, "pcap", json_string(o->pcap));
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(out);
+		cmd_json_print(out);
 		if (!ran)
 			status = EXIT_FAILED;
 	} else if (print_human(&s, &info, r, n, ran) != EXIT_OK) {
@@ -195,21 +193,13 @@ int cmd_trace(int argc, char **argv)
 	capnet_trace_policy_default(&o.policy, 0, CAPNET_S(60));
 	o.policy.capacity = 64;
 	bool want_list = false;
+	const struct cmd_common cc = {
+		.cmd = "trace", .usage = usage, .seed = &o.seed, .pcap = &o.pcap, .json = &o.json, .list = &want_list};
 	uint32_t v;
-	int c;
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:jc:n:d:P:o:e:r:lh", opts, NULL)) != -1) {
 		switch (c) {
-		case 's':
-			if (!cmd_parse_seed("trace", optarg, &o.seed))
-				return EXIT_USAGE;
-			break;
-		case 'p':
-			o.pcap = optarg;
-			break;
-		case 'j':
-			o.json = true;
-			break;
 		case 'c':
 			if (!parse_u32(optarg, 1, 256, &o.policy.capacity)) {
 				fprintf(stderr, "capnet trace: --capacity wants 1..256\n");
@@ -257,15 +247,9 @@ int cmd_trace(int argc, char **argv)
 		case 'r':
 			o.reason = optarg;
 			break;
-		case 'l':
-			want_list = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (want_list) {

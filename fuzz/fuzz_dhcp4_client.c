@@ -21,6 +21,7 @@
 
 #include "capnet/dhcp4_client.h"
 #include "capnet/ip4_config.h"
+#include "capnet/nic_null.h"
 #include "capnet/udp.h"
 #include "capnet/wire/arp.h"
 #include "capnet/wire/bytes.h"
@@ -29,6 +30,7 @@
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/udp.h"
 #include "fuzz_assert.h"
+#include "fuzz_iface.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0c}}, srv_mac = {{0x02, 0, 0, 0, 0, 0x01}},
 			       srv2_mac = {{0x02, 0, 0, 0, 0, 0x02}}, other_mac = {{0x02, 0, 0, 0, 0, 0x99}};
@@ -36,30 +38,7 @@ static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0c}}, srv_mac = {
 #define SRV2 CAPNET_IP4(192, 0, 2, 2)
 #define LEASE CAPNET_IP4(192, 0, 2, 100)
 
-static capnet_err check_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	FUZZ_CHECK(len >= 60 && len <= 1500 + 18);
-	FUZZ_CHECK(memcmp(frame + 6, our_mac.b, 6) == 0);
-	return CAPNET_OK;
-}
-
-static capnet_err no_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static bool link_up(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops ops = {check_transmit, no_receive, link_up};
+static const struct capnet_nic_ops ops = {fuzz_checked_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[192 * 1024];
 static uint8_t frame[2048], udpbuf[2048], msg[1024];
 static struct capnet_dhcp4_repr rep;
@@ -190,15 +169,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	struct capnet_nic nic = {&ops, NULL, our_mac, 1500};
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 7);
-	struct capnet_arena a;
-	capnet_arena_init(&a, arena_mem, sizeof arena_mem);
-	struct rig g = {0};
-	FUZZ_CHECK(capnet_iface_create(&a, NULL, &nic, capnet_xoshiro_rng(&x), &g.ifc) == CAPNET_OK);
-	FUZZ_CHECK(capnet_udp_create(&a, NULL, g.ifc, &g.udp) == CAPNET_OK);
-	FUZZ_CHECK(capnet_ip4cfg_create(&a, g.ifc, &g.layers) == CAPNET_OK);
+	struct fuzz_iface fi;
+	fuzz_iface_open(&fi, &ops, our_mac, 7, arena_mem, sizeof arena_mem);
+	struct capnet_arena *a = &fi.a;
+	struct rig g = {.ifc = fi.ifc};
+	FUZZ_CHECK(capnet_udp_create(a, NULL, g.ifc, &g.udp) == CAPNET_OK);
+	FUZZ_CHECK(capnet_ip4cfg_create(a, g.ifc, &g.layers) == CAPNET_OK);
 	unsigned target = data[0] % 9;
 	struct capnet_dhcp4_client_config cfg;
 	capnet_dhcp4_client_config_defaults(&cfg);
@@ -207,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.probe_min = cfg.probe_max = CAPNET_S(1);
 	if (target == 6)
 		cfg.reboot_addr = LEASE;
-	FUZZ_CHECK(capnet_dhcp4_client_create(&a, &cfg, g.ifc, g.udp, g.layers, &g.c) == CAPNET_OK);
+	FUZZ_CHECK(capnet_dhcp4_client_create(a, &cfg, g.ifc, g.udp, g.layers, &g.c) == CAPNET_OK);
 	drive(&g, target);
 	check_invariants(&g);
 

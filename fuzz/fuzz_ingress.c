@@ -6,46 +6,21 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/nic_null.h"
 #include "capnet/wire/bytes.h"
 #include "fuzz_assert.h"
+#include "fuzz_iface.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
-static capnet_err null_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	FUZZ_CHECK(len >= 60 && len <= 1500 + 18);
-	FUZZ_CHECK(memcmp(frame + 6, our_mac.b, 6) == 0);
-	return CAPNET_OK;
-}
-
-static capnet_err null_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static bool null_link(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops null_ops = {null_transmit, null_receive, null_link};
+static const struct capnet_nic_ops null_ops = {fuzz_checked_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[128 * 1024];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct capnet_nic nic = {&null_ops, NULL, our_mac, 1500};
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 1);
-	struct capnet_arena a;
-	capnet_arena_init(&a, arena_mem, sizeof arena_mem);
-	struct capnet_iface *ifc;
-	FUZZ_CHECK(capnet_iface_create(&a, NULL, &nic, capnet_xoshiro_rng(&x), &ifc) == CAPNET_OK);
+	struct fuzz_iface fi;
+	fuzz_iface_open(&fi, &null_ops, our_mac, 1, arena_mem, sizeof arena_mem);
+	struct capnet_iface *ifc = fi.ifc;
 	struct capnet_ip4_config c = {CAPNET_IP4(192, 0, 2, 10), 24, CAPNET_IP4(192, 0, 2, 1), CAPNET_PROV_FIXTURE};
 	FUZZ_CHECK(capnet_iface_set_ip4(ifc, &c, 0) == CAPNET_OK);
 

@@ -7,29 +7,14 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/nic_null.h"
 #include "capnet/trace.h"
 #include "fuzz_assert.h"
+#include "fuzz_iface.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
-static capnet_err null_transmit(void *dev, const uint8_t *frame, size_t len)
-{
-	(void)dev;
-	(void)frame;
-	(void)len;
-	return CAPNET_OK;
-}
-
-static capnet_err null_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static const struct capnet_nic_ops null_ops = {null_transmit, null_receive, NULL};
+static const struct capnet_nic_ops null_ops = {capnet_nic_null_transmit, capnet_nic_null_receive, NULL};
 static uint8_t arena_mem[256 * 1024];
 static uint8_t flipped[65536];
 
@@ -56,16 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(memcmp(&c, &c2, sizeof c) == 0);
 	}
 
-	struct capnet_nic nic = {&null_ops, NULL, our_mac, 1500};
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 1);
-	struct capnet_arena a;
-	capnet_arena_init(&a, arena_mem, sizeof arena_mem);
-	struct capnet_iface *ifc;
+	struct fuzz_iface fi;
+	fuzz_iface_open(&fi, &null_ops, our_mac, 1, arena_mem, sizeof arena_mem);
+	struct capnet_iface *ifc = fi.ifc;
 	struct capnet_trace_pool *pool;
 	struct capnet_trace_pool_config pc = {1, 4};
-	FUZZ_CHECK(capnet_iface_create(&a, NULL, &nic, capnet_xoshiro_rng(&x), &ifc) == CAPNET_OK);
-	FUZZ_CHECK(capnet_trace_pool_create(&a, &pc, &pool) == CAPNET_OK);
+	FUZZ_CHECK(capnet_trace_pool_create(&fi.a, &pc, &pool) == CAPNET_OK);
 	struct capnet_trace_policy p;
 	capnet_trace_policy_default(&p, 0, CAPNET_INSTANT_NEVER);
 	p.capacity = 4;

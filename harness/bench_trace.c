@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "capnet/iface.h"
+#include "capnet/nic_null.h"
 #include "capnet/stack.h"
 #include "capnet/trace.h"
 #include "capnet/wire/ethernet.h"
@@ -27,24 +28,7 @@
 #include "capnet/wire/udp.h"
 #include "harness/bench.h"
 
-static capnet_err null_tx(void *dev, const uint8_t *f, size_t len)
-{
-	(void)dev;
-	(void)f;
-	(void)len;
-	return CAPNET_OK;
-}
-
-static capnet_err null_rx(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static const struct capnet_nic_ops null_ops = {null_tx, null_rx, NULL};
+static const struct capnet_nic_ops null_ops = {capnet_nic_null_transmit, capnet_nic_null_receive, NULL};
 
 static void udp_sink(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {

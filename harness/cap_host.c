@@ -6,7 +6,9 @@ capnet_err cap_host_open(struct cap_host *h, const char *name, struct capnet_sim
 			 struct capnet_mac mac, const struct capnet_sim_impair *impair, const struct cap_host_config *cfg)
 {
 	memset(h, 0, sizeof *h);
-	struct capnet_stack_config scfg = {.dhcp4 = cfg->dhcp, .dhcp4_client = cfg->dhcp_cfg};
+	struct capnet_stack_config scfg = cfg->stack != NULL ? *cfg->stack : (struct capnet_stack_config){0};
+	scfg.dhcp4 = cfg->dhcp;
+	scfg.dhcp4_client = cfg->dhcp_cfg;
 	if (cfg->tcp != NULL) {
 		scfg.tcp = *cfg->tcp;
 	} else {

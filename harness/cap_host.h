@@ -13,6 +13,7 @@
 #include "harness/sim_stack.h"
 
 struct cap_host_config {
+	const struct capnet_stack_config *stack; /* NULL: defaults; else the base the fields below are set on */
 	const struct capnet_tcp_config *tcp; /* NULL: 16 sockets, 16 KiB rings, 2 s TIME-WAIT */
 	capnet_ip4addr addr;                 /* static address (/24); 0: none */
 	capnet_ip4addr gateway;

@@ -87,3 +87,38 @@ const char *fmt_audit(const struct capnet_cspace *cs)
 		snprintf(p, 160, "none");
 	return p;
 }
+
+const struct capnet_tcp_config cap_proof_tcp_4k = {
+	.max_sockets = 16, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)};
+
+struct capnet_transport_status cap_proof_tcp_status(struct capnet_cspace *cs, capnet_handle h)
+{
+	struct capnet_transport_status t;
+	memset(&t, 0, sizeof t);
+	capnet_handle v;
+	if (capnet_tcpcap_status(cs, h, &v) == CAPNET_OK) {
+		capnet_transport_status(cs, v, &t);
+		capnet_cap_close(cs, v);
+	}
+	return t;
+}
+
+capnet_handle cap_proof_listen_party(struct cap_host *h, const char *name, uint16_t lo, uint16_t hi,
+				     struct capnet_cspace **cs)
+{
+	capnet_handle a0, a;
+	capnet_cspace_create(h->sys, name, cs);
+	capnet_netmgr_mint_listen_authority(h->boot, h->nm, lo, hi, &a0);
+	capnet_cap_grant(h->boot, a0, *cs, CAPNET_RIGHT_BIND, NULL, &a);
+	return a;
+}
+
+capnet_handle cap_proof_connect_party(struct cap_host *h, const char *name, capnet_ip4addr dst, uint8_t prefix_len,
+				      uint16_t lo, uint16_t hi, struct capnet_cspace **cs)
+{
+	capnet_handle a0, a;
+	capnet_cspace_create(h->sys, name, cs);
+	capnet_netmgr_mint_connect_authority(h->boot, h->nm, dst, prefix_len, lo, hi, &a0);
+	capnet_cap_grant(h->boot, a0, *cs, CAPNET_RIGHT_CONNECT, NULL, &a);
+	return a;
+}

@@ -45,18 +45,6 @@ static capnet_instant run_until_stat(struct cap_world *w, const struct cap_host 
 	return cap_world_now(w);
 }
 
-static struct capnet_transport_status tstatus(struct capnet_cspace *cs, capnet_handle h)
-{
-	struct capnet_transport_status t;
-	memset(&t, 0, sizeof t);
-	capnet_handle v;
-	if (capnet_tcpcap_status(cs, h, &v) == CAPNET_OK) {
-		capnet_transport_status(cs, v, &t);
-		capnet_cap_close(cs, v);
-	}
-	return t;
-}
-
 static void blackhole(struct cap_world *w, bool on)
 {
 	const struct capnet_sim_impair lost = {.loss_ppm = CAPNET_SIM_PPM, .delay = CAPNET_MS(1)};
@@ -80,13 +68,8 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 		   fmt_ip4(ip_c), (unsigned long long)ctx->seed);
 	cap_world_run(&w, CAPNET_MS(10));
 	struct capnet_cspace *app, *client;
-	capnet_handle la0, la, ca0, ca;
-	capnet_cspace_create(S->sys, "app", &app);
-	capnet_cspace_create(C->sys, "client", &client);
-	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 8000, 8001, &la0);
-	capnet_cap_grant(S->boot, la0, app, CAPNET_RIGHT_BIND, NULL, &la);
-	capnet_netmgr_mint_connect_authority(C->boot, C->nm, ip_s, 32, 8000, 8001, &ca0);
-	capnet_cap_grant(C->boot, ca0, client, CAPNET_RIGHT_CONNECT, NULL, &ca);
+	capnet_handle la = cap_proof_listen_party(S, "app", 8000, 8001, &app);
+	capnet_handle ca = cap_proof_connect_party(C, "client", ip_s, 32, 8000, 8001, &client);
 
 	/* 1. Accept deadline. */
 	capnet_handle lst, cs, ss;
@@ -133,7 +116,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	cap_world_run(&w, CAPNET_S(1)); /* delayed ACKs settle: the connection is idle */
 	capnet_instant t_set = cap_world_now(&w);
 	capnet_err e = capnet_tcpcap_set_keepalive(client, cs, true, CAPNET_S(10), CAPNET_S(2), 3, t_set);
-	struct capnet_transport_status ts = tstatus(client, cs);
+	struct capnet_transport_status ts = cap_proof_tcp_status(client, cs);
 	uint16_t cport = ts.tcp.local.port;
 	proof_check(ctx, t_set,
 		    e == CAPNET_OK && ts.tcp.opts.keepalive && ts.tcp.opts.keepalive_idle == CAPNET_S(10) &&
@@ -180,7 +163,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 		    spaced && seen == 3 && p[0] == p3 && p[1] == p3 + CAPNET_S(2) && p[2] == p3 + CAPNET_S(4),
 		    "unanswered probes on the wire every 2 s: sent %s, %s, %s s (seen +1 ms)", fmt_time(p[0]),
 		    fmt_time(p[1]), fmt_time(p[2]));
-	ts = tstatus(client, cs);
+	ts = cap_proof_tcp_status(client, cs);
 	unsigned rc = cap_world_ready(&w, client, cs);
 	proof_check(ctx, r.at,
 		    r.outcome == CAPNET_OUTCOME_TIMED_OUT && r.err == CAPNET_E_TIMEDOUT && r.at == p3 + CAPNET_S(6) &&

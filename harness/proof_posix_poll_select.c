@@ -55,13 +55,7 @@ static int tcp_connect_fd(struct px *x, uint16_t port, capnet_ip4addr dst)
 int proof_posix_poll_select(struct proof_ctx *ctx)
 {
 	static struct px x;
-	struct capnet_tcp_config tcfg;
-	memset(&tcfg, 0, sizeof tcfg);
-	tcfg.max_sockets = 16;
-	tcfg.sndbuf = 4096;
-	tcfg.rcvbuf = 4096;
-	tcfg.time_wait = CAPNET_S(1);
-	if (cap_world_open(&x.w, ctx, &tcfg) != 0)
+	if (cap_world_open(&x.w, ctx, &cap_proof_tcp_4k) != 0)
 		return 1;
 	struct cap_world *w = &x.w;
 	struct cap_host *S = &w->srv, *Cl = &w->cli;
@@ -69,13 +63,8 @@ int proof_posix_poll_select(struct proof_ctx *ctx)
 			   "seed %llu",
 		   fmt_ip4(CAP_PROOF_SRV), fmt_ip4(CAP_PROOF_CLI), NFD, (unsigned long long)ctx->seed);
 	cap_world_run(w, CAPNET_MS(10));
-	capnet_handle la0, ca0;
-	capnet_cspace_create(S->sys, "app", &x.app);
-	capnet_cspace_create(Cl->sys, "client", &x.client);
-	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 80, 80, &la0);
-	capnet_cap_grant(S->boot, la0, x.app, CAPNET_RIGHT_BIND, NULL, &x.la);
-	capnet_netmgr_mint_connect_authority(Cl->boot, Cl->nm, CAP_PROOF_SRV, 24, 1, 65535, &ca0);
-	capnet_cap_grant(Cl->boot, ca0, x.client, CAPNET_RIGHT_CONNECT, NULL, &x.ca);
+	x.la = cap_proof_listen_party(S, "app", 80, 80, &x.app);
+	x.ca = cap_proof_connect_party(Cl, "client", CAP_PROOF_SRV, 24, 1, 65535, &x.client);
 	capnet_fdtable_init(&x.A, x.app, x.app_slots, NFD);
 	capnet_fdtable_init(&x.C, x.client, x.cl_slots, NFD);
 	capnet_fdtable_set_driver(&x.A, &w->drv);
@@ -317,6 +306,7 @@ int proof_posix_poll_select(struct proof_ctx *ctx)
 	capnet_fd_close(&x.C, cfd2, cap_world_now(w));
 
 	/* ---- fail closed ---- */
+	capnet_handle la0;
 	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 80, 80, &la0);
 	capnet_cap_grant(S->boot, la0, x.app, CAPNET_RIGHT_BIND, NULL, &x.la);
 	capnet_tcpcap_listen(x.app, x.la, 80, 4, &l);

@@ -110,41 +110,18 @@ static bool connect_pair(struct rd *r, capnet_handle lst, uint16_t port, capnet_
 	return a.outcome == CAPNET_OUTCOME_COMPLETED;
 }
 
-static struct capnet_transport_status tstatus(struct capnet_cspace *cs, capnet_handle h)
-{
-	struct capnet_transport_status t;
-	memset(&t, 0, sizeof t);
-	capnet_handle v;
-	if (capnet_tcpcap_status(cs, h, &v) == CAPNET_OK) {
-		capnet_transport_status(cs, v, &t);
-		capnet_cap_close(cs, v);
-	}
-	return t;
-}
-
 int proof_socket_readiness(struct proof_ctx *ctx)
 {
 	static struct rd r;
-	struct capnet_tcp_config tcfg;
-	memset(&tcfg, 0, sizeof tcfg);
-	tcfg.max_sockets = 16;
-	tcfg.sndbuf = 4096;
-	tcfg.rcvbuf = 4096;
-	tcfg.time_wait = CAPNET_S(1);
-	if (cap_world_open(&r.w, ctx, &tcfg) != 0)
+	if (cap_world_open(&r.w, ctx, &cap_proof_tcp_4k) != 0)
 		return 1;
 	struct cap_world *w = &r.w;
 	struct cap_host *S = &w->srv, *C = &w->cli;
 	proof_note(ctx, 0, "srv %s, cli %s, 1 ms per cable, 4 KiB send and receive rings; seed %llu",
 		   fmt_ip4(CAP_PROOF_SRV), fmt_ip4(CAP_PROOF_CLI), (unsigned long long)ctx->seed);
 	cap_world_run(w, CAPNET_MS(10));
-	capnet_handle la0, ca0;
-	capnet_cspace_create(S->sys, "app", &r.app);
-	capnet_cspace_create(C->sys, "client", &r.client);
-	capnet_netmgr_mint_listen_authority(S->boot, S->nm, 7000, 7009, &la0);
-	capnet_cap_grant(S->boot, la0, r.app, CAPNET_RIGHT_BIND, NULL, &r.la);
-	capnet_netmgr_mint_connect_authority(C->boot, C->nm, CAP_PROOF_SRV, 24, 1, 65535, &ca0);
-	capnet_cap_grant(C->boot, ca0, r.client, CAPNET_RIGHT_CONNECT, NULL, &r.ca);
+	r.la = cap_proof_listen_party(S, "app", 7000, 7009, &r.app);
+	r.ca = cap_proof_connect_party(C, "client", CAP_PROOF_SRV, 24, 1, 65535, &r.client);
 	r.pc_app = pollable_for(S, r.app);
 	r.pc_cli = pollable_for(C, r.client);
 	proof_note(ctx, cap_world_now(w), "app holds a listen authority for 7000-7009; client a connect authority "
@@ -237,11 +214,11 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	/* ---- backpressure ---- */
 	static uint8_t big[12000];
 	memset(big, 'x', sizeof big);
-	struct capnet_transport_status ts = tstatus(r.client, cs1);
+	struct capnet_transport_status ts = cap_proof_tcp_status(r.client, cs1);
 	uint32_t free0 = ts.tcp.sndq_capacity - ts.tcp.sndq_bytes;
 	e = capnet_tcpcap_send(r.client, cs1, big, sizeof big, &n, cap_world_now(w));
 	size_t first = n;
-	ts = tstatus(r.client, cs1);
+	ts = cap_proof_tcp_status(r.client, cs1);
 	proof_check(ctx, cap_world_now(w), e == CAPNET_OK && n == free0 && ts.tcp.sndq_bytes == ts.tcp.sndq_capacity,
 		    "client offers %zu bytes with %u free in its %u-byte ring: %zu queued, reported exactly "
 		    "(partial send)",
@@ -260,8 +237,8 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 		if (capnet_tcpcap_send(r.client, cs1, big, sizeof big, &n, cap_world_now(w)) == CAPNET_OK)
 			accepted += n;
 	}
-	struct capnet_transport_status tsv = tstatus(r.app, ss1);
-	ts = tstatus(r.client, cs1);
+	struct capnet_transport_status tsv = cap_proof_tcp_status(r.app, ss1);
+	ts = cap_proof_tcp_status(r.client, cs1);
 	rc = cap_world_ready(w, r.client, cs1);
 	proof_check(ctx, cap_world_now(w),
 		    tsv.tcp.rcvq_bytes + tsv.tcp.mss > tsv.tcp.rcvq_capacity && tsv.tcp.rcv_wnd == 0 &&
@@ -275,7 +252,7 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	capnet_instant t_read = cap_world_now(w);
 	capnet_tcpcap_recv(r.app, ss1, buf, sizeof buf, &got, t_read);
 	res = cap_host_wait_ticket(w->sim, r.client, t, t_read + CAPNET_S(5));
-	ts = tstatus(r.client, cs1);
+	ts = cap_proof_tcp_status(r.client, cs1);
 	free0 = ts.tcp.sndq_capacity - ts.tcp.sndq_bytes;
 	e = capnet_tcpcap_send(r.client, cs1, big, sizeof big, &n, cap_world_now(w));
 	proof_check(ctx, res.at,
@@ -288,8 +265,8 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	for (int i = 0; i < 400; i++) {
 		cap_world_run(w, CAPNET_MS(5));
 		capnet_tcpcap_recv(r.app, ss1, buf, sizeof buf, &got, cap_world_now(w));
-		ts = tstatus(r.client, cs1);
-		tsv = tstatus(r.app, ss1);
+		ts = cap_proof_tcp_status(r.client, cs1);
+		tsv = cap_proof_tcp_status(r.app, ss1);
 		if (ts.tcp.sndq_bytes == 0 && tsv.tcp.rcvq_bytes == 0)
 			break;
 	}
@@ -360,7 +337,7 @@ int proof_socket_readiness(struct proof_ctx *ctx)
 	capnet_tcpcap_set_connect_timeout(r.client, cs4, CAPNET_S(2), t0);
 	res = park_wait(&r, r.client, cs4, CAPNET_PARK_CONNECT, CAPNET_INSTANT_NEVER, CAPNET_S(10));
 	rc = cap_world_ready(w, r.client, cs4);
-	ts = tstatus(r.client, cs4);
+	ts = cap_proof_tcp_status(r.client, cs4);
 	proof_check(ctx, res.at,
 		    res.outcome == CAPNET_OUTCOME_TIMED_OUT && res.err == CAPNET_E_TIMEDOUT && res.at == t0 + CAPNET_S(2) &&
 			    rc == (CAPNET_READY_ERROR | CAPNET_READY_HUP) && ts.tcp.error == CAPNET_E_TIMEDOUT,

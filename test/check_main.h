@@ -9,6 +9,20 @@
 
 static Suite *suite(void);
 
+/* A test case named `name`, already in suite s: with a checked fixture
+ * when setup or teardown is given (either may be NULL), and a timeout in
+ * seconds when `timeout` > 0 (0: Check's default). */
+static inline TCase *check_add_case(Suite *s, const char *name, SFun setup, SFun teardown, double timeout)
+{
+	TCase *tc = tcase_create(name);
+	if (setup != NULL || teardown != NULL)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(suite());

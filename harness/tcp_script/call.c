@@ -268,6 +268,24 @@ static int info_field(struct ts_run *r, const struct ts_conn *c, const struct ca
 	return ts_fail_at(r->e, ts_lno(r), "info(): unknown field '%s'", f);
 }
 
+/* send(BYTES) and recv(BYTES): the count, the connection's socket and a
+ * buffer of that many bytes (the caller frees it); 0, or what the call
+ * returns when one of them is missing. */
+static int io_args(struct ts_run *r, const struct ts_call *k, struct ts_conn *c, const char *usage, uint64_t *u,
+		   struct capnet_tcp_sock **s, uint8_t **buf)
+{
+	const char *ns = pos(k, 0);
+	if (!ns || !ts_parse_uint_str(ns, 1u << 24, u))
+		return bad_args(r, usage);
+	*s = need_handle(r, c);
+	if (!*s)
+		return -1;
+	*buf = malloc(*u ? *u : 1);
+	if (!*buf)
+		return ts_fail_at(r->e, ts_lno(r), "out of memory");
+	return 0;
+}
+
 int ts_run_call(struct ts_run *r, const struct ts_line *l)
 {
 	const struct ts_call *k = &l->call;
@@ -341,15 +359,11 @@ int ts_run_call(struct ts_run *r, const struct ts_line *l)
 			nc->stack_port = in.local.port;
 		}
 	} else if (strcmp(k->name, "send") == 0) {
-		const char *ns = pos(k, 0);
-		if (!ns || !ts_parse_uint_str(ns, 1u << 24, &u))
-			return bad_args(r, "wants send(BYTES)");
-		struct capnet_tcp_sock *s = need_handle(r, c);
-		if (!s)
-			return -1;
-		uint8_t *buf = malloc(u ? u : 1);
-		if (!buf)
-			return ts_fail_at(r->e, ts_lno(r), "out of memory");
+		struct capnet_tcp_sock *s;
+		uint8_t *buf;
+		int rc = io_args(r, k, c, "wants send(BYTES)", &u, &s, &buf);
+		if (rc != 0)
+			return rc;
 		for (uint64_t i = 0; i < u; i++)
 			buf[i] = ts_app_byte(c->sent + i);
 		size_t queued = 0;
@@ -359,15 +373,11 @@ int ts_run_call(struct ts_run *r, const struct ts_line *l)
 			c->sent += queued;
 		o = out_num(err, queued);
 	} else if (strcmp(k->name, "recv") == 0) {
-		const char *ns = pos(k, 0);
-		if (!ns || !ts_parse_uint_str(ns, 1u << 24, &u))
-			return bad_args(r, "wants recv(BYTES)");
-		struct capnet_tcp_sock *s = need_handle(r, c);
-		if (!s)
-			return -1;
-		uint8_t *buf = malloc(u ? u : 1);
-		if (!buf)
-			return ts_fail_at(r->e, ts_lno(r), "out of memory");
+		struct capnet_tcp_sock *s;
+		uint8_t *buf;
+		int rc = io_args(r, k, c, "wants recv(BYTES)", &u, &s, &buf);
+		if (rc != 0)
+			return rc;
 		size_t got = 0;
 		capnet_err err = capnet_tcp_recv(s, buf, (size_t)u, &got, now);
 		if (err == CAPNET_OK) {

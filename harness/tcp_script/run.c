@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnet/nic_null.h"
 #include "tcp_script_internal.h"
 
 /* ---- the runner ---- */
@@ -44,22 +45,8 @@ static capnet_err nic_transmit(void *dev, const uint8_t *frame, size_t len)
 	return CAPNET_OK;
 }
 
-static capnet_err nic_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN; /* segments are fed with capnet_iface_input */
-}
-
-static bool nic_link_up(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops script_nic_ops = {nic_transmit, nic_receive, nic_link_up};
+/* Nothing to receive: segments are fed with capnet_iface_input. */
+static const struct capnet_nic_ops script_nic_ops = {nic_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 
 double ts_secs(capnet_instant t)
 {

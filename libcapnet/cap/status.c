@@ -26,6 +26,17 @@ static capnet_err st_check_out(struct capnet_cspace *cs, capnet_handle st, const
 	return out != NULL ? CAPNET_OK : CAPNET_E_INVAL;
 }
 
+/* The same for a table copied out: somewhere to put the count, and room
+ * for `max` rows unless max is 0 (then only the count is asked for). */
+static capnet_err st_check_table(struct capnet_cspace *cs, capnet_handle st, const void *out, size_t max,
+				 const size_t *count, struct capnet_net **net)
+{
+	capnet_err e = st_check(cs, st, net);
+	if (e != CAPNET_OK)
+		return e;
+	return count == NULL || (out == NULL && max != 0) ? CAPNET_E_INVAL : CAPNET_OK;
+}
+
 /* Neighbour tables are copied in one bounded chunk on the stack. */
 #define NEIGH_CHUNK 64
 
@@ -74,26 +85,20 @@ capnet_err capnet_status_routes(struct capnet_cspace *cs, capnet_handle st, stru
 				size_t *count)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
-	if (e != CAPNET_OK)
-		return e;
-	if (count == NULL || (out == NULL && max != 0))
-		return CAPNET_E_INVAL;
-	*count = capnet_iface_routes(net->iface, out, max);
-	return CAPNET_OK;
+	capnet_err e = st_check_table(cs, st, out, max, count, &net);
+	if (e == CAPNET_OK)
+		*count = capnet_iface_routes(net->iface, out, max);
+	return e;
 }
 
 capnet_err capnet_status_neighbours(struct capnet_cspace *cs, capnet_handle st, struct capnet_arp_entry_info *out,
 				    size_t max, size_t *count)
 {
 	struct capnet_net *net;
-	capnet_err e = st_check(cs, st, &net);
-	if (e != CAPNET_OK)
-		return e;
-	if (count == NULL || (out == NULL && max != 0))
-		return CAPNET_E_INVAL;
-	*count = capnet_arp_entries(net->iface, out, max);
-	return CAPNET_OK;
+	capnet_err e = st_check_table(cs, st, out, max, count, &net);
+	if (e == CAPNET_OK)
+		*count = capnet_arp_entries(net->iface, out, max);
+	return e;
 }
 
 capnet_err capnet_status_counters(struct capnet_cspace *cs, capnet_handle st, struct capnet_stats *out)

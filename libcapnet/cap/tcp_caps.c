@@ -29,6 +29,21 @@ static capnet_err use_sock(struct capnet_cspace *cs, capnet_handle h, uint32_t r
 	return tcp_sock(cs, &info, k);
 }
 
+/* A TcpSocket with `rights` that a call is about to act on: calls parked
+ * on it look again afterwards. The data calls first run the table's
+ * pending work (flush); configuring does not. */
+static capnet_err act_on_sock(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, bool flush,
+			      capnet_instant now, struct cap_sock **k)
+{
+	capnet_err e = use_sock(cs, h, rights, k);
+	if (e != CAPNET_OK)
+		return e;
+	if (flush)
+		sockets_flush((*k)->socks, now);
+	sock_touch(*k);
+	return CAPNET_OK;
+}
+
 /* The transport and a free socket, cap slot and cap: everything an open
  * needs, so that after the transport call nothing can fail. */
 static capnet_err open_ready(struct capnet_cspace *cs, const struct capnet_cap_info *auth, struct capnet_tcp **tcp)
@@ -143,68 +158,47 @@ capnet_err capnet_tcpcap_send(struct capnet_cspace *cs, capnet_handle h, const v
 			      size_t *queued, capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_SEND, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sockets_flush(k->socks, now);
-	sock_touch(k);
-	return capnet_tcp_send(k->u.tcp, data, len, queued, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_SEND, true, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_send(k->u.tcp, data, len, queued, now);
 }
 
 capnet_err capnet_tcpcap_recv(struct capnet_cspace *cs, capnet_handle h, void *buf, size_t cap, size_t *got,
 			      capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_RECV, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sockets_flush(k->socks, now);
-	sock_touch(k);
-	return capnet_tcp_recv(k->u.tcp, buf, cap, got, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_RECV, true, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_recv(k->u.tcp, buf, cap, got, now);
 }
 
 capnet_err capnet_tcpcap_shutdown(struct capnet_cspace *cs, capnet_handle h, capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_SHUTDOWN, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sockets_flush(k->socks, now);
-	sock_touch(k);
-	return capnet_tcp_shutdown(k->u.tcp, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_SHUTDOWN, true, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_shutdown(k->u.tcp, now);
 }
 
 capnet_err capnet_tcpcap_set_keepalive(struct capnet_cspace *cs, capnet_handle h, bool on, capnet_duration idle,
 				       capnet_duration interval, uint8_t probes, capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sock_touch(k);
-	return capnet_tcp_set_keepalive(k->u.tcp, on, idle, interval, probes, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_CONFIGURE, false, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_set_keepalive(k->u.tcp, on, idle, interval, probes, now);
 }
 
 capnet_err capnet_tcpcap_set_user_timeout(struct capnet_cspace *cs, capnet_handle h, capnet_duration t,
 					  capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sock_touch(k);
-	return capnet_tcp_set_user_timeout(k->u.tcp, t, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_CONFIGURE, false, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_set_user_timeout(k->u.tcp, t, now);
 }
 
 capnet_err capnet_tcpcap_set_connect_timeout(struct capnet_cspace *cs, capnet_handle h, capnet_duration t,
 					     capnet_instant now)
 {
 	struct cap_sock *k;
-	capnet_err e = use_sock(cs, h, CAPNET_RIGHT_CONFIGURE, &k);
-	if (e != CAPNET_OK)
-		return e;
-	sock_touch(k);
-	return capnet_tcp_set_connect_timeout(k->u.tcp, t, now);
+	capnet_err e = act_on_sock(cs, h, CAPNET_RIGHT_CONFIGURE, false, now, &k);
+	return e != CAPNET_OK ? e : capnet_tcp_set_connect_timeout(k->u.tcp, t, now);
 }
 
 /* A TcpSocket or a TcpListener, with `rights`. */

@@ -99,26 +99,29 @@ capnet_err capnet_udpcap_recv_from(struct capnet_cspace *cs, capnet_handle sock,
 	return CAPNET_OK;
 }
 
+/* A read of the socket's state into `out`: any rights, and somewhere to put it. */
+static capnet_err use_udp_out(struct capnet_cspace *cs, capnet_handle h, const void *out, struct cap_sock **k)
+{
+	capnet_err e = use_udp(cs, h, 0, NULL, k);
+	if (e != CAPNET_OK)
+		return e;
+	return out != NULL ? CAPNET_OK : CAPNET_E_INVAL;
+}
+
 capnet_err capnet_udpcap_events(struct capnet_cspace *cs, capnet_handle sock, unsigned *events)
 {
 	struct cap_sock *k;
-	capnet_err e = use_udp(cs, sock, 0, NULL, &k);
-	if (e != CAPNET_OK)
-		return e;
-	if (events == NULL)
-		return CAPNET_E_INVAL;
-	*events = capnet_udp_events(k->u.udp);
-	return CAPNET_OK;
+	capnet_err e = use_udp_out(cs, sock, events, &k);
+	if (e == CAPNET_OK)
+		*events = capnet_udp_events(k->u.udp);
+	return e;
 }
 
 capnet_err capnet_udpcap_scope_dropped(struct capnet_cspace *cs, capnet_handle sock, uint64_t *dropped)
 {
 	struct cap_sock *k;
-	capnet_err e = use_udp(cs, sock, 0, NULL, &k);
-	if (e != CAPNET_OK)
-		return e;
-	if (dropped == NULL)
-		return CAPNET_E_INVAL;
-	*dropped = k->scope_dropped;
-	return CAPNET_OK;
+	capnet_err e = use_udp_out(cs, sock, dropped, &k);
+	if (e == CAPNET_OK)
+		*dropped = k->scope_dropped;
+	return e;
 }

@@ -1269,8 +1269,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap");
-	TCase *tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "core", setup, teardown, 0);
 	tcase_add_test(tc, test_forged_handles_are_rejected);
 	tcase_add_test(tc, test_handle_from_another_cspace_is_rejected);
 	tcase_add_test(tc, test_destroyed_cspace_handles_die_with_it);
@@ -1294,9 +1293,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_pollable_cap_members_are_its_own_cspaces);
 	tcase_add_test(tc, test_pollable_cap_close_or_revoke_ends_a_wait_closed);
 	tcase_add_test(tc, test_pollable_cap_waits_on_a_libev_loop);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("served");
-	tcase_add_checked_fixture(tc, setup_net, teardown);
+	tc = check_add_case(s, "served", setup_net, teardown, 0);
 	tcase_add_test(tc, test_netmgr_get_config_reports_what_was_set);
 	tcase_add_test(tc, test_netmgr_static_layer_merges_value_by_value);
 	tcase_add_test(tc, test_netmgr_without_configure_changes_nothing);
@@ -1305,6 +1302,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_status_cap_cannot_act);
 	tcase_add_test(tc, test_fingerprint_sees_every_kind_of_change);
 	tcase_add_test(tc, test_timer_cap);
-	suite_add_tcase(s, tc);
 	return s;
 }

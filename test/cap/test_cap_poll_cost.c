@@ -8,21 +8,13 @@
 #include "capnet/cap.h"
 #include "capnet/stack.h"
 #include "check_main.h"
-#include "harness/sim_stack.h"
+#include "harness/cap_host.h"
+#include "support/cap_pair.h"
 #include "sim/sim.h"
 
-struct host {
-	struct sim_stack st;
-	struct capnet_xoshiro caprng;
-	struct capnet_sockets *socks;
-	struct capnet_capsys *sys;
-	struct capnet_cspace *boot;
-	capnet_handle nm;
-};
-
 static struct capnet_sim *sim;
-static struct host srv, cli;
-static const capnet_ip4addr ip_srv = CAPNET_IP4(192, 0, 2, 1), ip_cli = CAPNET_IP4(192, 0, 2, 2);
+static struct cap_host srv, cli;
+static const capnet_ip4addr ip_srv = CAP_PAIR_SRV;
 
 static capnet_instant now(void)
 {
@@ -34,63 +26,20 @@ static void run_ms(int64_t ms)
 	capnet_sim_run_until(sim, now() + CAPNET_MS(ms));
 }
 
-static void host_open(struct host *h, const char *name, uint8_t id, capnet_ip4addr ip)
-{
-	memset(h, 0, sizeof *h);
-	struct capnet_mac mac = {{0x02, 0, 0, 0, 0, id}};
-	capnet_xoshiro_seed(&h->caprng, id);
-	struct capnet_stack_config cfg = {
-		.udp = {.max_sockets = 40},
-		.sockets = {.max_sockets = 40, .max_parked = 40},
-		.cap_rng = capnet_xoshiro_rng(&h->caprng),
-	};
-	ck_assert_int_eq(sim_stack_open(&h->st, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
-	struct capnet_stack *st = h->st.stack;
-	h->sys = capnet_stack_capsys(st);
-	h->socks = capnet_stack_net(st, 0)->socks;
-	h->boot = capnet_stack_boot_cspace(st);
-	h->nm = capnet_stack_netmgr(st, 0);
-	ck_assert_int_eq(capnet_netmgr_set_static(h->boot, h->nm, ip, 24, 0, now()), CAPNET_OK);
-}
-
 static void setup(void)
 {
-	sim = capnet_sim_create(11, CAPNET_SIM_SWITCH);
-	ck_assert_ptr_nonnull(sim);
-	host_open(&srv, "srv", 1, ip_srv);
-	host_open(&cli, "cli", 2, ip_cli);
-	run_ms(10);
+	/* Room for 31 UDP sockets, each with a call parked on it. */
+	struct capnet_stack_config scfg = {
+		.udp = {.max_sockets = 40},
+		.sockets = {.max_sockets = 40, .max_parked = 40},
+	};
+	struct cap_host_config cfg = {.stack = &scfg};
+	sim = cap_pair_open(&srv, &cli, &cfg);
 }
 
 static void teardown(void)
 {
-	ck_assert_int_eq(capnet_capsys_verify(srv.sys), CAPNET_OK);
-	ck_assert_int_eq(capnet_capsys_verify(cli.sys), CAPNET_OK);
-	capnet_sim_destroy(sim);
-	sim_stack_close(&srv.st);
-	sim_stack_close(&cli.st);
-}
-
-static struct capnet_cspace *new_cs(struct host *h, const char *name)
-{
-	struct capnet_cspace *cs;
-	ck_assert_int_eq(capnet_cspace_create(h->sys, name, &cs), CAPNET_OK);
-	return cs;
-}
-
-/* Waits (in simulated time) for a parked call's outcome. */
-static struct capnet_park_result wait_result(struct capnet_cspace *cs, capnet_ticket t, int64_t max_ms)
-{
-	struct capnet_park_result r;
-	for (int64_t i = 0; i <= max_ms; i++) {
-		capnet_err e = capnet_park_result(cs, t, &r);
-		if (e == CAPNET_OK)
-			return r;
-		ck_assert_int_eq(e, CAPNET_E_AGAIN);
-		run_ms(1);
-	}
-	ck_abort_msg("parked call still pending after %lld ms", (long long)max_ms);
-	return r;
+	cap_pair_close(sim, &srv, &cli);
 }
 
 /* A poll looks at the sockets that had events, not at the table: with 30
@@ -101,7 +50,7 @@ static struct capnet_park_result wait_result(struct capnet_cspace *cs, capnet_ti
 START_TEST(test_poll_examines_only_sockets_with_events)
 {
 	enum { IDLE = 30 };
-	struct capnet_cspace *app = new_cs(&srv, "app");
+	struct capnet_cspace *app = cap_pair_cspace(&srv, "app");
 	capnet_handle a0, a, sock[IDLE + 1];
 	capnet_ticket t[IDLE + 1];
 	ck_assert_int_eq(capnet_netmgr_mint_udp(srv.boot, srv.nm, 7000, 7000 + IDLE, NULL, &a0), CAPNET_OK);
@@ -112,7 +61,7 @@ START_TEST(test_poll_examines_only_sockets_with_events)
 		ck_assert_int_eq(capnet_park(app, sock[i], CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &t[i]),
 				 CAPNET_OK);
 	}
-	struct capnet_cspace *peer = new_cs(&cli, "peer");
+	struct capnet_cspace *peer = cap_pair_cspace(&cli, "peer");
 	capnet_handle pa0, pa, ps;
 	ck_assert_int_eq(capnet_netmgr_mint_udp(cli.boot, cli.nm, 6000, 6000, NULL, &pa0), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(cli.boot, pa0, peer, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET), NULL, &pa),
@@ -147,7 +96,7 @@ START_TEST(test_poll_examines_only_sockets_with_events)
 	capnet_sockets_stats(srv.socks, &s1);
 	ck_assert_uint_eq(s1.deadline_scans, s0.deadline_scans);
 	ck_assert_int_eq(capnet_park_result(app, t[0], &r), CAPNET_E_AGAIN);
-	ck_assert_int_eq(wait_result(app, t[0], 5).outcome, CAPNET_OUTCOME_TIMED_OUT);
+	ck_assert_int_eq(cap_pair_wait(sim, app, t[0], 5).outcome, CAPNET_OUTCOME_TIMED_OUT);
 	capnet_sockets_stats(srv.socks, &s1);
 	ck_assert_uint_eq(s1.sockets_examined - s0.sockets_examined, 0);
 	ck_assert_uint_eq(s1.parked, IDLE - 1);
@@ -159,7 +108,7 @@ END_TEST
  * the middle of the heap leaves the others on time. */
 START_TEST(test_parked_deadlines_complete_in_order_on_time)
 {
-	struct capnet_cspace *app = new_cs(&srv, "app");
+	struct capnet_cspace *app = cap_pair_cspace(&srv, "app");
 	capnet_handle a0, a, sock[5];
 	capnet_ticket t[5];
 	const int64_t ms[5] = {9, 3, 7, 5, 1};
@@ -192,11 +141,8 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-poll-cost");
-	TCase *tc = tcase_create("poll");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "poll", setup, teardown, 60);
 	tcase_add_test(tc, test_poll_examines_only_sockets_with_events);
 	tcase_add_test(tc, test_parked_deadlines_complete_in_order_on_time);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,12 +9,13 @@
 #include "capnet/cap.h"
 #include "check_main.h"
 #include "harness/cap_host.h"
+#include "support/cap_pair.h"
 #include "sim/sim.h"
 
 
 static struct capnet_sim *sim;
 static struct cap_host srv, cli;
-static const capnet_ip4addr ip_srv = CAPNET_IP4(192, 0, 2, 1), ip_cli = CAPNET_IP4(192, 0, 2, 2),
+static const capnet_ip4addr ip_srv = CAP_PAIR_SRV, ip_cli = CAP_PAIR_CLI,
 			    ip_nobody = CAPNET_IP4(192, 0, 2, 99);
 
 static capnet_instant now(void)
@@ -27,59 +28,16 @@ static void run_ms(int64_t ms)
 	capnet_sim_run_until(sim, now() + CAPNET_MS(ms));
 }
 
-static void host_open(struct cap_host *h, const char *name, uint8_t id, capnet_ip4addr ip)
-{
-	struct capnet_mac mac = {{0x02, 0, 0, 0, 0, id}};
-	struct capnet_tcp_config tcfg = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)};
-	struct cap_host_config cfg = {.tcp = &tcfg, .addr = ip};
-	ck_assert_int_eq(cap_host_open(h, name, sim, 5, mac, NULL, &cfg), CAPNET_OK);
-}
-
 static void setup(void)
 {
-	sim = capnet_sim_create(11, CAPNET_SIM_SWITCH);
-	ck_assert_ptr_nonnull(sim);
-	host_open(&srv, "srv", 1, ip_srv);
-	host_open(&cli, "cli", 2, ip_cli);
-	run_ms(10);
+	struct capnet_tcp_config tcfg = {.max_sockets = 8, .sndbuf = 4096, .rcvbuf = 4096, .time_wait = CAPNET_S(1)};
+	struct cap_host_config cfg = {.tcp = &tcfg};
+	sim = cap_pair_open(&srv, &cli, &cfg);
 }
 
 static void teardown(void)
 {
-	ck_assert_int_eq(capnet_capsys_verify(srv.sys), CAPNET_OK);
-	ck_assert_int_eq(capnet_capsys_verify(cli.sys), CAPNET_OK);
-	capnet_sim_destroy(sim);
-	cap_host_close(&srv);
-	cap_host_close(&cli);
-}
-
-static struct capnet_cspace *new_cs(struct cap_host *h, const char *name)
-{
-	struct capnet_cspace *cs;
-	ck_assert_int_eq(capnet_cspace_create(h->sys, name, &cs), CAPNET_OK);
-	return cs;
-}
-
-static uint64_t rejected(struct capnet_cspace *cs, enum capnet_audit_reason r)
-{
-	struct capnet_audit a;
-	capnet_cspace_audit(cs, &a);
-	return a.rejected[r];
-}
-
-/* Waits (in simulated time) for a parked call's outcome. */
-static struct capnet_park_result wait_result(struct capnet_cspace *cs, capnet_ticket t, int64_t max_ms)
-{
-	struct capnet_park_result r;
-	for (int64_t i = 0; i <= max_ms; i++) {
-		capnet_err e = capnet_park_result(cs, t, &r);
-		if (e == CAPNET_OK)
-			return r;
-		ck_assert_int_eq(e, CAPNET_E_AGAIN);
-		run_ms(1);
-	}
-	ck_abort_msg("parked call still pending after %lld ms", (long long)max_ms);
-	return r;
+	cap_pair_close(sim, &srv, &cli);
 }
 
 /* An app cspace on the server holding only a listen authority for `port`,
@@ -92,8 +50,8 @@ struct pair {
 static void authorities(struct pair *p, uint16_t port)
 {
 	capnet_handle la0, ca0;
-	p->app = new_cs(&srv, "app");
-	p->cl = new_cs(&cli, "client");
+	p->app = cap_pair_cspace(&srv, "app");
+	p->cl = cap_pair_cspace(&cli, "client");
 	ck_assert_int_eq(capnet_netmgr_mint_listen_authority(srv.boot, srv.nm, port, port, &la0), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(srv.boot, la0, p->app, CAPNET_RIGHT_BIND, NULL, &p->la), CAPNET_OK);
 	ck_assert_int_eq(capnet_netmgr_mint_connect_authority(cli.boot, cli.nm, ip_srv, 32, port, port, &ca0), CAPNET_OK);
@@ -109,7 +67,7 @@ static void connected(struct pair *p, uint16_t port)
 	ck_assert_int_eq(capnet_park(p->cl, p->csock, CAPNET_PARK_CONNECT, now() + CAPNET_S(2), now(), &tc), CAPNET_OK);
 	ck_assert_int_eq(capnet_park(p->app, p->listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now(), &ta),
 			 CAPNET_OK);
-	struct capnet_park_result rc = wait_result(p->cl, tc, 1000), ra = wait_result(p->app, ta, 1000);
+	struct capnet_park_result rc = cap_pair_wait(sim, p->cl, tc, 1000), ra = cap_pair_wait(sim, p->app, ta, 1000);
 	ck_assert_int_eq(rc.outcome, CAPNET_OUTCOME_COMPLETED);
 	ck_assert_int_eq(ra.outcome, CAPNET_OUTCOME_COMPLETED);
 	p->ssock = ra.handle;
@@ -136,8 +94,8 @@ START_TEST(test_listener_roundtrip_with_only_a_listen_authority)
 	ck_assert_int_eq(capnet_park(p.cl, p.csock, CAPNET_PARK_CONNECT, now() + CAPNET_S(2), now(), &tc), CAPNET_OK);
 	ck_assert_int_eq(capnet_park(p.app, p.listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now(), &ta),
 			 CAPNET_OK);
-	ck_assert_int_eq(wait_result(p.cl, tc, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
-	struct capnet_park_result ra = wait_result(p.app, ta, 1000);
+	ck_assert_int_eq(cap_pair_wait(sim, p.cl, tc, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
+	struct capnet_park_result ra = cap_pair_wait(sim, p.app, ta, 1000);
 	ck_assert_int_eq(ra.outcome, CAPNET_OUTCOME_COMPLETED);
 	p.ssock = ra.handle;
 	struct capnet_cap_info info;
@@ -152,13 +110,13 @@ START_TEST(test_listener_roundtrip_with_only_a_listen_authority)
 	ck_assert_int_eq(capnet_tcpcap_send(p.cl, p.csock, "ping", 4, &n, now()), CAPNET_OK);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_int_eq(capnet_park(p.app, p.ssock, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &tr), CAPNET_OK);
-	ck_assert_int_eq(wait_result(p.app, tr, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
+	ck_assert_int_eq(cap_pair_wait(sim, p.app, tr, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
 	ck_assert_int_eq(capnet_tcpcap_recv(p.app, p.ssock, buf, sizeof buf, &n, now()), CAPNET_OK);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_mem_eq(buf, "ping", 4);
 	ck_assert_int_eq(capnet_tcpcap_send(p.app, p.ssock, "pong", 4, &n, now()), CAPNET_OK);
 	ck_assert_int_eq(capnet_park(p.cl, p.csock, CAPNET_PARK_RECV, now() + CAPNET_S(1), now(), &tr), CAPNET_OK);
-	ck_assert_int_eq(wait_result(p.cl, tr, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
+	ck_assert_int_eq(cap_pair_wait(sim, p.cl, tr, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
 	ck_assert_int_eq(capnet_tcpcap_recv(p.cl, p.csock, buf, sizeof buf, &n, now()), CAPNET_OK);
 	ck_assert_mem_eq(buf, "pong", 4);
 
@@ -175,13 +133,13 @@ START_TEST(test_listener_roundtrip_with_only_a_listen_authority)
 	ck_assert_int_eq(capnet_tcpcap_close(p.app, p.ssock, now()), CAPNET_OK);
 	ck_assert_int_eq(capnet_tcpcap_recv(p.app, p.ssock, buf, sizeof buf, &n, now()), CAPNET_E_BADHANDLE);
 
-	ck_assert_uint_eq(rejected(p.app, CAPNET_AUDIT_SCOPE), 1);
-	ck_assert_uint_eq(rejected(p.app, CAPNET_AUDIT_WRONGTYPE), 3);
-	ck_assert_uint_eq(rejected(p.app, CAPNET_AUDIT_RIGHTS), 1);
-	ck_assert_uint_eq(rejected(p.app, CAPNET_AUDIT_BADHANDLE), 2);
-	ck_assert_uint_eq(rejected(p.cl, CAPNET_AUDIT_SCOPE), 1);
-	ck_assert_uint_eq(rejected(p.cl, CAPNET_AUDIT_WRONGTYPE), 1);
-	ck_assert_uint_eq(rejected(p.cl, CAPNET_AUDIT_BADHANDLE), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.app, CAPNET_AUDIT_SCOPE), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.app, CAPNET_AUDIT_WRONGTYPE), 3);
+	ck_assert_uint_eq(cap_host_rejected(p.app, CAPNET_AUDIT_RIGHTS), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.app, CAPNET_AUDIT_BADHANDLE), 2);
+	ck_assert_uint_eq(cap_host_rejected(p.cl, CAPNET_AUDIT_SCOPE), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.cl, CAPNET_AUDIT_WRONGTYPE), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.cl, CAPNET_AUDIT_BADHANDLE), 1);
 }
 END_TEST
 
@@ -193,14 +151,14 @@ START_TEST(test_connect_refused_and_timed_out_are_distinct)
 	capnet_ticket t1, t2;
 	ck_assert_int_eq(capnet_tcpcap_connect(cli.boot, ca, ip_srv, 9, now(), &s1), CAPNET_OK);
 	ck_assert_int_eq(capnet_park(cli.boot, s1, CAPNET_PARK_CONNECT, now() + CAPNET_S(5), now(), &t1), CAPNET_OK);
-	struct capnet_park_result r1 = wait_result(cli.boot, t1, 1000);
+	struct capnet_park_result r1 = cap_pair_wait(sim, cli.boot, t1, 1000);
 	ck_assert_int_eq(r1.outcome, CAPNET_OUTCOME_REFUSED);
 	ck_assert_int_eq(r1.err, CAPNET_E_REFUSED);
 	/* Nobody is at .99: ARP never resolves; the deadline ends the wait. */
 	ck_assert_int_eq(capnet_tcpcap_connect(cli.boot, ca, ip_nobody, 80, now(), &s2), CAPNET_OK);
 	capnet_instant deadline = now() + CAPNET_MS(500);
 	ck_assert_int_eq(capnet_park(cli.boot, s2, CAPNET_PARK_CONNECT, deadline, now(), &t2), CAPNET_OK);
-	struct capnet_park_result r2 = wait_result(cli.boot, t2, 1000);
+	struct capnet_park_result r2 = cap_pair_wait(sim, cli.boot, t2, 1000);
 	ck_assert_int_eq(r2.outcome, CAPNET_OUTCOME_TIMED_OUT);
 	ck_assert_int_eq(r2.at, deadline);
 	/* The authority's scope still holds: another network is refused by the cap. */
@@ -223,7 +181,7 @@ START_TEST(test_parked_calls_complete_exactly_once)
 	/* A recv deadline. */
 	capnet_instant deadline = now() + CAPNET_MS(200);
 	ck_assert_int_eq(capnet_park(p.app, p.ssock, CAPNET_PARK_RECV, deadline, now(), &t), CAPNET_OK);
-	r = wait_result(p.app, t, 1000);
+	r = cap_pair_wait(sim, p.app, t, 1000);
 	ck_assert_int_eq(r.outcome, CAPNET_OUTCOME_TIMED_OUT);
 	ck_assert_int_eq(r.at, deadline);
 	ck_assert_int_eq(capnet_park_result(p.app, t, &r), CAPNET_E_BADHANDLE); /* read once */
@@ -243,7 +201,7 @@ START_TEST(test_parked_calls_complete_exactly_once)
 	ck_assert_int_eq(r.outcome, CAPNET_OUTCOME_COMPLETED);
 	ck_assert_int_eq(capnet_park_cancel(p.app, t, now()), CAPNET_E_BADHANDLE);
 	/* Another cspace cannot read or cancel my ticket. */
-	struct capnet_cspace *other = new_cs(&srv, "other");
+	struct capnet_cspace *other = cap_pair_cspace(&srv, "other");
 	ck_assert_int_eq(capnet_park(p.app, p.listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now(), &t), CAPNET_OK);
 	ck_assert_int_eq(capnet_park_result(other, t, &r), CAPNET_E_BADHANDLE);
 	ck_assert_int_eq(capnet_park_cancel(other, t, now()), CAPNET_E_BADHANDLE);
@@ -300,7 +258,7 @@ START_TEST(test_revoking_the_authority_ends_listener_and_connections)
 	capnet_handle s2;
 	ck_assert_int_eq(capnet_tcpcap_connect(p.cl, p.ca, ip_srv, 8443, now(), &s2), CAPNET_OK);
 	ck_assert_int_eq(capnet_park(p.cl, s2, CAPNET_PARK_CONNECT, now() + CAPNET_S(2), now(), &t), CAPNET_OK);
-	ck_assert_int_eq(wait_result(p.cl, t, 1000).outcome, CAPNET_OUTCOME_REFUSED);
+	ck_assert_int_eq(cap_pair_wait(sim, p.cl, t, 1000).outcome, CAPNET_OUTCOME_REFUSED);
 	struct capnet_sockets_stats st;
 	capnet_sockets_stats(srv.socks, &st);
 	ck_assert_uint_eq(st.sockets_in_use, 0);
@@ -318,7 +276,7 @@ START_TEST(test_transport_status_is_read_only)
 	ck_assert_int_eq(capnet_tcpcap_set_keepalive(p.app, p.ssock, true, CAPNET_S(30), CAPNET_S(5), 3, now()),
 			 CAPNET_OK);
 	capnet_handle v, ov;
-	struct capnet_cspace *op = new_cs(&srv, "operator");
+	struct capnet_cspace *op = cap_pair_cspace(&srv, "operator");
 	ck_assert_int_eq(capnet_tcpcap_status(p.app, p.ssock, &v), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(p.app, v, op, CAPNET_RIGHT_READ, NULL, &ov), CAPNET_E_RIGHTS); /* no GRANT */
 	capnet_handle la_op, lst_op, sock_op;
@@ -360,14 +318,14 @@ START_TEST(test_transport_status_is_read_only)
 	/* A view does not keep the socket: once it closes, the view says so. */
 	ck_assert_int_eq(capnet_tcpcap_close(p.app, p.ssock, now()), CAPNET_OK);
 	ck_assert_int_eq(capnet_transport_status(p.app, v, &ts), CAPNET_E_CLOSED);
-	ck_assert_uint_eq(rejected(op, CAPNET_AUDIT_WRONGTYPE), 1);
-	ck_assert_uint_eq(rejected(p.app, CAPNET_AUDIT_RIGHTS), 1);
+	ck_assert_uint_eq(cap_host_rejected(op, CAPNET_AUDIT_WRONGTYPE), 1);
+	ck_assert_uint_eq(cap_host_rejected(p.app, CAPNET_AUDIT_RIGHTS), 1);
 }
 END_TEST
 
 START_TEST(test_udp_socket_within_its_scope)
 {
-	struct capnet_cspace *stub = new_cs(&cli, "stub");
+	struct capnet_cspace *stub = cap_pair_cspace(&cli, "stub");
 	capnet_handle sa, ca, ss, cs2, x;
 	struct capnet_scope any = capnet_scope_full();
 	ck_assert_int_eq(capnet_netmgr_mint_udp(srv.boot, srv.nm, 53, 54, &any, &sa), CAPNET_OK);
@@ -385,7 +343,7 @@ START_TEST(test_udp_socket_within_its_scope)
 	ck_assert_int_eq(capnet_udpcap_send_to(stub, cs2, ip_srv, 53, "q", 1, now()), CAPNET_OK);
 	capnet_ticket t;
 	ck_assert_int_eq(capnet_park(srv.boot, ss, CAPNET_PARK_RECV, now() + CAPNET_S(1), now(), &t), CAPNET_OK);
-	ck_assert_int_eq(wait_result(srv.boot, t, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
+	ck_assert_int_eq(cap_pair_wait(sim, srv.boot, t, 1000).outcome, CAPNET_OUTCOME_COMPLETED);
 	char buf[16];
 	size_t len;
 	struct capnet_udp_meta m;
@@ -421,7 +379,7 @@ START_TEST(test_status_lists_sockets_with_owner_and_blocked_calls)
 	capnet_ticket t;
 	ck_assert_int_eq(capnet_park(p.app, p.ssock, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &t), CAPNET_OK);
 	capnet_handle st;
-	struct capnet_cspace *tool = new_cs(&srv, "status");
+	struct capnet_cspace *tool = cap_pair_cspace(&srv, "status");
 	capnet_handle st0;
 	ck_assert_int_eq(capnet_netmgr_mint_status(srv.boot, srv.nm, &st0), CAPNET_OK);
 	ck_assert_int_eq(capnet_cap_grant(srv.boot, st0, tool, CAPNET_RIGHT_READ, NULL, &st), CAPNET_OK);
@@ -451,9 +409,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-socket");
-	TCase *tc = tcase_create("sockets");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "sockets", setup, teardown, 60);
 	tcase_add_test(tc, test_listener_roundtrip_with_only_a_listen_authority);
 	tcase_add_test(tc, test_connect_refused_and_timed_out_are_distinct);
 	tcase_add_test(tc, test_parked_calls_complete_exactly_once);
@@ -461,6 +417,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_transport_status_is_read_only);
 	tcase_add_test(tc, test_udp_socket_within_its_scope);
 	tcase_add_test(tc, test_status_lists_sockets_with_owner_and_blocked_calls);
-	suite_add_tcase(s, tc);
 	return s;
 }

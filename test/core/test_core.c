@@ -110,13 +110,12 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
+	TCase *tc = check_add_case(s, "core", NULL, NULL, 0);
 	tcase_add_test(tc, test_strerror_covers_every_error);
 	tcase_add_test(tc, test_stat_names);
 	tcase_add_test(tc, test_xoshiro_is_pinned);
 	tcase_add_test(tc, test_rng_below_bounds);
 	tcase_add_test(tc, test_arena_alignment_and_exhaustion);
 	tcase_add_test(tc, test_pool_exhaustion_is_counted_and_reuse_is_ordered);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -767,8 +767,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("iface");
-	TCase *tc = tcase_create("iface");
-	tcase_add_checked_fixture(tc, setup_configured, NULL);
+	TCase *tc = check_add_case(s, "iface", setup_configured, NULL, 0);
 	tcase_add_test(tc, test_arp_request_for_us_gets_exact_reply);
 	tcase_add_test(tc, test_arp_request_for_other_address_is_not_answered_nor_learned);
 	tcase_add_test(tc, test_gratuitous_arp_on_configure);
@@ -795,6 +794,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
 	tcase_add_test(tc, test_taps_see_every_frame_in_attach_order_with_exact_bytes);
 	tcase_add_test(tc, test_tap_list_is_bounded_and_a_tap_attaches_once);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -531,22 +531,18 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tap_ev");
-	TCase *tc = tcase_create("tap");
+	TCase *tc = check_add_case(s, "tap", NULL, NULL, 0);
 	tcase_add_test(tc, test_tx_queue_absorbs_eagain_in_order_and_counts_drops);
 	tcase_add_test(tc, test_receive_drains_frames_and_drops_oversize);
 	tcase_add_test(tc, test_open_fd_rejects_bad_arguments);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("loop");
-	tcase_set_timeout(tc, 20);
+	tc = check_add_case(s, "loop", NULL, NULL, 20);
 	tcase_add_test(tc, test_loop_answers_arp_and_ping);
 	tcase_add_test(tc, test_loop_timer_follows_stack_deadlines_without_busy_polling);
 	tcase_add_test(tc, test_loop_over_a_stack_completes_parked_calls);
 	tcase_add_test(tc, test_loop_flushes_tx_queue_when_writable);
 	tcase_add_test(tc, test_loop_stops_watching_a_dead_descriptor);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("pcap");
+	tc = check_add_case(s, "pcap", NULL, NULL, 0);
 	tcase_add_test(tc, test_tee_records_both_directions);
 	tcase_add_test(tc, test_summary_names_malformed_headers);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -392,15 +392,13 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tap_offload");
-	TCase *tc = tcase_create("gso");
+	TCase *tc = check_add_case(s, "gso", NULL, NULL, 0);
 	tcase_add_test(tc, test_gso_cuts_a_super_frame_into_valid_segments);
 	tcase_add_test(tc, test_gso_refuses_what_it_cannot_cut);
 	tcase_add_test(tc, test_csum_complete_finishes_a_partial_checksum);
 	tcase_add_test(tc, test_vnet_header_round_trips_little_endian);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("backend");
+	tc = check_add_case(s, "backend", NULL, NULL, 0);
 	tcase_add_test(tc, test_backend_hands_out_segments_and_sends_behind_a_zero_header);
 	tcase_add_test(tc, test_stack_reads_a_super_frame_as_its_bytes);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -194,8 +194,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nic-loopback");
-	TCase *tc = tcase_create("loopback");
-	tcase_add_checked_fixture(tc, setup, NULL);
+	TCase *tc = check_add_case(s, "loopback", setup, NULL, 0);
 	tcase_add_test(tc, test_reports_its_mac_mtu_and_link);
 	tcase_add_test(tc, test_empty_ring_is_again_and_changes_nothing);
 	tcase_add_test(tc, test_frames_come_back_exact_and_in_order_across_the_wrap);
@@ -203,6 +202,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_oversize_frames_are_refused_and_short_buffers_drop_one_frame);
 	tcase_add_test(tc, test_arena_bound_holds_and_every_smaller_arena_fails_cleanly);
 	tcase_add_test(tc, test_an_interface_runs_on_it);
-	suite_add_tcase(s, tc);
 	return s;
 }

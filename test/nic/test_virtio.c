@@ -483,8 +483,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio");
-	TCase *tc = tcase_create("driver");
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "driver", NULL, NULL, 60);
 	tcase_add_test(tc, test_mmio_discovery);
 	tcase_add_test(tc, test_bringup_exact_status_sequence);
 	tcase_add_test(tc, test_features_mtu_and_no_offloads);
@@ -497,6 +496,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_link_status_from_config_space);
 	tcase_add_loop_test(tc, test_malicious_device_is_detected_counted_and_fails_closed, 0,
 			    (int)(sizeof bad_cases / sizeof bad_cases[0]));
-	suite_add_tcase(s, tc);
 	return s;
 }

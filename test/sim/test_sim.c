@@ -959,7 +959,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sim");
-	TCase *tc = tcase_create("sim");
+	TCase *tc = check_add_case(s, "sim", NULL, NULL, 0);
 	tcase_add_test(tc, test_switch_floods_unknown_then_forwards_learned);
 	tcase_add_test(tc, test_hub_always_floods);
 	tcase_add_test(tc, test_delay_delivers_at_exactly_now_plus_delay);
@@ -981,6 +981,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_inject_puts_raw_frames_in_the_rx_queue);
 	tcase_add_test(tc, test_pcap_writer_records_synthetic_time);
 	tcase_add_test(tc, test_sim_records_one_pcap_record_per_transmit);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1266,8 +1266,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dhcp4-client");
-	TCase *tc = tcase_create("client");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "client", setup, teardown, 0);
 	tcase_add_test(tc, test_start_sends_exact_discover);
 	tcase_add_test(tc, test_discover_backoff_4_8_16_32_64_64);
 	tcase_add_test(tc, test_discover_jitter_within_one_second);
@@ -1306,12 +1305,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_malformed_counted_by_reason);
 	tcase_add_test(tc, test_search_and_domain_held_for_resolver);
 	tcase_add_test(tc, test_bad_config_refused);
-	suite_add_tcase(s, tc);
-	TCase *tl = tcase_create("ip4cfg");
-	tcase_add_checked_fixture(tl, ip4cfg_setup, NULL);
+	TCase *tl = check_add_case(s, "ip4cfg", ip4cfg_setup, NULL, 0);
 	tcase_add_test(tl, test_ip4cfg_static_wins_per_value);
 	tcase_add_test(tl, test_ip4cfg_unchanged_commit_touches_nothing);
 	tcase_add_test(tl, test_ip4cfg_invalid_layer_refused);
-	suite_add_tcase(s, tl);
 	return s;
 }

@@ -1687,8 +1687,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tcp");
-	TCase *tc = tcase_create("tcp");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "tcp", setup, teardown, 0);
 	tcase_add_test(tc, test_passive_open_synack_options_then_established);
 	tcase_add_test(tc, test_active_open_syn_options_and_ack);
 	tcase_add_test(tc, test_active_open_without_options_falls_back);
@@ -1729,6 +1728,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unconfigured_iface_ignores_syn_to_any_address);
 	tcase_add_test(tc, test_newreno_recover_kept_within_2_31_of_snd_una);
 	tcase_add_test(tc, test_random_segments_keep_invariants_and_leak_nothing);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -718,18 +718,16 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tcp-cc");
-	TCase *tc = tcase_create("common");
+	TCase *tc = check_add_case(s, "common", NULL, NULL, 0);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_initial_window);
 	tcase_add_test(tc, test_syn_loss_initial_window_one_segment);
 	tcase_add_test(tc, test_set_algo);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("none");
+	tc = check_add_case(s, "none", NULL, NULL, 0);
 	tcase_add_test(tc, test_none_never_shrinks);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("reno");
+	tc = check_add_case(s, "reno", NULL, NULL, 0);
 	tcase_add_test(tc, test_reno_slow_start);
 	tcase_add_test(tc, test_reno_slow_start_abc_option);
 	tcase_add_test(tc, test_reno_fast_retransmit);
@@ -741,9 +739,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_reno_rto_ends_recovery);
 	tcase_add_test(tc, test_reno_receiver_limited);
 	tcase_add_test(tc, test_reno_idle_restart);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("cubic");
+	tc = check_add_case(s, "cubic", NULL, NULL, 0);
 	tcase_add_test(tc, test_cbrt);
 	tcase_add_test(tc, test_cubic_k);
 	tcase_add_test(tc, test_cubic_beta_reduction);
@@ -754,6 +751,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cubic_growth_capped_per_rtt);
 	tcase_add_test(tc, test_cubic_window_extremes);
 	tcase_add_test(tc, test_cubic_none_reno_same_loss_different_windows);
-	suite_add_tcase(s, tc);
 	return s;
 }

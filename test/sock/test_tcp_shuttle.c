@@ -156,11 +156,9 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tcp-shuttle");
-	TCase *tc = tcase_create("bulk");
-	tcase_set_timeout(tc, 120);
+	TCase *tc = check_add_case(s, "bulk", NULL, NULL, 120);
 	tcase_add_loop_test(tc, test_bulk_transfer_byte_exact, 0, (int)(NCASES * 3));
 	tcase_add_test(tc, test_bidirectional_bulk);
 	tcase_add_test(tc, test_lone_segments_are_not_retransmitted_with_default_timers);
-	suite_add_tcase(s, tc);
 	return s;
 }

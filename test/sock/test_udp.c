@@ -555,8 +555,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-udp");
-	TCase *tc = tcase_create("udp");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "udp", setup, teardown, 0);
 	tcase_add_test(tc, test_send_to_exact_frame);
 	tcase_add_test(tc, test_send_unbound_takes_ephemeral_port_in_range);
 	tcase_add_test(tc, test_ephemeral_ports_distinct_and_collision_checked);
@@ -583,6 +582,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_icmp_error_ignored_by_unconnected_or_other_peer);
 	tcase_add_test(tc, test_icmp_error_with_unusable_quote_ignored);
 	tcase_add_test(tc, test_arena_too_small_is_an_error);
-	suite_add_tcase(s, tc);
 	return s;
 }

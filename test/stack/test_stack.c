@@ -221,15 +221,13 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("stack");
-	TCase *tc = tcase_create("stack");
-	tcase_set_timeout(tc, 60);
+	TCase *tc = check_add_case(s, "stack", NULL, NULL, 60);
 	tcase_add_test(tc, test_arena_need_is_a_bound_for_every_shape);
 	tcase_add_test(tc, test_bad_arguments_are_refused);
 	tcase_add_test(tc, test_default_stack_has_every_part_and_a_netmgr_per_interface);
 	tcase_add_test(tc, test_left_out_layers_are_absent);
 	tcase_add_test(tc, test_poll_drives_every_interface);
 	tcase_add_test(tc, test_same_seed_same_frames);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -1072,14 +1072,12 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("trace");
-	TCase *c = tcase_create("classify");
+	TCase *c = check_add_case(s, "classify", NULL, NULL, 0);
 	tcase_add_test(c, test_boundary_per_protocol);
 	tcase_add_test(c, test_boundary_of_inconsistent_headers);
 	tcase_add_test(c, test_boundary_at_every_truncation);
 	tcase_add_test(c, test_policy_within);
-	suite_add_tcase(s, c);
-	c = tcase_create("trace");
-	tcase_add_checked_fixture(c, setup, NULL);
+	c = check_add_case(s, "trace", setup, NULL, 0);
 	tcase_add_test(c, test_payload_never_stored_even_with_a_huge_snaplen);
 	tcase_add_test(c, test_reused_record_shows_nothing_of_an_older_frame);
 	tcase_add_test(c, test_full_store_drops_exactly);
@@ -1090,9 +1088,7 @@ static Suite *suite(void)
 	tcase_add_test(c, test_trace_shares_the_tap_hook);
 	tcase_add_test(c, test_tx_between_polls_carries_its_own_instant);
 	tcase_add_test(c, test_pool_exhaustion);
-	suite_add_tcase(s, c);
-	c = tcase_create("caps");
-	tcase_add_checked_fixture(c, setup_caps, teardown_caps);
+	c = check_add_case(s, "caps", setup_caps, teardown_caps, 0);
 	tcase_add_test(c, test_mint_records_provenance);
 	tcase_add_test(c, test_mint_fails_closed);
 	tcase_add_test(c, test_reader_reads_records_and_counters);
@@ -1100,6 +1096,5 @@ static Suite *suite(void)
 	tcase_add_test(c, test_revoke_stops_capture_and_invalidates_readers);
 	tcase_add_test(c, test_closing_the_last_trace_handle_closes_readers);
 	tcase_add_test(c, test_trace_expires_through_the_iface);
-	suite_add_tcase(s, c);
 	return s;
 }

@@ -544,7 +544,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-describe");
-	TCase *k = tcase_create("kinds");
+	TCase *k = check_add_case(s, "kinds", NULL, NULL, 0);
 	tcase_add_test(k, test_arp_request);
 	tcase_add_test(k, test_arp_reply);
 	tcase_add_test(k, test_icmp_echo);
@@ -552,8 +552,7 @@ static Suite *suite(void)
 	tcase_add_test(k, test_dhcp_discover);
 	tcase_add_test(k, test_tcp_syn_options);
 	tcase_add_test(k, test_tcp_data);
-	suite_add_tcase(s, k);
-	TCase *t = tcase_create("truncated");
+	TCase *t = check_add_case(s, "truncated", NULL, NULL, 0);
 	tcase_add_test(t, test_truncated_ethernet);
 	tcase_add_test(t, test_truncated_arp);
 	tcase_add_test(t, test_truncated_ipv4);
@@ -562,11 +561,9 @@ static Suite *suite(void)
 	tcase_add_test(t, test_truncated_tcp);
 	tcase_add_test(t, test_truncated_dhcp);
 	tcase_add_test(t, test_every_cut);
-	suite_add_tcase(s, t);
-	TCase *x = tcase_create("text");
+	TCase *x = check_add_case(s, "text", NULL, NULL, 0);
 	tcase_add_test(x, test_text_cut);
 	tcase_add_test(x, test_flags_text);
 	tcase_add_test(x, test_ip6_text);
-	suite_add_tcase(s, x);
 	return s;
 }

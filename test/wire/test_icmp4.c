@@ -516,7 +516,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-icmp4");
-	TCase *tc = tcase_create("icmp4");
+	TCase *tc = check_add_case(s, "icmp4", NULL, NULL, 0);
 	tcase_add_test(tc, test_deconstruct);
 	tcase_add_test(tc, test_construct_echo_request);
 	tcase_add_test(tc, test_parse_echo_request);
@@ -539,6 +539,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_quote_of_other_protocols_needs_only_the_header);
 	tcase_add_test(tc, test_quote_each_reason);
 	tcase_add_test(tc, test_quote_every_truncation_has_a_truncated_reason);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -383,7 +383,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-ipv4");
-	TCase *tc = tcase_create("ipv4");
+	TCase *tc = check_add_case(s, "ipv4", NULL, NULL, 0);
 	tcase_add_test(tc, test_deconstruct);
 	tcase_add_test(tc, test_construct);
 	tcase_add_test(tc, test_construct_tos_and_no_df);
@@ -403,6 +403,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_each_reason);
 	tcase_add_test(tc, test_every_truncation_has_a_truncated_reason);
 	tcase_add_test(tc, test_reason_names);
-	suite_add_tcase(s, tc);
 	return s;
 }
