@@ -637,7 +637,9 @@ capnet_err capnet_udpcap_scope_dropped(struct capnet_cspace *cs, capnet_handle s
  *   RECV     TcpSocket or UdpSocket, RECV: data (or end of stream) to read.
  *   SEND     TcpSocket or UdpSocket, SEND: room in the send ring.
  *   CONNECT  TcpSocket (no right needed): the handshake's end. */
-enum capnet_park_op { CAPNET_PARK_ACCEPT = 0, CAPNET_PARK_RECV, CAPNET_PARK_SEND, CAPNET_PARK_CONNECT };
+enum capnet_park_op { CAPNET_PARK_ACCEPT = 0, CAPNET_PARK_RECV, CAPNET_PARK_SEND, CAPNET_PARK_CONNECT, CAPNET_PARK__COUNT };
+/* "ACCEPT", "RECV", "SEND", "CONNECT"; "?" outside the enum. */
+const char *capnet_park_op_name(enum capnet_park_op op);
 
 #define CAPNET_OUTCOMES(X) \
 	X(PENDING) X(COMPLETED) X(TIMED_OUT) X(REFUSED) X(RESET) X(CANCELLED) X(CLOSED) X(FAILED)
@@ -696,6 +698,12 @@ struct capnet_socket_entry {
 	uint32_t owner_cspace;           /* who opened it */
 	enum capnet_cap_type authority;  /* through what authority */
 	uint32_t parked;                 /* blocked calls */
+	uint32_t parked_by_op[CAPNET_PARK__COUNT]; /* of which: ACCEPT, RECV, SEND, CONNECT */
+	/* The queue a blocked call waits on, against its bound: a listener's
+	 * accept queue (connections established, not yet accepted) against its
+	 * backlog; a connection's receive ring (bytes) against its capacity; a
+	 * UDP socket's datagrams against its queue depth. */
+	uint32_t queue_depth, queue_capacity;
 	bool closing;                    /* last cap gone, close pending */
 };
 capnet_err capnet_status_sockets(struct capnet_cspace *cs, capnet_handle st, struct capnet_socket_entry *out,
