@@ -437,8 +437,30 @@ void tcp_set_state(struct capnet_tcp_sock *s, enum capnet_tcp_state st, capnet_i
 	}
 }
 
+const char *capnet_tcp_close_reason_name(enum capnet_tcp_close_reason r)
+{
+	static const char *const names[] = {
+#define CAPNET_TCP_CLOSE_REASON_NAME(name) #name,
+		CAPNET_TCP_CLOSE_REASONS(CAPNET_TCP_CLOSE_REASON_NAME)
+#undef CAPNET_TCP_CLOSE_REASON_NAME
+	};
+	return (unsigned)r < CAPNET_TCP_CLOSE__COUNT ? names[r] : "?";
+}
+
 void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now)
 {
+	enum capnet_tcp_close_reason why = err == CAPNET_OK	      ? CAPNET_TCP_CLOSE_GRACEFUL
+					   : err == CAPNET_E_RESET     ? CAPNET_TCP_CLOSE_RESET
+					   : err == CAPNET_E_REFUSED   ? CAPNET_TCP_CLOSE_REFUSED
+					   : err == CAPNET_E_TIMEDOUT  ? CAPNET_TCP_CLOSE_RETRANSMIT_TIMEOUT
+								       : CAPNET_TCP_CLOSE_UNREACHABLE;
+	tcp_drop_why(s, err, why, now);
+}
+
+void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_close_reason why, capnet_instant now)
+{
+	if (s->close_why == CAPNET_TCP_CLOSE_NONE && s->state != CAPNET_TCP_CLOSED && s->state != CAPNET_TCP_LISTEN)
+		s->close_why = (uint8_t)why;
 	struct capnet_tcp *tcp = s->tcp;
 	if (tcp == NULL)
 		return;

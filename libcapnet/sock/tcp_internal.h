@@ -147,6 +147,7 @@ struct capnet_tcp_sock {
 	uint16_t snd_mss;          /* payload per segment, timestamps taken off */
 	uint16_t peer_mss, rcv_mss;
 	uint8_t state, owner, error, events_seen;
+	uint8_t close_why; /* enum capnet_tcp_close_reason, set once */
 	uint8_t snd_wscale, rcv_wscale, dupacks, backoff;
 	uint8_t persist_backoff, ka_sent, ka_probes, challenge_count;
 	uint8_t snd_bufshift, rcv_bufshift, nscore, nooo;
@@ -216,6 +217,9 @@ void tcp_set_state(struct capnet_tcp_sock *s, enum capnet_tcp_state st, capnet_i
 /* The connection ends: CLOSED with `err`; queues flushed, timers stopped,
  * removed from demux; the block is freed unless the application holds it. */
 void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now);
+/* The same, naming the rule that ended the connection (tcp_drop derives
+ * the reason from err). */
+void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_close_reason why, capnet_instant now);
 /* Reports readiness changes to the notify callback. The socket may be gone
  * afterwards: the caller must not touch it. */
 void tcp_notify(struct capnet_tcp_sock *s, capnet_instant now);

@@ -161,7 +161,7 @@ capnet_err capnet_tcp_abort(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->state == CAPNET_TCP_CLOSED)
 		tcp_sock_release(s);
 	else
-		tcp_drop(s, CAPNET_E_RESET, now);
+		tcp_drop_why(s, CAPNET_E_RESET, CAPNET_TCP_CLOSE_ABORTED, now);
 	return CAPNET_OK;
 }
 
@@ -392,5 +392,6 @@ capnet_err capnet_tcp_info(const struct capnet_tcp_sock *s, struct capnet_tcp_in
 	out->backoff = s->backoff;
 	out->keepalive_probes_sent = s->ka_sent;
 	out->error = (capnet_err)s->error;
+	out->close_reason = (enum capnet_tcp_close_reason)s->close_why;
 	return CAPNET_OK;
 }
