@@ -217,7 +217,8 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 	fprintf(f, "capnet status  (simulated, seed %" PRIu64 ", at %s s; viewed from cspace %u \"status\", holding one %s "
 		   "cap, rights READ)\n\n",
 		o->seed, fmt_time(res->at), res->status_cspace, capnet_cap_type_name(res->view.type));
-	fprintf(f, "link\n  %s: <%s> mtu %u link/ether %s\n", l->name, l->up ? "UP" : "DOWN", l->mtu, mac(l->mac));
+	fprintf(f, "link\n  %s: <%s> mtu %u (%s) link/ether %s\n", l->name, l->up ? "UP" : "DOWN", l->mtu,
+		capnet_mtu_source_name(l->mtu_source), mac(l->mac));
 	if (l->ip4.addr != 0)
 		fprintf(f, "    inet %s/%u (%s)\n", ip(l->ip4.addr), l->ip4.prefix_len, prov(l->ip4.provenance));
 	else
@@ -327,8 +328,9 @@ static json_t *json_view(const struct status_opts *o, const struct status_result
 	json_object_set_new(root, "viewer", json_pack("{s:i, s:s, s:s, s:i}", "cspace", (int)res->status_cspace, "cap",
 						     capnet_cap_type_name(res->view.type), "rights", "READ", "caps_held",
 						     (int)res->caps_held));
-	json_t *link = json_pack("{s:s, s:b, s:s, s:i}", "name", l->name, "up", l->up, "mac", mac(l->mac), "mtu",
-				 (int)l->mtu);
+	json_t *link = json_pack("{s:s, s:b, s:s, s:i, s:s, s:i}", "name", l->name, "up", l->up, "mac", mac(l->mac),
+				 "mtu", (int)l->mtu, "mtu_source", capnet_mtu_source_name(l->mtu_source), "link_mtu",
+				 (int)l->link_mtu);
 	if (l->ip4.addr != 0)
 		json_object_set_new(link, "inet", json_pack("{s:s, s:i, s:s}", "addr", ip(l->ip4.addr), "prefix",
 							   (int)l->ip4.prefix_len, "provenance",

@@ -139,6 +139,7 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->free_head = cfg.max_sockets ? 0 : TCP_NONE;
 
 	const struct capnet_rng *rng = capnet_iface_rng(ifc);
+	tcp->mtu_seen = capnet_iface_mtu(ifc);
 	tcp->isn_key[0] = capnet_rng_u64(rng);
 	tcp->isn_key[1] = capnet_rng_u64(rng);
 	tcp->port_counter = capnet_rng_u32(rng);
@@ -364,6 +365,19 @@ uint8_t tcp_wscale_for(uint32_t rcvbuf)
 	while (ws < TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535u)
 		ws++;
 	return ws;
+}
+
+void capnet_tcp_mtu_sync(struct capnet_tcp *tcp)
+{
+	uint16_t mtu = capnet_iface_mtu(tcp->ifc);
+	if (mtu == tcp->mtu_seen)
+		return;
+	tcp->mtu_seen = mtu;
+	for (uint32_t i = 0; i < tcp->cfg.max_sockets; i++) {
+		struct capnet_tcp_sock *s = &tcp->socks[i];
+		if (s->tcp != NULL && s->state >= CAPNET_TCP_ESTABLISHED && !(s->flags & TF_LISTENER))
+			tcp_set_snd_mss(s);
+	}
 }
 
 void tcp_set_snd_mss(struct capnet_tcp_sock *s)

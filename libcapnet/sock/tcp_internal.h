@@ -106,6 +106,7 @@ enum tcp_owner {
 #define TF_TLP_SENT 0x00800000u    /* a probe went out; none again until snd_una moves */
 #define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
 #define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
+#define TF_PMTU 0x08000000u        /* an ICMP "fragmentation needed" lowered peer_mss (RFC 1191) */
 #define TF_RD_SHUT 0x04000000u     /* shutdown_read: arriving data is ACKed and discarded, reads see EOF */
 
 struct capnet_tcp_sock {
@@ -182,6 +183,7 @@ struct capnet_tcp {
 	uint32_t heap_len;
 	uint32_t listeners;
 	uint32_t port_counter;     /* RFC 6056 algorithm 3 */
+	uint16_t mtu_seen;         /* the interface MTU every snd_mss was derived from */
 	uint64_t isn_key[2];       /* RFC 6528 secret */
 	struct tcp_bufpool pool;
 	struct tcp_range *boards;  /* nboards * TCP_BOARD_RANGES: scoreboards lent while SACK holes exist */

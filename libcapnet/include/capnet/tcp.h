@@ -107,6 +107,10 @@ void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg);
 /* Arena bytes capnet_tcp_create needs for this config (NULL: defaults),
  * worst case, buffer pool included. */
 size_t capnet_tcp_arena_need(const struct capnet_tcp_config *cfg);
+/* The interface's MTU moved (static, DHCP option 26): every connection
+ * takes it into its send MSS now, as it would a path MTU change. Cheap when
+ * nothing moved; also done before any segment is sent. */
+void capnet_tcp_mtu_sync(struct capnet_tcp *tcp);
 /* Creates the layer and registers it with the interface for IPPROTO_TCP
  * (input, poll, ICMP errors). The ISN secret (RFC 6528) is drawn from the
  * iface's generator here. The iface must outlive the layer. */
@@ -291,6 +295,8 @@ struct capnet_tcp_info {
 	uint32_t irs, rcv_nxt, rcv_wnd;
 	/* negotiated */
 	uint16_t mss;            /* effective send MSS (peer's MSS option, our MTU, minus options) */
+	uint16_t path_mtu;       /* the MTU this connection sends with */
+	enum capnet_mtu_source mtu_source; /* the interface's (default, static, DHCP) or PATH (RFC 1191) */
 	uint16_t peer_mss;
 	uint8_t snd_wscale;      /* shift applied to the peer's window */
 	uint8_t rcv_wscale;      /* shift applied to ours */
