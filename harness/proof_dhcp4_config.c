@@ -65,7 +65,7 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	static struct dhcp4_server s1, s2;
 	struct dhcp4_server_config c1 = {
 		.mac = mac_s1, .addr = ip_s1, .prefix_len = 24, .pool_start = lease_ip, .pool_size = 50,
-		.lease_secs = 3600, .router = ip_bogus_router, .n_dns = 2,
+		.lease_secs = 3600, .mtu = 1400, .router = ip_bogus_router, .n_dns = 2,
 		.dns = {CAPNET_IP4(198, 51, 100, 53), CAPNET_IP4(198, 51, 100, 54)}, .domain = "example.com",
 		.n_search = 2, .search = {"eng.example.com", "example.com"}, .n_routes = 2,
 		.routes = {{CAPNET_IP4(198, 51, 100, 0), 24, ip_r}, {0, 0, ip_r}}, .impair = &wire,
@@ -87,7 +87,7 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	struct capnet_ip4_config rc = {ip_r, 24, 0, CAPNET_PROV_FIXTURE}, ncfg = {ip_n, 24, 0, CAPNET_PROV_FIXTURE};
 	capnet_iface_set_ip4(r.ifc, &rc, 0);
 	capnet_iface_set_ip4(n.ifc, &ncfg, 0);
-	proof_note(ctx, 0, "servers S1 %s %s (lease 3600 s, options 3/6/15/119/121) and S2 %s %s (5 ms slower)",
+	proof_note(ctx, 0, "servers S1 %s %s (lease 3600 s, options 3/6/15/26/119/121) and S2 %s %s (5 ms slower)",
 		   fmt_mac(mac_s1), fmt_ip4(ip_s1), fmt_mac(mac_s2), fmt_ip4(ip_s2));
 	proof_note(ctx, 0, "router R %s, neighbour N %s, client C %s unconfigured; 1 ms per cable, seed %llu",
 		   fmt_ip4(ip_r), fmt_ip4(ip_n), fmt_mac(mac_c), (unsigned long long)ctx->seed);
@@ -166,6 +166,10 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	/* 5. The configuration as reported, with provenance. */
 	nc = dhcp4_host_config(&c);
 	const struct capnet_ip4cfg_view *v = &nc.view;
+	proof_check(ctx, capnet_sim_now(sim),
+		    nc.mtu == 1400 && nc.mtu_source == CAPNET_MTU_DHCP && v->mtu == 1400 && v->mtu_source == CAPNET_MTU_DHCP,
+		    "getConfig (NetworkManager): MTU %u, source %s (option 26; the NIC carries 1500)", nc.mtu,
+		    capnet_mtu_source_name(nc.mtu_source));
 	proof_check(ctx, capnet_sim_now(sim),
 		    v->configured && v->addr == lease_ip && v->prefix_len == 24 && v->addr_provenance == CAPNET_PROV_DHCP &&
 			    v->gateway == ip_r && v->gateway_provenance == CAPNET_PROV_DHCP && v->n_routes == 1 &&

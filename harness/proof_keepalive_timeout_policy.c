@@ -11,11 +11,15 @@
  *      the peer falls silent, probes follow every 2 s, and after the third
  *      unanswered one the connection ends with E_TIMEDOUT, completing the
  *      parked RECV TIMED_OUT;
+ *   3b. user timeout (RFC 9293 3.8.3): a connection whose data the peer
+ *      never acknowledges ends E_TIMEDOUT once the user timeout has
+ *      passed, with USER_TIMEOUT as its close reason in TransportStatus;
  *   4. connect refused vs connect timed out: a port nobody listens on
  *      answers RST -- REFUSED after one round trip; a peer whose answers
  *      are lost leaves the SYN retransmitted (RTO 1 s, doubling) until a
  *      5 s connect timeout -- TIMED_OUT at exactly 5 s. Different outcomes,
- *      errors and readiness. */
+ *      errors and readiness. Every close reason above is read through a
+ *      TransportStatus view, and no two are the same. */
 #include <string.h>
 
 #include "capnet/wire/tcp.h"
@@ -168,13 +172,47 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	proof_check(ctx, r.at,
 		    r.outcome == CAPNET_OUTCOME_TIMED_OUT && r.err == CAPNET_E_TIMEDOUT && r.at == p3 + CAPNET_S(6) &&
 			    ts.tcp.error == CAPNET_E_TIMEDOUT && ts.tcp.keepalive_probes_sent == 3 &&
+			    ts.tcp.close_reason == CAPNET_TCP_CLOSE_KEEPALIVE_TIMEOUT &&
 			    sim_stack_stat(&C->st, CAPNET_STAT_tcp_keepalive_drops) == 1 &&
 			    rc == (CAPNET_READY_CONNECTED | CAPNET_READY_ERROR | CAPNET_READY_HUP),
-		    "2 s after the third: the connection ends (%s), the parked RECV is %s; socket %s",
-		    ERRN(ts.tcp.error), capnet_outcome_name(r.outcome), fmt_ready(rc));
+		    "2 s after the third: the connection ends (%s, TransportStatus close reason %s), the parked RECV is "
+		    "%s; socket %s",
+		    ERRN(ts.tcp.error), capnet_tcp_close_reason_name(ts.tcp.close_reason), capnet_outcome_name(r.outcome),
+		    fmt_ready(rc));
+	enum capnet_tcp_close_reason why_keepalive = ts.tcp.close_reason;
 	blackhole(&w, false);
 	capnet_tcpcap_close(client, cs, cap_world_now(&w));
 	capnet_tcpcap_close(app, ss, cap_world_now(&w));
+	cap_world_run(&w, CAPNET_S(1));
+
+	/* 3b. User timeout: the peer acknowledges nothing the client sends. */
+	capnet_handle cs3, ss3;
+	d = cap_world_now(&w) + CAPNET_S(1);
+	capnet_park(app, lst, CAPNET_PARK_ACCEPT, d, cap_world_now(&w), &t);
+	capnet_tcpcap_connect(client, ca, ip_s, 8000, cap_world_now(&w), &cs3);
+	r = cap_host_wait_ticket(w.sim, app, t, d + CAPNET_S(1));
+	ss3 = r.handle;
+	cap_world_run(&w, CAPNET_MS(100));
+	capnet_err ue = capnet_tcpcap_set_user_timeout(client, cs3, CAPNET_S(3), cap_world_now(&w));
+	blackhole(&w, true);
+	capnet_instant t_send = cap_world_now(&w);
+	capnet_tcpcap_send(client, cs3, "lost in the wire", 16, &n, t_send);
+	capnet_park(client, cs3, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, t_send, &t);
+	r = cap_host_wait_ticket(w.sim, client, t, t_send + CAPNET_S(30));
+	ts = tstatus(client, cs3);
+	proof_check(ctx, r.at,
+		    ue == CAPNET_OK && r.outcome == CAPNET_OUTCOME_TIMED_OUT && ts.tcp.error == CAPNET_E_TIMEDOUT &&
+			    ts.tcp.close_reason == CAPNET_TCP_CLOSE_USER_TIMEOUT && r.at == t_send + CAPNET_S(3) &&
+			    ts.tcp.retransmits >= 1,
+		    "user timeout 3 s (CONFIGURE), srv silent: 16 bytes sent at %s s are never acknowledged; %s s later "
+		    "the connection ends %s, TransportStatus close reason %s (not %s), the parked RECV %s",
+		    fmt_time(t_send), fmt_time(r.at - t_send), ERRN(ts.tcp.error),
+		    capnet_tcp_close_reason_name(ts.tcp.close_reason), capnet_tcp_close_reason_name(why_keepalive),
+		    capnet_outcome_name(r.outcome));
+	enum capnet_tcp_close_reason why_user = ts.tcp.close_reason;
+	blackhole(&w, false);
+	capnet_tcpcap_close(client, cs3, cap_world_now(&w));
+	capnet_tcpcap_close(app, ss3, cap_world_now(&w));
 	cap_world_run(&w, CAPNET_S(1));
 
 	/* 4. Refused vs timed out. */
@@ -184,6 +222,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	capnet_park(client, c1, CAPNET_PARK_CONNECT, CAPNET_INSTANT_NEVER, t0, &t);
 	r = cap_host_wait_ticket(w.sim, client, t, t0 + CAPNET_S(10));
 	rc = cap_world_ready(&w, client, c1);
+	enum capnet_tcp_close_reason why_refused = tstatus(client, c1).tcp.close_reason;
 	idx = 0;
 	const struct wire_seg *syn = wire_tap_find(&tap, ip_c, 0, t0, &idx);
 	const struct wire_seg *rst = wire_tap_find(&tap, ip_s, 8001, t0, &idx);
@@ -205,6 +244,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	capnet_park(client, c2, CAPNET_PARK_CONNECT, CAPNET_INSTANT_NEVER, t0, &t);
 	r = cap_host_wait_ticket(w.sim, client, t, t0 + CAPNET_S(30));
 	rc = cap_world_ready(&w, client, c2);
+	enum capnet_tcp_close_reason why_connect = tstatus(client, c2).tcp.close_reason;
 	const struct wire_seg *sy[4] = {0};
 	idx = 0;
 	size_t nsyn = 0;
@@ -224,10 +264,17 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	struct capnet_sockets_stats st;
 	capnet_sockets_stats(C->socks, &st);
 	proof_check(ctx, cap_world_now(&w),
-		    st.completed[CAPNET_OUTCOME_REFUSED] == 1 && st.completed[CAPNET_OUTCOME_TIMED_OUT] == 2,
-		    "the client's outcomes are distinct and counted: REFUSED=%llu, TIMED_OUT=%llu (keepalive + connect)",
+		    st.completed[CAPNET_OUTCOME_REFUSED] == 1 && st.completed[CAPNET_OUTCOME_TIMED_OUT] == 3,
+		    "the client's outcomes are distinct and counted: REFUSED=%llu, TIMED_OUT=%llu (keepalive, user, "
+		    "connect)",
 		    (unsigned long long)st.completed[CAPNET_OUTCOME_REFUSED],
 		    (unsigned long long)st.completed[CAPNET_OUTCOME_TIMED_OUT]);
+	proof_check(ctx, cap_world_now(&w),
+		    why_keepalive == CAPNET_TCP_CLOSE_KEEPALIVE_TIMEOUT && why_user == CAPNET_TCP_CLOSE_USER_TIMEOUT &&
+			    why_refused == CAPNET_TCP_CLOSE_REFUSED && why_connect == CAPNET_TCP_CLOSE_CONNECT_TIMEOUT,
+		    "close reasons through TransportStatus, one each: %s, %s, %s, %s",
+		    capnet_tcp_close_reason_name(why_keepalive), capnet_tcp_close_reason_name(why_user),
+		    capnet_tcp_close_reason_name(why_refused), capnet_tcp_close_reason_name(why_connect));
 	blackhole(&w, false);
 	capnet_tcpcap_close(client, c2, cap_world_now(&w));
 	capnet_tcpcap_close(app, lst2, cap_world_now(&w));

@@ -88,12 +88,23 @@ int proof_network_status(struct proof_ctx *ctx)
 			    has(text, "nameserver 198.51.100.53 (dhcp)") && has(text, "nameserver 198.51.100.153 (dhcp)") &&
 			    has(text, "domain example.com (dhcp)") && has(text, "search eng.example.com example.com (dhcp)"),
 		    "resolver inputs: 2 DNS servers, domain and search list, each with provenance dhcp");
+	const struct capnet_socket_entry *lst = &r.sock[0], *conn = &r.sock[1], *udp = &r.sock[2];
 	proof_check(ctx, at,
-		    r.sockets == 3 && has(text, "tcp   LISTEN       *:80") &&
+		    r.sockets == 3 && lst->listener && conn->state == CAPNET_TCP_ESTABLISHED && udp->udp &&
+			    has(text, "tcp   LISTEN       *:80") &&
 			    has(text, "tcp   ESTABLISHED  192.0.2.100:80        192.0.2.50:") &&
-			    has(text, "TCP_LISTENER           1") && has(text, "udp   -            *:5353"),
-		    "sockets: the listener, the served connection with its 1 blocked RECV, the UDP socket; owner and "
-		    "authority of each");
+			    has(text, "udp   -            *:5353"),
+		    "sockets: the listener, the served connection, the UDP socket; owner and authority of each");
+	proof_check(ctx, at,
+		    conn->parked == 1 && conn->parked_by_op[CAPNET_PARK_RECV] == 1 && conn->queue_depth == 0 &&
+			    conn->queue_capacity == 16384 && lst->parked == 0 && lst->queue_depth == 0 &&
+			    lst->queue_capacity == 8 && udp->queue_depth == 0 && udp->queue_capacity == 4 &&
+			    has(text, "TCP_LISTENER           0/16384       RECV x1"),
+		    "parked calls named (NetworkStatus socket table): the served connection's one blocked call is %s, "
+		    "its receive queue %u/%u bytes; the listener's accept queue %u/%u, nothing parked; UDP %u/%u "
+		    "datagrams",
+		    capnet_park_op_name(CAPNET_PARK_RECV), conn->queue_depth, conn->queue_capacity, lst->queue_depth,
+		    lst->queue_capacity, udp->queue_depth, udp->queue_capacity);
 	/* 2. Only NetworkStatus; forged calls fail closed. */
 	proof_check(ctx, at,
 		    r.caps_held == 1 && r.view.type == CAPNET_CAP_NETWORK_STATUS && r.view.rights == CAPNET_RIGHT_READ,

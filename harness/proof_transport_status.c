@@ -41,6 +41,20 @@ static int read_all(const struct reads *r, struct capnet_transport_status *conn,
 	return bad;
 }
 
+/* The link as the operator's NetworkStatus shows it (a view minted and
+ * dropped for the one read). */
+static struct capnet_status_link link_of(struct cap_host *h)
+{
+	struct capnet_status_link l;
+	memset(&l, 0, sizeof l);
+	capnet_handle st;
+	if (capnet_netmgr_mint_status(h->boot, h->nm, &st) == CAPNET_OK) {
+		capnet_status_link(h->boot, st, &l);
+		capnet_cap_close(h->boot, st);
+	}
+	return l;
+}
+
 int proof_transport_status(struct proof_ctx *ctx)
 {
 	static struct cap_world w;
@@ -150,6 +164,14 @@ int proof_transport_status(struct proof_ctx *ctx)
 		    "negotiated: MSS %u (peer's %u less 12 bytes of timestamps), window scale %u/%u mirrored, SACK, "
 		    "timestamps",
 		    i->mss, i->peer_mss, i->snd_wscale, i->rcv_wscale);
+	struct capnet_status_link link0 = link_of(S);
+	proof_check(ctx, now,
+		    i->path_mtu == 1500 && i->mtu_source == CAPNET_MTU_DEFAULT && link0.mtu == 1500 &&
+			    link0.mtu_source == CAPNET_MTU_DEFAULT && link0.link_mtu == 1500,
+		    "MTU beside the MSS: TransportStatus MTU %u (%s); NetworkStatus says the same: mtu %u (%s), the "
+		    "link carries %u",
+		    i->path_mtu, capnet_mtu_source_name(i->mtu_source), link0.mtu, capnet_mtu_source_name(link0.mtu_source),
+		    link0.link_mtu);
 	proof_check(ctx, now,
 		    i->opts.keepalive && i->opts.keepalive_idle == CAPNET_S(30) && i->opts.keepalive_interval == CAPNET_S(5) &&
 			    i->opts.keepalive_probes == 4 && i->opts.user_timeout == CAPNET_S(20) && !i->opts.nodelay &&
@@ -217,6 +239,21 @@ int proof_transport_status(struct proof_ctx *ctx)
 		    "a view acts on nothing: send %s, shutdown %s, set keepalive %s, re-grant %s; still unchanged, 0 "
 		    "frames (operator audit %s)",
 		    ERRN(s1), ERRN(s2), ERRN(s3), ERRN(s4), fmt_audit(op));
+
+	/* The operator's NetworkManager sets a static MTU: the connection's
+	 * send MSS follows at once, and both views say where it came from. */
+	capnet_err em = capnet_netmgr_set_mtu(S->boot, S->nm, 1400, cap_world_now(&w));
+	capnet_transport_status(op, rd.v_conn, &a);
+	struct capnet_status_link link1 = link_of(S);
+	proof_check(ctx, cap_world_now(&w),
+		    em == CAPNET_OK && a.tcp.path_mtu == 1400 && a.tcp.mtu_source == CAPNET_MTU_STATIC &&
+			    a.tcp.mss == 1400 - 40 - 12 && link1.mtu == 1400 && link1.mtu_source == CAPNET_MTU_STATIC &&
+			    link1.link_mtu == 1500,
+		    "boot's NetworkManager sets a static MTU of 1400: TransportStatus MTU %u (%s), MSS %u (1400 less "
+		    "40 of headers and 12 of timestamps); NetworkStatus mtu %u (%s)",
+		    a.tcp.path_mtu, capnet_mtu_source_name(a.tcp.mtu_source), a.tcp.mss, link1.mtu,
+		    capnet_mtu_source_name(link1.mtu_source));
+	capnet_netmgr_set_mtu(S->boot, S->nm, 0, cap_world_now(&w));
 
 	/* The view outlives nothing. */
 	capnet_tcpcap_close(app, ss, cap_world_now(&w));

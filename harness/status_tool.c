@@ -217,7 +217,8 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 	fprintf(f, "capnet status  (simulated, seed %" PRIu64 ", at %s s; viewed from cspace %u \"status\", holding one %s "
 		   "cap, rights READ)\n\n",
 		o->seed, fmt_time(res->at), res->status_cspace, capnet_cap_type_name(res->view.type));
-	fprintf(f, "link\n  %s: <%s> mtu %u link/ether %s\n", l->name, l->up ? "UP" : "DOWN", l->mtu, mac(l->mac));
+	fprintf(f, "link\n  %s: <%s> mtu %u (%s) link/ether %s\n", l->name, l->up ? "UP" : "DOWN", l->mtu,
+		capnet_mtu_source_name(l->mtu_source), mac(l->mac));
 	if (l->ip4.addr != 0)
 		fprintf(f, "    inet %s/%u (%s)\n", ip(l->ip4.addr), l->ip4.prefix_len, prov(l->ip4.provenance));
 	else
@@ -267,16 +268,23 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 			fprintf(f, " until %s s", fmt_time(n->expires));
 		fprintf(f, "\n");
 	}
-	fprintf(f, "\nsockets\n  %-5s %-12s %-21s %-21s %-6s %-22s %s\n", "Proto", "State", "Local", "Peer", "Owner",
-		"Authority", "Parked");
+	fprintf(f, "\nsockets\n  %-5s %-12s %-21s %-21s %-6s %-22s %-13s %s\n", "Proto", "State", "Local", "Peer",
+		"Owner", "Authority", "Queue", "Parked");
 	for (size_t i = 0; i < v->n_socks; i++) {
 		const struct capnet_socket_entry *s = &v->socks[i];
 		char lo[32], pe[32];
 		endpoint(lo, sizeof lo, s->local_addr, s->local_port);
 		endpoint(pe, sizeof pe, s->remote_addr, s->remote_port);
-		fprintf(f, "  %-5s %-12s %-21s %-21s %-6u %-22s %u%s\n", s->udp ? "udp" : "tcp",
+		char q[24], parked[64] = "-";
+		snprintf(q, sizeof q, "%u/%u", s->queue_depth, s->queue_capacity);
+		size_t pl = 0;
+		for (int op = 0; op < CAPNET_PARK__COUNT; op++)
+			if (s->parked_by_op[op] != 0 && pl < sizeof parked)
+				pl += (size_t)snprintf(parked + pl, sizeof parked - pl, "%s%s x%u", pl ? ", " : "",
+						       capnet_park_op_name((enum capnet_park_op)op), s->parked_by_op[op]);
+		fprintf(f, "  %-5s %-12s %-21s %-21s %-6u %-22s %-13s %s%s\n", s->udp ? "udp" : "tcp",
 			s->udp ? "-" : capnet_tcp_state_name(s->state), lo, pe, s->owner_cspace,
-			capnet_cap_type_name(s->authority), s->parked, s->closing ? " (closing)" : "");
+			capnet_cap_type_name(s->authority), q, parked, s->closing ? " (closing)" : "");
 	}
 	fprintf(f, "\ncounters (non-zero)\n");
 	int col = 0;
@@ -320,8 +328,9 @@ static json_t *json_view(const struct status_opts *o, const struct status_result
 	json_object_set_new(root, "viewer", json_pack("{s:i, s:s, s:s, s:i}", "cspace", (int)res->status_cspace, "cap",
 						     capnet_cap_type_name(res->view.type), "rights", "READ", "caps_held",
 						     (int)res->caps_held));
-	json_t *link = json_pack("{s:s, s:b, s:s, s:i}", "name", l->name, "up", l->up, "mac", mac(l->mac), "mtu",
-				 (int)l->mtu);
+	json_t *link = json_pack("{s:s, s:b, s:s, s:i, s:s, s:i}", "name", l->name, "up", l->up, "mac", mac(l->mac),
+				 "mtu", (int)l->mtu, "mtu_source", capnet_mtu_source_name(l->mtu_source), "link_mtu",
+				 (int)l->link_mtu);
 	if (l->ip4.addr != 0)
 		json_object_set_new(link, "inet", json_pack("{s:s, s:i, s:s}", "addr", ip(l->ip4.addr), "prefix",
 							   (int)l->ip4.prefix_len, "provenance",
@@ -384,6 +393,14 @@ static json_t *json_view(const struct status_opts *o, const struct status_result
 					 (int)s->remote_port, "owner_cspace", (int)s->owner_cspace, "authority",
 					 capnet_cap_type_name(s->authority), "parked", (int)s->parked, "closing",
 					 s->closing));
+		json_t *jo = json_array_get(socks, json_array_size(socks) - 1), *by = json_object();
+		for (int op = 0; op < CAPNET_PARK__COUNT; op++)
+			if (s->parked_by_op[op] != 0)
+				json_object_set_new(by, capnet_park_op_name((enum capnet_park_op)op),
+						    json_integer(s->parked_by_op[op]));
+		json_object_set_new(jo, "parked_calls", by);
+		json_object_set_new(jo, "queue", json_pack("{s:i, s:i}", "depth", (int)s->queue_depth, "capacity",
+							     (int)s->queue_capacity));
 	}
 	json_object_set_new(root, "sockets", socks);
 	json_t *ctr = json_object();
@@ -468,6 +485,8 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 	res->routes = v.n_routes;
 	res->neighbours = v.n_neigh;
 	res->sockets = v.n_socks;
+	for (size_t i = 0; i < v.n_socks && i < sizeof res->sock / sizeof res->sock[0]; i++)
+		res->sock[i] = v.socks[i];
 
 	/* What the status process cannot do. */
 	capnet_handle x;

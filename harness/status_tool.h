@@ -50,6 +50,7 @@ struct status_result {
 	struct capnet_dhcp4_lease_info lease;
 	struct capnet_resolver_inputs resolver;
 	size_t routes, neighbours, sockets;
+	struct capnet_socket_entry sock[4]; /* the first rows of the socket table */
 	bool all_reads_ok;
 	/* the web service: its lease, then its listener, then what it served on */
 	capnet_instant bound_at, listen_at;

@@ -121,6 +121,10 @@ static void fill_options(const struct dhcp4_server *s, struct capnet_dhcp4_repr 
 		r->routers[0] = s->cfg.router;
 	}
 	r->n_dns = s->cfg.n_dns;
+	if (s->cfg.mtu != 0) {
+		r->present |= CAPNET_DHCP4_HAS_INTERFACE_MTU;
+		r->interface_mtu = s->cfg.mtu;
+	}
 	memcpy(r->dns, s->cfg.dns, sizeof r->dns);
 	if (s->cfg.domain)
 		r->domain_name = (struct capnet_dhcp4_bytes){(const uint8_t *)s->cfg.domain, (uint8_t)strlen(s->cfg.domain)};

@@ -27,6 +27,7 @@ struct dhcp4_server_config {
 	capnet_ip4addr pool_start;
 	uint16_t pool_size;
 	uint32_t lease_secs;      /* option 51 */
+	uint16_t mtu;             /* option 26 (interface MTU); 0: not sent */
 	uint32_t t1_secs;         /* option 58; 0: omitted */
 	uint32_t t2_secs;         /* option 59; 0: omitted */
 	capnet_ip4addr router;    /* option 3; 0: omitted */

@@ -265,6 +265,11 @@ static int info_field(struct ts_run *r, const struct ts_conn *c, const struct ca
 		*o = out_err(in->error);
 		return 0;
 	}
+	if (strcmp(f, "close_reason") == 0) {
+		o->kind = OUT_TEXT;
+		snprintf(o->text, sizeof o->text, "%s", capnet_tcp_close_reason_name(in->close_reason));
+		return 0;
+	}
 	return ts_fail_at(r->e, ts_lno(r), "info(): unknown field '%s'", f);
 }
 

@@ -39,6 +39,7 @@ capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, 
 	out->link_up = net->nic == NULL || net->nic->ops->link_up == NULL || net->nic->ops->link_up(net->nic->dev);
 	out->mac = capnet_iface_mac(net->iface);
 	out->mtu = capnet_iface_mtu(net->iface);
+	out->mtu_source = capnet_iface_mtu_source(net->iface);
 	return CAPNET_OK;
 }
 
@@ -58,6 +59,8 @@ static capnet_err put_static(struct capnet_net *net, const struct capnet_ip4cfg_
 		*l = before;
 		capnet_ip4cfg_commit(net->ip4cfg, now);
 	}
+	if (net->tcp != NULL)
+		capnet_tcp_mtu_sync(net->tcp); /* a new MTU applies at once */
 	return e;
 }
 
@@ -89,6 +92,19 @@ capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_hand
 	if (layer == NULL)
 		return CAPNET_E_INVAL;
 	return put_static(net, layer, now);
+}
+
+capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uint16_t mtu, capnet_instant now)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (net->ip4cfg == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
+	l.mtu = mtu;
+	return put_static(net, &l, now);
 }
 
 capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now)

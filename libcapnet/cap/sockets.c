@@ -24,6 +24,12 @@ const char *capnet_outcome_name(enum capnet_outcome o)
 	return (unsigned)o < CAPNET_OUTCOME__COUNT ? names[o] : "?";
 }
 
+const char *capnet_park_op_name(enum capnet_park_op op)
+{
+	static const char *const names[CAPNET_PARK__COUNT] = {"ACCEPT", "RECV", "SEND", "CONNECT"};
+	return (unsigned)op < CAPNET_PARK__COUNT ? names[op] : "?";
+}
+
 void capnet_sockets_config_defaults(struct capnet_sockets_config *cfg)
 {
 	if (cfg->max_sockets == 0)
@@ -655,9 +661,14 @@ capnet_err capnet_status_sockets(struct capnet_cspace *cs, capnet_handle st, str
 			o->owner_cspace = k->owner_cs;
 			o->authority = (enum capnet_cap_type)k->authority;
 			o->parked = sock_parked(k);
+			for (uint16_t w = k->first_waiter; w != NO_WAITER; w = s->waiters[w].next_on_sock)
+				if (s->waiters[w].op < CAPNET_PARK__COUNT)
+					o->parked_by_op[s->waiters[w].op]++;
 			o->closing = k->closing;
 			if (o->udp) {
 				o->local_port = capnet_udp_local_port(k->u.udp);
+				o->queue_depth = (uint32_t)capnet_udp_queued(k->u.udp);
+				o->queue_capacity = capnet_udp_queue_capacity(k->u.udp);
 			} else {
 				struct capnet_tcp_info ti;
 				capnet_tcp_info(k->u.tcp, &ti);
@@ -666,6 +677,8 @@ capnet_err capnet_status_sockets(struct capnet_cspace *cs, capnet_handle st, str
 				o->local_port = ti.local.port;
 				o->remote_addr = ti.remote.addr.u.v4;
 				o->remote_port = ti.remote.port;
+				o->queue_depth = o->listener ? ti.accept_queue : ti.rcvq_bytes;
+				o->queue_capacity = o->listener ? ti.backlog_limit : ti.rcvq_capacity;
 			}
 		}
 		n++;

@@ -75,6 +75,8 @@ capnet_err capnet_status_link(struct capnet_cspace *cs, capnet_handle st, struct
 	out->up = net->nic == NULL || net->nic->ops->link_up == NULL || net->nic->ops->link_up(net->nic->dev);
 	out->mac = capnet_iface_mac(net->iface);
 	out->mtu = capnet_iface_mtu(net->iface);
+	out->mtu_source = capnet_iface_mtu_source(net->iface);
+	out->link_mtu = capnet_iface_link_mtu(net->iface);
 	capnet_iface_get_ip4(net->iface, &out->ip4);
 	if (out->ip4.gateway != 0)
 		out->gateway_known = find_neighbour(net->iface, out->ip4.gateway, &out->gateway_neighbour);
@@ -227,6 +229,7 @@ uint64_t capnet_net_fingerprint(const struct capnet_net *net)
 	struct capnet_mac mac = capnet_iface_mac(ifc);
 	h = fnv_bytes(h, mac.b, sizeof mac.b);
 	h = fnv_u64(h, capnet_iface_mtu(ifc));
+	h = fnv_u64(h, capnet_iface_mtu_source(ifc));
 	struct capnet_ip4_config c;
 	capnet_iface_get_ip4(ifc, &c);
 	h = fnv_u64(h, c.addr);

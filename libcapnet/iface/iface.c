@@ -216,6 +216,38 @@ uint16_t capnet_iface_mtu(const struct capnet_iface *ifc)
 	return ifc->mtu;
 }
 
+uint16_t capnet_iface_link_mtu(const struct capnet_iface *ifc)
+{
+	return ifc->nic->mtu;
+}
+
+enum capnet_mtu_source capnet_iface_mtu_source(const struct capnet_iface *ifc)
+{
+	return (enum capnet_mtu_source)ifc->mtu_source;
+}
+
+const char *capnet_mtu_source_name(enum capnet_mtu_source s)
+{
+	static const char *const names[] = {"default", "static", "dhcp", "path"};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+capnet_err capnet_iface_set_mtu(struct capnet_iface *ifc, uint16_t mtu, enum capnet_mtu_source src)
+{
+	if (mtu == 0) {
+		ifc->mtu = ifc->nic->mtu;
+		ifc->mtu_source = CAPNET_MTU_DEFAULT;
+		return CAPNET_OK;
+	}
+	/* RFC 791: every IPv4 host takes 576-byte datagrams; above the link's
+	 * own MTU nothing would leave. */
+	if (mtu < 576 || mtu > ifc->nic->mtu || src == CAPNET_MTU_DEFAULT || src == CAPNET_MTU_PATH)
+		return CAPNET_E_INVAL;
+	ifc->mtu = mtu;
+	ifc->mtu_source = (uint8_t)src;
+	return CAPNET_OK;
+}
+
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc)
 {
 	return &ifc->rng;

@@ -37,7 +37,8 @@ struct capnet_iface {
 	struct capnet_nic *nic;
 	struct capnet_rng rng;
 	struct capnet_mac mac;
-	uint16_t mtu;
+	uint16_t mtu;        /* what IPv4 sends: the NIC's, or lower when configured */
+	uint8_t mtu_source; /* enum capnet_mtu_source */
 
 	struct capnet_ip4_config ip4;
 	struct capnet_route_slot *routes;

@@ -21,7 +21,7 @@ void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t l
 	if (eth.vlan)
 		IFACE_COUNT(ifc, eth_rx_vlan);
 	size_t plen = len - eth.header_len;
-	if (plen > ifc->mtu) {
+	if (plen > ifc->nic->mtu) { /* what the link carries, whatever MTU we send with */
 		IFACE_COUNT(ifc, eth_rx_oversize);
 		return;
 	}

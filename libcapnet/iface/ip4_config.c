@@ -36,6 +36,8 @@ capnet_err capnet_ip4cfg_create(struct capnet_arena *arena, struct capnet_iface 
 	if (!c)
 		return CAPNET_E_NOMEM;
 	c->ifc = ifc;
+	c->eff.mtu = capnet_iface_mtu(ifc);
+	c->eff.mtu_source = capnet_iface_mtu_source(ifc);
 	*out = c;
 	return CAPNET_OK;
 }
@@ -49,9 +51,11 @@ struct capnet_ip4cfg_layer *capnet_ip4cfg_layer(struct capnet_ip4cfg *c, enum ca
 	return NULL;
 }
 
-static bool layer_valid(const struct capnet_ip4cfg_layer *l)
+static bool layer_valid(const struct capnet_ip4cfg *c, const struct capnet_ip4cfg_layer *l)
 {
 	if (l->prefix_len > 32 || (l->addr != 0 && l->prefix_len == 0))
+		return false;
+	if (l->mtu != 0 && (l->mtu < 576 || l->mtu > capnet_iface_link_mtu(c->ifc)))
 		return false;
 	if (l->n_routes > CAPNET_IP4CFG_MAX_ROUTES || l->n_dns > CAPNET_IP4CFG_MAX_DNS ||
 	    l->n_search > CAPNET_IP4CFG_MAX_SEARCH)
@@ -107,6 +111,10 @@ static void merge(const struct capnet_ip4cfg *c, struct capnet_ip4cfg_view *e, s
 		add_routes(e, s, CAPNET_PROV_STATIC);
 		add_routes(e, d, CAPNET_PROV_DHCP);
 	}
+	/* The MTU is the link's, not the address's: it holds with or without
+	 * one, static over DHCP, the NIC's when neither says. */
+	e->mtu = s->mtu ? s->mtu : d->mtu ? d->mtu : capnet_iface_link_mtu(c->ifc);
+	e->mtu_source = s->mtu ? CAPNET_MTU_STATIC : d->mtu ? CAPNET_MTU_DHCP : CAPNET_MTU_DEFAULT;
 	memset(res, 0, sizeof *res);
 	const struct capnet_ip4cfg_layer *l = s->n_dns ? s : d->n_dns ? d : NULL;
 	if (l) {
@@ -176,10 +184,12 @@ static capnet_err push_address(struct capnet_ip4cfg *c, const struct capnet_ip4c
 
 capnet_err capnet_ip4cfg_commit(struct capnet_ip4cfg *c, capnet_instant now)
 {
-	if (!layer_valid(&c->layer[0]) || !layer_valid(&c->layer[1]))
+	if (!layer_valid(c, &c->layer[0]) || !layer_valid(c, &c->layer[1]))
 		return CAPNET_E_INVAL;
 	struct capnet_ip4cfg_view e;
 	merge(c, &e, &c->res);
+	if (e.mtu != capnet_iface_mtu(c->ifc) || e.mtu_source != capnet_iface_mtu_source(c->ifc))
+		capnet_iface_set_mtu(c->ifc, e.mtu_source == CAPNET_MTU_DEFAULT ? 0 : e.mtu, e.mtu_source);
 	bool addr_changed = e.addr != c->pushed.addr || e.prefix_len != c->pushed.prefix_len ||
 			    e.gateway != c->pushed.gateway || e.addr_provenance != c->pushed.provenance ||
 			    e.gateway_provenance != c->pushed_gw_prov;

@@ -126,7 +126,7 @@ static const uint8_t param_request[] = {
 	CAPNET_DHCP4_OPT_SUBNET_MASK,	CAPNET_DHCP4_OPT_ROUTER,	 CAPNET_DHCP4_OPT_DNS,
 	CAPNET_DHCP4_OPT_DOMAIN_NAME,	CAPNET_DHCP4_OPT_BROADCAST,	 CAPNET_DHCP4_OPT_LEASE_TIME,
 	CAPNET_DHCP4_OPT_SERVER_ID,	CAPNET_DHCP4_OPT_T1,		 CAPNET_DHCP4_OPT_T2,
-	CAPNET_DHCP4_OPT_DOMAIN_SEARCH, CAPNET_DHCP4_OPT_CLASSLESS_ROUTES,
+	CAPNET_DHCP4_OPT_DOMAIN_SEARCH, CAPNET_DHCP4_OPT_CLASSLESS_ROUTES, CAPNET_DHCP4_OPT_INTERFACE_MTU,
 };
 
 static struct capnet_dhcp4_repr *start_msg(struct capnet_dhcp4_client *c, uint8_t type, capnet_instant now)
@@ -148,7 +148,7 @@ static struct capnet_dhcp4_repr *start_msg(struct capnet_dhcp4_client *c, uint8_
 			r->flags = CAPNET_DHCP4_FLAG_BROADCAST;
 		r->param_request = (struct capnet_dhcp4_bytes){param_request, sizeof param_request};
 		r->present |= CAPNET_DHCP4_HAS_MAX_MSG_SIZE;
-		r->max_msg_size = capnet_iface_mtu(c->ifc);
+		r->max_msg_size = capnet_iface_link_mtu(c->ifc); /* what we can receive */
 		size_t hl = c->cfg.hostname ? strlen(c->cfg.hostname) : 0;
 		if (hl > 0 && hl < 256)
 			r->hostname = (struct capnet_dhcp4_bytes){(const uint8_t *)c->cfg.hostname, (uint8_t)hl};
@@ -490,6 +490,11 @@ static void ack_layer(struct capnet_dhcp4_client *c, const struct capnet_dhcp4_r
 		}
 	}
 	out->gateway = l->gateway;
+	/* RFC 2132 5.1: an MTU a host cannot use (below RFC 791's 576, or above
+	 * what the link carries) is ignored: the NIC's stays. */
+	if ((r->present & CAPNET_DHCP4_HAS_INTERFACE_MTU) && r->interface_mtu >= 576 &&
+	    r->interface_mtu <= capnet_iface_link_mtu(c->ifc))
+		out->mtu = r->interface_mtu;
 	for (uint8_t i = 0; i < r->n_dns && out->n_dns < CAPNET_IP4CFG_MAX_DNS; i++)
 		if (usable_addr(r->dns[i]))
 			out->dns[out->n_dns++] = r->dns[i];

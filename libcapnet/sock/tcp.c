@@ -139,6 +139,7 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->free_head = cfg.max_sockets ? 0 : TCP_NONE;
 
 	const struct capnet_rng *rng = capnet_iface_rng(ifc);
+	tcp->mtu_seen = capnet_iface_mtu(ifc);
 	tcp->isn_key[0] = capnet_rng_u64(rng);
 	tcp->isn_key[1] = capnet_rng_u64(rng);
 	tcp->port_counter = capnet_rng_u32(rng);
@@ -366,6 +367,19 @@ uint8_t tcp_wscale_for(uint32_t rcvbuf)
 	return ws;
 }
 
+void capnet_tcp_mtu_sync(struct capnet_tcp *tcp)
+{
+	uint16_t mtu = capnet_iface_mtu(tcp->ifc);
+	if (mtu == tcp->mtu_seen)
+		return;
+	tcp->mtu_seen = mtu;
+	for (uint32_t i = 0; i < tcp->cfg.max_sockets; i++) {
+		struct capnet_tcp_sock *s = &tcp->socks[i];
+		if (s->tcp != NULL && s->state >= CAPNET_TCP_ESTABLISHED && !(s->flags & TF_LISTENER))
+			tcp_set_snd_mss(s);
+	}
+}
+
 void tcp_set_snd_mss(struct capnet_tcp_sock *s)
 {
 	/* RFC 9293 3.7.1 / RFC 6691: the peer's MSS counts payload without
@@ -437,8 +451,30 @@ void tcp_set_state(struct capnet_tcp_sock *s, enum capnet_tcp_state st, capnet_i
 	}
 }
 
+const char *capnet_tcp_close_reason_name(enum capnet_tcp_close_reason r)
+{
+	static const char *const names[] = {
+#define CAPNET_TCP_CLOSE_REASON_NAME(name) #name,
+		CAPNET_TCP_CLOSE_REASONS(CAPNET_TCP_CLOSE_REASON_NAME)
+#undef CAPNET_TCP_CLOSE_REASON_NAME
+	};
+	return (unsigned)r < CAPNET_TCP_CLOSE__COUNT ? names[r] : "?";
+}
+
 void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now)
 {
+	enum capnet_tcp_close_reason why = err == CAPNET_OK	      ? CAPNET_TCP_CLOSE_GRACEFUL
+					   : err == CAPNET_E_RESET     ? CAPNET_TCP_CLOSE_RESET
+					   : err == CAPNET_E_REFUSED   ? CAPNET_TCP_CLOSE_REFUSED
+					   : err == CAPNET_E_TIMEDOUT  ? CAPNET_TCP_CLOSE_RETRANSMIT_TIMEOUT
+								       : CAPNET_TCP_CLOSE_UNREACHABLE;
+	tcp_drop_why(s, err, why, now);
+}
+
+void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_close_reason why, capnet_instant now)
+{
+	if (s->close_why == CAPNET_TCP_CLOSE_NONE && s->state != CAPNET_TCP_CLOSED && s->state != CAPNET_TCP_LISTEN)
+		s->close_why = (uint8_t)why;
 	struct capnet_tcp *tcp = s->tcp;
 	if (tcp == NULL)
 		return;

@@ -967,6 +967,7 @@ static void path_mtu_smaller(struct capnet_tcp_sock *s, uint16_t next_hop_mtu, c
 	if (pmtu >= cur)
 		return;
 	s->peer_mss = (uint16_t)(pmtu - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN);
+	s->flags |= TF_PMTU;
 	tcp_set_snd_mss(s);
 	if (s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED) {
 		s->snd_nxt = s->snd_una;

@@ -106,6 +106,7 @@ enum tcp_owner {
 #define TF_TLP_SENT 0x00800000u    /* a probe went out; none again until snd_una moves */
 #define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
 #define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
+#define TF_PMTU 0x08000000u        /* an ICMP "fragmentation needed" lowered peer_mss (RFC 1191) */
 #define TF_RD_SHUT 0x04000000u     /* shutdown_read: arriving data is ACKed and discarded, reads see EOF */
 
 struct capnet_tcp_sock {
@@ -147,6 +148,7 @@ struct capnet_tcp_sock {
 	uint16_t snd_mss;          /* payload per segment, timestamps taken off */
 	uint16_t peer_mss, rcv_mss;
 	uint8_t state, owner, error, events_seen;
+	uint8_t close_why; /* enum capnet_tcp_close_reason, set once */
 	uint8_t snd_wscale, rcv_wscale, dupacks, backoff;
 	uint8_t persist_backoff, ka_sent, ka_probes, challenge_count;
 	uint8_t snd_bufshift, rcv_bufshift, nscore, nooo;
@@ -181,6 +183,7 @@ struct capnet_tcp {
 	uint32_t heap_len;
 	uint32_t listeners;
 	uint32_t port_counter;     /* RFC 6056 algorithm 3 */
+	uint16_t mtu_seen;         /* the interface MTU every snd_mss was derived from */
 	uint64_t isn_key[2];       /* RFC 6528 secret */
 	struct tcp_bufpool pool;
 	struct tcp_range *boards;  /* nboards * TCP_BOARD_RANGES: scoreboards lent while SACK holes exist */
@@ -216,6 +219,9 @@ void tcp_set_state(struct capnet_tcp_sock *s, enum capnet_tcp_state st, capnet_i
 /* The connection ends: CLOSED with `err`; queues flushed, timers stopped,
  * removed from demux; the block is freed unless the application holds it. */
 void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now);
+/* The same, naming the rule that ended the connection (tcp_drop derives
+ * the reason from err). */
+void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_close_reason why, capnet_instant now);
 /* Reports readiness changes to the notify callback. The socket may be gone
  * afterwards: the caller must not touch it. */
 void tcp_notify(struct capnet_tcp_sock *s, capnet_instant now);

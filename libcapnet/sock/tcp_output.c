@@ -424,6 +424,7 @@ static bool send_lost_holes(struct capnet_tcp_sock *s, bool lost_only, unsigned 
 
 void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 {
+	capnet_tcp_mtu_sync(s->tcp);
 	bool sent = false;
 	uint32_t max_before = s->snd_max;
 	if (may_send_data(s)) {

@@ -270,7 +270,9 @@ static void syn_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->backoff >= limit) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
 		capnet_err e = (s->flags & TF_SOFT_UNREACH) ? CAPNET_E_UNREACHABLE : CAPNET_E_TIMEDOUT;
-		tcp_drop(s, passive ? CAPNET_E_TIMEDOUT : e, now);
+		tcp_drop_why(s, passive ? CAPNET_E_TIMEDOUT : e,
+			     e == CAPNET_E_UNREACHABLE && !passive ? CAPNET_TCP_CLOSE_UNREACHABLE : CAPNET_TCP_CLOSE_SYN_TIMEOUT,
+			     now);
 		return;
 	}
 	s->backoff++; /* 5.5: tcp_rto() doubles */
@@ -306,7 +308,7 @@ static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	if (s->rxt_tries >= s->tcp->cfg.max_retries) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_RETRANSMIT_TIMEOUT, now);
 		return;
 	}
 	TCP_COUNT(s->tcp, tcp_rexmt_timeouts);
@@ -355,7 +357,7 @@ static void persist_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	 * one that answers nothing for max_retries probes is gone. */
 	if (s->rxt_tries >= s->tcp->cfg.max_retries) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_PERSIST_TIMEOUT, now);
 		return;
 	}
 	s->rxt_tries++;
@@ -378,7 +380,7 @@ static void keepalive_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	}
 	if (s->ka_sent >= s->ka_probes) {
 		TCP_COUNT(s->tcp, tcp_keepalive_drops);
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_KEEPALIVE_TIMEOUT, now);
 		return;
 	}
 	tcp_send_probe(s, true, now);
@@ -391,14 +393,14 @@ static void state_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	switch (s->state) {
 	case CAPNET_TCP_SYN_SENT: /* connect timeout */
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_CONNECT_TIMEOUT, now);
 		break;
 	case CAPNET_TCP_ESTABLISHED:
 	case CAPNET_TCP_CLOSE_WAIT:
 		keepalive_timeout(s, now);
 		break;
 	case CAPNET_TCP_FIN_WAIT_2: /* an orphan whose peer never closes */
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_FIN_WAIT_2_TIMEOUT, now);
 		break;
 	case CAPNET_TCP_TIME_WAIT:
 		tcp_drop(s, CAPNET_OK, now);
@@ -431,7 +433,7 @@ static void run_timers(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->user_timeout_ms && s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED &&
 	    s->progress_at + CAPNET_MS(s->user_timeout_ms) <= now) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
-		tcp_drop(s, CAPNET_E_TIMEDOUT, now);
+		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_USER_TIMEOUT, now);
 		return;
 	}
 	if (s->t_state <= now) {

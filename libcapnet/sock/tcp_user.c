@@ -3,6 +3,7 @@
  * "not yet" are results. Options and the status view live here too. */
 #include <string.h>
 
+#include "capnet/wire/ipv4.h"
 #include "tcp_internal.h"
 
 static void api_done(struct capnet_tcp_sock *s)
@@ -161,7 +162,7 @@ capnet_err capnet_tcp_abort(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->state == CAPNET_TCP_CLOSED)
 		tcp_sock_release(s);
 	else
-		tcp_drop(s, CAPNET_E_RESET, now);
+		tcp_drop_why(s, CAPNET_E_RESET, CAPNET_TCP_CLOSE_ABORTED, now);
 	return CAPNET_OK;
 }
 
@@ -392,5 +393,14 @@ capnet_err capnet_tcp_info(const struct capnet_tcp_sock *s, struct capnet_tcp_in
 	out->backoff = s->backoff;
 	out->keepalive_probes_sent = s->ka_sent;
 	out->error = (capnet_err)s->error;
+	if (s->flags & TF_PMTU) {
+		out->path_mtu = (uint16_t)(s->peer_mss + CAPNET_IP4_HDR_LEN + CAPNET_TCP_HDR_LEN);
+		out->mtu_source = CAPNET_MTU_PATH;
+	} else if (s->tcp != NULL) {
+		/* What the send MSS was derived from (synced on every send). */
+		out->path_mtu = s->tcp->mtu_seen;
+		out->mtu_source = capnet_iface_mtu_source(s->tcp->ifc);
+	}
+	out->close_reason = (enum capnet_tcp_close_reason)s->close_why;
 	return CAPNET_OK;
 }

@@ -474,3 +474,8 @@ size_t capnet_udp_queued(const struct capnet_udp_socket *s)
 {
 	return s->nqueued;
 }
+
+uint32_t capnet_udp_queue_capacity(const struct capnet_udp_socket *s)
+{
+	return s->u->cfg.rx_queue_depth;
+}

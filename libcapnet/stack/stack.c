@@ -158,6 +158,9 @@ capnet_instant capnet_stack_poll(struct capnet_stack *st, capnet_instant now)
 	for (size_t i = 0; i < st->n; i++) {
 		struct stack_if *sif = &st->ifs[i];
 		next = capnet_instant_min(next, capnet_iface_poll(sif->iface, now));
+		/* A lease may have brought an MTU (DHCP option 26). */
+		if (sif->tcp != NULL)
+			capnet_tcp_mtu_sync(sif->tcp);
 		/* After the interface, so that parked calls see what this poll
 		 * received and the deadlines it moved. */
 		if (sif->net.socks != NULL)

@@ -335,6 +335,7 @@ static enum capnet_dhcp4_error one_option(struct parse_state *st, uint8_t code, 
 	case CAPNET_DHCP4_OPT_SERVER_ID:
 	case CAPNET_DHCP4_OPT_PARAM_REQUEST:
 	case CAPNET_DHCP4_OPT_MAX_MSG_SIZE:
+	case CAPNET_DHCP4_OPT_INTERFACE_MTU:
 	case CAPNET_DHCP4_OPT_T1:
 	case CAPNET_DHCP4_OPT_T2:
 	case CAPNET_DHCP4_OPT_CLIENT_ID:
@@ -376,6 +377,12 @@ static enum capnet_dhcp4_error one_option(struct parse_state *st, uint8_t code, 
 			return CAPNET_DHCP4_ERR_OPT_BADLEN;
 		r->max_msg_size = capnet_get16(v);
 		r->present |= CAPNET_DHCP4_HAS_MAX_MSG_SIZE;
+		return CAPNET_DHCP4_ERR_NONE;
+	case CAPNET_DHCP4_OPT_INTERFACE_MTU:
+		if (len != 2)
+			return CAPNET_DHCP4_ERR_OPT_BADLEN;
+		r->interface_mtu = capnet_get16(v);
+		r->present |= CAPNET_DHCP4_HAS_INTERFACE_MTU;
 		return CAPNET_DHCP4_ERR_NONE;
 	case CAPNET_DHCP4_OPT_MSG_TYPE:
 		if (len != 1)
@@ -532,6 +539,8 @@ size_t capnet_dhcp4_emit_len(const struct capnet_dhcp4_repr *r)
 			n += 6;
 	if (r->present & CAPNET_DHCP4_HAS_MAX_MSG_SIZE)
 		n += 4;
+	if (r->present & CAPNET_DHCP4_HAS_INTERFACE_MTU)
+		n += 4;
 	uint8_t nr = r->n_routers < CAPNET_DHCP4_MAX_ADDRS ? r->n_routers : CAPNET_DHCP4_MAX_ADDRS;
 	uint8_t nd = r->n_dns < CAPNET_DHCP4_MAX_ADDRS ? r->n_dns : CAPNET_DHCP4_MAX_ADDRS;
 	if (nr)
@@ -653,6 +662,11 @@ size_t capnet_dhcp4_emit(const struct capnet_dhcp4_repr *r, uint8_t *buf)
 		uint8_t b[2];
 		capnet_put16(b, r->max_msg_size);
 		w += put_opt(p + w, CAPNET_DHCP4_OPT_MAX_MSG_SIZE, b, 2);
+	}
+	if (r->present & CAPNET_DHCP4_HAS_INTERFACE_MTU) {
+		uint8_t b[2];
+		capnet_put16(b, r->interface_mtu);
+		w += put_opt(p + w, CAPNET_DHCP4_OPT_INTERFACE_MTU, b, 2);
 	}
 	if (r->present & CAPNET_DHCP4_HAS_T1)
 		w += put_opt32(p + w, CAPNET_DHCP4_OPT_T1, r->t1);

@@ -255,7 +255,7 @@ START_TEST(test_start_sends_exact_discover)
 	capnet_put32(d + 4, xid);
 	memcpy(d + 28, mac_c.b, 6);
 	capnet_put32(d + 236, 0x63825363);
-	const uint8_t opts[] = {53, 1, 1, 55, 11, 1, 3, 6, 15, 28, 51, 54, 58, 59, 119, 121, 57, 2, 0x05, 0xdc,
+	const uint8_t opts[] = {53, 1, 1, 55, 12, 1, 3, 6, 15, 28, 51, 54, 58, 59, 119, 121, 26, 57, 2, 0x05, 0xdc,
 				61, 7, 1, 0x02, 0, 0, 0, 0, 0x0c, 255};
 	memcpy(d + 240, opts, sizeof opts);
 	uint8_t want[400];
@@ -426,6 +426,57 @@ START_TEST(test_repeated_naks_back_off)
 END_TEST
 
 /* ---- CHECKING (RFC 5227) and BOUND ---- */
+
+/* RFC 2132 5.1: option 26 sets the MTU IPv4 sends with, provenance DHCP;
+ * a value a host cannot use is ignored (the NIC's stays); the lease's end
+ * gives the NIC's back. */
+START_TEST(test_interface_mtu_option_sets_the_send_mtu)
+{
+	capnet_dhcp4_client_start(cl, 0);
+	inject(reply(CAPNET_DHCP4_OFFER), 0);
+	struct capnet_dhcp4_repr *a = reply(CAPNET_DHCP4_ACK);
+	a->present |= CAPNET_DHCP4_HAS_INTERFACE_MTU;
+	a->interface_mtu = 1400;
+	inject(a, 0);
+	poll_at(0);
+	poll_at(CAPNET_S(1));
+	poll_at(CAPNET_S(2));
+	poll_at(CAPNET_S(4));
+	ck_assert_int_eq(state(), CAPNET_DHCP4_BOUND);
+	ck_assert_uint_eq(capnet_iface_mtu(st.ifc), 1400);
+	ck_assert_int_eq(capnet_iface_mtu_source(st.ifc), CAPNET_MTU_DHCP);
+	struct capnet_ip4cfg_view v;
+	capnet_ip4cfg_get(layers, &v);
+	ck_assert_uint_eq(v.mtu, 1400);
+	ck_assert_int_eq(v.mtu_source, CAPNET_MTU_DHCP);
+	ck_assert_uint_eq(capnet_iface_link_mtu(st.ifc), 1500);
+	/* Released: back to the NIC's. */
+	capnet_dhcp4_client_release(cl, CAPNET_S(5));
+	ck_assert_uint_eq(capnet_iface_mtu(st.ifc), 1500);
+	ck_assert_int_eq(capnet_iface_mtu_source(st.ifc), CAPNET_MTU_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_unusable_interface_mtu_is_ignored)
+{
+	static const uint16_t bad[] = {68, 575, 1501, 65535};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		capnet_dhcp4_client_release(cl, CAPNET_S(10) * (capnet_instant)i);
+		capnet_dhcp4_client_start(cl, CAPNET_S(10) * (capnet_instant)i);
+		capnet_instant t = CAPNET_S(10) * (capnet_instant)i;
+		inject(reply(CAPNET_DHCP4_OFFER), t);
+		struct capnet_dhcp4_repr *a = reply(CAPNET_DHCP4_ACK);
+		a->present |= CAPNET_DHCP4_HAS_INTERFACE_MTU;
+		a->interface_mtu = bad[i];
+		inject(a, t);
+		for (int k = 0; k <= 4; k++)
+			poll_at(t + CAPNET_S(k));
+		ck_assert_int_eq(state(), CAPNET_DHCP4_BOUND);
+		ck_assert_uint_eq(capnet_iface_mtu(st.ifc), 1500);
+		ck_assert_int_eq(capnet_iface_mtu_source(st.ifc), CAPNET_MTU_DEFAULT);
+	}
+}
+END_TEST
 
 START_TEST(test_ack_probes_then_binds)
 {
@@ -1277,6 +1328,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_nak_in_requesting_restarts);
 	tcase_add_test(tc, test_repeated_naks_back_off);
 	tcase_add_test(tc, test_ack_probes_then_binds);
+	tcase_add_test(tc, test_interface_mtu_option_sets_the_send_mtu);
+	tcase_add_test(tc, test_unusable_interface_mtu_is_ignored);
 	tcase_add_test(tc, test_conflict_during_check_declines);
 	tcase_add_test(tc, test_other_hosts_probe_is_a_conflict);
 	tcase_add_test(tc, test_probe_num_zero_binds_at_once);

@@ -1116,9 +1116,16 @@ START_TEST(test_frag_needed_takes_the_next_hop_mtu_reported)
 {
 	uint8_t quoted[28];
 	struct capnet_tcp_sock *s = sending_two_segments(quoted);
+	struct capnet_tcp_info in;
+	capnet_tcp_info(s, &in);
+	ck_assert_uint_eq(in.path_mtu, 1500);
+	ck_assert_int_eq(in.mtu_source, CAPNET_MTU_DEFAULT);
 	inject_frag_needed(quoted, 1400, CAPNET_MS(21));
 	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_icmp_errors), 1);
 	ck_assert_uint_eq(mss_of(s), 1360);
+	capnet_tcp_info(s, &in);
+	ck_assert_uint_eq(in.path_mtu, 1400); /* the connection's own, from the router */
+	ck_assert_int_eq(in.mtu_source, CAPNET_MTU_PATH);
 	ck_assert_uint_eq(st.cn.ntx, 3);
 	expect(0, CAPNET_TCP_ACK_FLAG, peer.iss + 1, IRS + 1, 65535, 1360, NULL);
 	expect(1, CAPNET_TCP_ACK_FLAG, peer.iss + 1 + 1360, IRS + 1, 65535, 1360, NULL);

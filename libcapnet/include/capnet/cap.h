@@ -387,7 +387,8 @@ struct capnet_netmgr_config {
 	struct capnet_ip4cfg_view view;
 	bool link_up;
 	struct capnet_mac mac;
-	uint16_t mtu;
+	uint16_t mtu;                      /* what IPv4 sends with */
+	enum capnet_mtu_source mtu_source; /* default (the NIC's), static or DHCP option 26 */
 };
 /* READ. */
 capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, struct capnet_netmgr_config *out);
@@ -404,6 +405,10 @@ capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, 
  * (the previous layer stays in force). */
 capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_handle nm,
 					   const struct capnet_ip4cfg_layer *layer, capnet_instant now);
+/* CONFIGURE. The static MTU (the rest of the static layer is kept): it
+ * wins over DHCP option 26; 0 leaves the MTU to the lease or the NIC.
+ * E_INVAL below 576 or above the NIC's MTU (nothing changes). */
+capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uint16_t mtu, capnet_instant now);
 /* CONFIGURE. Empties the static layer: every value from the lease again. */
 capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now);
 
@@ -451,7 +456,9 @@ struct capnet_status_link {
 	const char *name;
 	bool up;
 	struct capnet_mac mac;
-	uint16_t mtu;
+	uint16_t mtu;                      /* what IPv4 sends with */
+	enum capnet_mtu_source mtu_source; /* default (the NIC's), static or DHCP option 26 */
+	uint16_t link_mtu;                 /* the NIC's: what the link carries */
 	struct capnet_ip4_config ip4;
 	/* The gateway's neighbour entry (valid when gateway_known). */
 	bool gateway_known;
@@ -637,7 +644,9 @@ capnet_err capnet_udpcap_scope_dropped(struct capnet_cspace *cs, capnet_handle s
  *   RECV     TcpSocket or UdpSocket, RECV: data (or end of stream) to read.
  *   SEND     TcpSocket or UdpSocket, SEND: room in the send ring.
  *   CONNECT  TcpSocket (no right needed): the handshake's end. */
-enum capnet_park_op { CAPNET_PARK_ACCEPT = 0, CAPNET_PARK_RECV, CAPNET_PARK_SEND, CAPNET_PARK_CONNECT };
+enum capnet_park_op { CAPNET_PARK_ACCEPT = 0, CAPNET_PARK_RECV, CAPNET_PARK_SEND, CAPNET_PARK_CONNECT, CAPNET_PARK__COUNT };
+/* "ACCEPT", "RECV", "SEND", "CONNECT"; "?" outside the enum. */
+const char *capnet_park_op_name(enum capnet_park_op op);
 
 #define CAPNET_OUTCOMES(X) \
 	X(PENDING) X(COMPLETED) X(TIMED_OUT) X(REFUSED) X(RESET) X(CANCELLED) X(CLOSED) X(FAILED)
@@ -696,6 +705,12 @@ struct capnet_socket_entry {
 	uint32_t owner_cspace;           /* who opened it */
 	enum capnet_cap_type authority;  /* through what authority */
 	uint32_t parked;                 /* blocked calls */
+	uint32_t parked_by_op[CAPNET_PARK__COUNT]; /* of which: ACCEPT, RECV, SEND, CONNECT */
+	/* The queue a blocked call waits on, against its bound: a listener's
+	 * accept queue (connections established, not yet accepted) against its
+	 * backlog; a connection's receive ring (bytes) against its capacity; a
+	 * UDP socket's datagrams against its queue depth. */
+	uint32_t queue_depth, queue_capacity;
 	bool closing;                    /* last cap gone, close pending */
 };
 capnet_err capnet_status_sockets(struct capnet_cspace *cs, capnet_handle st, struct capnet_socket_entry *out,

@@ -112,6 +112,22 @@ void capnet_iface_count_reason(struct capnet_iface *ifc, const enum capnet_stat 
 	capnet_iface_count_reason((ifc), (by_reason), sizeof(by_reason) / sizeof((by_reason)[0]), (unsigned)(why))
 struct capnet_mac capnet_iface_mac(const struct capnet_iface *ifc);
 uint16_t capnet_iface_mtu(const struct capnet_iface *ifc);
+/* Where the MTU IPv4 sends with came from. PATH is a connection's own
+ * (an ICMP "fragmentation needed", RFC 1191), never the interface's. */
+enum capnet_mtu_source {
+	CAPNET_MTU_DEFAULT = 0, /* the NIC's */
+	CAPNET_MTU_STATIC,      /* configured by the operator */
+	CAPNET_MTU_DHCP,        /* DHCP option 26 (RFC 2132 5.1) */
+	CAPNET_MTU_PATH,        /* path MTU discovery */
+};
+const char *capnet_mtu_source_name(enum capnet_mtu_source s);
+enum capnet_mtu_source capnet_iface_mtu_source(const struct capnet_iface *ifc);
+/* The NIC's MTU: the most the link carries (and what is received). */
+uint16_t capnet_iface_link_mtu(const struct capnet_iface *ifc);
+/* Sets the MTU IPv4 sends with, from STATIC or DHCP; 0 goes back to the
+ * NIC's. E_INVAL below 576 (RFC 791) or above the NIC's MTU. Connections
+ * already open keep their MSS; new ones take the new MTU. */
+capnet_err capnet_iface_set_mtu(struct capnet_iface *ifc, uint16_t mtu, enum capnet_mtu_source src);
 const struct capnet_rng *capnet_iface_rng(const struct capnet_iface *ifc);
 
 /* ---- timers of poll-only users ---- */

@@ -36,6 +36,7 @@ struct capnet_ip4cfg_layer {
 	capnet_ip4addr gateway;
 	uint8_t n_routes;
 	struct capnet_ip4_route routes[CAPNET_IP4CFG_MAX_ROUTES]; /* provenance ignored: the layer's */
+	uint16_t mtu; /* the MTU to send with (DHCP option 26); 0: the NIC's */
 	uint8_t n_dns;
 	capnet_ip4addr dns[CAPNET_IP4CFG_MAX_DNS];
 	char domain[CAPNET_IP4CFG_NAME_MAX + 1];
@@ -53,6 +54,8 @@ struct capnet_ip4cfg_view {
 	enum capnet_provenance gateway_provenance;
 	uint8_t n_routes; /* beyond the connected and default routes */
 	struct capnet_ip4_route routes[2 * CAPNET_IP4CFG_MAX_ROUTES];
+	uint16_t mtu;     /* the MTU IPv4 sends with */
+	enum capnet_mtu_source mtu_source;
 };
 
 struct capnet_ip4cfg;

@@ -107,6 +107,10 @@ void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg);
 /* Arena bytes capnet_tcp_create needs for this config (NULL: defaults),
  * worst case, buffer pool included. */
 size_t capnet_tcp_arena_need(const struct capnet_tcp_config *cfg);
+/* The interface's MTU moved (static, DHCP option 26): every connection
+ * takes it into its send MSS now, as it would a path MTU change. Cheap when
+ * nothing moved; also done before any segment is sent. */
+void capnet_tcp_mtu_sync(struct capnet_tcp *tcp);
 /* Creates the layer and registers it with the interface for IPPROTO_TCP
  * (input, poll, ICMP errors). The ISN secret (RFC 6528) is drawn from the
  * iface's generator here. The iface must outlive the layer. */
@@ -246,6 +250,31 @@ struct capnet_tcp_endpoint {
 	uint16_t port;
 };
 
+/* Why a connection ended, beside the error the application sees: an
+ * E_TIMEDOUT says a timer gave up, the reason says which one. */
+#define CAPNET_TCP_CLOSE_REASONS(X)                                                                    \
+	X(NONE)               /* still open */                                                        \
+	X(GRACEFUL)           /* both FINs exchanged, or closed before anything was synchronized */   \
+	X(RESET)              /* the peer's RST (or ours, for a reset connection) */                  \
+	X(REFUSED)            /* RST to our SYN, or ICMP port unreachable */                          \
+	X(UNREACHABLE)        /* ICMP unreachable kept the handshake from completing */               \
+	X(ABORTED)            /* the application aborted it (RST sent) */                             \
+	X(RETRANSMIT_TIMEOUT) /* max_retries RTOs of one segment (RFC 1122 4.2.3.5 R2) */             \
+	X(PERSIST_TIMEOUT)    /* max_retries zero-window probes unanswered */                         \
+	X(SYN_TIMEOUT)        /* syn_retries / synack_retries exhausted */                            \
+	X(CONNECT_TIMEOUT)    /* the connect timeout the application set */                          \
+	X(USER_TIMEOUT)       /* data unacknowledged longer than the USER TIMEOUT (RFC 9293 3.8.3) */ \
+	X(KEEPALIVE_TIMEOUT)  /* keepalive probes unanswered (RFC 9293 3.8.4) */                      \
+	X(FIN_WAIT_2_TIMEOUT) /* an orphaned FIN-WAIT-2 whose peer never closed */
+enum capnet_tcp_close_reason {
+#define CAPNET_TCP_CLOSE_REASON_ENUM(name) CAPNET_TCP_CLOSE_##name,
+	CAPNET_TCP_CLOSE_REASONS(CAPNET_TCP_CLOSE_REASON_ENUM)
+#undef CAPNET_TCP_CLOSE_REASON_ENUM
+	CAPNET_TCP_CLOSE__COUNT
+};
+/* "USER_TIMEOUT"...; "?" outside the enum. */
+const char *capnet_tcp_close_reason_name(enum capnet_tcp_close_reason r);
+
 struct capnet_tcp_info {
 	enum capnet_tcp_state state;
 	bool listener;
@@ -266,6 +295,8 @@ struct capnet_tcp_info {
 	uint32_t irs, rcv_nxt, rcv_wnd;
 	/* negotiated */
 	uint16_t mss;            /* effective send MSS (peer's MSS option, our MTU, minus options) */
+	uint16_t path_mtu;       /* the MTU this connection sends with */
+	enum capnet_mtu_source mtu_source; /* the interface's (default, static, DHCP) or PATH (RFC 1191) */
 	uint16_t peer_mss;
 	uint8_t snd_wscale;      /* shift applied to the peer's window */
 	uint8_t rcv_wscale;      /* shift applied to ours */
@@ -292,6 +323,7 @@ struct capnet_tcp_info {
 	uint8_t keepalive_probes_sent;
 	/* the end */
 	capnet_err error;          /* why it closed: OK (graceful), E_RESET, E_REFUSED, E_TIMEDOUT, E_UNREACHABLE */
+	enum capnet_tcp_close_reason close_reason; /* which rule ended it (NONE while open) */
 	/* listener */
 	uint32_t backlog_limit;    /* accept queue limit */
 	uint32_t accept_queue;     /* established, not yet accepted */

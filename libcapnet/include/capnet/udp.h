@@ -113,5 +113,7 @@ void capnet_udp_set_notify(struct capnet_udp_socket *s, capnet_udp_notify_fn fn,
 uint32_t capnet_udp_buffers_in_use(const struct capnet_udp_layer *u);
 uint32_t capnet_udp_sockets_open(const struct capnet_udp_layer *u);
 size_t capnet_udp_queued(const struct capnet_udp_socket *s);
+/* The datagrams a socket may hold queued (the layer's rx_queue_depth). */
+uint32_t capnet_udp_queue_capacity(const struct capnet_udp_socket *s);
 
 #endif

@@ -87,6 +87,7 @@ enum capnet_dhcp4_opt {
 	CAPNET_DHCP4_OPT_ROUTER = 3,
 	CAPNET_DHCP4_OPT_DNS = 6,
 	CAPNET_DHCP4_OPT_HOSTNAME = 12,
+	CAPNET_DHCP4_OPT_INTERFACE_MTU = 26,
 	CAPNET_DHCP4_OPT_DOMAIN_NAME = 15,
 	CAPNET_DHCP4_OPT_BROADCAST = 28,
 	CAPNET_DHCP4_OPT_REQUESTED_IP = 50,
@@ -160,6 +161,7 @@ uint32_t capnet_dhcp4_cookie(const struct capnet_dhcp4_view *v);
 #define CAPNET_DHCP4_HAS_T1 (1u << 5)
 #define CAPNET_DHCP4_HAS_T2 (1u << 6)
 #define CAPNET_DHCP4_HAS_MAX_MSG_SIZE (1u << 7)
+#define CAPNET_DHCP4_HAS_INTERFACE_MTU (1u << 8)
 
 struct capnet_dhcp4_route {
 	capnet_ip4addr dest;
@@ -198,6 +200,7 @@ struct capnet_dhcp4_repr {
 	uint32_t t1;
 	uint32_t t2;
 	uint16_t max_msg_size;
+	uint16_t interface_mtu; /* option 26 (RFC 2132 5.1), as sent: the client checks the range */
 	uint8_t overload; /* parse only: option 52's value, 0 if absent */
 	uint8_t n_routers;
 	capnet_ip4addr routers[CAPNET_DHCP4_MAX_ADDRS];
