@@ -199,7 +199,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	capnet_tcpcap_send(client, cs3, "lost in the wire", 16, &n, t_send);
 	capnet_park(client, cs3, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, t_send, &t);
 	r = cap_host_wait_ticket(w.sim, client, t, t_send + CAPNET_S(30));
-	ts = tstatus(client, cs3);
+	ts = cap_proof_tcp_status(client, cs3);
 	proof_check(ctx, r.at,
 		    ue == CAPNET_OK && r.outcome == CAPNET_OUTCOME_TIMED_OUT && ts.tcp.error == CAPNET_E_TIMEDOUT &&
 			    ts.tcp.close_reason == CAPNET_TCP_CLOSE_USER_TIMEOUT && r.at == t_send + CAPNET_S(3) &&
@@ -222,7 +222,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	capnet_park(client, c1, CAPNET_PARK_CONNECT, CAPNET_INSTANT_NEVER, t0, &t);
 	r = cap_host_wait_ticket(w.sim, client, t, t0 + CAPNET_S(10));
 	rc = cap_world_ready(&w, client, c1);
-	enum capnet_tcp_close_reason why_refused = tstatus(client, c1).tcp.close_reason;
+	enum capnet_tcp_close_reason why_refused = cap_proof_tcp_status(client, c1).tcp.close_reason;
 	idx = 0;
 	const struct wire_seg *syn = wire_tap_find(&tap, ip_c, 0, t0, &idx);
 	const struct wire_seg *rst = wire_tap_find(&tap, ip_s, 8001, t0, &idx);
@@ -244,7 +244,7 @@ int proof_keepalive_timeout_policy(struct proof_ctx *ctx)
 	capnet_park(client, c2, CAPNET_PARK_CONNECT, CAPNET_INSTANT_NEVER, t0, &t);
 	r = cap_host_wait_ticket(w.sim, client, t, t0 + CAPNET_S(30));
 	rc = cap_world_ready(&w, client, c2);
-	enum capnet_tcp_close_reason why_connect = tstatus(client, c2).tcp.close_reason;
+	enum capnet_tcp_close_reason why_connect = cap_proof_tcp_status(client, c2).tcp.close_reason;
 	const struct wire_seg *sy[4] = {0};
 	idx = 0;
 	size_t nsyn = 0;
