@@ -3,6 +3,7 @@
  * counts; the status view shows them to the operator. */
 #include <string.h>
 
+#include "capnet/enum_names.h"
 #include "cap/capsys_internal.h"
 
 int capnet_audit_reason_of(capnet_err err)
@@ -25,12 +26,7 @@ int capnet_audit_reason_of(capnet_err err)
 
 const char *capnet_audit_reason_name(enum capnet_audit_reason r)
 {
-	static const char *const names[] = {
-#define CAPNET_AUDIT_NAME(name) #name,
-		CAPNET_AUDIT_REASONS(CAPNET_AUDIT_NAME)
-#undef CAPNET_AUDIT_NAME
-	};
-	return (unsigned)r < CAPNET_AUDIT__COUNT ? names[r] : "?";
+	return CAPNET_ENUM_NAME(CAPNET_AUDIT_REASONS, r);
 }
 
 static void count(struct capnet_audit *a, int reason, capnet_err err, enum capnet_cap_type want)

@@ -11,17 +11,13 @@
  * whose deadline passed, found in a deadline heap. */
 #include <string.h>
 
+#include "capnet/enum_names.h"
 #include "capnet/config.h"
 #include "cap/capsys_internal.h"
 
 const char *capnet_outcome_name(enum capnet_outcome o)
 {
-	static const char *const names[] = {
-#define CAPNET_OUTCOME_NAME(name) #name,
-		CAPNET_OUTCOMES(CAPNET_OUTCOME_NAME)
-#undef CAPNET_OUTCOME_NAME
-	};
-	return (unsigned)o < CAPNET_OUTCOME__COUNT ? names[o] : "?";
+	return CAPNET_ENUM_NAME(CAPNET_OUTCOMES, o);
 }
 
 const char *capnet_park_op_name(enum capnet_park_op op)

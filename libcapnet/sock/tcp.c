@@ -5,6 +5,7 @@
  * tcp_output.c, timers tcp_timer.c. */
 #include <string.h>
 
+#include "capnet/enum_names.h"
 #include "capnet/config.h"
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/ipv4.h"
@@ -453,12 +454,7 @@ void tcp_set_state(struct capnet_tcp_sock *s, enum capnet_tcp_state st, capnet_i
 
 const char *capnet_tcp_close_reason_name(enum capnet_tcp_close_reason r)
 {
-	static const char *const names[] = {
-#define CAPNET_TCP_CLOSE_REASON_NAME(name) #name,
-		CAPNET_TCP_CLOSE_REASONS(CAPNET_TCP_CLOSE_REASON_NAME)
-#undef CAPNET_TCP_CLOSE_REASON_NAME
-	};
-	return (unsigned)r < CAPNET_TCP_CLOSE__COUNT ? names[r] : "?";
+	return CAPNET_ENUM_NAME(CAPNET_TCP_CLOSE_REASONS, r);
 }
 
 void tcp_drop(struct capnet_tcp_sock *s, capnet_err err, capnet_instant now)

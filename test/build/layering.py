@@ -70,6 +70,7 @@ HEADER_LAYER = {
     # Every default of every layer, constants only: each layer reads its
     # own, so the header sits below all of them.
     "capnet/config.h": "core",
+    "capnet/enum_names.h": "core",
     # The resolver's inputs: data the configuration layers (iface) fill and
     # the resolver (sock) reads.
     "capnet/resolver.h": "iface",
