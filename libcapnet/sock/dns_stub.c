@@ -425,8 +425,10 @@ static void query_answer(struct capnet_dns_stub *d, struct query *q, const uint8
 		return;
 	}
 	query_finish(q, s);
-	if (s == CAPNET_DNS_FOUND)
+	if (s == CAPNET_DNS_FOUND) {
+		q->ttl = ttl;
 		cache_put(d, q, ttl, now);
+	}
 	else if (s == CAPNET_DNS_NODATA)
 		cache_put(d, q, negative_ttl(d, &m), now);
 }
@@ -578,7 +580,7 @@ static void query_start(struct capnet_dns_stub *d, struct lookup *l, struct quer
 		q->n = e->n;
 		memcpy(q->addrs, e->addrs, sizeof q->addrs);
 		memcpy(q->canon, e->canon, sizeof q->canon);
-		q->ttl = (uint32_t)((e->expires - now + CAPNET_S(1) - 1) / CAPNET_S(1));
+		q->ttl = (uint32_t)((e->expires - now) / CAPNET_S(1));
 		q->from_cache = true;
 		q->done = true;
 		return;
@@ -682,15 +684,18 @@ capnet_instant capnet_dns_stub_poll(struct capnet_dns_stub *d, capnet_instant no
 			struct query *q = &l->q[k];
 			if (!q->active || q->done)
 				continue;
+			if (!server_configured(d, &q->server)) {
+				/* the lease that named it ended: never wait on
+				 * nor believe a stale server (what it sent is
+				 * dropped with the socket) */
+				d->st.abandoned++;
+				query_try(d, q, now);
+				continue;
+			}
 			query_drain(d, q, now);
 			if (q->done)
 				continue;
-			if (!server_configured(d, &q->server)) {
-				/* the lease that named it ended: never wait on
-				 * (or believe) a stale server */
-				d->st.abandoned++;
-				query_try(d, q, now);
-			} else if (now >= q->try_deadline) {
+			if (now >= q->try_deadline) {
 				d->st.timeouts++;
 				query_try(d, q, now);
 			}
