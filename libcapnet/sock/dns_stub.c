@@ -29,7 +29,7 @@ struct query {
 
 struct lookup {
 	bool used, done;
-	uint32_t id;
+	uint32_t id, tag;
 	unsigned want;
 	char name[CAPNET_DNS_TEXT_NAME_MAX + 1];
 	char cur[CAPNET_DNS_TEXT_NAME_MAX + 1];
@@ -613,6 +613,12 @@ static void lookup_begin(struct capnet_dns_stub *d, struct lookup *l, capnet_ins
 capnet_err capnet_dns_stub_start(struct capnet_dns_stub *d, const char *name, unsigned want, capnet_instant now,
 				 uint32_t *id)
 {
+	return capnet_dns_stub_start_tagged(d, name, want, 0, now, id);
+}
+
+capnet_err capnet_dns_stub_start_tagged(struct capnet_dns_stub *d, const char *name, unsigned want, uint32_t tag,
+					capnet_instant now, uint32_t *id)
+{
 	if (!d || !name || !id || (want & ~CAPNET_DNS_WANT_BOTH) || !want)
 		return CAPNET_E_INVAL;
 	struct lookup *l = NULL;
@@ -623,6 +629,7 @@ capnet_err capnet_dns_stub_start(struct capnet_dns_stub *d, const char *name, un
 		return CAPNET_E_NOMEM;
 	memset(l, 0, sizeof *l);
 	l->used = true;
+	l->tag = tag;
 	l->id = d->next_id++;
 	if (d->next_id == 0)
 		d->next_id = 1;
@@ -643,17 +650,18 @@ capnet_err capnet_dns_stub_start(struct capnet_dns_stub *d, const char *name, un
 	return CAPNET_OK;
 }
 
-static struct lookup *find(struct capnet_dns_stub *d, uint32_t id)
+static struct lookup *find(struct capnet_dns_stub *d, uint32_t id, uint32_t tag)
 {
 	for (size_t i = 0; i < d->cfg.max_lookups; i++)
-		if (d->lookups[i].used && d->lookups[i].id == id)
+		if (d->lookups[i].used && d->lookups[i].id == id && d->lookups[i].tag == tag)
 			return &d->lookups[i];
 	return NULL;
 }
 
-capnet_err capnet_dns_stub_result(struct capnet_dns_stub *d, uint32_t id, struct capnet_dns_result *out)
+capnet_err capnet_dns_stub_result_tagged(struct capnet_dns_stub *d, uint32_t id, uint32_t tag,
+					 struct capnet_dns_result *out)
 {
-	struct lookup *l = find(d, id);
+	struct lookup *l = find(d, id, tag);
 	if (!l)
 		return CAPNET_E_NOTFOUND;
 	if (!l->done)
@@ -663,14 +671,25 @@ capnet_err capnet_dns_stub_result(struct capnet_dns_stub *d, uint32_t id, struct
 	return CAPNET_OK;
 }
 
-void capnet_dns_stub_cancel(struct capnet_dns_stub *d, uint32_t id)
+capnet_err capnet_dns_stub_result(struct capnet_dns_stub *d, uint32_t id, struct capnet_dns_result *out)
 {
-	struct lookup *l = find(d, id);
+	return capnet_dns_stub_result_tagged(d, id, 0, out);
+}
+
+capnet_err capnet_dns_stub_cancel_tagged(struct capnet_dns_stub *d, uint32_t id, uint32_t tag)
+{
+	struct lookup *l = find(d, id, tag);
 	if (!l)
-		return;
+		return CAPNET_E_NOTFOUND;
 	for (int i = 0; i < 2; i++)
 		query_close(&l->q[i]);
 	l->used = false;
+	return CAPNET_OK;
+}
+
+void capnet_dns_stub_cancel(struct capnet_dns_stub *d, uint32_t id)
+{
+	(void)capnet_dns_stub_cancel_tagged(d, id, 0);
 }
 
 capnet_instant capnet_dns_stub_poll(struct capnet_dns_stub *d, capnet_instant now)

@@ -138,6 +138,14 @@ capnet_err capnet_dns_stub_start(struct capnet_dns_stub *d, const char *name, un
 capnet_err capnet_dns_stub_result(struct capnet_dns_stub *d, uint32_t id, struct capnet_dns_result *out);
 /* Drops a lookup (its queries' sockets are closed). */
 void capnet_dns_stub_cancel(struct capnet_dns_stub *d, uint32_t id);
+/* The same with an owner tag (the DnsResolver cap passes the cspace id):
+ * a lookup is found only under the tag it was started with. The untagged
+ * calls use tag 0. */
+capnet_err capnet_dns_stub_start_tagged(struct capnet_dns_stub *d, const char *name, unsigned want, uint32_t tag,
+					capnet_instant now, uint32_t *id);
+capnet_err capnet_dns_stub_result_tagged(struct capnet_dns_stub *d, uint32_t id, uint32_t tag,
+					 struct capnet_dns_result *out);
+capnet_err capnet_dns_stub_cancel_tagged(struct capnet_dns_stub *d, uint32_t id, uint32_t tag);
 /* Runs due work (answers, retries); the interface timer calls it. */
 capnet_instant capnet_dns_stub_poll(struct capnet_dns_stub *d, capnet_instant now);
 void capnet_dns_stub_status(const struct capnet_dns_stub *d, struct capnet_dns_stub_status *out);
