@@ -83,6 +83,12 @@ static const struct proof network_status = {
 	proof_network_status,
 };
 
+static const struct proof dnsresolver = {
+	"dnsresolver",
+	"a cspace holding only DnsResolver resolves A, AAAA and both over a CNAME against the sim DNS server learned from DHCP; cache, NXDOMAIN, NODATA, timeout, unavailable, status; spoofed answers ignored; forged calls rejected and audited; lease expiry removes the DHCP server at once",
+	proof_dnsresolver,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -97,6 +103,7 @@ const struct proof *const capnet_proofs[] = {
 	&transport_status,
 	&keepalive_timeout_policy,
 	&network_status,
+	&dnsresolver,
 	NULL,
 };
 
