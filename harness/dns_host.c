@@ -55,6 +55,12 @@ const char *fmt_ipaddr(const struct capnet_ipaddr *a)
 		snprintf(b, 48, "?");
 		return b;
 	}
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	if (memcmp(a->u.v6.b, mapped, 12) == 0) { /* RFC 5952 5: mixed notation */
+		const uint8_t *q = a->u.v6.b + 12;
+		snprintf(b, 48, "::ffff:%u.%u.%u.%u", q[0], q[1], q[2], q[3]);
+		return b;
+	}
 	uint16_t g[8];
 	for (int i = 0; i < 8; i++)
 		g[i] = (uint16_t)(a->u.v6.b[2 * i] << 8 | a->u.v6.b[2 * i + 1]);

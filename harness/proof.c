@@ -89,6 +89,12 @@ static const struct proof dnsresolver = {
 	proof_dnsresolver,
 };
 
+static const struct proof posix_getaddrinfo = {
+	"posix-getaddrinfo",
+	"capnet_getaddrinfo over a granted DnsResolver: AF_INET/AF_INET6/AF_UNSPEC, every AI_* flag, the services table, each EAI_* from its cause, results from the caller's pool and back; the read-only resolv.conf projection, EACCES on write, absent without the cap",
+	proof_posix_getaddrinfo,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -104,6 +110,7 @@ const struct proof *const capnet_proofs[] = {
 	&keepalive_timeout_policy,
 	&network_status,
 	&dnsresolver,
+	&posix_getaddrinfo,
 	NULL,
 };
 

@@ -741,4 +741,20 @@ void capnet_dns_stub_status(const struct capnet_dns_stub *d, struct capnet_dns_s
 	out->n_servers = in->n_servers;
 	memcpy(out->servers, in->servers, sizeof out->servers);
 	out->cache_entries = (uint32_t)cache_count(d);
+	out->n_search = 0;
+	memset(out->search, 0, sizeof out->search);
+	if (in->n_search) {
+		out->n_search = in->n_search;
+		memcpy(out->search, in->search, sizeof out->search);
+	} else if (in->domain[0]) {
+		out->n_search = 1;
+		memcpy(out->search[0], in->domain, sizeof out->search[0]);
+	}
+	struct capnet_ip4cfg_view v;
+	capnet_ip4cfg_get(d->ip4cfg, &v);
+	out->have_ip4 = v.configured;
+	out->have_ip6 = false; /* no IPv6 configuration layer yet */
+	out->ndots = d->cfg.ndots;
+	out->attempts = d->cfg.attempts;
+	out->try_timeout_ms = (uint32_t)(d->cfg.try_timeout / CAPNET_MS(1));
 }

@@ -113,6 +113,12 @@ struct capnet_dns_stub_status {
 	enum capnet_provenance servers_provenance, search_provenance;
 	uint8_t n_servers;
 	struct capnet_ipaddr servers[CAPNET_RESOLVER_MAX_SERVERS];
+	uint8_t n_search; /* the search list in use (the domain when no list) */
+	char search[CAPNET_RESOLVER_MAX_SEARCH][CAPNET_DNS_NAME_MAX + 1];
+	bool have_ip4;    /* an IPv4 address is configured (AI_ADDRCONFIG) */
+	bool have_ip6;
+	uint8_t ndots, attempts;
+	uint32_t try_timeout_ms;
 	enum capnet_dns_status last_error; /* PENDING: none yet */
 	uint32_t lookups, cache_hits, cache_misses, cache_entries, cache_evictions;
 	uint32_t queries_sent, timeouts, mismatched, truncated, abandoned;
