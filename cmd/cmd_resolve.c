@@ -16,7 +16,10 @@
 #include <string.h>
 
 #include "capnet/dns_cap.h"
+#include "capnet/nic_pcap.h"
+#include "capnet/host/ev.h"
 #include "capnet/host/host.h"
+#include "capnet/host/pcap_writer.h"
 #include "capnet/host/tap.h"
 #include "capnet/stack.h"
 #include "cmd.h"
@@ -33,6 +36,7 @@ struct resolve_opts {
 	bool json;
 	uint64_t seed;
 	const char *tap;
+	const char *pcap;
 	bool dhcp, have_static;
 	capnet_ip4addr addr, gateway;
 	uint8_t prefix;
@@ -46,7 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: capnet resolve NAME [--type A|AAAA|ANY] [--json] [--seed N]\n"
 		"       capnet resolve NAME --tap DEV (--static ADDR/LEN [--gateway GW] | --dhcp)\n"
-		"                           [--dns SERVER]... [--mac MAC] [--type T] [--json]\n\n"
+		"                           [--dns SERVER]... [--mac MAC] [--pcap FILE] [--type T] [--json]\n\n"
 		"Resolves NAME through a DnsResolver cap, the only cap of the cspace that\n"
 		"asks. By default on the simulator: a host 192.0.2.10/24 asks the fixture\n"
 		"DNS server 192.0.2.53, which knows www.example.test (A 192.0.2.9, AAAA\n"
@@ -64,6 +68,7 @@ static void usage(FILE *f)
 		"  -D, --dhcp          take the address (and DNS servers) from DHCPv4\n"
 		"  -n, --dns SERVER    a DNS server (repeatable, at most 4; wins over DHCP)\n"
 		"  -m, --mac MAC       the stack's MAC on the TAP (default 02:00:00:00:00:02)\n"
+		"  -p, --pcap FILE     record the TAP's frames to FILE\n"
 		"  -h, --help          this text\n\n"
 		"Exit status: 0 found, 2 not found (NXDOMAIN, no data) or usage error,\n"
 		"3 timeout or no server configured, 1 any other failure.\n");
@@ -101,7 +106,7 @@ static int report(const struct resolve_opts *o, const struct capnet_dns_result *
 		json_object_set_new(j, "addresses", a);
 		json_object_set_new(j, "canonical_name", json_string(r->canon));
 		json_object_set_new(j, "ttl", json_integer(r->ttl));
-		json_object_set_new(j, "elapsed_ms", json_real((double)took / 1000.0));
+		json_object_set_new(j, "elapsed_us", json_integer(took));
 		json_object_set_new(j, "servers", sv);
 		json_object_set_new(j, "servers_provenance", json_string(capnet_provenance_name(s->servers_provenance)));
 		json_object_set_new(j, "queries_sent", json_integer(s->queries_sent));
@@ -249,6 +254,17 @@ static int run_tap(const struct resolve_opts *o)
 		return EXIT_FAILED;
 	}
 	struct capnet_nic *nic = capnet_tap_nic(tap);
+	struct capnet_pcap_writer *pw = NULL;
+	struct capnet_pcap_tee *tee = NULL;
+	if (o->pcap != NULL) {
+		if (capnet_pcap_writer_open(o->pcap, 0, &pw, err, sizeof err) != CAPNET_OK ||
+		    capnet_pcap_tee_open(nic, pw, capnet_host_wallclock, NULL, &tee) != CAPNET_OK) {
+			fprintf(stderr, "capnet resolve: cannot record to %s: %s\n", o->pcap, err);
+			capnet_tap_close(tap);
+			return EXIT_FAILED;
+		}
+		nic = capnet_pcap_tee_nic(tee);
+	}
 	static struct capnet_host_rng hr;
 	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_TCP, .dhcp4 = o->dhcp};
 	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
@@ -301,6 +317,10 @@ static int run_tap(const struct resolve_opts *o)
 	capnet_stack_poll(st, capnet_host_now());
 	capnet_tap_tx_flush(tap);
 out:
+	if (pw != NULL && capnet_pcap_writer_close(pw) != CAPNET_OK)
+		fprintf(stderr, "capnet resolve: could not finish %s\n", o->pcap);
+	if (tee != NULL)
+		capnet_pcap_tee_close(tee);
 	capnet_tap_close(tap);
 	free(mem);
 	return rc;
@@ -313,13 +333,14 @@ int cmd_resolve(int argc, char **argv)
 		{"seed", required_argument, NULL, 's'}, {"tap", required_argument, NULL, 't'},
 		{"static", required_argument, NULL, 'a'}, {"gateway", required_argument, NULL, 'g'},
 		{"dhcp", no_argument, NULL, 'D'},       {"dns", required_argument, NULL, 'n'},
-		{"mac", required_argument, NULL, 'm'},  {"help", no_argument, NULL, 'h'},
+		{"mac", required_argument, NULL, 'm'},  {"pcap", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct resolve_opts o = {.family = CAPNET_AF_NONE, .type = "ANY", .seed = 1};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "T:js:t:a:g:Dn:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:js:t:a:g:Dn:m:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			if (strcmp(optarg, "A") == 0 || strcmp(optarg, "a") == 0) {
@@ -375,6 +396,9 @@ int cmd_resolve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'p':
+			o.pcap = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -389,8 +413,8 @@ int cmd_resolve(int argc, char **argv)
 	}
 	o.name = argv[optind];
 	if (o.tap == NULL) {
-		if (o.have_static || o.dhcp || o.gateway) {
-			fprintf(stderr, "capnet resolve: --static, --gateway and --dhcp need --tap\n");
+		if (o.have_static || o.dhcp || o.gateway || o.pcap) {
+			fprintf(stderr, "capnet resolve: --static, --gateway, --dhcp and --pcap need --tap\n");
 			return EXIT_USAGE;
 		}
 		return run_sim(&o);
