@@ -138,11 +138,14 @@ static int resolve(struct capnet_gai_ctx *g, const char *node, uint8_t family, s
 {
 	capnet_instant now = g->driver ? g->driver->now(g->driver->ctx) : 0;
 	struct wait w = {.g = g, .out = r};
-	capnet_err e = capnet_dnscap_resolve(g->cs, g->dns, node, family, now, &w.req);
-	if (e == CAPNET_E_INVAL)
+	size_t len = 0;
+	while (len <= CAPNET_DNS_TEXT_NAME_MAX + 1 && node[len])
+		len++;
+	if (len > CAPNET_DNS_TEXT_NAME_MAX + 1 || (len == CAPNET_DNS_TEXT_NAME_MAX + 1 && node[len - 1] != '.'))
 		return CAPNET_EAI_NONAME; /* a name too long to exist */
-	if (e != CAPNET_OK)
-		return capnet_eai_of(e) == CAPNET_EAI_MEMORY ? CAPNET_EAI_MEMORY : CAPNET_EAI_FAIL;
+	capnet_err e = capnet_dnscap_resolve(g->cs, g->dns, node, family, now, &w.req);
+	if (e != CAPNET_OK) /* no usable cap (audited), or every lookup busy */
+		return e == CAPNET_E_NOMEM ? CAPNET_EAI_MEMORY : CAPNET_EAI_FAIL;
 	if (!waited(&w) && g->driver)
 		g->driver->step(g->driver->ctx, now + g->limit, waited, &w);
 	if (!w.done) {
