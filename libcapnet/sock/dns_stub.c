@@ -6,6 +6,7 @@
 #include "capnet/config.h"
 #include "capnet/dns_stub.h"
 #include "capnet/rng.h"
+#include "capnet/tcp.h"
 
 /* One question on the wire (one type of one candidate name). */
 struct query {
@@ -15,6 +16,10 @@ struct query {
 	char name[CAPNET_DNS_TEXT_NAME_MAX + 1]; /* as sent: CNAME target, 0x20 case */
 	uint16_t id;
 	struct capnet_udp_socket *sock;
+	struct capnet_tcp_sock *tsock; /* RFC 7766: the retry of a TC answer */
+	uint16_t tlen;                 /* bytes of the TCP answer so far */
+	bool tcp_tried;                /* this try went to TCP already */
+	uint8_t tbuf[CAPNET_DNS_TCP_ANSWER_MAX + 2];
 	struct capnet_ipaddr server;
 	uint16_t tries;
 	uint8_t hops; /* CNAME links followed */
@@ -56,6 +61,7 @@ struct capnet_dns_stub {
 	struct capnet_iface *ifc;
 	struct capnet_udp_layer *udp;
 	struct capnet_ip4cfg *ip4cfg;
+	struct capnet_tcp *tcp; /* NULL: TC answers go to the next server */
 	struct capnet_iface_timer timer;
 	uint32_t next_id;
 	struct lookup *lookups;
@@ -212,6 +218,11 @@ static size_t cache_count(const struct capnet_dns_stub *d)
 	return n;
 }
 
+void capnet_dns_stub_set_tcp(struct capnet_dns_stub *d, struct capnet_tcp *tcp)
+{
+	d->tcp = tcp;
+}
+
 void capnet_dns_stub_flush(struct capnet_dns_stub *d)
 {
 	memset(d->cache, 0, (size_t)d->cfg.cache_entries * sizeof *d->cache);
@@ -224,6 +235,10 @@ static void query_close(struct query *q)
 	if (q->sock)
 		capnet_udp_close(q->sock);
 	q->sock = NULL;
+	if (q->tsock)
+		capnet_tcp_abort(q->tsock, 0); /* RST: nothing more to say */
+	q->tsock = NULL;
+	q->tlen = 0;
 }
 
 static void query_finish(struct query *q, enum capnet_dns_status s)
@@ -264,6 +279,7 @@ static bool server_configured(const struct capnet_dns_stub *d, const struct capn
 static void query_try(struct capnet_dns_stub *d, struct query *q, capnet_instant now)
 {
 	query_close(q);
+	q->tcp_tried = false;
 	for (;;) {
 		const struct capnet_resolver_inputs *in = capnet_ip4cfg_resolver(d->ip4cfg);
 		if (in->n_servers == 0) {
@@ -370,6 +386,37 @@ static enum capnet_dns_status walk_answer(struct capnet_dns_stub *d, struct quer
 	return capnet_dns_name_eq(target, q->name) ? CAPNET_DNS_NODATA : CAPNET_DNS_PENDING;
 }
 
+/* Asks q's question again over TCP to the same server (RFC 7766 5, RFC
+ * 1035 4.2.2: a two-byte length before the message), same id and name. */
+static capnet_err query_tcp(struct capnet_dns_stub *d, struct query *q, capnet_instant now)
+{
+	uint8_t *w = d->pkt;
+	size_t n = capnet_dns_query_emit(q->id, q->name, q->qtype, d->cfg.edns_payload, w + 2, sizeof d->pkt - 2);
+	if (n == 0)
+		return CAPNET_E_INVAL;
+	w[0] = (uint8_t)(n >> 8);
+	w[1] = (uint8_t)n;
+	struct capnet_tcp_sock *t;
+	capnet_err e = capnet_tcp_connect(d->tcp, &q->server, CAPNET_DNS_PORT, 0, NULL, now, &t);
+	if (e != CAPNET_OK)
+		return e;
+	size_t queued = 0;
+	e = capnet_tcp_send(t, w, n + 2, &queued, now); /* queued in SYN-SENT */
+	if (e != CAPNET_OK || queued != n + 2) {
+		capnet_tcp_abort(t, now);
+		return e != CAPNET_OK ? e : CAPNET_E_NOBUFS;
+	}
+	if (q->sock)
+		capnet_udp_close(q->sock);
+	q->sock = NULL;
+	q->tsock = t;
+	q->tlen = 0;
+	q->tcp_tried = true;
+	q->try_deadline = now + d->cfg.try_timeout;
+	d->st.tcp_retries++;
+	return CAPNET_OK;
+}
+
 static void query_answer(struct capnet_dns_stub *d, struct query *q, const uint8_t *buf, size_t len,
 			 const struct capnet_udp_meta *meta, capnet_instant now)
 {
@@ -409,12 +456,12 @@ static void query_answer(struct capnet_dns_stub *d, struct query *q, const uint8
 	enum capnet_dns_status s = walk_answer(d, q, &m, target, &ttl);
 	if (m.hdr.flags & CAPNET_DNS_FLAG_TC) {
 		d->st.truncated++;
-		if (s != CAPNET_DNS_FOUND) { /* no TCP path yet: another server */
-			q->n = 0;
-			q->last_fail = CAPNET_DNS_MALFORMED;
-			query_try(d, q, now);
-			return;
-		}
+		q->n = 0;
+		if (d->tcp != NULL && !q->tcp_tried && query_tcp(d, q, now) == CAPNET_OK)
+			return; /* RFC 7766 5: the same question over TCP */
+		q->last_fail = CAPNET_DNS_MALFORMED;
+		query_try(d, q, now);
+		return;
 	}
 	if (s == CAPNET_DNS_PENDING) {
 		/* The chain ended on a name this server gave no records for:
@@ -451,6 +498,46 @@ static void query_drain(struct capnet_dns_stub *d, struct query *q, capnet_insta
 			continue;
 		}
 		query_answer(d, q, d->pkt, len, &meta, now);
+	}
+}
+
+/* Reads what the TCP connection has: one length-prefixed answer, which
+ * goes through the same checks as a datagram (the connection fixes the
+ * source). A connection that ends first is a failed try. */
+static void query_drain_tcp(struct capnet_dns_stub *d, struct query *q, capnet_instant now)
+{
+	while (q->tsock && !q->done) {
+		size_t want = q->tlen < 2 ? 2 : 2 + (size_t)(q->tbuf[0] << 8 | q->tbuf[1]);
+		if (want > sizeof q->tbuf) {
+			d->st.malformed[CAPNET_DNS_ERR_TRUNCATED]++; /* larger than we hold */
+			q->last_fail = CAPNET_DNS_MALFORMED;
+			query_try(d, q, now);
+			return;
+		}
+		size_t got = 0;
+		capnet_err e = capnet_tcp_recv(q->tsock, q->tbuf + q->tlen, want - q->tlen, &got, now);
+		if (e == CAPNET_E_AGAIN)
+			return;
+		if (e != CAPNET_OK || got == 0) {
+			q->last_fail = CAPNET_DNS_UNAVAILABLE;
+			query_try(d, q, now);
+			return;
+		}
+		q->tlen = (uint16_t)(q->tlen + got);
+		if (q->tlen < 2 || q->tlen < want)
+			continue;
+		if (want == 2)
+			continue; /* the length is in: read the message */
+		struct capnet_udp_meta meta = {.src = capnet_ipaddr_ip4(&q->server), .src_port = CAPNET_DNS_PORT,
+					       .len = want - 2};
+		struct capnet_tcp_sock *t = q->tsock;
+		q->tsock = NULL; /* an answer with TC again must not loop */
+		uint8_t *copy = d->pkt;
+		memcpy(copy, q->tbuf + 2, want - 2);
+		query_answer(d, q, copy, want - 2, &meta, now);
+		capnet_tcp_abort(t, now);
+		q->tlen = 0;
+		return;
 	}
 }
 
@@ -712,6 +799,7 @@ capnet_instant capnet_dns_stub_poll(struct capnet_dns_stub *d, capnet_instant no
 				continue;
 			}
 			query_drain(d, q, now);
+			query_drain_tcp(d, q, now);
 			if (q->done)
 				continue;
 			if (now >= q->try_deadline) {

@@ -90,6 +90,8 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 	 * stack that never resolves sends and draws exactly as before. */
 	if (e == CAPNET_OK && has(c, CAPNET_STACK_NO_DNS))
 		e = capnet_dns_stub_create(arena, &c->dns, sif->iface, sif->udp, sif->ip4cfg, &sif->dns);
+	if (e == CAPNET_OK && sif->dns != NULL && sif->tcp != NULL)
+		capnet_dns_stub_set_tcp(sif->dns, sif->tcp);
 	if (e != CAPNET_OK)
 		return e;
 	sif->name[0] = 'e';

@@ -28,9 +28,13 @@
  * wanted records is queried again for its last target, up to
  * `max_cname` links in all (more is E_MALFORMED's status, CNAME_LOOP).
  *
- * Truncation: a TC answer is not retried over TCP (the stub has no TCP
- * path yet): its complete records are used if they answer the question,
- * and otherwise the next server is asked; counted as `truncated`.
+ * Truncation: a TC answer (counted as `truncated`) is asked again over
+ * TCP to the same server, same id and name (RFC 7766 5; `tcp_retries`),
+ * when the stub was given a TCP layer (capnet_dns_stub_set_tcp; the stack
+ * does); the TCP answer passes the same checks, and one that is
+ * truncated again, or a connection that fails, moves on to the next
+ * server over UDP. Without TCP the next server is asked. An answer over
+ * TCP is at most CAPNET_DNS_TCP_ANSWER_MAX bytes (larger: malformed).
  *
  * Search (resolv.conf(5) semantics): a name with a trailing dot is asked
  * as is; a name with at least `ndots` dots is asked as is first, then with
@@ -73,6 +77,9 @@ struct capnet_dns_stub_config {
 };
 
 #define CAPNET_DNS_MAX_ADDRS 8
+/* The largest answer taken over TCP: what a stub's questions (one name,
+ * A or AAAA) get back, with room for long CNAME chains. */
+#define CAPNET_DNS_TCP_ANSWER_MAX 4096
 
 /* What the caller wants: A, AAAA or both. */
 #define CAPNET_DNS_WANT_A 0x1u
@@ -121,7 +128,7 @@ struct capnet_dns_stub_status {
 	uint32_t try_timeout_ms;
 	enum capnet_dns_status last_error; /* PENDING: none yet */
 	uint32_t lookups, cache_hits, cache_misses, cache_entries, cache_evictions;
-	uint32_t queries_sent, timeouts, mismatched, truncated, abandoned;
+	uint32_t queries_sent, timeouts, mismatched, truncated, tcp_retries, abandoned;
 	uint32_t malformed[CAPNET_DNS_ERR__COUNT]; /* by codec reason */
 };
 
@@ -155,6 +162,9 @@ capnet_err capnet_dns_stub_cancel_tagged(struct capnet_dns_stub *d, uint32_t id,
 /* Runs due work (answers, retries); the interface timer calls it. */
 capnet_instant capnet_dns_stub_poll(struct capnet_dns_stub *d, capnet_instant now);
 void capnet_dns_stub_status(const struct capnet_dns_stub *d, struct capnet_dns_stub_status *out);
+struct capnet_tcp;
+/* The TCP layer TC answers are retried over (NULL: none). */
+void capnet_dns_stub_set_tcp(struct capnet_dns_stub *d, struct capnet_tcp *tcp);
 /* Empties the cache (a configuration change an operator asks for). */
 void capnet_dns_stub_flush(struct capnet_dns_stub *d);
 
