@@ -266,7 +266,8 @@ static int run_tap(const struct resolve_opts *o)
 		nic = capnet_pcap_tee_nic(tee);
 	}
 	static struct capnet_host_rng hr;
-	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_TCP, .dhcp4 = o->dhcp};
+	/* TCP for the retry of a truncated answer (RFC 7766), a few sockets. */
+	struct capnet_stack_config cfg = {.dhcp4 = o->dhcp, .tcp = {.max_sockets = 4}};
 	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
 	void *mem = malloc(need);
 	struct capnet_arena arena;
