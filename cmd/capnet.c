@@ -6,6 +6,7 @@
 
 int cmd_tcp_script(int argc, char **argv); /* cmd_tcp_script.c */
 int cmd_status(int argc, char **argv);     /* cmd_status.c */
+int cmd_resolve(int argc, char **argv);    /* cmd_resolve.c */
 
 static const struct {
 	const char *name;
@@ -18,6 +19,7 @@ static const struct {
 	{"serve", cmd_serve, "run a stack on a Linux TAP device: ping, UDP/TCP echo, HTTP, DHCP"},
 	{"trace", cmd_trace, "capture headers of a simulated run through a PacketTrace cap: summaries, pcap, JSON"},
 	{"status", cmd_status, "show a simulated network through a NetworkStatus cap: ip addr/route/neigh, ss, lease"},
+	{"resolve", cmd_resolve, "resolve a name through a DnsResolver cap: on the simulator, or a TAP against real servers"},
 	{"tcp-script", cmd_tcp_script, "run exact-segment TCP scripts against one stack"},
 };
 

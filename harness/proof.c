@@ -89,6 +89,18 @@ static const struct proof virtio_shuttle = {
 	proof_virtio_shuttle,
 };
 
+static const struct proof dnsresolver = {
+	"dnsresolver",
+	"a cspace holding only DnsResolver resolves A, AAAA and both over a CNAME against the sim DNS server learned from DHCP; cache, NXDOMAIN, NODATA, timeout, unavailable, status; spoofed answers ignored; forged calls rejected and audited; lease expiry removes the DHCP server at once",
+	proof_dnsresolver,
+};
+
+static const struct proof posix_getaddrinfo = {
+	"posix-getaddrinfo",
+	"capnet_getaddrinfo over a granted DnsResolver: AF_INET/AF_INET6/AF_UNSPEC, every AI_* flag, the services table, each EAI_* from its cause, results from the caller's pool and back; the read-only resolv.conf projection, EACCES on write, absent without the cap",
+	proof_posix_getaddrinfo,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -104,6 +116,8 @@ const struct proof *const capnet_proofs[] = {
 	&keepalive_timeout_policy,
 	&network_status,
 	&virtio_shuttle,
+	&dnsresolver,
+	&posix_getaddrinfo,
 	NULL,
 };
 

@@ -57,5 +57,7 @@ int proof_transport_status(struct proof_ctx *ctx);
 int proof_keepalive_timeout_policy(struct proof_ctx *ctx);
 int proof_network_status(struct proof_ctx *ctx);
 int proof_virtio_shuttle(struct proof_ctx *ctx);
+int proof_dnsresolver(struct proof_ctx *ctx);
+int proof_posix_getaddrinfo(struct proof_ctx *ctx);
 
 #endif

@@ -1,5 +1,7 @@
 #include "harness/status_tool.h"
 
+#include "capnet/wire/dns.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
@@ -176,8 +178,12 @@ static bool bring_up(struct world *W)
 	capnet_netmgr_mint_udp(H->boot, H->nm, 5353, 5353, &dns, &ua0);
 	capnet_cap_grant(H->boot, ua0, stub, capnet_cap_type_rights(CAPNET_CAP_UDP_SOCKET) & ~CAPNET_RIGHT_GRANT, NULL,
 			 &ua);
-	if (capnet_udpcap_bind(stub, ua, 5353, &us) != CAPNET_OK ||
-	    capnet_udpcap_send_to(stub, us, ip_dns1, 53, "\x12\x34query", 7, now_of(W)) != CAPNET_OK)
+	/* A real query (id 0x1234, www.example.com A, RD), built by the codec
+	 * so the capture decodes clean. */
+	uint8_t query[64];
+	size_t qlen = capnet_dns_query_emit(0x1234, "www.example.com", CAPNET_DNS_TYPE_A, 0, query, sizeof query);
+	if (qlen == 0 || capnet_udpcap_bind(stub, ua, 5353, &us) != CAPNET_OK ||
+	    capnet_udpcap_send_to(stub, us, ip_dns1, 53, query, qlen, now_of(W)) != CAPNET_OK)
 		return false;
 	capnet_sim_run_until(W->sim, now_of(W) + CAPNET_S(1));
 	unsigned ev;

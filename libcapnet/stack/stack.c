@@ -15,6 +15,7 @@ struct stack_if {
 	struct capnet_udp_layer *udp;
 	struct capnet_ip4cfg *ip4cfg;
 	struct capnet_dhcp4_client *dhcp4;
+	struct capnet_dns_stub *dns;
 	struct capnet_net net;
 	capnet_handle nm;
 	char name[8];
@@ -35,7 +36,9 @@ static struct capnet_stack_config effective(const struct capnet_stack_config *in
 	if (in != NULL)
 		c = *in;
 	if (c.without & CAPNET_STACK_NO_UDP)
-		c.dhcp4 = false; /* the client speaks UDP */
+		c.without |= CAPNET_STACK_NO_DNS; /* the client and the resolver speak UDP */
+	if (c.without & CAPNET_STACK_NO_UDP)
+		c.dhcp4 = false;
 	return c;
 }
 
@@ -61,6 +64,8 @@ size_t capnet_stack_arena_need(const struct capnet_stack_config *in, struct capn
 		need += capnet_ip4cfg_arena_need();
 		if (c.dhcp4)
 			need += capnet_dhcp4_client_arena_need();
+		if (has(&c, CAPNET_STACK_NO_DNS))
+			need += capnet_dns_stub_arena_need(&c.dns);
 	}
 	if (c.trace)
 		need += capnet_trace_pool_arena_need(&c.trace_pool);
@@ -81,6 +86,12 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 		e = capnet_ip4cfg_create(arena, sif->iface, &sif->ip4cfg);
 	if (e == CAPNET_OK && c->dhcp4)
 		e = capnet_dhcp4_client_create(arena, c->dhcp4_client, sif->iface, sif->udp, sif->ip4cfg, &sif->dhcp4);
+	/* Last: it draws nothing from the generator until asked, so every
+	 * stack that never resolves sends and draws exactly as before. */
+	if (e == CAPNET_OK && has(c, CAPNET_STACK_NO_DNS))
+		e = capnet_dns_stub_create(arena, &c->dns, sif->iface, sif->udp, sif->ip4cfg, &sif->dns);
+	if (e == CAPNET_OK && sif->dns != NULL && sif->tcp != NULL)
+		capnet_dns_stub_set_tcp(sif->dns, sif->tcp);
 	if (e != CAPNET_OK)
 		return e;
 	sif->name[0] = 'e';
@@ -93,7 +104,8 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 				       .tcp = sif->tcp,
 				       .udp = sif->udp,
 				       .ip4cfg = sif->ip4cfg,
-				       .dhcp4 = sif->dhcp4};
+				       .dhcp4 = sif->dhcp4,
+				       .dns = sif->dns};
 	return CAPNET_OK;
 }
 
@@ -232,4 +244,10 @@ struct capnet_dhcp4_client *capnet_stack_dhcp4(const struct capnet_stack *st, si
 struct capnet_trace_pool *capnet_stack_trace_pool(const struct capnet_stack *st)
 {
 	return st->traces;
+}
+
+struct capnet_dns_stub *capnet_stack_dns(const struct capnet_stack *st, size_t i)
+{
+	const struct stack_if *s = sif_at(st, i);
+	return s != NULL ? s->dns : NULL;
 }

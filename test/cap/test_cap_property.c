@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "capnet/cap.h"
+#include "capnet/dns_cap.h"
 #include "capnet/pollable.h"
 #include "check_main.h"
 #include "support/capture_nic.h"
@@ -747,7 +748,13 @@ static capnet_err step_netmgr(int x, enum effect *fx)
 		const struct capnet_scope *sp = NULL; /* NULL: the NetworkManager's */
 		capnet_handle out;
 		want = m_check(x, h, CAPNET_CAP_NETWORK_MANAGER, CAPNET_RIGHT_MINT, NULL, &n);
-		switch (rnd(7)) {
+		switch (rnd(8)) {
+		case 6:
+			cur_op = "netmgr_mint_dns";
+			t = CAPNET_CAP_DNS_RESOLVER;
+			rights = m_typemask(t);
+			got = capnet_netmgr_mint_dns(M.cs[x].cs, h, &out);
+			break;
 		case 5:
 			cur_op = "netmgr_mint_nic";
 			t = CAPNET_CAP_NIC;
@@ -870,6 +877,43 @@ static capnet_err step_status(int x, enum effect *fx)
 		break;
 	}
 	}
+	EXPECT(got, want);
+	return got;
+}
+
+/* DnsResolver: the gate is the model's; the model's network has no
+ * resolver, so a call that passes it answers E_NOTCONFIGURED (and, like
+ * every call here, sends nothing and changes nothing). */
+static capnet_err step_dns(int x, enum effect *fx)
+{
+	*fx = READ_ONLY;
+	capnet_handle h = pick_typed(x, CAPNET_CAP_DNS_RESOLVER);
+	capnet_err want, got;
+	switch (rnd(3)) {
+	case 0: {
+		cur_op = "dnscap_resolve";
+		uint32_t req;
+		want = m_check(x, h, CAPNET_CAP_DNS_RESOLVER, CAPNET_RIGHT_SEND, NULL, NULL);
+		got = capnet_dnscap_resolve(M.cs[x].cs, h, "www.example.test", CAPNET_AF_INET, 0, &req);
+		break;
+	}
+	case 1: {
+		cur_op = "dnscap_result";
+		struct capnet_dns_result r;
+		want = m_check(x, h, CAPNET_CAP_DNS_RESOLVER, CAPNET_RIGHT_SEND, NULL, NULL);
+		got = capnet_dnscap_result(M.cs[x].cs, h, rnd(4), &r);
+		break;
+	}
+	default: {
+		cur_op = "dnscap_status";
+		struct capnet_dns_stub_status st;
+		want = m_check(x, h, CAPNET_CAP_DNS_RESOLVER, CAPNET_RIGHT_READ, NULL, NULL);
+		got = capnet_dnscap_status(M.cs[x].cs, h, &st);
+		break;
+	}
+	}
+	if (want == CAPNET_OK)
+		want = CAPNET_E_NOTCONFIGURED;
 	EXPECT(got, want);
 	return got;
 }
@@ -1491,8 +1535,10 @@ static void run_one(int run)
 			got = step_inspect(x, &fx);
 		else if (r < 82)
 			got = step_netmgr(x, &fx);
-		else if (r < 92)
+		else if (r < 89)
 			got = step_status(x, &fx);
+		else if (r < 92)
+			got = step_dns(x, &fx);
 		else if (r < 96)
 			got = step_timer(x, &fx);
 		else if (r < 99 || rnd(3) != 0)

@@ -373,6 +373,9 @@ struct capnet_net {
 	 * (capnet_status_resolver, capnet_status_dhcp4); NULL: not served. */
 	struct capnet_ip4cfg *ip4cfg;
 	struct capnet_dhcp4_client *dhcp4;
+	/* The stub resolver DnsResolver caps are served by (NULL: their calls
+	 * answer E_NOTCONFIGURED). */
+	struct capnet_dns_stub *dns;
 };
 
 /* ---- NetworkManager ---- */

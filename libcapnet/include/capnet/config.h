@@ -251,6 +251,52 @@
 #define CAPNET_DEFAULT_TRACE_RECORDS 256
 #endif
 
+/* ================= DNS stub resolver (capnet/dns_stub.h) ================= */
+
+/* Lookups in flight at once: a process resolving a few names in parallel
+ * (each lookup holds at most two UDP sockets, A and AAAA, while asking). */
+#ifndef CAPNET_DEFAULT_DNS_MAX_LOOKUPS
+#define CAPNET_DEFAULT_DNS_MAX_LOOKUPS 4
+#endif
+/* (name, type) answers kept: a host's working set of names; ~1.3 KiB each. */
+#ifndef CAPNET_DEFAULT_DNS_CACHE_ENTRIES
+#define CAPNET_DEFAULT_DNS_CACHE_ENTRIES 32
+#endif
+/* resolv.conf(5) defaults: timeout 5 s is tuned for the Internet; on the
+ * LANs this stack serves an answer takes milliseconds, so 2 s a try, 2
+ * rounds over the servers, and the whole lookup bounded at 10 s. */
+#ifndef CAPNET_DEFAULT_DNS_TRY_TIMEOUT
+#define CAPNET_DEFAULT_DNS_TRY_TIMEOUT CAPNET_S(2)
+#endif
+#ifndef CAPNET_DEFAULT_DNS_ATTEMPTS
+#define CAPNET_DEFAULT_DNS_ATTEMPTS 2
+#endif
+#ifndef CAPNET_DEFAULT_DNS_DEADLINE
+#define CAPNET_DEFAULT_DNS_DEADLINE CAPNET_S(10)
+#endif
+/* resolv.conf(5): ndots 1. */
+#ifndef CAPNET_DEFAULT_DNS_NDOTS
+#define CAPNET_DEFAULT_DNS_NDOTS 1
+#endif
+/* CNAME links followed in one lookup (BIND's resolver stops near 16;
+ * real chains are 1-3 long). */
+#ifndef CAPNET_DEFAULT_DNS_MAX_CNAME
+#define CAPNET_DEFAULT_DNS_MAX_CNAME 8
+#endif
+/* Cache caps: one day positive (RFC 8767's suggestion for a maximum is 7
+ * days; a stub holds less), three hours negative (RFC 2308 5). */
+#ifndef CAPNET_DEFAULT_DNS_MAX_TTL
+#define CAPNET_DEFAULT_DNS_MAX_TTL 86400u
+#endif
+#ifndef CAPNET_DEFAULT_DNS_MAX_NEG_TTL
+#define CAPNET_DEFAULT_DNS_MAX_NEG_TTL 10800u
+#endif
+/* RFC 6891 6.2.5 and the 2020 DNS flag day: 1232 bytes avoids IP
+ * fragmentation on every common path; it fits the UDP datagram buffer. */
+#ifndef CAPNET_DEFAULT_DNS_EDNS_PAYLOAD
+#define CAPNET_DEFAULT_DNS_EDNS_PAYLOAD 1232
+#endif
+
 /* ================= the stack (capnet/stack.h) ================= */
 
 /* Interfaces one stack drives. */

@@ -26,6 +26,7 @@
 #include "capnet/cap.h"
 #include "capnet/config.h"
 #include "capnet/dhcp4_client.h"
+#include "capnet/dns_stub.h"
 #include "capnet/err.h"
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
@@ -42,6 +43,7 @@
 #define CAPNET_STACK_NO_TCP 0x1u
 #define CAPNET_STACK_NO_UDP 0x2u  /* implies no DHCPv4 */
 #define CAPNET_STACK_NO_CAPS 0x4u /* no capsys, socket table or boot cspace */
+#define CAPNET_STACK_NO_DNS 0x8u  /* no stub resolver (it sends nothing unless asked) */
 
 struct capnet_stack_config {
 	unsigned without;                   /* CAPNET_STACK_NO_* */
@@ -51,6 +53,8 @@ struct capnet_stack_config {
 	/* A DHCPv4 client per interface, created stopped. */
 	bool dhcp4;
 	const struct capnet_dhcp4_client_config *dhcp4_client; /* NULL: the RFC defaults */
+	/* The stub resolver of each interface (on unless NO_DNS or NO_UDP). */
+	struct capnet_dns_stub_config dns;
 	/* A packet trace pool for PacketTrace caps. */
 	bool trace;
 	struct capnet_trace_pool_config trace_pool;
@@ -105,6 +109,7 @@ struct capnet_tcp *capnet_stack_tcp(const struct capnet_stack *st, size_t i);
 struct capnet_udp_layer *capnet_stack_udp(const struct capnet_stack *st, size_t i);
 struct capnet_ip4cfg *capnet_stack_ip4cfg(const struct capnet_stack *st, size_t i);
 struct capnet_dhcp4_client *capnet_stack_dhcp4(const struct capnet_stack *st, size_t i);
+struct capnet_dns_stub *capnet_stack_dns(const struct capnet_stack *st, size_t i);
 struct capnet_trace_pool *capnet_stack_trace_pool(const struct capnet_stack *st);
 
 #endif
