@@ -97,6 +97,7 @@ CMD_NAMES_ONLY = {
 }
 
 SCANNED = ("libcapnet", "sim", "harness", "cmd")
+CONSTRUCTOR = re.compile(r"\bcapnet_(iface|tcp|udp|capsys|sockets|dhcp4_client|dns_stub|ip4cfg|trace_pool)_create\b")
 PUBLIC = "libcapnet/include/"
 # Where a quoted include is searched after the including file's folder
 # (capnet_inc and the hosted include directories in meson.build).
@@ -238,6 +239,18 @@ def main():
                 continue
             why = " (cmd/ reaches the network through caps only)" if src_layer == "cmd" else ""
             problems.append(f"{rel}:{lineno}: {src_layer} -> {tgt_layer} ({shown}) is not an allowed edge{why}")
+
+    # One object builds a stack (capnet/stack.h): above the library, nothing
+    # assembles interfaces, transports or the capability system by hand, so
+    # no tool drifts from the others.
+    for rel in files:
+        if not rel.startswith(("harness/", "cmd/", "sim/")):
+            continue
+        with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as fh:
+            for lineno, line in enumerate(fh, 1):
+                m = CONSTRUCTOR.search(line)
+                if m:
+                    problems.append(f"{rel}:{lineno}: calls {m.group(0)}: build the stack with capnet_stack_create")
 
     for rel, hdr in sorted(EXCEPTIONS - used_exceptions):
         problems.append(f"EXCEPTIONS lists ({rel}, {hdr}), which no longer occurs: remove it")
