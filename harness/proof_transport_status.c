@@ -8,6 +8,10 @@
  * and a view can act on nothing. */
 #include <string.h>
 
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/ethernet.h"
+#include "capnet/wire/icmp4.h"
+#include "capnet/wire/ipv4.h"
 #include "harness/cap_proof.h"
 #include "harness/dhcp4_host.h"
 
@@ -39,6 +43,32 @@ static int read_all(const struct reads *r, struct capnet_transport_status *conn,
 	bad += capnet_transport_status(r->op, r->v_lst, lst) != CAPNET_OK;
 	bad += capnet_transport_status(r->client, r->v_cli, cli) != CAPNET_OK;
 	return bad;
+}
+
+/* A router's ICMP "fragmentation needed" about the connection t (seen
+ * from srv), injected into srv's port: it quotes srv's IPv4 header and the
+ * first 8 bytes of a segment at SND.UNA (RFC 792, RFC 1191). */
+static void inject_frag_needed(struct cap_world *w, const struct capnet_tcp_info *t, capnet_ip4addr router,
+			       uint16_t mtu)
+{
+	uint8_t quote[28];
+	struct capnet_ip4_repr qip = {.src = t->local.addr.u.v4, .dst = t->remote.addr.u.v4,
+				      .proto = CAPNET_IPPROTO_TCP, .ttl = 64, .payload_len = 20};
+	capnet_ip4_emit(&qip, quote);
+	capnet_put16(quote + 20, t->local.port);
+	capnet_put16(quote + 22, t->remote.port);
+	capnet_put32(quote + 24, t->snd_una);
+	uint8_t f[14 + 20 + 8 + sizeof quote];
+	struct capnet_eth_repr eth = {.dst = {{0x02, 0, 0, 0, 0, 1}}, .src = {{0x02, 0, 0, 0, 0, 0xfe}},
+				      .ethertype = CAPNET_ETHERTYPE_IPV4};
+	size_t n = capnet_eth_emit(&eth, f);
+	struct capnet_ip4_repr ip = {.src = router, .dst = t->local.addr.u.v4, .proto = CAPNET_IPPROTO_ICMP,
+				     .ttl = 64, .payload_len = 8 + sizeof quote};
+	n += capnet_ip4_emit(&ip, f + n);
+	struct capnet_icmp4_repr icmp = {.type = CAPNET_ICMP4_DEST_UNREACH, .code = CAPNET_ICMP4_FRAG_NEEDED,
+					 .next_hop_mtu = mtu, .data = quote, .data_len = sizeof quote};
+	n += capnet_icmp4_emit(&icmp, f + n);
+	capnet_sim_inject(w->sim, w->srv.st.port, f, n);
 }
 
 /* The link as the operator's NetworkStatus shows it (a view minted and
@@ -254,6 +284,21 @@ int proof_transport_status(struct proof_ctx *ctx)
 		    a.tcp.path_mtu, capnet_mtu_source_name(a.tcp.mtu_source), a.tcp.mss, link1.mtu,
 		    capnet_mtu_source_name(link1.mtu_source));
 	capnet_netmgr_set_mtu(S->boot, S->nm, 0, cap_world_now(&w));
+
+	/* A router on the path says 1300 (RFC 1191): the connection's own MTU,
+	 * not the interface's. */
+	capnet_transport_status(op, rd.v_conn, &a);
+	inject_frag_needed(&w, &a.tcp, CAPNET_IP4(192, 0, 2, 254), 1300);
+	cap_world_run(&w, CAPNET_MS(1));
+	capnet_transport_status(op, rd.v_conn, &a);
+	struct capnet_status_link link2 = link_of(S);
+	proof_check(ctx, cap_world_now(&w),
+		    a.tcp.path_mtu == 1300 && a.tcp.mtu_source == CAPNET_MTU_PATH && a.tcp.mss == 1300 - 40 - 12 &&
+			    link2.mtu == 1500 && link2.mtu_source == CAPNET_MTU_DEFAULT,
+		    "static MTU withdrawn, then an ICMP fragmentation-needed from 192.0.2.254 reports 1300: "
+		    "TransportStatus MTU %u (%s), MSS %u; the interface stays at %u (%s) in NetworkStatus",
+		    a.tcp.path_mtu, capnet_mtu_source_name(a.tcp.mtu_source), a.tcp.mss, link2.mtu,
+		    capnet_mtu_source_name(link2.mtu_source));
 
 	/* The view outlives nothing. */
 	capnet_tcpcap_close(app, ss, cap_world_now(&w));
