@@ -512,8 +512,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dns-stub");
-	TCase *tc = tcase_create("stub");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "stub", setup, teardown, 0);
 	tcase_add_test(tc, test_a_found);
 	tcase_add_test(tc, test_a_and_aaaa_in_parallel);
 	tcase_add_test(tc, test_spoofed_answers_ignored);
@@ -529,6 +528,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_randomised_case_must_echo);
 	tcase_add_test(tc, test_cache_bound);
 	tcase_add_test(tc, test_bad_names_and_bounds);
-	suite_add_tcase(s, tc);
 	return s;
 }

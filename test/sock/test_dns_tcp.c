@@ -162,9 +162,8 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dns-tcp");
-	TCase *tc = tcase_create("tcp");
+	TCase *tc = check_add_case(s, "tcp", NULL, NULL, 0);
 	tcase_add_test(tc, test_tc_retried_over_tcp);
 	tcase_add_test(tc, test_tc_without_tcp_server);
-	suite_add_tcase(s, tc);
 	return s;
 }
