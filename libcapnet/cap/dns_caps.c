@@ -30,11 +30,11 @@ capnet_err capnet_netmgr_mint_dns(struct capnet_cspace *cs, capnet_handle nm, ca
 static capnet_err dns_gate(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, bool arg,
 			   struct capnet_dns_stub **d)
 {
-	struct capnet_cap_info info;
-	capnet_err e = capnet_cap_check(cs, h, CAPNET_CAP_DNS_RESOLVER, rights, NULL, &info);
+	void *obj = NULL;
+	capnet_err e = capsys_gate(cs, h, CAPNET_CAP_DNS_RESOLVER, rights, true, &obj);
+	const struct capnet_net *net = obj;
 	if (e != CAPNET_OK)
 		return e;
-	const struct capnet_net *net = info.obj;
 	if (net == NULL || net->dns == NULL)
 		return CAPNET_E_NOTCONFIGURED;
 	*d = net->dns;
