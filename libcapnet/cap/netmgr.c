@@ -62,16 +62,28 @@ static capnet_err put_static(struct capnet_net *net, const struct capnet_ip4cfg_
 	return e;
 }
 
+/* For a call that changes some static values: the gate (CONFIGURE and
+ * the call's arguments), then the static layer as it stands in *l. */
+static capnet_err static_layer(struct capnet_cspace *cs, capnet_handle nm, bool args, struct capnet_net **net,
+			       struct capnet_ip4cfg_layer *l)
+{
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, args, net);
+	if (e != CAPNET_OK)
+		return e;
+	if ((*net)->ip4cfg == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	*l = *capnet_ip4cfg_layer((*net)->ip4cfg, CAPNET_PROV_STATIC);
+	return CAPNET_OK;
+}
+
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, prefix_len <= 32, &net);
+	struct capnet_ip4cfg_layer l;
+	capnet_err e = static_layer(cs, nm, prefix_len <= 32, &net, &l);
 	if (e != CAPNET_OK)
 		return e;
-	if (net->ip4cfg == NULL)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
 	l.addr = addr;
 	l.prefix_len = addr != 0 ? prefix_len : 0;
 	l.gateway = gateway;
@@ -89,12 +101,10 @@ capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_hand
 capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uint16_t mtu, capnet_instant now)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, true, &net);
+	struct capnet_ip4cfg_layer l;
+	capnet_err e = static_layer(cs, nm, true, &net, &l);
 	if (e != CAPNET_OK)
 		return e;
-	if (net->ip4cfg == NULL)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
 	l.mtu = mtu;
 	return put_static(net, &l, now);
 }
