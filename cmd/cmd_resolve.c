@@ -339,7 +339,9 @@ int cmd_resolve(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct resolve_opts o = {.family = CAPNET_AF_NONE, .type = "ANY", .seed = 1};
-	int c;
+	const struct cmd_common cc = {
+		.cmd = "resolve", .usage = usage, .seed = &o.seed, .pcap = &o.pcap, .json = &o.json};
+	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "T:js:t:a:g:Dn:m:p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -357,13 +359,6 @@ int cmd_resolve(int argc, char **argv)
 				fprintf(stderr, "capnet resolve: --type must be A, AAAA or ANY\n");
 				return EXIT_USAGE;
 			}
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 's':
-			if (!cmd_parse_seed("resolve", optarg, &o.seed))
-				return EXIT_USAGE;
 			break;
 		case 't':
 			o.tap = optarg;
@@ -397,15 +392,9 @@ int cmd_resolve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'p':
-			o.pcap = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		default: /* --seed, --pcap, --json, --help, and what is unknown */
+			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
+				return rc;
 		}
 	}
 	if (optind != argc - 1) {

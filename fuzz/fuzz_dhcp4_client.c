@@ -190,16 +190,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const capnet_duration advance[8] = {0, CAPNET_MS(1), CAPNET_MS(100), CAPNET_S(1),
 						   CAPNET_S(4), CAPNET_S(30), CAPNET_S(60), CAPNET_S(600)};
 	size_t off = 1;
-	while (off + 3 <= size) {
-		uint8_t flags = data[off];
-		size_t len = capnet_get16(data + off + 1);
-		off += 3;
-		if (len > size - off)
-			len = size - off;
-		if (len > sizeof msg)
-			len = sizeof msg;
-		memcpy(msg, data + off, len);
-		off += len;
+	uint8_t flags;
+	size_t len;
+	while (fuzz_next_record(data, size, &off, &flags, msg, sizeof msg, &len)) {
 		if ((flags & 1) && len >= 8)
 			capnet_put32(msg + CAPNET_DHCP4_XID, xid(&g));
 		if ((flags & 2) && len >= 34)

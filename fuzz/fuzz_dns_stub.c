@@ -30,6 +30,7 @@
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/udp.h"
 #include "fuzz_assert.h"
+#include "fuzz_iface.h"
 
 static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}}, srv_mac = {{0x02, 0, 0, 0, 0, 0x53}};
 #define US CAPNET_IP4(192, 0, 2, 10)
@@ -54,7 +55,7 @@ static capnet_err check_transmit(void *dev, const uint8_t *f, size_t len)
 		return CAPNET_OK; /* ARP */
 	struct capnet_ip4_repr ip;
 	struct capnet_udp_repr u;
-	FUZZ_CHECK(capnet_ip4_parse(f + 14, len - 14, &ip) == CAPNET_OK);
+	FUZZ_CHECK(capnet_ip4_parse(f + 14, len - 14, &ip, NULL) == CAPNET_OK);
 	if (ip.proto == CAPNET_IPPROTO_ICMP) {
 		/* a late answer to a closed port: port unreachable (RFC 1122
 		 * 4.1.3.1), to the server that sent it */
@@ -62,7 +63,7 @@ static capnet_err check_transmit(void *dev, const uint8_t *f, size_t len)
 		return CAPNET_OK;
 	}
 	FUZZ_CHECK(ip.proto == CAPNET_IPPROTO_UDP);
-	FUZZ_CHECK(capnet_udp_parse4(f + 14 + ip.header_len, ip.payload_len, ip.src, ip.dst, &u) == CAPNET_OK);
+	FUZZ_CHECK(capnet_udp_parse4(f + 14 + ip.header_len, ip.payload_len, ip.src, ip.dst, &u, NULL) == CAPNET_OK);
 	FUZZ_CHECK(u.dst_port == 53 && (ip.dst == NS1 || ip.dst == NS2));
 	struct capnet_dns_msg m;
 	FUZZ_CHECK(capnet_dns_parse(u.payload, u.payload_len, &m) == CAPNET_DNS_ERR_NONE);
@@ -77,22 +78,7 @@ static capnet_err check_transmit(void *dev, const uint8_t *f, size_t len)
 	return CAPNET_OK;
 }
 
-static capnet_err no_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
-{
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	(void)len;
-	return CAPNET_E_AGAIN;
-}
-
-static bool link_up(void *dev)
-{
-	(void)dev;
-	return true;
-}
-
-static const struct capnet_nic_ops ops = {check_transmit, no_receive, link_up};
+static const struct capnet_nic_ops ops = {check_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[256 * 1024];
 static uint8_t frame[2048], udpbuf[2048], payload[1500];
 
@@ -114,21 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	memset(&last, 0, sizeof last);
-	struct capnet_nic nic = {&ops, NULL, our_mac, 1500};
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 7);
-	struct capnet_arena a;
-	capnet_arena_init(&a, arena_mem, sizeof arena_mem);
-	struct capnet_iface *ifc;
+	struct fuzz_iface fi;
+	fuzz_iface_open(&fi, &ops, our_mac, 7, arena_mem, sizeof arena_mem);
+	struct capnet_arena *a = &fi.a;
+	struct capnet_iface *ifc = fi.ifc;
 	struct capnet_udp_layer *udp;
 	struct capnet_ip4cfg *cfg;
 	struct capnet_dns_stub *d;
 	uint8_t mode = data[0];
 	struct capnet_dns_stub_config sc = {.randomise_case = (mode & 4) != 0};
-	FUZZ_CHECK(capnet_iface_create(&a, NULL, &nic, capnet_xoshiro_rng(&x), &ifc) == CAPNET_OK);
-	FUZZ_CHECK(capnet_udp_create(&a, NULL, ifc, &udp) == CAPNET_OK);
-	FUZZ_CHECK(capnet_ip4cfg_create(&a, ifc, &cfg) == CAPNET_OK);
-	FUZZ_CHECK(capnet_dns_stub_create(&a, &sc, ifc, udp, cfg, &d) == CAPNET_OK);
+	FUZZ_CHECK(capnet_udp_create(a, NULL, ifc, &udp) == CAPNET_OK);
+	FUZZ_CHECK(capnet_ip4cfg_create(a, ifc, &cfg) == CAPNET_OK);
+	FUZZ_CHECK(capnet_dns_stub_create(a, &sc, ifc, udp, cfg, &d) == CAPNET_OK);
 	struct capnet_ip4cfg_layer *l = capnet_ip4cfg_layer(cfg, CAPNET_PROV_STATIC);
 	l->addr = US;
 	l->prefix_len = 24;
@@ -151,16 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capnet_dns_result r;
 	bool done = false;
 	size_t p = 1;
-	while (!done && p + 3 <= size) {
-		uint8_t flags = data[p];
-		size_t n = capnet_get16(data + p + 1);
-		p += 3;
-		if (n > size - p)
-			n = size - p;
-		if (n > sizeof payload)
-			n = sizeof payload;
-		memcpy(payload, data + p, n);
-		p += n;
+	uint8_t flags;
+	size_t n;
+	while (!done && fuzz_next_record(data, size, &p, &flags, payload, sizeof payload, &n)) {
 		if ((flags & 1) && n >= 2)
 			capnet_put16(payload, last.id);
 		if ((flags & 2) && n >= CAPNET_DNS_HDR_LEN + last.qlen)

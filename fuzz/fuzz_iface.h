@@ -7,6 +7,7 @@
 
 #include "capnet/iface.h"
 #include "capnet/nic_null.h"
+#include "capnet/wire/bytes.h"
 #include "fuzz_assert.h"
 
 struct fuzz_iface {
@@ -34,6 +35,27 @@ static inline void fuzz_iface_open(struct fuzz_iface *f, const struct capnet_nic
 	capnet_xoshiro_seed(&f->x, seed);
 	capnet_arena_init(&f->a, mem, size);
 	FUZZ_CHECK(capnet_iface_create(&f->a, NULL, &f->nic, capnet_xoshiro_rng(&f->x), &f->ifc) == CAPNET_OK);
+}
+
+/* The next record of a fuzz input at *off: a flags byte, a 16-bit length,
+ * then that many bytes (cut to what is left and to cap) copied into buf.
+ * False when fewer than three bytes are left. */
+static inline bool fuzz_next_record(const uint8_t *data, size_t size, size_t *off, uint8_t *flags, uint8_t *buf,
+				    size_t cap, size_t *len)
+{
+	if (*off + 3 > size)
+		return false;
+	*flags = data[*off];
+	size_t n = capnet_get16(data + *off + 1);
+	*off += 3;
+	if (n > size - *off)
+		n = size - *off;
+	if (n > cap)
+		n = cap;
+	memcpy(buf, data + *off, n);
+	*off += n;
+	*len = n;
+	return true;
 }
 
 #endif

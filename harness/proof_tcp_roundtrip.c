@@ -30,15 +30,6 @@ struct watch_hook {
 	const char *stack;
 };
 
-static const char *endpoint(const struct capnet_tcp_endpoint *e)
-{
-	static char b[4][40];
-	static unsigned n;
-	char *p = b[n++ % 4];
-	snprintf(p, 40, "%s:%u", fmt_ip4(e->addr.u.v4), e->port);
-	return p;
-}
-
 static void on_state(void *vctx, const struct capnet_tcp_sock *s, enum capnet_tcp_state from,
 		     enum capnet_tcp_state to, capnet_instant now)
 {
@@ -50,8 +41,8 @@ static void on_state(void *vctx, const struct capnet_tcp_sock *s, enum capnet_tc
 		proof_note(w->ctx, now, "%s  listener *:%u  %s -> %s", h->stack, i.local.port,
 			   capnet_tcp_state_name(from), capnet_tcp_state_name(to));
 	else
-		proof_note(w->ctx, now, "%s  %s -> %s  %s -> %s", h->stack, endpoint(&i.local), endpoint(&i.remote),
-			   capnet_tcp_state_name(from), capnet_tcp_state_name(to));
+		proof_note(w->ctx, now, "%s  %s -> %s  %s -> %s", h->stack, fmt_endpoint4(&i.local),
+			   fmt_endpoint4(&i.remote), capnet_tcp_state_name(from), capnet_tcp_state_name(to));
 	if (to == CAPNET_TCP_TIME_WAIT)
 		w->time_wait_entered = now;
 	if (from == CAPNET_TCP_TIME_WAIT)

@@ -20,15 +20,6 @@
 #define READ 1000 /* of which app reads */
 #define DOWN 500  /* app -> client, left unread */
 
-static const char *ep(const struct capnet_tcp_endpoint *e)
-{
-	static char b[4][32];
-	static unsigned n;
-	char *p = b[n++ % 4];
-	snprintf(p, 32, "%s:%u", fmt_ip4(e->addr.u.v4), e->port);
-	return p;
-}
-
 struct reads {
 	struct capnet_cspace *op, *client;
 	capnet_handle v_conn, v_lst, v_cli;
@@ -166,7 +157,7 @@ int proof_transport_status(struct proof_ctx *ctx)
 			    i->remote.addr.u.v4 == CAP_PROOF_CLI && i->remote.port == k->local.port &&
 			    k->remote.port == PORT,
 		    "state %s, local %s, remote %s (the client's own local endpoint)", capnet_tcp_state_name(i->state),
-		    ep(&i->local), ep(&i->remote));
+		    fmt_endpoint4(&i->local), fmt_endpoint4(&i->remote));
 	proof_check(ctx, now,
 		    i->rcvq_bytes == UP - READ && i->sndq_bytes == 0 && i->ooo_bytes == 0 && k->rcvq_bytes == DOWN &&
 			    i->sndq_capacity == 16384 && i->rcvq_capacity == 16384,

@@ -93,3 +93,12 @@ const char *fmt_ip4(capnet_ip4addr a)
 	snprintf(b, 32, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 	return b;
 }
+
+const char *fmt_endpoint4(const struct capnet_tcp_endpoint *e)
+{
+	static char b[4][32];
+	static unsigned n;
+	char *p = b[n++ % 4];
+	snprintf(p, 32, "%s:%u", fmt_ip4(e->addr.u.v4), e->port);
+	return p;
+}

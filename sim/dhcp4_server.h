@@ -15,10 +15,10 @@
 
 #include "capnet/wire/dhcp4.h"
 #include "sim/sim.h"
+#include "sim/udp_peer.h"
 
 #define DHCP4_SERVER_LEASES 16
 #define DHCP4_SERVER_LOG 64
-#define DHCP4_SERVER_PENDING 16
 
 struct dhcp4_server_config {
 	struct capnet_mac mac;
@@ -72,12 +72,9 @@ struct dhcp4_server_stats {
 
 struct dhcp4_server {
 	struct dhcp4_server_config cfg;
-	struct capnet_sim *sim;
-	int port;
-	struct capnet_nic *nic;
+	struct udp_peer peer; /* port, ARP, sending, delayed replies */
 	enum dhcp4_server_mode mode;
 	unsigned nak_next;
-	uint16_t ip_ident;
 	struct {
 		bool in_use;
 		bool bound;    /* ACKed; otherwise only offered */
@@ -85,12 +82,6 @@ struct dhcp4_server {
 		struct capnet_mac chaddr;
 		capnet_ip4addr addr;
 	} leases[DHCP4_SERVER_LEASES];
-	struct {
-		capnet_instant due;
-		size_t len;
-		uint8_t frame[600];
-	} pending[DHCP4_SERVER_PENDING];
-	unsigned npending;
 	struct dhcp4_server_rx log[DHCP4_SERVER_LOG];
 	unsigned nlog;
 	struct dhcp4_server_stats stats;

@@ -18,33 +18,10 @@ const char *dns_server_mode_name(enum dns_server_mode m)
 	return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
 }
 
-static void queue_frame(struct dns_server *s, const uint8_t *f, size_t len, capnet_instant now)
-{
-	if (s->cfg.delay == 0) {
-		s->nic->ops->transmit(s->nic->dev, f, len);
-		return;
-	}
-	if (s->npending >= DNS_SERVER_PENDING || len > sizeof s->pending[0].frame)
-		return;
-	s->pending[s->npending].due = now + s->cfg.delay;
-	s->pending[s->npending].len = len;
-	memcpy(s->pending[s->npending].frame, f, len);
-	s->npending++;
-}
-
 static void send_udp(struct dns_server *s, struct capnet_mac dst_mac, capnet_ip4addr dst, uint16_t sport,
 		     uint16_t dport, const uint8_t *payload, size_t plen, capnet_instant now)
 {
-	uint8_t f[700];
-	memset(f, 0, 60);
-	struct capnet_eth_repr eth = {.dst = dst_mac, .src = s->cfg.mac, .ethertype = CAPNET_ETHERTYPE_IPV4};
-	size_t n = capnet_eth_emit(&eth, f);
-	struct capnet_udp_repr u = {.src_port = sport, .dst_port = dport, .payload = payload, .payload_len = plen};
-	struct capnet_ip4_repr ip = {.src = s->cfg.addr, .dst = dst, .proto = CAPNET_IPPROTO_UDP, .ttl = 64,
-				     .ident = s->ip_ident++, .payload_len = capnet_udp_emit_len(&u)};
-	n += capnet_ip4_emit(&ip, f + n);
-	n += capnet_udp_emit4(&u, f + n, s->cfg.addr, dst);
-	queue_frame(s, f, n < 60 ? 60 : n, now);
+	udp_peer_send(&s->peer, dst_mac, dst, sport, dport, payload, plen, now);
 }
 
 static const struct dns_server_record *find(const struct dns_server *s, const char *name, uint16_t type)
@@ -143,9 +120,9 @@ static void log_query(struct dns_server *s, const struct capnet_ip4_repr *ip, co
 	e->answers = answers;
 }
 
-static void on_ip(struct dns_server *s, const struct capnet_eth_repr *eth, const uint8_t *p, size_t len,
-		  capnet_instant now)
+static void on_ip(void *ctx, const struct capnet_eth_repr *eth, const uint8_t *p, size_t len, capnet_instant now)
 {
+	struct dns_server *s = ctx;
 	struct capnet_ip4_repr ip;
 	struct capnet_udp_repr u;
 	struct capnet_dns_msg m;
@@ -199,65 +176,12 @@ static void on_ip(struct dns_server *s, const struct capnet_eth_repr *eth, const
 	send_udp(s, eth->src, ip.src, CAPNET_DNS_PORT, u.src_port, buf, n, now);
 }
 
-static void on_arp(struct dns_server *s, const uint8_t *p, size_t len)
-{
-	struct capnet_arp_repr a;
-	if (capnet_arp_parse(p, len, &a, NULL) != CAPNET_OK || a.oper != CAPNET_ARP_REQUEST || a.tpa != s->cfg.addr ||
-	    a.spa == 0)
-		return;
-	uint8_t f[60];
-	memset(f, 0, sizeof f);
-	struct capnet_eth_repr eth = {.dst = a.sha, .src = s->cfg.mac, .ethertype = CAPNET_ETHERTYPE_ARP};
-	size_t n = capnet_eth_emit(&eth, f);
-	struct capnet_arp_repr r = {.oper = CAPNET_ARP_REPLY, .sha = s->cfg.mac, .spa = s->cfg.addr, .tha = a.sha,
-				    .tpa = a.spa};
-	capnet_arp_emit(&r, f + n);
-	s->nic->ops->transmit(s->nic->dev, f, sizeof f);
-	s->stats.arp_replies++;
-}
-
-static capnet_instant server_poll(void *ctx, capnet_instant now)
-{
-	struct dns_server *s = ctx;
-	uint8_t f[1600];
-	size_t len;
-	while (s->nic->ops->receive(s->nic->dev, f, sizeof f, &len) == CAPNET_OK) {
-		struct capnet_eth_repr eth;
-		if (capnet_eth_parse(f, len, &eth, NULL) != CAPNET_OK)
-			continue;
-		if (!capnet_mac_eq(eth.dst, s->cfg.mac) && !capnet_mac_is_broadcast(eth.dst))
-			continue;
-		if (eth.ethertype == CAPNET_ETHERTYPE_ARP)
-			on_arp(s, f + eth.header_len, len - eth.header_len);
-		else if (eth.ethertype == CAPNET_ETHERTYPE_IPV4)
-			on_ip(s, &eth, f + eth.header_len, len - eth.header_len, now);
-	}
-	capnet_instant next = CAPNET_INSTANT_NEVER;
-	unsigned k = 0;
-	for (unsigned i = 0; i < s->npending; i++) {
-		if (s->pending[i].due <= now) {
-			s->nic->ops->transmit(s->nic->dev, s->pending[i].frame, s->pending[i].len);
-			continue;
-		}
-		next = capnet_instant_min(next, s->pending[i].due);
-		if (k != i)
-			s->pending[k] = s->pending[i];
-		k++;
-	}
-	s->npending = k;
-	return next;
-}
-
 capnet_err dns_server_open(struct dns_server *s, struct capnet_sim *sim, const struct dns_server_config *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
-	s->sim = sim;
-	s->ip_ident = 1;
-	s->nic = capnet_sim_add_port(sim, cfg->mac, 1500, cfg->impair, &s->port);
-	if (!s->nic)
-		return CAPNET_E_NOMEM;
-	return capnet_sim_add_participant(sim, server_poll, s);
+	return udp_peer_open(&s->peer, sim, cfg->mac, cfg->addr, cfg->delay, cfg->impair, UDP_PEER_FRAME, on_ip, s,
+			     &s->stats.arp_replies);
 }
 
 void dns_server_set_mode(struct dns_server *s, enum dns_server_mode mode)

@@ -17,10 +17,10 @@
 
 #include "capnet/wire/dns.h"
 #include "sim/sim.h"
+#include "sim/udp_peer.h"
 
 #define DNS_SERVER_RECORDS 16
 #define DNS_SERVER_LOG 32
-#define DNS_SERVER_PENDING 16
 
 struct dns_server_record {
 	const char *name;
@@ -68,17 +68,8 @@ struct dns_server_stats {
 
 struct dns_server {
 	struct dns_server_config cfg;
-	struct capnet_sim *sim;
-	int port;
-	struct capnet_nic *nic;
+	struct udp_peer peer; /* port, ARP, sending, delayed replies */
 	enum dns_server_mode mode;
-	uint16_t ip_ident;
-	struct {
-		capnet_instant due;
-		size_t len;
-		uint8_t frame[700];
-	} pending[DNS_SERVER_PENDING];
-	unsigned npending;
 	struct dns_server_query log[DNS_SERVER_LOG];
 	unsigned nlog;
 	struct dns_server_stats stats;

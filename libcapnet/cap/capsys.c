@@ -434,6 +434,17 @@ capnet_err capnet_cap_check(struct capnet_cspace *cs, capnet_handle h, enum capn
 	return capsys_check_node(cs, h, type, rights, req, out, NULL);
 }
 
+capnet_err capsys_gate(struct capnet_cspace *cs, capnet_handle h, enum capnet_cap_type type, uint32_t rights,
+			bool args, void **obj)
+{
+	struct capnet_cap_info info;
+	capnet_err e = capnet_cap_check(cs, h, type, rights, NULL, &info);
+	if (e != CAPNET_OK)
+		return e;
+	*obj = info.obj;
+	return args ? CAPNET_OK : CAPNET_E_INVAL;
+}
+
 capnet_err capnet_cap_mint_root(struct capnet_cspace *cs, enum capnet_cap_type type, uint32_t rights,
 				const struct capnet_scope *scope, void *obj, const struct capnet_cap_objops *ops,
 				capnet_handle *out)

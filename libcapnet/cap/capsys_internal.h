@@ -105,6 +105,13 @@ void capsys_close_slot(struct capnet_cspace *cs, uint16_t idx);
 capnet_err capsys_check_node(struct capnet_cspace *cs, capnet_handle h, enum capnet_cap_type type, uint32_t rights,
 			     const struct capnet_scope_req *req, struct capnet_cap_info *info, struct cap_node **node);
 
+/* The gate a served call passes first, so that a forged or too-weak call
+ * is refused (and audited) whatever its other arguments; then the
+ * arguments (`args`: they are good, else CAPNET_E_INVAL). The object the
+ * cap serves in *obj once the gate is passed. */
+capnet_err capsys_gate(struct capnet_cspace *cs, capnet_handle h, enum capnet_cap_type type, uint32_t rights,
+		       bool args, void **obj);
+
 /* A free slot in cs and a free cap in the tree: a mint that passed its
  * checks cannot then fail, so nothing opened needs undoing. */
 bool capsys_can_place(const struct capnet_cspace *cs);

@@ -24,73 +24,70 @@ capnet_err capnet_netmgr_mint_dns(struct capnet_cspace *cs, capnet_handle nm, ca
 	return capnet_cap_mint(cs, nm, &a, out);
 }
 
-static capnet_err dns_check(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, struct capnet_dns_stub **d)
+/* The gate first, so a forged or too-weak call is refused (and audited)
+ * whatever its other arguments; then a resolver to serve it; then the
+ * argument the call cannot do without (`arg`). */
+static capnet_err dns_gate(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, bool arg,
+			   struct capnet_dns_stub **d)
 {
-	struct capnet_cap_info info;
-	capnet_err e = capnet_cap_check(cs, h, CAPNET_CAP_DNS_RESOLVER, rights, NULL, &info);
+	void *obj = NULL;
+	capnet_err e = capsys_gate(cs, h, CAPNET_CAP_DNS_RESOLVER, rights, true, &obj);
+	const struct capnet_net *net = obj;
 	if (e != CAPNET_OK)
 		return e;
-	const struct capnet_net *net = info.obj;
 	if (net == NULL || net->dns == NULL)
 		return CAPNET_E_NOTCONFIGURED;
 	*d = net->dns;
-	return CAPNET_OK;
+	return arg ? CAPNET_OK : CAPNET_E_INVAL;
+}
+
+/* The stub's want for an address family; 0 for one it cannot ask. */
+static unsigned want_of(uint8_t family)
+{
+	return family == CAPNET_AF_INET ? CAPNET_DNS_WANT_A
+	       : family == CAPNET_AF_INET6 ? CAPNET_DNS_WANT_AAAA
+	       : family == CAPNET_AF_NONE ? CAPNET_DNS_WANT_BOTH
+					   : 0;
 }
 
 capnet_err capnet_dnscap_resolve(struct capnet_cspace *cs, capnet_handle h, const char *name, uint8_t family,
 				 capnet_instant now, uint32_t *req)
 {
 	struct capnet_dns_stub *d;
-	capnet_err e = dns_check(cs, h, CAPNET_RIGHT_SEND, &d);
+	capnet_err e = dns_gate(cs, h, CAPNET_RIGHT_SEND, name != NULL && req != NULL, &d);
 	if (e != CAPNET_OK)
 		return e;
-	if (name == NULL || req == NULL)
-		return CAPNET_E_INVAL;
 	size_t len = 0;
 	while (len < CAPNET_DNS_TEXT_NAME_MAX + 2 && name[len])
 		len++;
 	if (len > CAPNET_DNS_TEXT_NAME_MAX + 1 || (len == CAPNET_DNS_TEXT_NAME_MAX + 1 && name[len - 1] != '.'))
 		return CAPNET_E_INVAL;
-	unsigned want = family == CAPNET_AF_INET ? CAPNET_DNS_WANT_A
-			: family == CAPNET_AF_INET6 ? CAPNET_DNS_WANT_AAAA
-			: family == CAPNET_AF_NONE ? CAPNET_DNS_WANT_BOTH
-						    : 0;
-	if (want == 0)
-		return CAPNET_E_INVAL;
-	return capnet_dns_stub_start_tagged(d, name, want, capnet_cspace_id(cs), now, req);
+	unsigned want = want_of(family);
+	return want == 0 ? CAPNET_E_INVAL : capnet_dns_stub_start_tagged(d, name, want, capnet_cspace_id(cs), now, req);
 }
 
 capnet_err capnet_dnscap_result(struct capnet_cspace *cs, capnet_handle h, uint32_t req,
 				struct capnet_dns_result *out)
 {
 	struct capnet_dns_stub *d;
-	capnet_err e = dns_check(cs, h, CAPNET_RIGHT_SEND, &d);
-	if (e != CAPNET_OK)
-		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
-	return capnet_dns_stub_result_tagged(d, req, capnet_cspace_id(cs), out);
+	capnet_err e = dns_gate(cs, h, CAPNET_RIGHT_SEND, out != NULL, &d);
+	return e != CAPNET_OK ? e : capnet_dns_stub_result_tagged(d, req, capnet_cspace_id(cs), out);
 }
 
 capnet_err capnet_dnscap_cancel(struct capnet_cspace *cs, capnet_handle h, uint32_t req)
 {
 	struct capnet_dns_stub *d;
-	capnet_err e = dns_check(cs, h, CAPNET_RIGHT_SEND, &d);
-	if (e != CAPNET_OK)
-		return e;
-	return capnet_dns_stub_cancel_tagged(d, req, capnet_cspace_id(cs));
+	capnet_err e = dns_gate(cs, h, CAPNET_RIGHT_SEND, true, &d);
+	return e != CAPNET_OK ? e : capnet_dns_stub_cancel_tagged(d, req, capnet_cspace_id(cs));
 }
 
 capnet_err capnet_dnscap_status(struct capnet_cspace *cs, capnet_handle h, struct capnet_dns_stub_status *out)
 {
 	struct capnet_dns_stub *d;
-	capnet_err e = dns_check(cs, h, CAPNET_RIGHT_READ, &d);
-	if (e != CAPNET_OK)
-		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
-	capnet_dns_stub_status(d, out);
-	return CAPNET_OK;
+	capnet_err e = dns_gate(cs, h, CAPNET_RIGHT_READ, out != NULL, &d);
+	if (e == CAPNET_OK)
+		capnet_dns_stub_status(d, out);
+	return e;
 }
 
 capnet_err capnet_dns_status_err(enum capnet_dns_status s)

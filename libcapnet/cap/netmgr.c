@@ -13,24 +13,22 @@ capnet_err capnet_netmgr_create_root(struct capnet_cspace *cs, struct capnet_net
 	return capnet_cap_mint_root(cs, CAPNET_CAP_NETWORK_MANAGER, NM_RIGHTS, NULL, net, NULL, out);
 }
 
-static capnet_err nm_check(struct capnet_cspace *cs, capnet_handle nm, uint32_t rights, struct capnet_net **net)
+/* capsys_gate for a NetworkManager: the network it serves in *net. */
+static capnet_err nm_check(struct capnet_cspace *cs, capnet_handle nm, uint32_t rights, bool args,
+			   struct capnet_net **net)
 {
-	struct capnet_cap_info info;
-	capnet_err e = capnet_cap_check(cs, nm, CAPNET_CAP_NETWORK_MANAGER, rights, NULL, &info);
-	if (e != CAPNET_OK)
-		return e;
-	*net = info.obj;
-	return CAPNET_OK;
+	void *obj = NULL;
+	capnet_err e = capsys_gate(cs, nm, CAPNET_CAP_NETWORK_MANAGER, rights, args, &obj);
+	*net = obj;
+	return e;
 }
 
 capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, struct capnet_netmgr_config *out)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_READ, &net);
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_READ, out != NULL, &net);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	capnet_iface_get_ip4(net->iface, &out->ip4);
 	if (net->ip4cfg != NULL)
 		capnet_ip4cfg_get(net->ip4cfg, &out->view);
@@ -64,18 +62,28 @@ static capnet_err put_static(struct capnet_net *net, const struct capnet_ip4cfg_
 	return e;
 }
 
+/* For a call that changes some static values: the gate (CONFIGURE and
+ * the call's arguments), then the static layer as it stands in *l. */
+static capnet_err static_layer(struct capnet_cspace *cs, capnet_handle nm, bool args, struct capnet_net **net,
+			       struct capnet_ip4cfg_layer *l)
+{
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, args, net);
+	if (e != CAPNET_OK)
+		return e;
+	if ((*net)->ip4cfg == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	*l = *capnet_ip4cfg_layer((*net)->ip4cfg, CAPNET_PROV_STATIC);
+	return CAPNET_OK;
+}
+
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
+	struct capnet_ip4cfg_layer l;
+	capnet_err e = static_layer(cs, nm, prefix_len <= 32, &net, &l);
 	if (e != CAPNET_OK)
 		return e;
-	if (prefix_len > 32)
-		return CAPNET_E_INVAL;
-	if (net->ip4cfg == NULL)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
 	l.addr = addr;
 	l.prefix_len = addr != 0 ? prefix_len : 0;
 	l.gateway = gateway;
@@ -86,23 +94,17 @@ capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_hand
 					   const struct capnet_ip4cfg_layer *layer, capnet_instant now)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
-	if (e != CAPNET_OK)
-		return e;
-	if (layer == NULL)
-		return CAPNET_E_INVAL;
-	return put_static(net, layer, now);
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, layer != NULL, &net);
+	return e != CAPNET_OK ? e : put_static(net, layer, now);
 }
 
 capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uint16_t mtu, capnet_instant now)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, &net);
+	struct capnet_ip4cfg_layer l;
+	capnet_err e = static_layer(cs, nm, true, &net, &l);
 	if (e != CAPNET_OK)
 		return e;
-	if (net->ip4cfg == NULL)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ip4cfg_layer l = *capnet_ip4cfg_layer(net->ip4cfg, CAPNET_PROV_STATIC);
 	l.mtu = mtu;
 	return put_static(net, &l, now);
 }
@@ -119,7 +121,7 @@ static capnet_err nm_mint(struct capnet_cspace *cs, capnet_handle nm, enum capne
 			  const struct capnet_scope *scope, capnet_handle *out)
 {
 	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_MINT, &net);
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_MINT, true, &net);
 	if (e != CAPNET_OK)
 		return e;
 	struct capnet_cap_mint_args a = {CAPNET_CAP_NETWORK_MANAGER, CAPNET_RIGHT_MINT, NULL, type, rights, scope,

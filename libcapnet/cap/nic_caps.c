@@ -27,14 +27,14 @@ capnet_err capnet_netmgr_mint_nic(struct capnet_cspace *cs, capnet_handle nm, ca
 	return capnet_cap_mint(cs, nm, &a, out);
 }
 
-static capnet_err nic_check(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, struct capnet_nic **nic)
+/* capsys_gate for a Nic cap: the network's nic in *nic. */
+static capnet_err nic_check(struct capnet_cspace *cs, capnet_handle h, uint32_t rights, bool args,
+			    struct capnet_nic **nic)
 {
-	struct capnet_cap_info info;
-	capnet_err e = capnet_cap_check(cs, h, CAPNET_CAP_NIC, rights, NULL, &info);
-	if (e != CAPNET_OK)
-		return e;
-	*nic = ((struct capnet_net *)info.obj)->nic;
-	return CAPNET_OK;
+	void *obj = NULL;
+	capnet_err e = capsys_gate(cs, h, CAPNET_CAP_NIC, rights, args, &obj);
+	*nic = obj != NULL ? ((struct capnet_net *)obj)->nic : NULL;
+	return e;
 }
 
 static bool link_up(const struct capnet_nic *nic)
@@ -45,11 +45,9 @@ static bool link_up(const struct capnet_nic *nic)
 capnet_err capnet_niccap_info(struct capnet_cspace *cs, capnet_handle h, struct capnet_nic_info *out)
 {
 	struct capnet_nic *nic;
-	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_READ, &nic);
+	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_READ, out != NULL, &nic);
 	if (e != CAPNET_OK)
 		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
 	out->mac = nic->mac;
 	out->mtu = nic->mtu;
 	out->link_up = link_up(nic);
@@ -59,11 +57,9 @@ capnet_err capnet_niccap_info(struct capnet_cspace *cs, capnet_handle h, struct 
 capnet_err capnet_niccap_transmit(struct capnet_cspace *cs, capnet_handle h, const void *frame, size_t len)
 {
 	struct capnet_nic *nic;
-	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_SEND, &nic);
+	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_SEND, frame != NULL && len >= CAPNET_ETH_HDR_LEN, &nic);
 	if (e != CAPNET_OK)
 		return e;
-	if (frame == NULL || len < CAPNET_ETH_HDR_LEN)
-		return CAPNET_E_INVAL;
 	if (len > nic->mtu + NIC_FRAME_OVERHEAD)
 		return CAPNET_E_MSGSIZE;
 	if (!link_up(nic))
@@ -74,11 +70,9 @@ capnet_err capnet_niccap_transmit(struct capnet_cspace *cs, capnet_handle h, con
 capnet_err capnet_niccap_receive(struct capnet_cspace *cs, capnet_handle h, void *buf, size_t cap, size_t *len)
 {
 	struct capnet_nic *nic;
-	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_RECV, &nic);
+	capnet_err e = nic_check(cs, h, CAPNET_RIGHT_RECV, buf != NULL && len != NULL, &nic);
 	if (e != CAPNET_OK)
 		return e;
-	if (buf == NULL || len == NULL)
-		return CAPNET_E_INVAL;
 	*len = 0;
 	return nic->ops->receive(nic->dev, buf, cap, len);
 }

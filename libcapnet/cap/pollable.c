@@ -466,8 +466,10 @@ capnet_err capnet_timer_mint_pollable(struct capnet_cspace *cs, capnet_handle ti
 	return CAPNET_OK;
 }
 
-/* The gate of every Pollable call: handle -> type -> rights (audited). */
-static capnet_err pollcap_gate(struct capnet_cspace *cs, capnet_handle p, uint32_t rights, struct cap_pollset **out)
+/* The gate of every Pollable call: handle -> type -> rights (audited),
+ * then the pollset, then the call's arguments (`args`: they are good). */
+static capnet_err pollcap_gate(struct capnet_cspace *cs, capnet_handle p, uint32_t rights, bool args,
+			       struct cap_pollset **out)
 {
 	struct cap_node *nd;
 	capnet_err e = capsys_check_node(cs, p, CAPNET_CAP_POLLABLE, rights, NULL, NULL, &nd);
@@ -477,14 +479,14 @@ static capnet_err pollcap_gate(struct capnet_cspace *cs, capnet_handle p, uint32
 	if (ps == NULL)
 		return CAPNET_E_STATE;
 	*out = ps;
-	return CAPNET_OK;
+	return args ? CAPNET_OK : CAPNET_E_INVAL;
 }
 
 capnet_err capnet_pollcap_add(struct capnet_cspace *cs, capnet_handle p, capnet_handle member, unsigned want,
 			      uint64_t tag, uint16_t *index)
 {
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, true, &ps);
 	if (e != CAPNET_OK)
 		return e;
 	if (ps->set.cs != cs) /* members are the home cspace's handles */
@@ -496,7 +498,7 @@ capnet_err capnet_pollcap_add_ticket(struct capnet_cspace *cs, capnet_handle p, 
 				     uint16_t *index)
 {
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, true, &ps);
 	if (e != CAPNET_OK)
 		return e;
 	if (ps->set.cs != cs)
@@ -507,7 +509,7 @@ capnet_err capnet_pollcap_add_ticket(struct capnet_cspace *cs, capnet_handle p, 
 capnet_err capnet_pollcap_remove(struct capnet_cspace *cs, capnet_handle p, uint16_t index)
 {
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, &ps);
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, true, &ps);
 	if (e != CAPNET_OK)
 		return e;
 	return capnet_pollable_remove(&ps->set, index);
@@ -527,7 +529,7 @@ capnet_err capnet_pollcap_check(struct capnet_cspace *cs, capnet_handle p, capne
 				struct capnet_watch *out, uint16_t max, size_t *nready, capnet_instant *next)
 {
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, true, &ps);
 	if (e != CAPNET_OK)
 		return e;
 	size_t n = capnet_pollable_check(&ps->set, now, next);
@@ -560,11 +562,9 @@ capnet_err capnet_pollcap_wait(struct capnet_cspace *cs, capnet_handle p, const 
 	if (nready != NULL)
 		*nready = 0;
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, d != NULL && d->now != NULL && d->step != NULL, &ps);
 	if (e != CAPNET_OK)
 		return e;
-	if (d == NULL || d->now == NULL || d->step == NULL)
-		return CAPNET_E_INVAL;
 	if (ps->waiting)
 		return CAPNET_E_INUSE;
 	struct pollcap_alive a = {cs, p, ps, ps->gen};
@@ -586,11 +586,8 @@ capnet_err capnet_pollcap_wait(struct capnet_cspace *cs, capnet_handle p, const 
 capnet_err capnet_pollcap_stats(struct capnet_cspace *cs, capnet_handle p, struct capnet_pollable_stats *out)
 {
 	struct cap_pollset *ps;
-	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, &ps);
-	if (e != CAPNET_OK)
-		return e;
-	if (out == NULL)
-		return CAPNET_E_INVAL;
-	*out = ps->set.st;
-	return CAPNET_OK;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_READ, out != NULL, &ps);
+	if (e == CAPNET_OK)
+		*out = ps->set.st;
+	return e;
 }

@@ -73,11 +73,10 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *su = suite_create("baremetal-boot-info");
-	TCase *tc = tcase_create("cmdline");
+	TCase *tc = check_add_case(su, "cmdline", NULL, NULL, 0);
 	tcase_add_test(tc, microvm_line);
 	tcase_add_test(tc, several_and_suffixes);
 	tcase_add_test(tc, bad_entries_skipped);
 	tcase_add_test(tc, start_info);
-	suite_add_tcase(su, tc);
 	return su;
 }

@@ -179,12 +179,10 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cap-dns");
-	TCase *tc = tcase_create("dns");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "dns", setup, teardown, 0);
 	tcase_add_test(tc, test_resolve_through_cap);
 	tcase_add_test(tc, test_unavailable_and_bounds);
 	tcase_add_test(tc, test_rights);
 	tcase_add_test(tc, test_forged_calls_fail_closed_and_audited);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -122,12 +122,11 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("posix-netdb");
-	TCase *tc = tcase_create("netdb");
+	TCase *tc = check_add_case(s, "netdb", NULL, NULL, 0);
 	tcase_add_test(tc, test_pton4);
 	tcase_add_test(tc, test_pton6);
 	tcase_add_test(tc, test_services);
 	tcase_add_test(tc, test_eai_of_status_and_text);
 	tcase_add_test(tc, test_numeric_and_pool);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -114,6 +114,19 @@ static void reply(const struct sentq *q, unsigned rcode, const uint8_t *addr, ui
 	inject(q->dst, 53, q->sport, buf, n);
 }
 
+/* An answer from ns1 to q (asked as type A) holding only CNAME records,
+ * from[i] to to[i], each with ttl 300. */
+static void reply_cnames(const struct sentq *q, const char *const *from, const char *const *to, int n)
+{
+	uint8_t buf[600];
+	struct capnet_dns_builder b;
+	capnet_dns_build_start(&b, buf, sizeof buf, q->m.hdr.id, 0x8180);
+	capnet_dns_build_question(&b, q->m.qname, 1);
+	for (int i = 0; i < n; i++)
+		capnet_dns_build_cname(&b, from[i], 300, to[i]);
+	inject(ns1, 53, q->sport, buf, capnet_dns_build_end(&b));
+}
+
 static const uint8_t a9[4] = {192, 0, 2, 9};
 static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
 
@@ -123,13 +136,34 @@ static enum capnet_dns_status result(uint32_t id, struct capnet_dns_result *r)
 	return e == CAPNET_E_AGAIN ? CAPNET_DNS_PENDING : r->status;
 }
 
+/* A lookup started at `now` (it must be taken). */
+static uint32_t start(const char *name, unsigned want, capnet_instant now)
+{
+	uint32_t id;
+	ck_assert_int_eq(capnet_dns_stub_start(stub, name, want, now, &id), CAPNET_OK);
+	return id;
+}
+
+/* n static servers, a lookup started at 0 and its first query read into q. */
+static uint32_t ask(int n, const char *name, unsigned want, struct sentq *q)
+{
+	set_servers(CAPNET_PROV_STATIC, n, NULL);
+	uint32_t id = start(name, want, 0);
+	ck_assert(next_query(q));
+	return id;
+}
+
+/* The lookup's status once the interface has run at `at`. */
+static enum capnet_dns_status settle(uint32_t id, capnet_instant at, struct capnet_dns_result *r)
+{
+	capnet_iface_poll(st.ifc, at);
+	return result(id, r);
+}
+
 START_TEST(test_a_found)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "www.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(1, "www.example.test", CAPNET_DNS_WANT_A, &q);
 	ck_assert(!next_query(&q) || true);
 	seen = 0;
 	ck_assert(next_query(&q));
@@ -142,23 +176,20 @@ START_TEST(test_a_found)
 	struct capnet_dns_result r;
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
 	reply(&q, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(3));
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(3), &r), CAPNET_DNS_FOUND);
 	ck_assert_uint_eq(r.n_addrs, 1);
 	ck_assert_uint_eq(capnet_ipaddr_ip4(&r.addrs[0]), CAPNET_IP4(192, 0, 2, 9));
 	ck_assert_uint_eq(r.ttl, 60);
 	ck_assert_str_eq(r.canon, "www.example.test");
 	/* the second lookup is a cache hit: nothing sent, ttl counted down */
 	size_t before = st.cn.ntx;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "WWW.example.test", CAPNET_DNS_WANT_A, CAPNET_S(20), &id),
-			 CAPNET_OK);
+	id = start("WWW.example.test", CAPNET_DNS_WANT_A, CAPNET_S(20));
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
 	ck_assert(r.from_cache);
 	ck_assert_uint_eq(r.ttl, 40);
 	ck_assert_uint_eq(st.cn.ntx, before);
 	/* after 60 s it is asked again */
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "www.example.test", CAPNET_DNS_WANT_A, CAPNET_S(61), &id),
-			 CAPNET_OK);
+	id = start("www.example.test", CAPNET_DNS_WANT_A, CAPNET_S(61));
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
 	ck_assert_uint_eq(st.cn.ntx, before + 1);
 	capnet_dns_stub_cancel(stub, id);
@@ -174,8 +205,7 @@ END_TEST
 START_TEST(test_a_and_aaaa_in_parallel)
 {
 	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "h.example.test", CAPNET_DNS_WANT_BOTH, 0, &id), CAPNET_OK);
+	uint32_t id = start("h.example.test", CAPNET_DNS_WANT_BOTH, 0);
 	struct sentq qa, q6;
 	ck_assert(next_query(&qa));
 	ck_assert(next_query(&q6));
@@ -185,9 +215,8 @@ START_TEST(test_a_and_aaaa_in_parallel)
 	ck_assert_uint_ne(qa.m.hdr.id, q6.m.hdr.id);
 	reply(&q6, 0, v6, 300);
 	reply(&qa, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_FOUND);
 	ck_assert_uint_eq(r.n_addrs, 2);
 	ck_assert_uint_eq(r.addrs[0].af, CAPNET_AF_INET);
 	ck_assert_uint_eq(r.addrs[1].af, CAPNET_AF_INET6);
@@ -198,11 +227,8 @@ END_TEST
 
 START_TEST(test_spoofed_answers_ignored)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "h.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(1, "h.example.test", CAPNET_DNS_WANT_A, &q);
 	uint8_t evil[4] = {203, 0, 113, 66}, buf[600];
 	struct sentq bad = q;
 	bad.m.hdr.id ^= 1; /* wrong id */
@@ -217,9 +243,8 @@ START_TEST(test_spoofed_answers_ignored)
 	inject(ns1, 53, q.sport, buf, n);
 	uint8_t junk[] = {0, 1, 2};
 	inject(ns1, 53, q.sport, junk, sizeof junk); /* malformed */
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_PENDING);
 	struct capnet_dns_stub_status s;
 	capnet_dns_stub_status(stub, &s);
 	/* the connected socket filters other sources before the stub sees them */
@@ -227,31 +252,24 @@ START_TEST(test_spoofed_answers_ignored)
 	ck_assert_uint_eq(s.malformed[CAPNET_DNS_ERR_TRUNCATED], 1);
 	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_udp_rx_filtered), 2);
 	reply(&q, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(2));
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(2), &r), CAPNET_DNS_FOUND);
 	ck_assert_uint_eq(capnet_ipaddr_ip4(&r.addrs[0]), CAPNET_IP4(192, 0, 2, 9));
 }
 END_TEST
 
 START_TEST(test_nxdomain_negative_cache)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "nope.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(1, "nope.example.test", CAPNET_DNS_WANT_A, &q);
 	reply(&q, CAPNET_DNS_RCODE_NXDOMAIN, NULL, 0);
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_NXDOMAIN);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_NXDOMAIN);
 	/* cached for min(SOA ttl 3600, minimum 30) = 30 s */
 	size_t before = st.cn.ntx;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "nope.example.test", CAPNET_DNS_WANT_A, CAPNET_S(29), &id),
-			 CAPNET_OK);
+	id = start("nope.example.test", CAPNET_DNS_WANT_A, CAPNET_S(29));
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_NXDOMAIN);
 	ck_assert_uint_eq(st.cn.ntx, before);
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "nope.example.test", CAPNET_DNS_WANT_A, CAPNET_S(31), &id),
-			 CAPNET_OK);
+	id = start("nope.example.test", CAPNET_DNS_WANT_A, CAPNET_S(31));
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
 	ck_assert_uint_eq(st.cn.ntx, before + 1);
 	capnet_dns_stub_cancel(stub, id);
@@ -260,23 +278,18 @@ END_TEST
 
 START_TEST(test_nodata)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "v4only.example.test", CAPNET_DNS_WANT_AAAA, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(1, "v4only.example.test", CAPNET_DNS_WANT_AAAA, &q);
 	reply(&q, 0, NULL, 0);
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_NODATA);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_NODATA);
 }
 END_TEST
 
 START_TEST(test_timeout_figures)
 {
 	set_servers(CAPNET_PROV_STATIC, 2, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "slow.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+	uint32_t id = start("slow.example.test", CAPNET_DNS_WANT_A, 0);
 	/* tries at 0 (ns1), 2 (ns2), 4 (ns1), 6 (ns2); the end at 8 s */
 	capnet_instant t = 0, next;
 	capnet_ip4addr want[4] = {ns1, ns2, ns1, ns2};
@@ -303,8 +316,7 @@ END_TEST
 
 START_TEST(test_unavailable_sends_nothing)
 {
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "h.example.test", CAPNET_DNS_WANT_BOTH, 0, &id), CAPNET_OK);
+	uint32_t id = start("h.example.test", CAPNET_DNS_WANT_BOTH, 0);
 	struct capnet_dns_result r;
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_UNAVAILABLE);
 	ck_assert_uint_eq(st.cn.ntx, 0);
@@ -314,72 +326,50 @@ END_TEST
 
 START_TEST(test_servfail_next_server)
 {
-	set_servers(CAPNET_PROV_STATIC, 2, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "h.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(2, "h.example.test", CAPNET_DNS_WANT_A, &q);
 	ck_assert_uint_eq(q.dst, ns1);
 	reply(&q, CAPNET_DNS_RCODE_SERVFAIL, NULL, 0);
 	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	ck_assert(next_query(&q));
 	ck_assert_uint_eq(q.dst, ns2); /* at once, not after the try timeout */
 	reply(&q, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(2));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(2), &r), CAPNET_DNS_FOUND);
 }
 END_TEST
 
 START_TEST(test_cname_chain_requeried)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "alias.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
-	uint8_t buf[600];
-	struct capnet_dns_builder b;
-	capnet_dns_build_start(&b, buf, sizeof buf, q.m.hdr.id, 0x8180);
-	capnet_dns_build_question(&b, q.m.qname, 1);
-	capnet_dns_build_cname(&b, q.m.qname, 300, "target.example.test");
-	inject(ns1, 53, q.sport, buf, capnet_dns_build_end(&b));
+	uint32_t id = ask(1, "alias.example.test", CAPNET_DNS_WANT_A, &q);
+	const char *from[] = {q.m.qname}, *to[] = {"target.example.test"};
+	reply_cnames(&q, from, to, 1);
 	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	ck_assert(next_query(&q));
 	ck_assert_str_eq(q.m.qname, "target.example.test");
 	reply(&q, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(2));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(2), &r), CAPNET_DNS_FOUND);
 	ck_assert_str_eq(r.canon, "target.example.test");
 }
 END_TEST
 
 START_TEST(test_cname_loop_bounded)
 {
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "a.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
-	uint8_t buf[600];
-	struct capnet_dns_builder b;
-	capnet_dns_build_start(&b, buf, sizeof buf, q.m.hdr.id, 0x8180);
-	capnet_dns_build_question(&b, q.m.qname, 1);
-	capnet_dns_build_cname(&b, "a.example.test", 300, "b.example.test");
-	capnet_dns_build_cname(&b, "b.example.test", 300, "a.example.test");
-	inject(ns1, 53, q.sport, buf, capnet_dns_build_end(&b));
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
+	uint32_t id = ask(1, "a.example.test", CAPNET_DNS_WANT_A, &q);
+	const char *from[] = {"a.example.test", "b.example.test"}, *to[] = {"b.example.test", "a.example.test"};
+	reply_cnames(&q, from, to, 2);
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_MALFORMED);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_MALFORMED);
 }
 END_TEST
 
 START_TEST(test_search_ndots)
 {
 	set_servers(CAPNET_PROV_STATIC, 1, "corp.example.test");
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "printer", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+	uint32_t id = start("printer", CAPNET_DNS_WANT_A, 0);
 	struct sentq q;
 	ck_assert(next_query(&q));
 	ck_assert_str_eq(q.m.qname, "printer.corp.example.test"); /* fewer dots than ndots: search first */
@@ -388,21 +378,18 @@ START_TEST(test_search_ndots)
 	ck_assert(next_query(&q));
 	ck_assert_str_eq(q.m.qname, "printer");
 	reply(&q, CAPNET_DNS_RCODE_NXDOMAIN, NULL, 0);
-	capnet_iface_poll(st.ifc, CAPNET_MS(2));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_NXDOMAIN);
+	ck_assert_int_eq(settle(id, CAPNET_MS(2), &r), CAPNET_DNS_NXDOMAIN);
 	/* a dotted name is asked as is first; a trailing dot, only as is */
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "www.example.test", CAPNET_DNS_WANT_A, CAPNET_S(1), &id),
-			 CAPNET_OK);
+	id = start("www.example.test", CAPNET_DNS_WANT_A, CAPNET_S(1));
 	ck_assert(next_query(&q));
 	ck_assert_str_eq(q.m.qname, "www.example.test");
 	capnet_dns_stub_cancel(stub, id);
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "gw.", CAPNET_DNS_WANT_A, CAPNET_S(1), &id), CAPNET_OK);
+	id = start("gw.", CAPNET_DNS_WANT_A, CAPNET_S(1));
 	ck_assert(next_query(&q));
 	ck_assert_str_eq(q.m.qname, "gw");
 	reply(&q, CAPNET_DNS_RCODE_NXDOMAIN, NULL, 0);
-	capnet_iface_poll(st.ifc, CAPNET_S(1));
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_NXDOMAIN);
+	ck_assert_int_eq(settle(id, CAPNET_S(1), &r), CAPNET_DNS_NXDOMAIN);
 	ck_assert(!next_query(&q));
 }
 END_TEST
@@ -410,16 +397,14 @@ END_TEST
 START_TEST(test_lease_expiry_drops_server)
 {
 	set_servers(CAPNET_PROV_DHCP, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "h.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+	uint32_t id = start("h.example.test", CAPNET_DNS_WANT_A, 0);
 	struct sentq q;
 	ck_assert(next_query(&q));
 	/* the lease ends: its server is gone at once */
 	ck_assert_int_eq(capnet_ip4cfg_clear(layers, CAPNET_PROV_DHCP, CAPNET_MS(500)), CAPNET_OK);
 	reply(&q, 0, a9, 60); /* a late answer from the stale server */
-	capnet_iface_poll(st.ifc, CAPNET_MS(500));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_UNAVAILABLE);
+	ck_assert_int_eq(settle(id, CAPNET_MS(500), &r), CAPNET_DNS_UNAVAILABLE);
 	ck_assert(!next_query(&q));
 	struct capnet_dns_stub_status s;
 	capnet_dns_stub_status(stub, &s);
@@ -434,22 +419,17 @@ START_TEST(test_randomised_case_must_echo)
 	struct capnet_dns_stub *s2;
 	ck_assert_int_eq(capnet_dns_stub_create(&st.arena, &c, st.ifc, udp, layers, &s2), CAPNET_OK);
 	stub = s2;
-	set_servers(CAPNET_PROV_STATIC, 1, NULL);
-	uint32_t id;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "mixedcase.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
 	struct sentq q;
-	ck_assert(next_query(&q));
+	uint32_t id = ask(1, "mixedcase.example.test", CAPNET_DNS_WANT_A, &q);
 	ck_assert(capnet_dns_name_eq(q.m.qname, "mixedcase.example.test"));
 	ck_assert_str_ne(q.m.qname, "mixedcase.example.test");
 	struct sentq lower = q;
 	strcpy(lower.m.qname, "mixedcase.example.test");
 	reply(&lower, 0, a9, 60); /* the case not echoed: ignored */
-	capnet_iface_poll(st.ifc, CAPNET_MS(1));
 	struct capnet_dns_result r;
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
+	ck_assert_int_eq(settle(id, CAPNET_MS(1), &r), CAPNET_DNS_PENDING);
 	reply(&q, 0, a9, 60);
-	capnet_iface_poll(st.ifc, CAPNET_MS(2));
-	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
+	ck_assert_int_eq(settle(id, CAPNET_MS(2), &r), CAPNET_DNS_FOUND);
 }
 END_TEST
 
@@ -461,8 +441,7 @@ START_TEST(test_cache_bound)
 	const char *names[3] = {"a.example.test", "b.example.test", "c.example.test"};
 	uint32_t ttl[3] = {100, 50, 200};
 	for (int i = 0; i < 3; i++) {
-		uint32_t id;
-		ck_assert_int_eq(capnet_dns_stub_start(stub, names[i], CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+		uint32_t id = start(names[i], CAPNET_DNS_WANT_A, 0);
 		struct sentq q;
 		ck_assert(next_query(&q));
 		reply(&q, 0, a9, ttl[i]);
@@ -476,10 +455,10 @@ START_TEST(test_cache_bound)
 	ck_assert_uint_eq(s.cache_evictions, 1); /* b, the nearest expiry, went */
 	uint32_t id;
 	struct capnet_dns_result r;
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "b.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+	id = start("b.example.test", CAPNET_DNS_WANT_A, 0);
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_PENDING);
 	capnet_dns_stub_cancel(stub, id);
-	ck_assert_int_eq(capnet_dns_stub_start(stub, "a.example.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+	id = start("a.example.test", CAPNET_DNS_WANT_A, 0);
 	ck_assert_int_eq(result(id, &r), CAPNET_DNS_FOUND);
 }
 END_TEST
@@ -494,14 +473,14 @@ START_TEST(test_bad_names_and_bounds)
 	longname[299] = 0;
 	const char *bad[] = {"", ".", "a..b", longname};
 	for (size_t i = 0; i < 4; i++) {
-		ck_assert_int_eq(capnet_dns_stub_start(stub, bad[i], CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+		id = start(bad[i], CAPNET_DNS_WANT_A, 0);
 		ck_assert_int_eq(result(id, &r), CAPNET_DNS_BADNAME);
 	}
 	struct sentq q;
 	ck_assert(!next_query(&q));
 	ck_assert_int_eq(capnet_dns_stub_start(stub, "x", 4, 0, &id), CAPNET_E_INVAL);
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(capnet_dns_stub_start(stub, "x.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_OK);
+		id = start("x.test", CAPNET_DNS_WANT_A, 0);
 	ck_assert_int_eq(capnet_dns_stub_start(stub, "x.test", CAPNET_DNS_WANT_A, 0, &id), CAPNET_E_NOMEM);
 	ck_assert_int_eq(capnet_dns_stub_result(stub, 9999, &r), CAPNET_E_NOTFOUND);
 	for (uint32_t i = 5; i <= 8; i++)
@@ -512,8 +491,7 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dns-stub");
-	TCase *tc = tcase_create("stub");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = check_add_case(s, "stub", setup, teardown, 0);
 	tcase_add_test(tc, test_a_found);
 	tcase_add_test(tc, test_a_and_aaaa_in_parallel);
 	tcase_add_test(tc, test_spoofed_answers_ignored);
@@ -529,6 +507,5 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_randomised_case_must_echo);
 	tcase_add_test(tc, test_cache_bound);
 	tcase_add_test(tc, test_bad_names_and_bounds);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -103,6 +103,13 @@ static void open_pair(bool listen)
 	ck_assert_int_eq(capnet_sim_add_participant(sim, server_poll, &srv), CAPNET_OK);
 }
 
+static void close_pair(void)
+{
+	sim_stack_close(&cl);
+	sim_stack_close(&srv.st);
+	capnet_sim_destroy(sim);
+}
+
 struct wait {
 	struct capnet_dns_stub *d;
 	uint32_t id;
@@ -118,13 +125,22 @@ static bool done(void *ctx)
 	return w->done;
 }
 
+/* The client's stub asks for big.example.test (A); the simulator runs
+ * until the lookup has ended (20 s at most). */
+static void resolve_big(struct wait *w)
+{
+	memset(w, 0, sizeof *w);
+	w->d = capnet_stack_dns(cl.stack, 0);
+	ck_assert_ptr_nonnull(w->d);
+	ck_assert_int_eq(capnet_dns_stub_start(w->d, "big.example.test", CAPNET_DNS_WANT_A, 0, &w->id), CAPNET_OK);
+	ck_assert(capnet_sim_run_until_cond(sim, done, w, CAPNET_S(20)));
+}
+
 START_TEST(test_tc_retried_over_tcp)
 {
 	open_pair(true);
-	struct wait w = {.d = capnet_stack_dns(cl.stack, 0)};
-	ck_assert_ptr_nonnull(w.d);
-	ck_assert_int_eq(capnet_dns_stub_start(w.d, "big.example.test", CAPNET_DNS_WANT_A, 0, &w.id), CAPNET_OK);
-	ck_assert(capnet_sim_run_until_cond(sim, done, &w, CAPNET_S(20)));
+	struct wait w;
+	resolve_big(&w);
 	ck_assert_int_eq(w.r.status, CAPNET_DNS_FOUND);
 	ck_assert_uint_eq(capnet_ipaddr_ip4(&w.r.addrs[0]), CAPNET_IP4(192, 0, 2, 9));
 	ck_assert_int_lt(capnet_sim_now(sim), CAPNET_MS(50)); /* no timeout on the way */
@@ -134,18 +150,15 @@ START_TEST(test_tc_retried_over_tcp)
 	ck_assert_uint_eq(s.tcp_retries, 1);
 	ck_assert_uint_eq(srv.udp_queries, 1);
 	ck_assert_uint_eq(srv.tcp_queries, 1);
-	sim_stack_close(&cl);
-	sim_stack_close(&srv.st);
-	capnet_sim_destroy(sim);
+	close_pair();
 }
 END_TEST
 
 START_TEST(test_tc_without_tcp_server)
 {
 	open_pair(false);
-	struct wait w = {.d = capnet_stack_dns(cl.stack, 0)};
-	ck_assert_int_eq(capnet_dns_stub_start(w.d, "big.example.test", CAPNET_DNS_WANT_A, 0, &w.id), CAPNET_OK);
-	ck_assert(capnet_sim_run_until_cond(sim, done, &w, CAPNET_S(20)));
+	struct wait w;
+	resolve_big(&w);
 	/* refused over TCP, then UDP again (TC again, TCP refused again) */
 	ck_assert_int_ne(w.r.status, CAPNET_DNS_FOUND);
 	struct capnet_dns_stub_status s;
@@ -153,18 +166,15 @@ START_TEST(test_tc_without_tcp_server)
 	ck_assert_uint_eq(s.tcp_retries, 2);
 	ck_assert_uint_eq(srv.udp_queries, 2);
 	ck_assert_int_lt(capnet_sim_now(sim), CAPNET_S(1));
-	sim_stack_close(&cl);
-	sim_stack_close(&srv.st);
-	capnet_sim_destroy(sim);
+	close_pair();
 }
 END_TEST
 
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dns-tcp");
-	TCase *tc = tcase_create("tcp");
+	TCase *tc = check_add_case(s, "tcp", NULL, NULL, 0);
 	tcase_add_test(tc, test_tc_retried_over_tcp);
 	tcase_add_test(tc, test_tc_without_tcp_server);
-	suite_add_tcase(s, tc);
 	return s;
 }
