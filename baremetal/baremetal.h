@@ -35,6 +35,8 @@ static inline uint64_t bm_rdtsc(void)
 void bm_con_init(void);
 void bm_con_puts(const char *s);
 void bm_con_putu(uint64_t v);
+/* v in decimal, written backwards from the end of b; returns its start. */
+const char *bm_utoa(uint64_t v, char b[21]);
 void bm_con_putx(uint64_t v);
 void bm_con_ip4(capnet_ip4addr a);
 void bm_con_mac(struct capnet_mac m);

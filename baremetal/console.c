@@ -44,16 +44,21 @@ void bm_con_puts(const char *s)
 	}
 }
 
-void bm_con_putu(uint64_t v)
+const char *bm_utoa(uint64_t v, char b[21])
 {
-	char b[21];
 	int i = 20;
 	b[i] = 0;
 	do {
 		b[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	bm_con_puts(b + i);
+	return b + i;
+}
+
+void bm_con_putu(uint64_t v)
+{
+	char b[21];
+	bm_con_puts(bm_utoa(v, b));
 }
 
 static const char hexdig[] = "0123456789abcdef";

@@ -94,13 +94,7 @@ static void append(const char *s)
 static void append_u(size_t v)
 {
 	char b[21];
-	int i = 20;
-	b[i] = 0;
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	append(b + i);
+	append(bm_utoa(v, b));
 }
 
 static void build_reply(void)

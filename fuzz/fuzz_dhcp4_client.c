@@ -179,8 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capnet_dhcp4_client_config cfg;
 	capnet_dhcp4_client_config_defaults(&cfg);
 	cfg.retransmit_jitter = 0;
-	cfg.probe_wait = 0;
-	cfg.probe_min = cfg.probe_max = CAPNET_S(1);
+	cfg.acd.probe_wait = 0;
+	cfg.acd.probe_min = cfg.acd.probe_max = CAPNET_S(1);
 	if (target == 6)
 		cfg.reboot_addr = LEASE;
 	FUZZ_CHECK(capnet_dhcp4_client_create(a, &cfg, g.ifc, g.udp, g.layers, &g.c) == CAPNET_OK);

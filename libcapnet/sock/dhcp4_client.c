@@ -82,13 +82,7 @@ void capnet_dhcp4_client_config_defaults(struct capnet_dhcp4_client_config *cfg)
 	cfg->retransmit_jitter = CAPNET_DEFAULT_DHCP4_RETRANSMIT_JITTER;
 	cfg->request_tries = CAPNET_DEFAULT_DHCP4_REQUEST_TRIES;
 	cfg->renew_min = CAPNET_DEFAULT_DHCP4_RENEW_MIN;
-	cfg->probe_wait = CAPNET_DEFAULT_ACD_PROBE_WAIT;
-	cfg->probe_num = CAPNET_DEFAULT_ACD_PROBE_NUM;
-	cfg->probe_min = CAPNET_DEFAULT_ACD_PROBE_MIN;
-	cfg->probe_max = CAPNET_DEFAULT_ACD_PROBE_MAX;
-	cfg->announce_wait = CAPNET_DEFAULT_ACD_ANNOUNCE_WAIT;
-	cfg->announce_num = CAPNET_DEFAULT_ACD_ANNOUNCE_NUM;
-	cfg->announce_interval = CAPNET_DEFAULT_ACD_ANNOUNCE_INTERVAL;
+	capnet_acd_config_defaults(&cfg->acd);
 	cfg->decline_wait = CAPNET_DEFAULT_DHCP4_DECLINE_WAIT;
 }
 
@@ -341,7 +335,7 @@ static void on_acd(void *ctx, struct capnet_acd *acd, enum capnet_acd_result r, 
 
 static void enter_checking(struct capnet_dhcp4_client *c, capnet_instant now)
 {
-	if (c->cfg.probe_num == 0) {
+	if (c->cfg.acd.probe_num == 0) {
 		bind(c, now);
 		return;
 	}
@@ -788,7 +782,7 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	}
 	if (!ifc || !udp || !cfg_layers || cfg->retransmit_initial <= 0 ||
 	    cfg->retransmit_max < cfg->retransmit_initial || cfg->retransmit_jitter < 0 ||
-	    cfg->retransmit_jitter >= cfg->retransmit_initial || cfg->probe_min > cfg->probe_max ||
+	    cfg->retransmit_jitter >= cfg->retransmit_initial || cfg->acd.probe_min > cfg->acd.probe_max ||
 	    cfg->request_tries == 0 || cfg->renew_min <= 0)
 		return CAPNET_E_INVAL;
 	struct capnet_dhcp4_client *c = capnet_arena_alloc(arena, sizeof *c, _Alignof(max_align_t));
@@ -811,16 +805,7 @@ capnet_err capnet_dhcp4_client_create(struct capnet_arena *arena, const struct c
 	}
 	capnet_udp_set_option(c->sock, CAPNET_UDP_OPT_BROADCAST | CAPNET_UDP_OPT_UNCONFIGURED, true);
 	capnet_udp_set_notify(c->sock, on_readable, c);
-	struct capnet_acd_config acfg = {
-		.probe_wait = cfg->probe_wait,
-		.probe_num = cfg->probe_num,
-		.probe_min = cfg->probe_min,
-		.probe_max = cfg->probe_max,
-		.announce_wait = cfg->announce_wait,
-		.announce_num = cfg->announce_num,
-		.announce_interval = cfg->announce_interval,
-	};
-	capnet_acd_init(&c->acd, ifc, &acfg, on_acd, c); /* cfg checked above */
+	capnet_acd_init(&c->acd, ifc, &cfg->acd, on_acd, c); /* cfg checked above */
 	/* Its messages come through the UDP socket; the interface only has to
 	 * run its timers. */
 	c->timer.poll = client_poll;

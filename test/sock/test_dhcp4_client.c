@@ -46,8 +46,8 @@ static void setup(void)
 	ck_assert_ptr_nonnull(st.ifc);
 	capnet_dhcp4_client_config_defaults(&ccfg);
 	ccfg.retransmit_jitter = 0;
-	ccfg.probe_wait = 0;
-	ccfg.probe_min = ccfg.probe_max = CAPNET_S(1);
+	ccfg.acd.probe_wait = 0;
+	ccfg.acd.probe_min = ccfg.acd.probe_max = CAPNET_S(1);
 	make_client();
 }
 
@@ -586,7 +586,7 @@ START_TEST(test_probe_num_zero_binds_at_once)
 {
 	test_stack_init(&st, mac_c, NULL);
 	capnet_dhcp4_client_config_defaults(&ccfg);
-	ccfg.probe_num = 0;
+	ccfg.acd.probe_num = 0;
 	make_client();
 	capnet_dhcp4_client_start(cl, 0);
 	inject(reply(CAPNET_DHCP4_OFFER), 0);
@@ -792,7 +792,7 @@ static void reboot_setup(void)
 	test_stack_init(&st, mac_c, NULL);
 	capnet_dhcp4_client_config_defaults(&ccfg);
 	ccfg.retransmit_jitter = 0;
-	ccfg.probe_num = 0;
+	ccfg.acd.probe_num = 0;
 	ccfg.reboot_addr = ip_lease;
 	make_client();
 }
@@ -1197,7 +1197,7 @@ START_TEST(test_bad_config_refused)
 	bad.retransmit_initial = 0;
 	ck_assert_int_eq(capnet_dhcp4_client_create(&st.arena, &bad, st.ifc, udp, layers, &x), CAPNET_E_INVAL);
 	bad = ccfg;
-	bad.probe_min = CAPNET_S(3);
+	bad.acd.probe_min = CAPNET_S(3);
 	ck_assert_int_eq(capnet_dhcp4_client_create(&st.arena, &bad, st.ifc, udp, layers, &x), CAPNET_E_INVAL);
 	/* Port 68 is taken by the first client. */
 	ck_assert_int_eq(capnet_dhcp4_client_create(&st.arena, &ccfg, st.ifc, udp, layers, &x), CAPNET_E_INUSE);

@@ -91,6 +91,16 @@ static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *
 		IFACE_COUNT(ifc, arp_requests_sent);
 }
 
+/* A fresh entry for ip, resolution not yet started; NULL when the cache is
+ * full of entries that must stay. */
+static struct capnet_arp_entry *new_entry(struct capnet_iface *ifc, capnet_ip4addr ip)
+{
+	struct capnet_arp_entry *e = alloc_entry(ifc);
+	if (e)
+		e->ip = ip;
+	return e;
+}
+
 capnet_err capnet_arp_resolve(struct capnet_iface *ifc, capnet_ip4addr ip, capnet_instant now)
 {
 	if (ifc->ip4.addr == 0)
@@ -98,12 +108,8 @@ capnet_err capnet_arp_resolve(struct capnet_iface *ifc, capnet_ip4addr ip, capne
 	struct capnet_arp_entry *e = find(ifc, ip);
 	if (e && e->state != CAPNET_ARP_FAILED)
 		return e->state == CAPNET_ARP_INCOMPLETE ? CAPNET_E_AGAIN : CAPNET_OK;
-	if (!e) {
-		e = alloc_entry(ifc);
-		if (!e)
-			return CAPNET_E_NOMEM;
-		e->ip = ip;
-	}
+	if (!e && !(e = new_entry(ifc, ip)))
+		return CAPNET_E_NOMEM;
 	start_resolution(ifc, e, now);
 	return CAPNET_E_AGAIN;
 }
@@ -145,10 +151,8 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 {
 	struct capnet_arp_entry *e = find(ifc, next_hop);
 	if (!e) {
-		e = alloc_entry(ifc);
-		if (!e)
+		if (!(e = new_entry(ifc, next_hop)))
 			return CAPNET_E_NOMEM;
-		e->ip = next_hop;
 		start_resolution(ifc, e, now);
 	}
 	/* RFC 1122 2.3.2.2: keep the newest; drop the oldest when full. */

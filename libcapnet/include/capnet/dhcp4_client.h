@@ -75,6 +75,7 @@
 #ifndef CAPNET_DHCP4_CLIENT_H
 #define CAPNET_DHCP4_CLIENT_H
 
+#include "capnet/acd.h"
 #include "capnet/arena.h"
 #include "capnet/err.h"
 #include "capnet/iface.h"
@@ -105,14 +106,9 @@ struct capnet_dhcp4_client_config {
 	capnet_duration init_delay;         /* max random wait before the first DISCOVER;
 					     * RFC 2131 4.4.1 suggests 1-10 s; default 0 */
 	capnet_duration renew_min;          /* RFC 2131 4.4.5: 60 s */
-	/* RFC 5227 2.1.1 / section 1.1 constants. probe_num 0 skips the check. */
-	capnet_duration probe_wait;         /* PROBE_WAIT 1 s: random wait before the first probe */
-	uint8_t probe_num;                  /* PROBE_NUM 3 */
-	capnet_duration probe_min;          /* PROBE_MIN 1 s */
-	capnet_duration probe_max;          /* PROBE_MAX 2 s */
-	capnet_duration announce_wait;      /* ANNOUNCE_WAIT 2 s after the last probe */
-	uint8_t announce_num;               /* ANNOUNCE_NUM 2 */
-	capnet_duration announce_interval;  /* ANNOUNCE_INTERVAL 2 s */
+	/* The RFC 5227 check of the ACKed address (capnet/acd.h: PROBE_WAIT,
+	 * PROBE_NUM, ... ANNOUNCE_INTERVAL); acd.probe_num 0 skips it. */
+	struct capnet_acd_config acd;
 	capnet_duration decline_wait;       /* RFC 2131 3.1.5: 10 s */
 	capnet_ip4addr reboot_addr;         /* non-zero: start in INIT-REBOOT */
 	const uint8_t *client_id;           /* option 61; NULL: type 1 + MAC */
