@@ -1,4 +1,5 @@
 #include "harness/proof.h"
+#include "harness/sim_stack.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -144,6 +145,13 @@ static void line(struct proof_ctx *ctx, capnet_instant t, const char *status, co
 	int64_t ms = t / 1000;
 	fprintf(ctx->out, "[%5" PRId64 ".%03" PRId64 " s] %s%s%s\n", ms / 1000, ms % 1000, text, status ? "  " : "",
 		status ? status : "");
+}
+
+const struct capnet_sim_impair proof_wire_1ms = {.delay = CAPNET_MS(1)};
+
+struct capnet_sim *proof_sim_open(struct proof_ctx *ctx)
+{
+	return sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
 }
 
 bool proof_check(struct proof_ctx *ctx, capnet_instant t, bool ok, const char *fmt, ...)

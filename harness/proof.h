@@ -11,6 +11,9 @@
 
 #include "capnet/types.h"
 
+struct capnet_sim;
+struct capnet_sim_impair;
+
 struct proof_ctx {
 	const char *name;
 	uint64_t seed;
@@ -36,6 +39,12 @@ extern const struct proof *const capnet_proofs[];
 const struct proof *proof_find(const char *name);
 
 /* One assertion: prints "[  12.000 s] text  ok" (or FAIL) and counts it. */
+/* The cable of the two-host proofs: 1 ms each way, so a round trip shows. */
+extern const struct capnet_sim_impair proof_wire_1ms;
+/* A seeded switch that records every frame to --pcap; NULL after saying why
+ * on stderr. */
+struct capnet_sim *proof_sim_open(struct proof_ctx *ctx);
+
 bool proof_check(struct proof_ctx *ctx, capnet_instant t, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* A narrative line without an assertion ("stack A configured ..."). */

@@ -84,14 +84,13 @@ int proof_arp_ping(struct proof_ctx *ctx)
 	const struct capnet_mac mac_a = {{0x02, 0, 0, 0, 0, 0x0a}}, mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
 	const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11);
 	/* 1 ms on every cable, so round trips are visible: 2 ms per echo. */
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	struct sim_stack a = {0}, b = {0};
-	if (sim_stack_open(&a, "A", sim, ctx->seed, mac_a, &wire, &sim_stack_bare) != CAPNET_OK ||
-	    sim_stack_open(&b, "B", sim, ctx->seed, mac_b, &wire, &sim_stack_bare) != CAPNET_OK) {
+	if (sim_stack_open(&a, "A", sim, ctx->seed, mac_a, &proof_wire_1ms, &sim_stack_bare) != CAPNET_OK ||
+	    sim_stack_open(&b, "B", sim, ctx->seed, mac_b, &proof_wire_1ms, &sim_stack_bare) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

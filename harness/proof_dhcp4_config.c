@@ -57,9 +57,8 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 	const capnet_ip4addr ip_s1 = CAPNET_IP4(192, 0, 2, 1), ip_s2 = CAPNET_IP4(192, 0, 2, 2),
 			     ip_r = CAPNET_IP4(192, 0, 2, 254), ip_n = CAPNET_IP4(192, 0, 2, 20),
 			     ip_bogus_router = CAPNET_IP4(192, 0, 2, 9), lease_ip = CAPNET_IP4(192, 0, 2, 100);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct dhcp4_server s1, s2;
@@ -68,19 +67,19 @@ int proof_dhcp4_config(struct proof_ctx *ctx)
 		.lease_secs = 3600, .mtu = 1400, .router = ip_bogus_router, .n_dns = 2,
 		.dns = {CAPNET_IP4(198, 51, 100, 53), CAPNET_IP4(198, 51, 100, 54)}, .domain = "example.com",
 		.n_search = 2, .search = {"eng.example.com", "example.com"}, .n_routes = 2,
-		.routes = {{CAPNET_IP4(198, 51, 100, 0), 24, ip_r}, {0, 0, ip_r}}, .impair = &wire,
+		.routes = {{CAPNET_IP4(198, 51, 100, 0), 24, ip_r}, {0, 0, ip_r}}, .impair = &proof_wire_1ms,
 	};
 	struct dhcp4_server_config c2 = {
 		.mac = mac_s2, .addr = ip_s2, .prefix_len = 24, .pool_start = CAPNET_IP4(192, 0, 2, 150),
-		.pool_size = 50, .lease_secs = 600, .router = ip_r, .delay = CAPNET_MS(5), .impair = &wire,
+		.pool_size = 50, .lease_secs = 600, .router = ip_r, .delay = CAPNET_MS(5), .impair = &proof_wire_1ms,
 	};
 	struct sim_stack r = {0}, n = {0};
 	static struct dhcp4_host c;
 	memset(&c, 0, sizeof c);
 	if (dhcp4_server_open(&s1, sim, &c1) != CAPNET_OK || dhcp4_server_open(&s2, sim, &c2) != CAPNET_OK ||
-	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &wire, &sim_stack_bare) != CAPNET_OK ||
-	    sim_stack_open(&n, "N", sim, ctx->seed, mac_n, &wire, &sim_stack_bare) != CAPNET_OK ||
-	    dhcp4_host_open(&c, "C", sim, ctx->seed, mac_c, &wire, NULL) != CAPNET_OK) {
+	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &proof_wire_1ms, &sim_stack_bare) != CAPNET_OK ||
+	    sim_stack_open(&n, "N", sim, ctx->seed, mac_n, &proof_wire_1ms, &sim_stack_bare) != CAPNET_OK ||
+	    dhcp4_host_open(&c, "C", sim, ctx->seed, mac_c, &proof_wire_1ms, NULL) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

@@ -79,28 +79,27 @@ int proof_dhcp4_lease_lifecycle(struct proof_ctx *ctx)
 			     ip_r = CAPNET_IP4(192, 0, 2, 254), ip_lease = CAPNET_IP4(192, 0, 2, 100),
 			     static_gw = CAPNET_IP4(192, 0, 2, 253), static_dns = CAPNET_IP4(203, 0, 113, 53),
 			     dns1 = CAPNET_IP4(198, 51, 100, 53), dns2 = CAPNET_IP4(198, 51, 100, 153);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct dhcp4_server s1, s2;
 	struct dhcp4_server_config c1 = {
 		.mac = mac_s1, .addr = ip_s1, .prefix_len = 24, .pool_start = ip_lease, .pool_size = 50,
 		.lease_secs = 120, .t1_secs = 60, .t2_secs = 105, .router = ip_r, .n_dns = 1, .dns = {dns1},
-		.domain = "example.com", .n_search = 2, .search = {"eng.example.com", "example.com"}, .impair = &wire,
+		.domain = "example.com", .n_search = 2, .search = {"eng.example.com", "example.com"}, .impair = &proof_wire_1ms,
 	};
 	struct dhcp4_server_config c2 = {
 		.mac = mac_s2, .addr = ip_s2, .prefix_len = 24, .pool_start = CAPNET_IP4(192, 0, 2, 150),
 		.pool_size = 50, .lease_secs = 90, .router = ip_r, .n_dns = 1, .dns = {dns2}, .n_search = 1,
-		.search = {"ops.example.com"}, .impair = &wire,
+		.search = {"ops.example.com"}, .impair = &proof_wire_1ms,
 	};
 	struct sim_stack r = {0};
 	static struct dhcp4_host c;
 	memset(&c, 0, sizeof c);
 	if (dhcp4_server_open(&s1, sim, &c1) != CAPNET_OK || dhcp4_server_open(&s2, sim, &c2) != CAPNET_OK ||
-	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &wire, &sim_stack_bare) != CAPNET_OK ||
-	    dhcp4_host_open(&c, "C", sim, ctx->seed, mac_c, &wire, NULL) != CAPNET_OK) {
+	    sim_stack_open(&r, "R", sim, ctx->seed, mac_r, &proof_wire_1ms, &sim_stack_bare) != CAPNET_OK ||
+	    dhcp4_host_open(&c, "C", sim, ctx->seed, mac_c, &proof_wire_1ms, NULL) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

@@ -36,9 +36,8 @@ int proof_dnsresolver(struct proof_ctx *ctx)
 				mac_c = {{0x02, 0, 0, 0, 0, 0x0c}};
 	const capnet_ip4addr ip_d = CAPNET_IP4(192, 0, 2, 1), ip_n = CAPNET_IP4(192, 0, 2, 53),
 			     lease_ip = CAPNET_IP4(192, 0, 2, 100);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct dhcp4_server ds;
@@ -48,10 +47,10 @@ int proof_dnsresolver(struct proof_ctx *ctx)
 	struct dhcp4_server_config dc = {
 		.mac = mac_d, .addr = ip_d, .prefix_len = 24, .pool_start = lease_ip, .pool_size = 10,
 		.lease_secs = 120, .t1_secs = 60, .t2_secs = 105, .n_dns = 1, .dns = {ip_n},
-		.domain = "example.test", .impair = &wire,
+		.domain = "example.test", .impair = &proof_wire_1ms,
 	};
 	struct dns_server_config nc = {
-		.mac = mac_n, .addr = ip_n, .zone = "example.test", .negative_ttl = 30, .impair = &wire,
+		.mac = mac_n, .addr = ip_n, .zone = "example.test", .negative_ttl = 30, .impair = &proof_wire_1ms,
 		.n_records = 5,
 		.records = {
 			{.name = "www.example.test", .type = CAPNET_DNS_TYPE_A, .ttl = 300, .addr = {192, 0, 2, 9}},
@@ -64,7 +63,7 @@ int proof_dnsresolver(struct proof_ctx *ctx)
 		},
 	};
 	if (dhcp4_server_open(&ds, sim, &dc) != CAPNET_OK || dns_server_open(&ns, sim, &nc) != CAPNET_OK ||
-	    dhcp4_host_open(&h, "C", sim, ctx->seed, mac_c, &wire, NULL) != CAPNET_OK) {
+	    dhcp4_host_open(&h, "C", sim, ctx->seed, mac_c, &proof_wire_1ms, NULL) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

@@ -80,13 +80,12 @@ int proof_posix_getaddrinfo(struct proof_ctx *ctx)
 {
 	const struct capnet_mac mac_n = {{0x02, 0, 0, 0, 0, 0x53}}, mac_h = {{0x02, 0, 0, 0, 0, 0x0a}};
 	const capnet_ip4addr ip_n = CAPNET_IP4(192, 0, 2, 53), ip_h = CAPNET_IP4(192, 0, 2, 10);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct dns_server ns;
 	struct dns_server_config nc = {
-		.mac = mac_n, .addr = ip_n, .zone = "example.test", .negative_ttl = 30, .impair = &wire,
+		.mac = mac_n, .addr = ip_n, .zone = "example.test", .negative_ttl = 30, .impair = &proof_wire_1ms,
 		.n_records = 4,
 		.records = {
 			{.name = "www.example.test", .type = CAPNET_DNS_TYPE_A, .ttl = 300, .addr = {192, 0, 2, 9}},
@@ -99,7 +98,7 @@ int proof_posix_getaddrinfo(struct proof_ctx *ctx)
 	static struct sim_stack h;
 	memset(&h, 0, sizeof h);
 	if (dns_server_open(&ns, sim, &nc) != CAPNET_OK ||
-	    sim_stack_open(&h, "H", sim, ctx->seed, mac_h, &wire, NULL) != CAPNET_OK) {
+	    sim_stack_open(&h, "H", sim, ctx->seed, mac_h, &proof_wire_1ms, NULL) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

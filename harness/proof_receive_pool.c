@@ -147,15 +147,14 @@ int proof_receive_pool(struct proof_ctx *ctx)
 {
 	const struct capnet_mac mac_a = {{0x02, 0, 0, 0, 0, 0x0a}}, mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
 	const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct sim_tcp a, b;
 	static struct slow_poller poller;
 	static struct sim_bulk bulk;
-	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &wire, NULL) != CAPNET_OK ||
-	    open_slow_host(&b, &poller, sim, ctx->seed, mac_b, ip_b, &wire) != CAPNET_OK) {
+	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &proof_wire_1ms, NULL) != CAPNET_OK ||
+	    open_slow_host(&b, &poller, sim, ctx->seed, mac_b, ip_b, &proof_wire_1ms) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		sim_tcp_close(&a);
 		sim_tcp_close(&b);

@@ -124,18 +124,17 @@ int proof_tcp_roundtrip(struct proof_ctx *ctx)
 {
 	const struct capnet_mac mac_a = {{0x02, 0, 0, 0, 0, 0x0a}}, mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
 	const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 	struct capnet_tcp_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.max_sockets = 8;
 	cfg.time_wait = CAPNET_S(4); /* 2*MSL with a simulated MSL of 2 s */
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct sim_tcp a, b;
-	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &wire, &cfg) != CAPNET_OK ||
-	    sim_tcp_open(&b, "B", sim, ctx->seed, mac_b, ip_b, &wire, &cfg) != CAPNET_OK) {
+	if (sim_tcp_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &proof_wire_1ms, &cfg) != CAPNET_OK ||
+	    sim_tcp_open(&b, "B", sim, ctx->seed, mac_b, ip_b, &proof_wire_1ms, &cfg) != CAPNET_OK) {
 		capnet_sim_destroy(sim);
 		return 1;
 	}

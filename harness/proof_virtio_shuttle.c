@@ -135,18 +135,17 @@ int proof_virtio_shuttle(struct proof_ctx *ctx)
 {
 	const struct capnet_mac mac_a = {{0x52, 0x54, 0, 0, 0, 0x0a}}, mac_b = {{0x52, 0x54, 0, 0, 0, 0x0b}};
 	const capnet_ip4addr ip_a = CAPNET_IP4(192, 0, 2, 10), ip_b = CAPNET_IP4(192, 0, 2, 11);
-	const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 	struct capnet_tcp_config tcfg;
 	memset(&tcfg, 0, sizeof tcfg);
 	tcfg.max_sockets = 8;
 	tcfg.time_wait = CAPNET_S(4);
 
-	struct capnet_sim *sim = sim_open_recording(ctx->seed, CAPNET_SIM_SWITCH, ctx->pcap_path);
+	struct capnet_sim *sim = proof_sim_open(ctx);
 	if (sim == NULL)
 		return 1;
 	static struct sim_virtio a, b;
-	capnet_err ea = sim_virtio_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &wire, &tcfg, QUEUE);
-	capnet_err eb = ea == CAPNET_OK ? sim_virtio_open(&b, "B", sim, ctx->seed, mac_b, ip_b, &wire, &tcfg, QUEUE)
+	capnet_err ea = sim_virtio_open(&a, "A", sim, ctx->seed, mac_a, ip_a, &proof_wire_1ms, &tcfg, QUEUE);
+	capnet_err eb = ea == CAPNET_OK ? sim_virtio_open(&b, "B", sim, ctx->seed, mac_b, ip_b, &proof_wire_1ms, &tcfg, QUEUE)
 					: CAPNET_E_STATE;
 	if (ea != CAPNET_OK || eb != CAPNET_OK) {
 		fprintf(stderr, "capnet: virtio-shuttle setup: %s / %s\n", capnet_errname(ea), capnet_errname(eb));
