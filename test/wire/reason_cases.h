@@ -87,4 +87,14 @@ static inline void check_reason_names(const char *const *names, size_t n, reason
 	ck_assert_str_eq(name((int)n), "?");
 }
 
+/* The suite's test_reason_names: the names listed are reasons 0, 1, ... in
+ * enum order (uses the reason_name of REASON_ADAPTERS). */
+#define REASON_NAMES_TEST(...)                                                         \
+	START_TEST(test_reason_names)                                                  \
+	{                                                                              \
+		static const char *const names[] = {__VA_ARGS__};                      \
+		check_reason_names(names, sizeof names / sizeof names[0], reason_name); \
+	}                                                                              \
+	END_TEST
+
 #endif

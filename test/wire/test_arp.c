@@ -181,12 +181,7 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 }
 END_TEST
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {"none", "truncated", "bad_htype", "bad_ptype", "bad_op"};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST("none", "truncated", "bad_htype", "bad_ptype", "bad_op")
 
 static Suite *suite(void)
 {

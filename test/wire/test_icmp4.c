@@ -337,15 +337,9 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 }
 END_TEST
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {
-		"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
-		"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated",
-	};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST(
+	"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
+	"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated")
 
 /* ---- the quote of an error (capnet_icmp4_quote_parse) ---- */
 

@@ -722,14 +722,8 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 }
 END_TEST
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {
-		"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
-	};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST(
+	"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option")
 
 static Suite *suite(void)
 {
