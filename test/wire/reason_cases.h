@@ -97,4 +97,14 @@ static inline void check_reason_names(const char *const *names, size_t n, reason
 	}                                                                              \
 	END_TEST
 
+/* The suite's test_every_truncation_has_a_truncated_reason: every cut of
+ * tmpl, step by step (the cut_steps follow tmpl), through REASON_ADAPTERS. */
+#define EVERY_CUT_TEST(tmpl, ...)                                                                        \
+	START_TEST(test_every_truncation_has_a_truncated_reason)                                         \
+	{                                                                                                \
+		static const struct cut_step steps[] = {__VA_ARGS__};                                    \
+		check_every_cut(tmpl, steps, sizeof steps / sizeof steps[0], parse_why, reason_name);     \
+	}                                                                                                \
+	END_TEST
+
 #endif

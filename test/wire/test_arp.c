@@ -174,12 +174,7 @@ START_TEST(test_each_reason)
 }
 END_TEST
 
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {{CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED}};
-	check_every_cut(arp_reply, steps, 1, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(arp_reply, {CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED})
 
 REASON_NAMES_TEST("none", "truncated", "bad_htype", "bad_ptype", "bad_op")
 

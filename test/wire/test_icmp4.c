@@ -330,12 +330,7 @@ END_TEST
 /* Cut inside its header, a message is truncated. (ICMP has no length
  * field: a cut after the header can only show as a bad checksum, see
  * test_bad_checksum_every_bit.) */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {{CAPNET_ICMP4_HDR_LEN, CAPNET_ICMP4_ERR_TRUNCATED}};
-	check_every_cut(echo_request, steps, 1, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(echo_request, {CAPNET_ICMP4_HDR_LEN, CAPNET_ICMP4_ERR_TRUNCATED})
 
 REASON_NAMES_TEST(
 	"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",

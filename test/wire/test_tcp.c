@@ -712,15 +712,9 @@ END_TEST
  * data offset runs past the buffer. (TCP has no length field: a cut in
  * the payload can only show as a bad checksum, see
  * test_truncated_data_segment.) */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {
-		{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
-		{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND},
-	};
-	check_every_cut(data_sack, steps, 2, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(data_sack,
+	{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
+	{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND})
 
 REASON_NAMES_TEST(
 	"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option")

@@ -229,15 +229,9 @@ START_TEST(test_each_reason)
 END_TEST
 
 /* Cut anywhere: below 8 bytes the header, after it the length field. */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {
-		{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
-		{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND},
-	};
-	check_every_cut(dns_query, steps, 2, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(dns_query,
+	{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
+	{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND})
 
 REASON_NAMES_TEST("none", "truncated", "bad_length", "length_beyond", "bad_checksum")
 
