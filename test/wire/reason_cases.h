@@ -107,4 +107,14 @@ static inline void check_reason_names(const char *const *names, size_t n, reason
 	}                                                                                                \
 	END_TEST
 
+/* The suite's test_each_reason: the reason_cases that follow tmpl, then tmpl
+ * itself, through REASON_ADAPTERS. */
+#define EACH_REASON_TEST(tmpl, ...)                                                                                 \
+	START_TEST(test_each_reason)                                                                                 \
+	{                                                                                                            \
+		static const struct reason_case cases[] = {__VA_ARGS__};                                             \
+		check_reason_cases(tmpl, sizeof tmpl, cases, sizeof cases / sizeof cases[0], parse_why, reason_name); \
+	}                                                                                                            \
+	END_TEST
+
 #endif

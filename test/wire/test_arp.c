@@ -159,20 +159,14 @@ END_TEST
 REASON_ADAPTERS(struct capnet_arp_repr, enum capnet_arp_error, capnet_arp_error_name,
 		capnet_arp_parse(buf, len, &r, &e))
 
-START_TEST(test_each_reason)
-{
-	static const struct reason_case cases[] = {
-		{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
-		{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
-		{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
-		{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
-		{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
-		{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
-	};
-	check_reason_cases(arp_reply, sizeof arp_reply, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
-}
-END_TEST
+EACH_REASON_TEST(arp_reply,
+	{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+	{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+	{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+	{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+	{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+	{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+	{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED})
 
 EVERY_CUT_TEST(arp_reply, {CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED})
 

@@ -217,18 +217,12 @@ END_TEST
 REASON_ADAPTERS(struct capnet_udp_repr, enum capnet_udp_error, capnet_udp_error_name,
 		capnet_udp_parse4(buf, len, SRC, DST, &r, &e))
 
-START_TEST(test_each_reason)
-{
-	static const struct reason_case cases[] = {
-		{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
-		{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
-		 CAPNET_E_TRUNCATED},
-		{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
-	};
-	check_reason_cases(dns_query, sizeof dns_query, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
-}
-END_TEST
+EACH_REASON_TEST(dns_query,
+	{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+	{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
+	{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
+	 CAPNET_E_TRUNCATED},
+	{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM})
 
 /* Cut anywhere: below 8 bytes the header, after it the length field. */
 EVERY_CUT_TEST(dns_query,
