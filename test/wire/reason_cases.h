@@ -87,4 +87,34 @@ static inline void check_reason_names(const char *const *names, size_t n, reason
 	ck_assert_str_eq(name((int)n), "?");
 }
 
+/* The suite's test_reason_names: the names listed are reasons 0, 1, ... in
+ * enum order (uses the reason_name of REASON_ADAPTERS). */
+#define REASON_NAMES_TEST(...)                                                         \
+	START_TEST(test_reason_names)                                                  \
+	{                                                                              \
+		static const char *const names[] = {__VA_ARGS__};                      \
+		check_reason_names(names, sizeof names / sizeof names[0], reason_name); \
+	}                                                                              \
+	END_TEST
+
+/* The suite's test_every_truncation_has_a_truncated_reason: every cut of
+ * tmpl, step by step (the cut_steps follow tmpl), through REASON_ADAPTERS. */
+#define EVERY_CUT_TEST(tmpl, ...)                                                                        \
+	START_TEST(test_every_truncation_has_a_truncated_reason)                                         \
+	{                                                                                                \
+		static const struct cut_step steps[] = {__VA_ARGS__};                                    \
+		check_every_cut(tmpl, steps, sizeof steps / sizeof steps[0], parse_why, reason_name);     \
+	}                                                                                                \
+	END_TEST
+
+/* The suite's test_each_reason: the reason_cases that follow tmpl, then tmpl
+ * itself, through REASON_ADAPTERS. */
+#define EACH_REASON_TEST(tmpl, ...)                                                                                 \
+	START_TEST(test_each_reason)                                                                                 \
+	{                                                                                                            \
+		static const struct reason_case cases[] = {__VA_ARGS__};                                             \
+		check_reason_cases(tmpl, sizeof tmpl, cases, sizeof cases / sizeof cases[0], parse_why, reason_name); \
+	}                                                                                                            \
+	END_TEST
+
 #endif

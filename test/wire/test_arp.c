@@ -5,16 +5,10 @@
 #include "capnet/wire/arp.h"
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "qemu_frames.h"
 #include "reason_cases.h"
 
-/* Who has 10.0.2.2? Tell 10.0.2.15 — the whole 60-byte frame. */
-static const uint8_t arp_request_frame[60] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
-	0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x52, 0x54,
-	0x00, 0x12, 0x34, 0x56, 0x0a, 0x00, 0x02, 0x0f, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x0a, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
+/* The ARP message inside the request frame, past its 14-byte header. */
 static const uint8_t *const arp_request = arp_request_frame + 14;
 
 /* 10.0.2.2 is at 52:55:0a:00:02:02. */
@@ -24,8 +18,6 @@ static const uint8_t arp_reply[28] = {
 	0x0a, 0x00, 0x02, 0x0f,
 };
 
-static const struct capnet_mac host_mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
-static const struct capnet_mac gw_mac = {{0x52, 0x55, 0x0a, 0x00, 0x02, 0x02}};
 static const struct capnet_mac zero_mac = {{0}};
 
 START_TEST(test_deconstruct)
@@ -159,34 +151,18 @@ END_TEST
 REASON_ADAPTERS(struct capnet_arp_repr, enum capnet_arp_error, capnet_arp_error_name,
 		capnet_arp_parse(buf, len, &r, &e))
 
-START_TEST(test_each_reason)
-{
-	static const struct reason_case cases[] = {
-		{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
-		{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
-		{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
-		{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
-		{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
-		{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
-	};
-	check_reason_cases(arp_reply, sizeof arp_reply, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
-}
-END_TEST
+EACH_REASON_TEST(arp_reply,
+	{"27 bytes", 0, 0x00, 27, CAPNET_ARP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+	{"hardware type 6 (IEEE 802)", CAPNET_ARP_HTYPE + 1, 0x06, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+	{"hardware length 8", CAPNET_ARP_HLEN, 8, 28, CAPNET_ARP_ERR_BAD_HTYPE, CAPNET_E_UNSUPPORTED},
+	{"protocol type 0x8600", CAPNET_ARP_PTYPE, 0x86, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+	{"protocol length 16", CAPNET_ARP_PLEN, 16, 28, CAPNET_ARP_ERR_BAD_PTYPE, CAPNET_E_UNSUPPORTED},
+	{"operation 3 (RARP)", CAPNET_ARP_OPER + 1, 3, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED},
+	{"operation 0", CAPNET_ARP_OPER + 1, 0, 28, CAPNET_ARP_ERR_BAD_OP, CAPNET_E_MALFORMED})
 
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {{CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED}};
-	check_every_cut(arp_reply, steps, 1, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(arp_reply, {CAPNET_ARP_LEN, CAPNET_ARP_ERR_TRUNCATED})
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {"none", "truncated", "bad_htype", "bad_ptype", "bad_op"};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST("none", "truncated", "bad_htype", "bad_ptype", "bad_op")
 
 static Suite *suite(void)
 {

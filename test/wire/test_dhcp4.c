@@ -159,14 +159,21 @@ START_TEST(test_parse_offer)
 }
 END_TEST
 
+/* r emits want (len bytes) into out, which starts filled with 0xee. */
+static void assert_emits(const struct capnet_dhcp4_repr *r, uint8_t *out, size_t out_size, const uint8_t *want,
+			 size_t len)
+{
+	memset(out, 0xee, out_size);
+	ck_assert_uint_eq(capnet_dhcp4_emit_len(r), len);
+	ck_assert_uint_eq(capnet_dhcp4_emit(r, out), len);
+	ck_assert_mem_eq(out, want, len);
+}
+
 START_TEST(test_emit_offer)
 {
 	struct capnet_dhcp4_repr r = offer_repr();
 	uint8_t out[400];
-	memset(out, 0xee, sizeof out);
-	ck_assert_uint_eq(capnet_dhcp4_emit_len(&r), OFFER_LEN);
-	ck_assert_uint_eq(capnet_dhcp4_emit(&r, out), OFFER_LEN);
-	ck_assert_mem_eq(out, offer, OFFER_LEN);
+	assert_emits(&r, out, sizeof out, offer, OFFER_LEN);
 	ck_assert_uint_eq(out[OFFER_LEN], 0xee);
 }
 END_TEST
@@ -186,10 +193,7 @@ START_TEST(test_discover_both_ways)
 	r.param_request = (struct capnet_dhcp4_bytes){prl, sizeof prl};
 	r.client_id = (struct capnet_dhcp4_bytes){client_id, sizeof client_id};
 	uint8_t out[DISCOVER_LEN];
-	memset(out, 0xee, sizeof out);
-	ck_assert_uint_eq(capnet_dhcp4_emit_len(&r), DISCOVER_LEN);
-	ck_assert_uint_eq(capnet_dhcp4_emit(&r, out), DISCOVER_LEN);
-	ck_assert_mem_eq(out, discover, DISCOVER_LEN);
+	assert_emits(&r, out, sizeof out, discover, DISCOVER_LEN);
 
 	struct capnet_dhcp4_repr p;
 	ck_assert_int_eq(capnet_dhcp4_parse(discover, sizeof discover, &p, NULL), CAPNET_OK);

@@ -4,25 +4,14 @@
 
 #include "capnet/wire/ethernet.h"
 #include "check_main.h"
+#include "qemu_frames.h"
 #include "reason_cases.h"
-
-/* Who has 10.0.2.2? Tell 10.0.2.15 — padded to the 60-byte minimum. */
-static const uint8_t arp_request_frame[60] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
-	0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x52, 0x54,
-	0x00, 0x12, 0x34, 0x56, 0x0a, 0x00, 0x02, 0x0f, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x0a, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
 
 /* VLAN 100, priority 5, carrying IPv4 (header only; payload irrelevant). */
 static const uint8_t vlan_hdr[18] = {
 	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02,
 	0x81, 0x00, 0xa0, 0x64, 0x08, 0x00,
 };
-
-static const struct capnet_mac host_mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
-static const struct capnet_mac gw_mac = {{0x52, 0x55, 0x0a, 0x00, 0x02, 0x02}};
 
 START_TEST(test_deconstruct)
 {
@@ -61,27 +50,39 @@ START_TEST(test_parse)
 }
 END_TEST
 
-START_TEST(test_round_trip)
+/* frame parses, and its header (header_len bytes) emits back as it was. */
+static void assert_header_round_trips(const uint8_t *frame, size_t len, size_t header_len)
 {
 	struct capnet_eth_repr r;
 	uint8_t out[18];
-	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, sizeof arp_request_frame, &r, NULL), CAPNET_OK);
-	ck_assert_uint_eq(capnet_eth_emit(&r, out), 14);
-	ck_assert_mem_eq(out, arp_request_frame, 14);
-	ck_assert_int_eq(capnet_eth_parse(vlan_hdr, sizeof vlan_hdr, &r, NULL), CAPNET_OK);
-	ck_assert_uint_eq(capnet_eth_emit(&r, out), 18);
-	ck_assert_mem_eq(out, vlan_hdr, 18);
+	ck_assert_int_eq(capnet_eth_parse(frame, len, &r, NULL), CAPNET_OK);
+	ck_assert_uint_eq(capnet_eth_emit(&r, out), header_len);
+	ck_assert_mem_eq(out, frame, header_len);
+}
+
+START_TEST(test_round_trip)
+{
+	assert_header_round_trips(arp_request_frame, sizeof arp_request_frame, 14);
+	assert_header_round_trips(vlan_hdr, sizeof vlan_hdr, 18);
 }
 END_TEST
 
-START_TEST(test_truncated_header)
+/* Every prefix of frame shorter than header_len is refused as truncated,
+ * by both the view and the parser. */
+static void assert_truncated_below(const uint8_t *frame, size_t header_len)
 {
 	struct capnet_eth_view v;
 	struct capnet_eth_repr r;
-	for (size_t len = 0; len < 14; len++) {
-		ck_assert_int_eq(capnet_eth_view_check(&v, arp_request_frame, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(arp_request_frame, len, &r, NULL), CAPNET_E_TRUNCATED);
+	for (size_t len = 0; len < header_len; len++) {
+		ck_assert_int_eq(capnet_eth_view_check(&v, frame, len), CAPNET_E_TRUNCATED);
+		ck_assert_int_eq(capnet_eth_parse(frame, len, &r, NULL), CAPNET_E_TRUNCATED);
 	}
+}
+
+START_TEST(test_truncated_header)
+{
+	struct capnet_eth_repr r;
+	assert_truncated_below(arp_request_frame, 14);
 	ck_assert_int_eq(capnet_eth_parse(arp_request_frame, 14, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(r.header_len, 14);
 }
@@ -118,12 +119,7 @@ END_TEST
 
 START_TEST(test_vlan_tag_truncated)
 {
-	struct capnet_eth_view v;
-	struct capnet_eth_repr r;
-	for (size_t len = 0; len < 18; len++) {
-		ck_assert_int_eq(capnet_eth_view_check(&v, vlan_hdr, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_eth_parse(vlan_hdr, len, &r, NULL), CAPNET_E_TRUNCATED);
-	}
+	assert_truncated_below(vlan_hdr, 18);
 }
 END_TEST
 
@@ -199,12 +195,7 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 }
 END_TEST
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {"none", "truncated", "tag_truncated"};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST("none", "truncated", "tag_truncated")
 
 static Suite *suite(void)
 {

@@ -96,16 +96,20 @@ START_TEST(test_parse_echo_request)
 }
 END_TEST
 
-START_TEST(test_round_trip_echo)
+/* A 64-byte echo message parses and emits back byte for byte. */
+static void assert_echo_round_trips(const uint8_t msg[64])
 {
 	struct capnet_icmp4_repr r;
 	uint8_t out[64];
-	ck_assert_int_eq(capnet_icmp4_parse(echo_request, sizeof echo_request, &r, NULL), CAPNET_OK);
+	ck_assert_int_eq(capnet_icmp4_parse(msg, 64, &r, NULL), CAPNET_OK);
 	ck_assert_uint_eq(capnet_icmp4_emit(&r, out), 64);
-	ck_assert_mem_eq(out, echo_request, 64);
-	ck_assert_int_eq(capnet_icmp4_parse(echo_reply, sizeof echo_reply, &r, NULL), CAPNET_OK);
-	ck_assert_uint_eq(capnet_icmp4_emit(&r, out), 64);
-	ck_assert_mem_eq(out, echo_reply, 64);
+	ck_assert_mem_eq(out, msg, 64);
+}
+
+START_TEST(test_round_trip_echo)
+{
+	assert_echo_round_trips(echo_request);
+	assert_echo_round_trips(echo_reply);
 }
 END_TEST
 
@@ -330,22 +334,11 @@ END_TEST
 /* Cut inside its header, a message is truncated. (ICMP has no length
  * field: a cut after the header can only show as a bad checksum, see
  * test_bad_checksum_every_bit.) */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {{CAPNET_ICMP4_HDR_LEN, CAPNET_ICMP4_ERR_TRUNCATED}};
-	check_every_cut(echo_request, steps, 1, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(echo_request, {CAPNET_ICMP4_HDR_LEN, CAPNET_ICMP4_ERR_TRUNCATED})
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {
-		"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
-		"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated",
-	};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST(
+	"none", "truncated", "bad_checksum", "unknown_type", "bad_code", "quote_truncated",
+	"not_an_error", "quote_bad_version", "quote_bad_hlen", "quote_hlen_beyond", "quote_l4_truncated")
 
 /* ---- the quote of an error (capnet_icmp4_quote_parse) ---- */
 

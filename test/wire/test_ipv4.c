@@ -339,21 +339,14 @@ REASON_ADAPTERS(struct capnet_ip4_repr, enum capnet_ip4_error, capnet_ip4_error_
 
 /* Each reason, from the ping with one byte changed, in the order they are
  * checked. */
-START_TEST(test_each_reason)
-{
-	static const struct reason_case cases[] = {
-		{"19 bytes", 0, 0x45, 19, CAPNET_IP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"version 6", 0, 0x65, 84, CAPNET_IP4_ERR_BAD_VERSION, CAPNET_E_UNSUPPORTED},
-		{"IHL 4", 0, 0x44, 84, CAPNET_IP4_ERR_BAD_HLEN, CAPNET_E_MALFORMED},
-		{"IHL 15 in 40 bytes", 0, 0x4f, 40, CAPNET_IP4_ERR_HLEN_BEYOND, CAPNET_E_TRUNCATED},
-		{"total length 19", 3, 19, 84, CAPNET_IP4_ERR_BAD_TOTLEN, CAPNET_E_MALFORMED},
-		{"total length 85 in 84 bytes", 3, 85, 84, CAPNET_IP4_ERR_TOTLEN_BEYOND, CAPNET_E_TRUNCATED},
-		{"checksum", CAPNET_IP4_CHECKSUM, 0x0f, 84, CAPNET_IP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
-	};
-	check_reason_cases(ping_request, sizeof ping_request, cases, sizeof cases / sizeof cases[0], parse_why,
-			   reason_name);
-}
-END_TEST
+EACH_REASON_TEST(ping_request,
+	{"19 bytes", 0, 0x45, 19, CAPNET_IP4_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+	{"version 6", 0, 0x65, 84, CAPNET_IP4_ERR_BAD_VERSION, CAPNET_E_UNSUPPORTED},
+	{"IHL 4", 0, 0x44, 84, CAPNET_IP4_ERR_BAD_HLEN, CAPNET_E_MALFORMED},
+	{"IHL 15 in 40 bytes", 0, 0x4f, 40, CAPNET_IP4_ERR_HLEN_BEYOND, CAPNET_E_TRUNCATED},
+	{"total length 19", 3, 19, 84, CAPNET_IP4_ERR_BAD_TOTLEN, CAPNET_E_MALFORMED},
+	{"total length 85 in 84 bytes", 3, 85, 84, CAPNET_IP4_ERR_TOTLEN_BEYOND, CAPNET_E_TRUNCATED},
+	{"checksum", CAPNET_IP4_CHECKSUM, 0x0f, 84, CAPNET_IP4_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM})
 
 /* Cut anywhere, a datagram is truncated: below 20 bytes the header, inside
  * the options its IHL, after them its total length runs past the buffer. */
@@ -371,14 +364,9 @@ START_TEST(test_every_truncation_has_a_truncated_reason)
 }
 END_TEST
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {
-		"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond", "bad_checksum",
-	};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST(
+	"none", "truncated", "bad_version", "bad_hlen", "hlen_beyond", "bad_totlen", "totlen_beyond",
+	"bad_checksum")
 
 static Suite *suite(void)
 {

@@ -127,16 +127,25 @@ START_TEST(test_deconstruct)
 }
 END_TEST
 
+/* r's options take opt_len bytes and it emits exactly want (checksum
+ * included), writing nothing past it. */
+static void assert_emits_exactly(const struct capnet_tcp_repr *r, size_t opt_len, const uint8_t *want,
+				 size_t want_len)
+{
+	uint8_t out[96];
+	ck_assert_uint_lt(want_len, sizeof out);
+	memset(out, 0xee, sizeof out);
+	ck_assert_uint_eq(capnet_tcp_options_len(&r->opt), opt_len);
+	ck_assert_uint_eq(capnet_tcp_emit_len(r), want_len);
+	ck_assert_uint_eq(capnet_tcp_emit(r, out, pseudo(want_len)), want_len);
+	ck_assert_mem_eq(out, want, want_len);
+	ck_assert_uint_eq(out[want_len], 0xee);
+}
+
 START_TEST(test_construct_syn)
 {
 	struct capnet_tcp_repr r = syn_repr();
-	uint8_t out[48];
-	memset(out, 0xee, sizeof out);
-	ck_assert_uint_eq(capnet_tcp_options_len(&r.opt), 20);
-	ck_assert_uint_eq(capnet_tcp_emit_len(&r), 40);
-	ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(40)), 40);
-	ck_assert_mem_eq(out, syn, 40);
-	ck_assert_uint_eq(out[40], 0xee);
+	assert_emits_exactly(&r, 20, syn, sizeof syn);
 }
 END_TEST
 
@@ -222,13 +231,7 @@ END_TEST
 START_TEST(test_construct_data_with_sack)
 {
 	struct capnet_tcp_repr r = data_repr();
-	uint8_t out[80];
-	memset(out, 0xee, sizeof out);
-	ck_assert_uint_eq(capnet_tcp_options_len(&r.opt), 32);
-	ck_assert_uint_eq(capnet_tcp_emit_len(&r), sizeof data_sack);
-	ck_assert_uint_eq(capnet_tcp_emit(&r, out, pseudo(sizeof data_sack)), sizeof data_sack);
-	ck_assert_mem_eq(out, data_sack, sizeof data_sack);
-	ck_assert_uint_eq(out[sizeof data_sack], 0xee);
+	assert_emits_exactly(&r, 32, data_sack, sizeof data_sack);
 }
 END_TEST
 
@@ -709,24 +712,12 @@ END_TEST
  * data offset runs past the buffer. (TCP has no length field: a cut in
  * the payload can only show as a bad checksum, see
  * test_truncated_data_segment.) */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {
-		{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
-		{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND},
-	};
-	check_every_cut(data_sack, steps, 2, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(data_sack,
+	{CAPNET_TCP_HDR_LEN, CAPNET_TCP_ERR_TRUNCATED},
+	{DATA_HL, CAPNET_TCP_ERR_OFFSET_BEYOND})
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {
-		"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option",
-	};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST(
+	"none", "truncated", "bad_offset", "offset_beyond", "bad_checksum", "bad_option")
 
 static Suite *suite(void)
 {

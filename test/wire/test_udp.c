@@ -73,25 +73,27 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-START_TEST(test_truncated_header)
+/* Every cut of dns_query from `from` up to (not including) `to` bytes is
+ * refused as truncated, by both the view and the parser. */
+static void assert_cuts_truncated(size_t from, size_t to)
 {
 	struct capnet_udp_view v;
 	struct capnet_udp_repr r;
-	for (size_t len = 0; len < 8; len++) {
+	for (size_t len = from; len < to; len++) {
 		ck_assert_int_eq(capnet_udp_view_check(&v, dns_query, len), CAPNET_E_TRUNCATED);
 		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r, NULL), CAPNET_E_TRUNCATED);
 	}
+}
+
+START_TEST(test_truncated_header)
+{
+	assert_cuts_truncated(0, 8);
 }
 END_TEST
 
 START_TEST(test_length_field_beyond_buffer)
 {
-	struct capnet_udp_view v;
-	struct capnet_udp_repr r;
-	for (size_t len = 8; len < sizeof dns_query; len++) {
-		ck_assert_int_eq(capnet_udp_view_check(&v, dns_query, len), CAPNET_E_TRUNCATED);
-		ck_assert_int_eq(capnet_udp_parse4(dns_query, len, SRC, DST, &r, NULL), CAPNET_E_TRUNCATED);
-	}
+	assert_cuts_truncated(8, sizeof dns_query);
 }
 END_TEST
 
@@ -215,36 +217,19 @@ END_TEST
 REASON_ADAPTERS(struct capnet_udp_repr, enum capnet_udp_error, capnet_udp_error_name,
 		capnet_udp_parse4(buf, len, SRC, DST, &r, &e))
 
-START_TEST(test_each_reason)
-{
-	static const struct reason_case cases[] = {
-		{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
-		{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
-		{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
-		 CAPNET_E_TRUNCATED},
-		{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM},
-	};
-	check_reason_cases(dns_query, sizeof dns_query, cases, sizeof cases / sizeof cases[0], parse_why, reason_name);
-}
-END_TEST
+EACH_REASON_TEST(dns_query,
+	{"7 bytes", 0, 0xd4, 7, CAPNET_UDP_ERR_TRUNCATED, CAPNET_E_TRUNCATED},
+	{"length field 7", CAPNET_UDP_LENGTH + 1, 7, 37, CAPNET_UDP_ERR_BAD_LENGTH, CAPNET_E_MALFORMED},
+	{"length field 38 in 37 bytes", CAPNET_UDP_LENGTH + 1, 38, 37, CAPNET_UDP_ERR_LENGTH_BEYOND,
+	 CAPNET_E_TRUNCATED},
+	{"checksum", CAPNET_UDP_CHECKSUM, 0xcc, 37, CAPNET_UDP_ERR_BAD_CHECKSUM, CAPNET_E_CHECKSUM})
 
 /* Cut anywhere: below 8 bytes the header, after it the length field. */
-START_TEST(test_every_truncation_has_a_truncated_reason)
-{
-	static const struct cut_step steps[] = {
-		{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
-		{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND},
-	};
-	check_every_cut(dns_query, steps, 2, parse_why, reason_name);
-}
-END_TEST
+EVERY_CUT_TEST(dns_query,
+	{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
+	{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND})
 
-START_TEST(test_reason_names)
-{
-	static const char *const names[] = {"none", "truncated", "bad_length", "length_beyond", "bad_checksum"};
-	check_reason_names(names, sizeof names / sizeof names[0], reason_name);
-}
-END_TEST
+REASON_NAMES_TEST("none", "truncated", "bad_length", "length_beyond", "bad_checksum")
 
 static Suite *suite(void)
 {
