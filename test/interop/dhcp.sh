@@ -14,16 +14,8 @@ export SERVE_ADDR=--dhcp
 interop_up "$1" dhcp
 
 leases="$WORK/dnsmasq.leases"
-dlog="$WORK/dnsmasq.log"
-ip netns exec "$NS" timeout 120 dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=ctap0 --bind-interfaces \
-	--except-interface=lo --dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,2m \
-	--dhcp-option=option:T1,8 --dhcp-option=option:T2,12 --dhcp-authoritative \
-	--dhcp-leasefile="$leases" --log-dhcp --log-facility="$dlog" --pid-file="$WORK/dnsmasq.pid" \
-	--user=root --group=root &
-PIDS="$PIDS $!"
-wait_for 5 "$dlog" 'DHCP, sockets bound' || { cat "$dlog"; fail "dnsmasq did not start"; }
-wait_for 5 "$WORK/dnsmasq.pid" '[0-9]' || fail "dnsmasq wrote no pid file"
-PIDS="$(cat "$WORK/dnsmasq.pid") $PIDS" # dnsmasq itself first, then its timeout wrapper
+dnsmasq_start 'DHCP, sockets bound' --port=0 --dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,2m \
+	--dhcp-option=option:T1,8 --dhcp-option=option:T2,12 --dhcp-authoritative --dhcp-leasefile="$leases" --log-dhcp
 
 serve_start
 # dnsmasq pings an address before offering it (3 s) and the client probes

@@ -14,17 +14,10 @@ interop_require dnsmasq
 export NO_SERVE=1
 interop_up "$1" dns
 
-dlog="$WORK/dnsmasq.log"
-ip netns exec "$NS" timeout 120 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
-	--interface=ctap0 --bind-interfaces --except-interface=lo --listen-address=192.0.2.1 \
+dnsmasq_start 'started' --no-resolv --no-hosts --listen-address=192.0.2.1 \
 	--address=/example.test/192.0.2.9 --host-record=host6.test,192.0.2.10,2001:db8::10 --local=/test/ \
 	--dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,2m --dhcp-option=option:dns-server,192.0.2.1 \
-	--dhcp-leasefile="$WORK/leases" --log-queries --log-dhcp --log-facility="$dlog" \
-	--pid-file="$WORK/dnsmasq.pid" --user=root --group=root &
-PIDS="$PIDS $!"
-wait_for 5 "$dlog" 'started' || { cat "$dlog"; fail "dnsmasq did not start"; }
-wait_for 5 "$WORK/dnsmasq.pid" '[0-9]' || fail "dnsmasq wrote no pid file"
-PIDS="$(cat "$WORK/dnsmasq.pid") $PIDS"
+	--dhcp-leasefile="$WORK/leases" --log-queries --log-dhcp
 
 run=0
 # resolve WANT_EXIT NAME [options...]: runs capnet resolve on ctap0, shows

@@ -106,6 +106,22 @@ interop_down() {
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# dnsmasq_start READY OPTIONS...: dnsmasq inside the namespace, on ctap0 only
+# and with nothing but OPTIONS besides; its log is $dlog ($WORK/dnsmasq.log).
+# Waits for READY in the log and for its pid file; it ends with the namespace.
+dnsmasq_start() {
+	ready=$1
+	shift
+	dlog="$WORK/dnsmasq.log"
+	ip netns exec "$NS" timeout 120 dnsmasq --keep-in-foreground --conf-file=/dev/null --interface=ctap0 \
+		--bind-interfaces --except-interface=lo --log-facility="$dlog" --pid-file="$WORK/dnsmasq.pid" \
+		--user=root --group=root "$@" &
+	PIDS="$PIDS $!"
+	wait_for 5 "$dlog" "$ready" || { cat "$dlog"; fail "dnsmasq did not start"; }
+	wait_for 5 "$WORK/dnsmasq.pid" '[0-9]' || fail "dnsmasq wrote no pid file"
+	PIDS="$(cat "$WORK/dnsmasq.pid") $PIDS" # dnsmasq itself first, then its timeout wrapper
+}
+
 # wait_for SECONDS FILE PATTERN: until grep finds PATTERN in FILE (bounded).
 wait_for() {
 	i=0

@@ -61,16 +61,9 @@ trap - EXIT
 # ---- a DHCP lease from dnsmasq, renewed at T1, released ----
 export NO_SERVE=1
 interop_up "$capnet" fxdhcp
-dlog="$WORK/dnsmasq.log"
-ip netns exec "$NS" timeout 120 dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=ctap0 \
-	--bind-interfaces --except-interface=lo --dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,2m \
+dnsmasq_start 'DHCP, sockets bound' --port=0 --dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,2m \
 	--dhcp-option=option:T1,8 --dhcp-option=option:T2,12 --dhcp-authoritative \
-	--dhcp-leasefile="$WORK/dnsmasq.leases" --log-dhcp --log-facility="$dlog" --pid-file="$WORK/dnsmasq.pid" \
-	--user=root --group=root &
-PIDS="$PIDS $!"
-wait_for 5 "$dlog" 'DHCP, sockets bound' || { cat "$dlog"; fail "dnsmasq did not start"; }
-wait_for 5 "$WORK/dnsmasq.pid" '[0-9]' || fail "dnsmasq wrote no pid file"
-PIDS="$(cat "$WORK/dnsmasq.pid") $PIDS"
+	--dhcp-leasefile="$WORK/dnsmasq.leases" --log-dhcp
 SERVE_ADDR=--dhcp serve_start --seed $SEED
 wait_for 20 "$SERVE_LOG" 'dhcp BOUND' || { cat "$SERVE_LOG" "$dlog"; fail "no lease in 20 s"; }
 wait_for 15 "$SERVE_LOG" 'dhcp RENEWING' || { cat "$SERVE_LOG"; fail "no renewal at T1"; }

@@ -317,18 +317,23 @@ capnet_err capnet_arp_send_probe(struct capnet_iface *ifc, capnet_ip4addr ip, ca
 	return e;
 }
 
+/* The next entry in use at or after *i (moving *i past it); NULL at the end. */
+static const struct capnet_arp_entry *next_used(const struct capnet_iface *ifc, uint16_t *i)
+{
+	for (; *i < ifc->cfg.arp_cache_entries; (*i)++)
+		if (ifc->arp[*i].state != CAPNET_ARP_FREE)
+			return &ifc->arp[(*i)++];
+	return NULL;
+}
+
 size_t capnet_arp_entries(const struct capnet_iface *ifc, struct capnet_arp_entry_info *out, size_t max)
 {
 	size_t n = 0;
-	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
-		const struct capnet_arp_entry *e = &ifc->arp[i];
-		if (e->state == CAPNET_ARP_FREE)
-			continue;
+	uint16_t i = 0;
+	for (const struct capnet_arp_entry *e; (e = next_used(ifc, &i)) != NULL; n++)
 		if (n < max)
 			out[n] = (struct capnet_arp_entry_info){e->ip, e->mac, (enum capnet_arp_state)e->state,
 								 e->expires, e->requests, e->npending};
-		n++;
-	}
 	return n;
 }
 
@@ -352,15 +357,11 @@ static capnet_err neigh_add_static(struct capnet_iface *ifc, const struct capnet
 static size_t neigh_entries(const struct capnet_iface *ifc, struct capnet_neigh_entry *out, size_t max)
 {
 	size_t n = 0;
-	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
-		const struct capnet_arp_entry *e = &ifc->arp[i];
-		if (e->state == CAPNET_ARP_FREE)
-			continue;
+	uint16_t i = 0;
+	for (const struct capnet_arp_entry *e; (e = next_used(ifc, &i)) != NULL; n++)
 		if (n < max)
 			out[n] = (struct capnet_neigh_entry){capnet_ipaddr_from_ip4(e->ip), e->mac, e->state, e->expires,
 							     e->requests, e->npending};
-		n++;
-	}
 	return n;
 }
 
