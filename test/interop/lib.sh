@@ -63,17 +63,23 @@ serve_start() {
 	done
 }
 
-# Stops capnet serve with SIGTERM (it flushes its pcap) and waits for it.
-interop_stop() {
-	[ -n "$SERVE_PID" ] || return 0
-	kill -TERM "$SERVE_PID" 2>/dev/null
+# term_wait PID TENTHS: SIGTERM, up to TENTHS tenths of a second to go, then
+# SIGKILL; returns the program's exit status (when it is our child).
+term_wait() {
+	kill -TERM "$1" 2>/dev/null
 	i=0
-	while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$SERVE_PID" 2>/dev/null
-	wait "$SERVE_PID" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# Stops capnet serve with SIGTERM (it flushes its pcap) and waits for it.
+interop_stop() {
+	[ -n "$SERVE_PID" ] || return 0
+	term_wait "$SERVE_PID" 50
 	SERVE_RC=$? # read by the tests
 	export SERVE_RC
 	SERVE_PID=
@@ -84,14 +90,7 @@ interop_stop() {
 # may not see the TERM sent to a wrapper (the test runner can start tests
 # with signals blocked), pass the program's own pid (its pid file).
 end_pid() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 20 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	term_wait "$1" 20
 	return 0
 }
 

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 
+from pump import recv_some, write_step
+
 
 def main():
     host, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -36,17 +38,10 @@ def main():
             return 1
         for _, ev in sel.select(timeout=1):
             if ev & selectors.EVENT_WRITE and sent < size:
-                try:
-                    sent += sock.send(view[sent:sent + 262144])
-                except BlockingIOError:
-                    pass
-                if sent == size:
-                    sock.shutdown(socket.SHUT_WR)
-                    sel.modify(sock, selectors.EVENT_READ)
+                sent = write_step(sock, sel, view, sent, size)
             if ev & selectors.EVENT_READ:
-                try:
-                    chunk = sock.recv(262144)
-                except BlockingIOError:
+                chunk = recv_some(sock)
+                if chunk is None:
                     continue
                 if not chunk:
                     eof = True

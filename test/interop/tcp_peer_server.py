@@ -11,6 +11,8 @@ import socket
 import sys
 import time
 
+from pump import recv_some, write_step
+
 
 def main():
     host, port, send_file, sink = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -42,18 +44,10 @@ def main():
                 return 1
             for _, ev in sel.select(timeout=1):
                 if ev & selectors.EVENT_WRITE and sent < len(data):
-                    try:
-                        sent += sock.send(view[sent:sent + 262144])
-                    except BlockingIOError:
-                        pass
-                    if sent == len(data):
-                        sock.shutdown(socket.SHUT_WR)
-                        if not eof:
-                            sel.modify(sock, selectors.EVENT_READ)
+                    sent = write_step(sock, sel, view, sent, len(data), reading=not eof)
                 if ev & selectors.EVENT_READ:
-                    try:
-                        chunk = sock.recv(262144)
-                    except BlockingIOError:
+                    chunk = recv_some(sock)
+                    if chunk is None:
                         continue
                     if not chunk:
                         eof = True  # keep sending what is left, reading no more

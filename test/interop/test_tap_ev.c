@@ -107,6 +107,19 @@ static size_t build_echo(uint8_t *f, uint16_t seq, size_t data_len)
 
 /* ---- the backend alone ---- */
 
+/* A rig whose stack has its address and runs on a new libev loop, attached
+ * to the TAP; the caller detaches and destroys. */
+static struct ev_loop *rig_attach(struct rig *r, uint16_t txq, const struct capnet_iface_config *cfg, int sndbuf,
+				  struct capnet_ev **h)
+{
+	rig_open(r, txq, cfg, sndbuf);
+	struct capnet_ip4_config c = {ip_stack, 24, 0, CAPNET_PROV_STATIC};
+	ck_assert_int_eq(capnet_iface_set_ip4(r->ifc, &c, capnet_host_now()), CAPNET_OK);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_int_eq(capnet_ev_attach_tap(loop, r->ifc, r->tap, NULL, h), CAPNET_OK);
+	return loop;
+}
+
 START_TEST(test_tx_queue_absorbs_eagain_in_order_and_counts_drops)
 {
 	struct rig r;
@@ -219,12 +232,8 @@ START_TEST(test_loop_answers_arp_and_ping)
 {
 	struct rig r;
 	struct capnet_iface_config cfg = {0};
-	rig_open(&r, 0, &cfg, 0);
-	struct capnet_ip4_config c = {ip_stack, 24, 0, CAPNET_PROV_STATIC};
-	ck_assert_int_eq(capnet_iface_set_ip4(r.ifc, &c, capnet_host_now()), CAPNET_OK);
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct capnet_ev *h;
-	ck_assert_int_eq(capnet_ev_attach_tap(loop, r.ifc, r.tap, NULL, &h), CAPNET_OK);
+	struct ev_loop *loop = rig_attach(&r, 0, &cfg, 0, &h);
 
 	uint8_t f[1600], in[1600];
 	size_t n = peer_read(&r, in, sizeof in);
@@ -266,12 +275,8 @@ START_TEST(test_loop_timer_follows_stack_deadlines_without_busy_polling)
 	/* ARP: first retry after 20 ms, doubling: requests at 0, 20, 60 ms,
 	 * then FAILED at 140 ms. */
 	struct capnet_iface_config cfg = {.arp_retry_initial = CAPNET_MS(20), .arp_max_requests = 3};
-	rig_open(&r, 0, &cfg, 0);
-	struct capnet_ip4_config c = {ip_stack, 24, 0, CAPNET_PROV_STATIC};
-	ck_assert_int_eq(capnet_iface_set_ip4(r.ifc, &c, capnet_host_now()), CAPNET_OK);
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct capnet_ev *h;
-	ck_assert_int_eq(capnet_ev_attach_tap(loop, r.ifc, r.tap, NULL, &h), CAPNET_OK);
+	struct ev_loop *loop = rig_attach(&r, 0, &cfg, 0, &h);
 	uint8_t in[1600];
 	ck_assert_uint_eq(peer_read(&r, in, sizeof in), 60); /* gratuitous ARP */
 	ck_assert_int_eq(capnet_ev_next_deadline(h), CAPNET_INSTANT_NEVER);
@@ -371,12 +376,8 @@ START_TEST(test_loop_flushes_tx_queue_when_writable)
 {
 	struct rig r;
 	struct capnet_iface_config cfg = {0};
-	rig_open(&r, 64, &cfg, 16384);
-	struct capnet_ip4_config c = {ip_stack, 24, 0, CAPNET_PROV_STATIC};
-	ck_assert_int_eq(capnet_iface_set_ip4(r.ifc, &c, capnet_host_now()), CAPNET_OK);
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct capnet_ev *h;
-	ck_assert_int_eq(capnet_ev_attach_tap(loop, r.ifc, r.tap, NULL, &h), CAPNET_OK);
+	struct ev_loop *loop = rig_attach(&r, 64, &cfg, 16384, &h);
 	uint8_t f[1600], in[1600];
 	ck_assert_uint_eq(peer_read(&r, in, sizeof in), 60);
 	/* Teach the stack the peer's MAC, then make it answer 60 large pings

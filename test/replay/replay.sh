@@ -3,17 +3,11 @@
 # fed into a fresh stack and what the stack sends must match the recorded
 # expectation exactly (bytes and synthetic times). See fixtures/README.md.
 #   replay.sh CAPNET FIXTURES CASE
-set -u
-capnet=$1
-fx=$2
-case_=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 in=$fx/arp-ping-b-side.pcap
 want_pcap=$fx/arp-ping-b-side.expected.pcap
 want_txt=$fx/arp-ping-b-side.expected.txt
 
-fail() { echo "FAIL: $*"; exit 1; }
 
 case $case_ in
 pcap)

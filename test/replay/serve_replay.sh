@@ -7,14 +7,8 @@
 # microsecond for microsecond, what the live stack sent. See
 # fixtures/README.md for how the comparison is made and how to regenerate.
 #   serve_replay.sh CAPNET FIXTURES CASE
-set -u
-capnet=$1
-fx=$2
-case_=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL: $*"; exit 1; }
 
 # replay NAME [extra options...]: output in $tmp/out, status in $rc.
 replay() {
