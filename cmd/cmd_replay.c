@@ -80,13 +80,13 @@ static void usage(FILE *f)
 /* The stack's address is what the peer asks for (the target of its first
  * ARP request that is not an announcement), else where the first unicast
  * IPv4 datagram goes; its MAC is where IPv4 to that address is sent. */
-/* The frame is whole enough to have a source MAC, and it is mac. */
+/* The frame is whole enough to have a source MAC, and it is mac (the
+ * describer fills the addresses whenever the 14 bytes are there). */
 static bool sent_by(const struct capnet_pcap_frame *f, struct capnet_mac mac)
 {
 	struct capnet_frame_desc d;
 	capnet_frame_describe(f->data, f->len, CAPNET_DESCRIBE_HEADERS, &d);
-	return d.len >= 14 && (d.layers & CAPNET_DESC_ETH || d.bad_layer == CAPNET_DESC_ETH) &&
-	       capnet_mac_eq(d.eth_src, mac);
+	return d.len >= 14 && capnet_mac_eq(d.eth_src, mac);
 }
 
 static bool infer_stack(const struct capnet_pcap_frames *in, bool have_mac, struct capnet_mac *mac, bool have_ip,
