@@ -5,13 +5,14 @@
 # (other distributions, offline machines).
 set -eu
 
-REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev libpcap-dev libjansson-dev"
+REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev libpcap-dev libjansson-dev liburing-dev"
 # The interop suite's real peers (it skips itself when it cannot run):
 # namespaces and TAP, ping, curl, a DHCP server binary (dnsmasq-base: no
 # system service is started), tshark to check every capture, QEMU to boot
-# the bare-metal image (the qemu suite).
+# the bare-metal image (the qemu suite), scapy and hping3 for the SYN flood
+# and malformed frames, radvd and ndisc6 for IPv6 router advertisements.
 # Only `make test` asks for them (--interop); `make demo` needs the build.
-INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 qemu-system-x86"
+INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 python3-scapy hping3 radvd ndisc6 qemu-system-x86"
 if [ "${1:-}" = --interop ]; then
 	REQUIRED="$REQUIRED $INTEROP"
 fi
