@@ -17,6 +17,7 @@ static const struct {
 	{"bench", cmd_bench, "run a benchmark and print its figures"},
 	{"replay", cmd_replay, "replay a pcap into a fresh stack and compare what it sends"},
 	{"serve", cmd_serve, "run a stack on a Linux TAP device: ping, UDP/TCP echo, HTTP, DHCP"},
+	{"plot", cmd_plot, "draw a TCP connection of a pcap or a proof run: time-sequence graph, cwnd (SVG, JSON)"},
 	{"trace", cmd_trace, "capture headers of a simulated run through a PacketTrace cap: summaries, pcap, JSON"},
 	{"status", cmd_status, "show a simulated network through a NetworkStatus cap: ip addr/route/neigh, ss, lease"},
 	{"resolve", cmd_resolve, "resolve a name through a DnsResolver cap: on the simulator, or a TAP against real servers"},

@@ -8,6 +8,11 @@ int cmd_bench(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+/* `capnet proof NAME --plot OUT.svg`: draws the busiest TCP connection of
+ * the capture a run just recorded, with the cwnd the sampler kept
+ * (tcp_sampler_start before the run). Returns an exit status. */
+int cmd_plot_after_run(const char *pcap, const char *svg);
 
 /* Exit statuses shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };

@@ -1,5 +1,7 @@
 #include "harness/sim_stack.h"
 
+#include "harness/tcp_sampler.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +17,8 @@ struct capnet_sim *sim_open_recording(uint64_t seed, enum capnet_sim_mode mode, 
 		capnet_sim_destroy(sim);
 		return NULL;
 	}
+	/* `capnet plot` draws cwnd from the run it has the capture of. */
+	tcp_sampler_recording(sim, pcap_path != NULL);
 	return sim;
 }
 
@@ -25,7 +29,9 @@ const struct capnet_stack_config sim_stack_bare = {
 capnet_instant sim_stack_poll(void *ctx, capnet_instant now)
 {
 	struct sim_stack *s = ctx;
-	return capnet_stack_poll(s->stack, now);
+	capnet_instant next = capnet_stack_poll(s->stack, now);
+	tcp_sampler_poll(s->sim, s->stack, now);
+	return next;
 }
 
 capnet_err sim_stack_build(struct sim_stack *s, const char *name, struct capnet_sim *sim, uint64_t seed,
