@@ -316,15 +316,20 @@ static void seq_panel(struct out *o, const struct tcp_plot_series *s, const stru
 	}
 	put(o, "\"/>\n");
 
-	/* Segments: a bar from seq to end with a tick at each end. */
+	/* Segments: a bar from seq to end with a tick at each end;
+	 * retransmissions bolder and wider, so that one stands out of a
+	 * dense flight. */
 	for (int r = 0; r < 2; r++) {
-		put(o, "<path class=\"%s\" stroke=\"%s\" stroke-width=\"1\" d=\"", r ? "rexmit" : "data", r ? C_REXMIT : C_DATA);
+		int half = r ? 4 : 2;
+		put(o, "<path class=\"%s\" stroke=\"%s\" stroke-width=\"%s\" d=\"", r ? "rexmit" : "data",
+		    r ? C_REXMIT : C_DATA, r ? "2" : "1");
 		for (size_t i = 0; i < s->segs.n; i++) {
 			const struct tcp_plot_seg *g = &s->segs.v[i];
 			if (g->rexmit != (r == 1) || !shown(x, g->t))
 				continue;
 			double px = at(x, g->t), y0 = at(&y, g->seq), y1 = at(&y, g->end);
-			put(o, "M%.1f %.1fV%.1fM%.1f %.1fh4M%.1f %.1fh4", px, y0, y1, px - 2, y0, px - 2, y1);
+			put(o, "M%.1f %.1fV%.1fM%.1f %.1fh%dM%.1f %.1fh%d", px, y0, y1, px - half, y0, 2 * half, px - half,
+			    y1, 2 * half);
 		}
 		put(o, "\"/>\n");
 	}

@@ -11,7 +11,7 @@ check() { # want-status description command...
 	if [ "$got" -ne "$want" ]; then echo "FAIL: $what: exit $got, want $want"; cat /tmp/cli.$$.err; fail=1; fi
 }
 check 0 "capnet --help" "$capnet" --help
-for c in proof bench status replay serve; do check 0 "capnet $c --help" "$capnet" "$c" --help; done
+for c in proof bench status replay serve plot; do check 0 "capnet $c --help" "$capnet" "$c" --help; done
 check 2 "no command" "$capnet"
 check 2 "unknown command" "$capnet" frobnicate
 check 2 "unknown proof" "$capnet" proof no-such-proof
