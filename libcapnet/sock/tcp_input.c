@@ -244,7 +244,11 @@ static struct capnet_tcp_sock *cookie_ack(struct capnet_tcp_sock *l, const struc
 	int idx = tcp_cookie_check(tcp, &g->dst, g->r.dst_port, &g->src, g->r.src_port, irs, iss, now);
 	struct tcp_cookie_opts co = {.mss = idx >= 0 ? tcp_cookie_mss((uint8_t)idx) : 0};
 	bool ts = g->r.opt.has_timestamp && !tcp->cfg.no_timestamps;
-	if (idx < 0 || (ts && !tcp_cookie_ts_decode(g->r.opt.ts_ecr, &co))) {
+	/* With timestamps the echoed TSval must also be one our clock could
+	 * have sent for a live cookie: a forged ACK has that to guess too. */
+	if (idx < 0 || (ts && (!tcp_cookie_ts_decode(g->r.opt.ts_ecr, &co) ||
+			       !tcp_cookie_ecr_fresh(tcp, &g->dst, g->r.dst_port, &g->src, g->r.src_port,
+						     g->r.opt.ts_ecr, now)))) {
 		TCP_COUNT(tcp, tcp_syncookies_failed);
 		return NULL;
 	}

@@ -106,6 +106,22 @@ bool tcp_cookie_ts_decode(uint32_t ecr, struct tcp_cookie_opts *o)
 	return true;
 }
 
+/* The connection's timestamp clock (tcp_ts_now with tcp_ts_offset) before
+ * the connection exists. */
+static uint32_t ts_clock(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la, uint16_t lport,
+			 const struct capnet_ipaddr *ra, uint16_t rport, capnet_instant now)
+{
+	return (uint32_t)(now / 1000) + (uint32_t)tcp_tuple_hash(tcp, 2, la, lport, ra, rport, 0);
+}
+
+bool tcp_cookie_ecr_fresh(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la, uint16_t lport,
+			  const struct capnet_ipaddr *ra, uint16_t rport, uint32_t ecr, capnet_instant now)
+{
+	uint32_t age_ms = ts_clock(tcp, la, lport, ra, rport, now) - ecr;
+	/* a cookie TSval sits up to 31 ms behind the clock it was made on */
+	return (int32_t)age_ms >= 0 && age_ms < (uint32_t)(TCP_COOKIE_VALID / 1000) + (1u << TS_OPT_BITS);
+}
+
 bool tcp_cookie_expected(const struct capnet_tcp_sock *l, capnet_instant now)
 {
 	if (l->tcp->cfg.no_syncookies || !l->u.l.overflowed)
@@ -138,8 +154,7 @@ void tcp_cookie_send_synack(struct capnet_tcp_sock *l, const struct capnet_ipadd
 		bool ws = po->has_wscale && !c->no_wscale;
 		bool sack = po->sack_permitted && !c->no_sack;
 		uint8_t my_ws = tcp_wscale_for(rcvbuf);
-		uint32_t ts_now = (uint32_t)(now / 1000) +
-				  (uint32_t)tcp_tuple_hash(tcp, 2, la, r.src_port, ra, r.dst_port, 0); /* tcp_ts_offset */
+		uint32_t ts_now = ts_clock(tcp, la, r.src_port, ra, r.dst_port, now);
 		r.opt.has_timestamp = true;
 		r.opt.ts_val = tcp_cookie_tsval(ts_now, ws, po->wscale, sack);
 		r.opt.ts_ecr = po->ts_val;

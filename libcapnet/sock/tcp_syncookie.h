@@ -44,6 +44,10 @@ uint32_t tcp_cookie_tsval(uint32_t ts_now, bool ws, uint8_t wscale, bool sack);
 /* Reads them back from the echoed TSval; false when the bits are
  * impossible (a window scale above 14). */
 bool tcp_cookie_ts_decode(uint32_t ecr, struct tcp_cookie_opts *o);
+/* The echoed TSval is one we could have sent on this tuple's clock: not
+ * ahead of it, and no older than a cookie may be. */
+bool tcp_cookie_ecr_fresh(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la, uint16_t lport,
+			  const struct capnet_ipaddr *ra, uint16_t rport, uint32_t ecr, capnet_instant now);
 
 /* Answers a SYN the listener keeps no state for. */
 void tcp_cookie_send_synack(struct capnet_tcp_sock *l, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
