@@ -102,6 +102,12 @@ static const struct proof posix_getaddrinfo = {
 	proof_posix_getaddrinfo,
 };
 
+static const struct proof syn_flood = {
+	"syn-flood",
+	"spoofed on-link SYNs flood a listener while a real client connects and transfers: with SYN cookies its connect takes one round trip and the SYN queue, sockets, buffers, ARP cache and arena stay bounded; with cookies off, the denial",
+	proof_syn_flood,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -119,6 +125,7 @@ const struct proof *const capnet_proofs[] = {
 	&virtio_shuttle,
 	&dnsresolver,
 	&posix_getaddrinfo,
+	&syn_flood,
 	NULL,
 };
 

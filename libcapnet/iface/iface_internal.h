@@ -20,6 +20,7 @@ struct capnet_arp_entry {
 	uint8_t requests;
 	uint8_t npending;
 	capnet_instant expires; /* meaning depends on state (see iface.h) */
+	capnet_instant since;   /* INCOMPLETE: when resolution began (admission recycles the oldest) */
 	struct capnet_pktbuf *pending_head;
 	struct capnet_pktbuf *pending_tail;
 };

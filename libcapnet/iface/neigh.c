@@ -48,3 +48,42 @@ capnet_instant capnet_iface_neigh_poll(struct capnet_iface *ifc, capnet_instant 
 			next = capnet_instant_min(next, ifc->neigh[i]->poll(ifc, now));
 	return next;
 }
+
+/* Lower is taken first; 0 never. */
+static int admit_rank(uint8_t kind, bool confirmed)
+{
+	switch (kind) {
+	case CAPNET_NEIGH_KIND_FREE:
+		return 1;
+	case CAPNET_NEIGH_KIND_FAILED:
+		return 2;
+	case CAPNET_NEIGH_KIND_INCOMPLETE:
+		return 3;
+	case CAPNET_NEIGH_KIND_REACHABLE:
+		return confirmed ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+size_t capnet_neigh_admit(const void *cache, size_t n, capnet_neigh_describe_fn describe, bool confirmed)
+{
+	size_t best = n;
+	int best_rank = 0;
+	capnet_instant best_key = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct capnet_neigh_candidate c = {0};
+		describe(cache, i, &c);
+		int r = admit_rank(c.kind, confirmed);
+		if (r == 0)
+			continue;
+		if (r == 1)
+			return i;
+		if (best == n || r < best_rank || (r == best_rank && c.key < best_key)) {
+			best = i;
+			best_rank = r;
+			best_key = c.key;
+		}
+	}
+	return best;
+}

@@ -64,6 +64,8 @@ void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg)
 		cfg->ooo_ranges = TCP_OOO_MAX;
 	if (!cfg->cc_set)
 		cfg->cc = CAPNET_TCP_CC_RENO;
+	if (!CAPNET_DEFAULT_TCP_SYNCOOKIES)
+		cfg->no_syncookies = true;
 	if (cfg->ephemeral_lo == 0)
 		cfg->ephemeral_lo = CAPNET_DEFAULT_TCP_EPHEMERAL_LO;
 	if (cfg->ephemeral_hi == 0)

@@ -10,6 +10,7 @@
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_internal.h"
+#include "tcp_syncookie.h"
 
 /* One arriving segment, parsed. */
 struct seg {
@@ -114,32 +115,20 @@ static void input_closed(struct capnet_tcp *tcp, const struct seg *g, capnet_ins
 
 /* ---- LISTEN: RFC 9293 3.10.7.2 ---- */
 
-static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+/* A child of listener l in SYN-RECEIVED for the SYN g, with our ISN iss;
+ * NULL when no socket or ring is free. */
+static struct capnet_tcp_sock *child_create(struct capnet_tcp_sock *l, const struct seg *g, uint32_t iss,
+					    capnet_instant now)
 {
 	struct capnet_tcp *tcp = l->tcp;
-	if (has(g, CAPNET_TCP_RST))
-		return;
-	if (has(g, CAPNET_TCP_ACK_FLAG)) {
-		tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);
-		return;
-	}
-	if (!has(g, CAPNET_TCP_SYN))
-		return;
-	/* Both queues are bounded: half-open by syn_backlog, established but
-	 * unclaimed by the listen backlog. A full listener drops the SYN
-	 * silently (the peer retries) rather than resetting. */
-	if (l->u.l.syn_count >= l->u.l.syn_max || l->u.l.acc_count >= l->u.l.backlog) {
-		TCP_COUNT(tcp, tcp_backlog_overflow);
-		return;
-	}
 	struct capnet_tcp_sock *s = tcp_sock_alloc(tcp);
 	if (!s)
-		return;
+		return NULL;
 	s->snd_bufshift = l->snd_bufshift;
 	s->rcv_bufshift = l->rcv_bufshift;
 	if (tcp_alloc_rings(s) != CAPNET_OK) {
 		tcp_sock_release(s);
-		return;
+		return NULL;
 	}
 	s->flags |= TF_PASSIVE | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
 	s->ka_idle_ms = l->ka_idle_ms;
@@ -158,7 +147,7 @@ static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_
 	s->rcv_mss = tcp->cfg.mss;
 	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
 	take_syn_options(s, g, now);
-	s->iss = tcp_isn(tcp, s, now);
+	s->iss = iss;
 	s->ts_offset = tcp_ts_offset(tcp, s);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->recover = s->iss;
@@ -172,9 +161,128 @@ static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_
 	l->u.l.syn_count++;
 	tcp_set_state(s, CAPNET_TCP_SYN_RECEIVED, now);
 	tcp_hash_insert(s);
-	tcp_send_syn(s, now);
+	return s;
+}
+
+/* A SYN the SYN queue (or the socket table) has no room for: a cookie
+ * SYN-ACK (RFC 4987 3.6), or, with cookies off, silence (the peer retries). */
+static void syn_no_room(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+{
+	struct capnet_tcp *tcp = l->tcp;
+	TCP_COUNT(tcp, tcp_syn_queue_overflow);
+	l->u.l.overflowed = true;
+	l->u.l.overflow_at = now;
+	if (tcp->cfg.no_syncookies) {
+		TCP_COUNT(tcp, tcp_backlog_overflow);
+		return;
+	}
+	tcp_cookie_send_synack(l, &g->dst, &g->src, &g->r, now);
+}
+
+static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+{
+	struct capnet_tcp *tcp = l->tcp;
+	if (has(g, CAPNET_TCP_RST))
+		return;
+	if (has(g, CAPNET_TCP_ACK_FLAG)) {
+		tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);
+		return;
+	}
+	if (!has(g, CAPNET_TCP_SYN))
+		return;
+	/* Both queues are bounded: half-open by syn_backlog, established but
+	 * unclaimed by the listen backlog. A full accept queue drops the SYN
+	 * silently (the peer retries) rather than resetting -- a cookie would
+	 * only bring back a connection with nowhere to go. A full SYN queue
+	 * answers with a cookie. */
+	if (l->u.l.acc_count >= l->u.l.backlog) {
+		TCP_COUNT(tcp, tcp_backlog_overflow);
+		return;
+	}
+	if (l->u.l.syn_count >= l->u.l.syn_max) {
+		syn_no_room(l, g, now);
+		return;
+	}
+	struct capnet_tcp_sock *s = child_create(l, g, 0, now);
+	if (!s) {
+		/* When this listener's own half-open children are what fill the
+		 * socket table (or buffer pool), that is the SYN queue's real
+		 * bound: answer with a cookie as for a full queue. A table full
+		 * of other connections stays silent, as ever. */
+		if (l->u.l.syn_count > 0 && !tcp->cfg.no_syncookies)
+			syn_no_room(l, g, now);
+		return;
+	}
+	s->iss = tcp_isn(tcp, s, now);
+	s->snd_una = s->snd_nxt = s->snd_max = s->recover = s->snd_wl2 = s->iss;
+	capnet_err e = tcp_send_syn(s, now);
+	if (e == CAPNET_E_UNREACHABLE || e == CAPNET_E_NOMEM) {
+		/* The SYN-ACK could not even leave (the peer's neighbour entry
+		 * failed, or nothing could hold the frame while it resolves):
+		 * holding the half-open slot for a peer we cannot reach only
+		 * keeps real ones out. A real peer retransmits its SYN. */
+		TCP_COUNT(tcp, tcp_synrecv_reclaimed);
+		tcp_drop(s, CAPNET_E_UNREACHABLE, now);
+		return;
+	}
 	tcp_rexmt_arm(s, now, true);
 	tcp_timer_update(s);
+}
+
+/* An ACK for a listener with no connection, while cookies may be out:
+ * when it acknowledges a valid cookie (ACK - 1), the connection comes
+ * back to life in SYN-RECEIVED with what the cookie carried, ready for
+ * the ACK to complete it. NULL with *handled when it is dropped (no room
+ * in the accept queue or socket table: the peer's data retransmission
+ * retries), NULL without when it was no cookie (the caller resets). */
+static struct capnet_tcp_sock *cookie_ack(struct capnet_tcp_sock *l, const struct seg *g, bool *handled,
+					  capnet_instant now)
+{
+	struct capnet_tcp *tcp = l->tcp;
+	*handled = false;
+	uint32_t irs = g->seq - 1, iss = g->r.ack - 1;
+	int idx = tcp_cookie_check(tcp, &g->dst, g->r.dst_port, &g->src, g->r.src_port, irs, iss, now);
+	struct tcp_cookie_opts co = {.mss = idx >= 0 ? tcp_cookie_mss((uint8_t)idx) : 0};
+	bool ts = g->r.opt.has_timestamp && !tcp->cfg.no_timestamps;
+	/* With timestamps the echoed TSval must also be one our clock could
+	 * have sent for a live cookie: a forged ACK has that to guess too. */
+	if (idx < 0 || (ts && (!tcp_cookie_ts_decode(g->r.opt.ts_ecr, &co) ||
+			       !tcp_cookie_ecr_fresh(tcp, &g->dst, g->r.dst_port, &g->src, g->r.src_port,
+						     g->r.opt.ts_ecr, now)))) {
+		TCP_COUNT(tcp, tcp_syncookies_failed);
+		return NULL;
+	}
+	*handled = true;
+	if (l->u.l.acc_count >= l->u.l.backlog) {
+		TCP_COUNT(tcp, tcp_backlog_overflow);
+		return NULL;
+	}
+	/* The SYN as the cookie remembers it. */
+	struct seg syn = *g;
+	syn.seq = irs;
+	syn.r.flags = CAPNET_TCP_SYN;
+	syn.r.payload_len = 0;
+	memset(&syn.r.opt, 0, sizeof syn.r.opt);
+	syn.r.opt.has_mss = true;
+	syn.r.opt.mss = co.mss;
+	if (co.ts) {
+		syn.r.opt.has_timestamp = true;
+		syn.r.opt.ts_val = g->r.opt.ts_val;
+		syn.r.opt.has_wscale = co.ws;
+		syn.r.opt.wscale = co.wscale;
+		syn.r.opt.sack_permitted = co.sack;
+	}
+	struct capnet_tcp_sock *s = child_create(l, &syn, iss, now);
+	if (!s)
+		return NULL;
+	/* Our SYN-ACK went out once, with the cookie; the ACK now completes
+	 * the handshake through the usual SYN-RECEIVED path, which also moves
+	 * the child from the SYN queue count (child_create put it there) to
+	 * the accept queue. No RTT sample: the SYN-ACK was not timed. */
+	s->snd_nxt = s->snd_max = iss + 1;
+	s->last_ack_sent = s->rcv_nxt;
+	TCP_COUNT(tcp, tcp_syncookies_recv);
+	return s;
 }
 
 /* ---- SYN-SENT: RFC 9293 3.10.7.3 ---- */
@@ -913,8 +1021,15 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 			input_closed(tcp, &g, now);
 			return;
 		}
-		input_listen(l, &g, now);
-		return;
+		bool handled = false;
+		if (has(&g, CAPNET_TCP_ACK_FLAG) && !has(&g, CAPNET_TCP_SYN | CAPNET_TCP_RST) &&
+		    tcp_cookie_expected(l, now))
+			s = cookie_ack(l, &g, &handled, now);
+		if (s == NULL) {
+			if (!handled)
+				input_listen(l, &g, now);
+			return;
+		}
 	}
 	uint32_t parent = s->parent;
 	switch (s->state) {

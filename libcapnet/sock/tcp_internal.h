@@ -166,6 +166,9 @@ struct capnet_tcp_sock {
 		struct {
 			uint32_t aq_head, aq_tail;
 			uint16_t backlog, acc_count, syn_count, syn_max;
+			bool overflowed;          /* the SYN queue was full at overflow_at */
+			capnet_instant overflow_at; /* latest SYN that found it full (cookie ACKs are checked
+						       only for a while after, tcp_syncookie.c) */
 		} l;
 	} u;
 };
@@ -237,6 +240,12 @@ void tcp_listener_close(struct capnet_tcp_sock *l, capnet_instant now);
 
 /* tcp_isn.c */
 uint64_t tcp_siphash(const uint64_t key[2], const uint8_t *data, size_t len);
+/* F over a 4-tuple with the layer's secret, separated by domain (1..3:
+ * ISN, timestamp offset, port search; TCP_HASH_COOKIE and up also bind
+ * `extra`, ignored below). */
+#define TCP_HASH_COOKIE 4
+uint64_t tcp_tuple_hash(const struct capnet_tcp *tcp, uint8_t domain, const struct capnet_ipaddr *la, uint16_t lport,
+			const struct capnet_ipaddr *ra, uint16_t rport, uint32_t extra);
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey). */
 uint32_t tcp_isn(const struct capnet_tcp *tcp, const struct capnet_tcp_sock *s, capnet_instant now);
 /* RFC 7323 5.4: a per-connection timestamp offset from the same keyed hash. */
@@ -252,13 +261,19 @@ static inline uint32_t tcp_ts_now(const struct capnet_tcp_sock *s, capnet_instan
 }
 /* Sends whatever the windows allow, then an ACK if one is owed now. */
 void tcp_output(struct capnet_tcp_sock *s, capnet_instant now);
-void tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now);
+/* The SYN or SYN-ACK; what IP said (E_UNREACHABLE: the neighbour failed;
+ * E_NOMEM: nowhere to hold it while the neighbour resolves). */
+capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now);
 void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now);
 /* <SEQ=snd_nxt><CTL=RST,ACK> for an abort. */
 void tcp_send_rst_for(struct capnet_tcp_sock *s, capnet_instant now);
 /* An RST answering a segment that found no connection (RFC 9293 3.10.7.1). */
 void tcp_send_reset(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr, const struct capnet_ipaddr *raddr,
 		    const struct capnet_tcp_repr *seg, size_t seg_len, capnet_instant now);
+/* A segment of no connection (an RST, a cookie SYN-ACK), built from r
+ * (no payload) and sent from laddr to raddr. */
+capnet_err tcp_send_stateless(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr,
+			      const struct capnet_ipaddr *raddr, const struct capnet_tcp_repr *r, capnet_instant now);
 /* Retransmits up to one MSS at `seq` (a hole or snd_una). Returns bytes. */
 uint32_t tcp_retransmit(struct capnet_tcp_sock *s, uint32_t seq, uint32_t maxlen, capnet_instant now);
 /* The sender SWS override timeout (3.8.6.2.1 (d)): one segment of what

@@ -86,11 +86,10 @@ static size_t put_addr(uint8_t *p, const struct capnet_ipaddr *a)
 	return 5;
 }
 
-/* domain separates the three uses of the one key. */
-static uint64_t hash_tuple(const struct capnet_tcp *tcp, uint8_t domain, const struct capnet_ipaddr *la,
-			   uint16_t lport, const struct capnet_ipaddr *ra, uint16_t rport)
+uint64_t tcp_tuple_hash(const struct capnet_tcp *tcp, uint8_t domain, const struct capnet_ipaddr *la, uint16_t lport,
+			const struct capnet_ipaddr *ra, uint16_t rport, uint32_t extra)
 {
-	uint8_t buf[1 + 17 + 2 + 17 + 2];
+	uint8_t buf[1 + 17 + 2 + 17 + 2 + 4];
 	size_t n = 0;
 	buf[n++] = domain;
 	n += put_addr(buf + n, la);
@@ -99,7 +98,23 @@ static uint64_t hash_tuple(const struct capnet_tcp *tcp, uint8_t domain, const s
 	n += put_addr(buf + n, ra);
 	buf[n++] = (uint8_t)(rport >> 8);
 	buf[n++] = (uint8_t)rport;
+	/* The ISN, timestamp and port domains hash the tuple alone (their
+	 * values predate `extra` and must not move); later domains bind a
+	 * 32-bit word too. */
+	if (domain >= TCP_HASH_COOKIE) {
+		buf[n++] = (uint8_t)(extra >> 24);
+		buf[n++] = (uint8_t)(extra >> 16);
+		buf[n++] = (uint8_t)(extra >> 8);
+		buf[n++] = (uint8_t)extra;
+	}
 	return tcp_siphash(tcp->isn_key, buf, n);
+}
+
+/* domain separates the uses of the one key. */
+static uint64_t hash_tuple(const struct capnet_tcp *tcp, uint8_t domain, const struct capnet_ipaddr *la,
+			   uint16_t lport, const struct capnet_ipaddr *ra, uint16_t rport)
+{
+	return tcp_tuple_hash(tcp, domain, la, lport, ra, rport, 0);
 }
 
 uint32_t tcp_isn(const struct capnet_tcp *tcp, const struct capnet_tcp_sock *s, capnet_instant now)

@@ -25,13 +25,13 @@ static uint32_t pseudo_for(const struct capnet_ipaddr *la, const struct capnet_i
 }
 
 /* Hands a built segment to IP. Only IPv4 has an egress path today. */
-static void send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
-		    size_t len, capnet_instant now)
+static capnet_err send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
+			  size_t len, capnet_instant now)
 {
 	TCP_COUNT(tcp, tcp_sndtotal);
 	if (la->af != CAPNET_AF_INET) {
 		TCP_COUNT(tcp, tcp_snd_errors);
-		return;
+		return CAPNET_E_UNSUPPORTED;
 	}
 	struct capnet_ip4_tx tx = {
 		.src = la->u.v4,
@@ -39,8 +39,10 @@ static void send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, cons
 		.proto = CAPNET_IPPROTO_TCP,
 		.flags = CAPNET_IP4_TX_DONT_FRAGMENT,
 	};
-	if (capnet_ip4_send(tcp->ifc, &tx, len, now) != CAPNET_OK)
+	capnet_err e = capnet_ip4_send(tcp->ifc, &tx, len, now);
+	if (e != CAPNET_OK)
 		TCP_COUNT(tcp, tcp_snd_errors);
+	return e;
 }
 
 /* ---- the receive window ---- */
@@ -122,8 +124,8 @@ static uint32_t seg_max(const struct capnet_tcp_sock *s)
 
 /* Builds and sends one segment of this connection; `dlen` bytes of the
  * send ring from `data_off`. */
-static void emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t dlen,
-		 capnet_instant now)
+static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t dlen,
+		       capnet_instant now)
 {
 	struct capnet_tcp *tcp = s->tcp;
 	struct capnet_tcp_repr r;
@@ -159,21 +161,22 @@ static void emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, uint32_
 		r.payload_len = dlen;
 	}
 	size_t total = capnet_tcp_emit(&r, buf, tcp_pseudo(s, hlen + dlen));
-	send_ip(tcp, &s->laddr, &s->raddr, total, now);
+	capnet_err e = send_ip(tcp, &s->laddr, &s->raddr, total, now);
 	s->segs_out++;
 	if (flags & CAPNET_TCP_ACK_FLAG) {
 		s->last_ack_sent = s->rcv_nxt;
 		s->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		s->t_delack = CAPNET_INSTANT_NEVER;
 	}
+	return e;
 }
 
-void tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
+capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	uint8_t flags = CAPNET_TCP_SYN;
 	if (s->state == CAPNET_TCP_SYN_RECEIVED)
 		flags |= CAPNET_TCP_ACK_FLAG;
-	emit(s, s->iss, flags, 0, 0, now);
+	capnet_err e = emit(s, s->iss, flags, 0, 0, now);
 	s->snd_nxt = s->iss + 1;
 	if (capnet_seq_gt(s->snd_nxt, s->snd_max))
 		s->snd_max = s->snd_nxt;
@@ -185,6 +188,7 @@ void tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
 		s->rtt_seq = s->iss;
 		s->rtt_start = (uint32_t)now;
 	}
+	return e;
 }
 
 void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now)
@@ -224,11 +228,18 @@ void tcp_send_reset(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr, c
 		r.ack = seg->seq + (uint32_t)seg_len;
 		r.flags = CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG;
 	}
+	TCP_COUNT(tcp, tcp_sndrst);
+	tcp_send_stateless(tcp, laddr, raddr, &r, now);
+}
+
+capnet_err tcp_send_stateless(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr,
+			      const struct capnet_ipaddr *raddr, const struct capnet_tcp_repr *r, capnet_instant now)
+{
 	size_t cap;
 	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
-	size_t n = capnet_tcp_emit(&r, buf, pseudo_for(laddr, raddr, CAPNET_TCP_HDR_LEN));
-	TCP_COUNT(tcp, tcp_sndrst);
-	send_ip(tcp, laddr, raddr, n, now);
+	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
+	size_t n = capnet_tcp_emit(r, buf, pseudo_for(laddr, raddr, hlen));
+	return send_ip(tcp, laddr, raddr, n, now);
 }
 
 /* ---- data ---- */

@@ -8,6 +8,7 @@
  * RTO per RFC 6298 (SRTT/RTTVAR, Karn's rule, exponential backoff, bounds
  * from the config); persist per RFC 9293 3.8.6.1; delayed ACK 3.8.6.3;
  * keepalive 3.8.4; TIME-WAIT 2*MSL 3.6. */
+#include "capnet/neigh.h"
 #include "tcp_internal.h"
 
 /* ---- the heap ---- */
@@ -262,10 +263,32 @@ void tcp_timewait_arm(struct capnet_tcp_sock *s, capnet_instant now)
 
 /* ---- expiries ---- */
 
+/* A passive child's SYN-ACK never left when, a full RTO after it was
+ * handed to IP, the next hop's link address is still unknown (the frame
+ * waited in, or was pushed out of, the neighbour cache): a peer on the
+ * link that really sent the SYN answers ARP at once. */
+static bool synack_stranded(const struct capnet_tcp_sock *s)
+{
+	capnet_ip4addr nh;
+	if (s->raddr.af != CAPNET_AF_INET || capnet_iface_route_lookup(s->tcp->ifc, s->raddr.u.v4, &nh) != CAPNET_OK)
+		return false;
+	struct capnet_ipaddr a = capnet_ipaddr_from_ip4(nh);
+	struct capnet_mac mac;
+	return capnet_neigh_lookup(s->tcp->ifc, &a, &mac) != CAPNET_OK;
+}
+
 static void syn_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	const struct capnet_tcp_config *c = &s->tcp->cfg;
 	bool passive = (s->flags & TF_PASSIVE) != 0;
+	/* Half-open slots held for peers we cannot reach (spoofed sources on
+	 * the link) are what a SYN flood fills the queue with: reclaim them
+	 * after one RTO rather than after every retry (about a minute). */
+	if (passive && s->state == CAPNET_TCP_SYN_RECEIVED && synack_stranded(s)) {
+		TCP_COUNT(s->tcp, tcp_synrecv_reclaimed);
+		tcp_drop_why(s, CAPNET_E_UNREACHABLE, CAPNET_TCP_CLOSE_SYN_TIMEOUT, now);
+		return;
+	}
 	uint8_t limit = s->state == CAPNET_TCP_SYN_SENT ? c->syn_retries : c->synack_retries;
 	if (s->backoff >= limit) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
@@ -280,7 +303,11 @@ static void syn_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	TCP_COUNT(s->tcp, tcp_rexmt_timeouts);
 	if (s->rto_count < UINT16_MAX)
 		s->rto_count++;
-	tcp_send_syn(s, now);
+	if (tcp_send_syn(s, now) == CAPNET_E_UNREACHABLE && passive) {
+		TCP_COUNT(s->tcp, tcp_synrecv_reclaimed);
+		tcp_drop_why(s, CAPNET_E_UNREACHABLE, CAPNET_TCP_CLOSE_SYN_TIMEOUT, now);
+		return;
+	}
 	s->t_rexmt = now + tcp_rto(s);
 }
 

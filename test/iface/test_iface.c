@@ -181,6 +181,141 @@ START_TEST(test_arp_pending_queue_keeps_the_newest)
 }
 END_TEST
 
+/* ---- neighbour-cache admission (capnet/neigh.h) ---- */
+
+#define NB(i) CAPNET_IP4(192, 0, 2, 100 + (i))
+
+static struct capnet_mac nb_mac(unsigned i)
+{
+	return (struct capnet_mac){{0x02, 0x00, 0x00, 0x00, 0x01, (uint8_t)i}};
+}
+
+/* Neighbour i tells us its address (an unsolicited reply to us): a
+ * confirmed newcomer. */
+static void nb_announces(unsigned i, capnet_instant now)
+{
+	uint8_t f[60];
+	tf_arp(f, 2, nb_mac(i), NB(i), mac_a, ip_a, mac_a);
+	capnet_iface_input(st.ifc, f, 60, now);
+}
+
+/* A frame for neighbour i: it must be resolved (an INCOMPLETE newcomer). */
+static capnet_err nb_send(unsigned i, uint16_t seq, capnet_instant now)
+{
+	const uint8_t d[1] = {0};
+	return capnet_icmp4_echo_send(st.ifc, NB(i), 9, seq, d, 1, now);
+}
+
+static struct capnet_arp_entry_info nb_entry(capnet_ip4addr ip)
+{
+	struct capnet_arp_entry_info all[16];
+	size_t n = capnet_arp_entries(st.ifc, all, 16);
+	for (size_t k = 0; k < n && k < 16; k++)
+		if (all[k].ip == ip)
+			return all[k];
+	return (struct capnet_arp_entry_info){0};
+}
+
+START_TEST(test_arp_incomplete_never_evicts_reachable)
+{
+	for (unsigned i = 0; i < 16; i++)
+		nb_announces(i, CAPNET_MS(i));
+	ck_assert_uint_eq(capnet_arp_entries(st.ifc, NULL, 0), 16);
+	capture_nic_clear(&st.cn);
+	/* A flood of sends to unknown on-link hosts (answers to spoofed
+	 * sources): none gets an entry, none gets a frame out. */
+	for (unsigned i = 16; i < 40; i++)
+		ck_assert_int_eq(nb_send(i, 1, CAPNET_S(1)), CAPNET_E_NOMEM);
+	ck_assert_uint_eq(st.cn.ntx, 0);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_cache_full), 24);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_incomplete_recycled), 0);
+	for (unsigned i = 0; i < 16; i++) {
+		struct capnet_arp_entry_info e = nb_entry(NB(i));
+		ck_assert_uint_eq(e.ip, NB(i));
+		ck_assert_int_eq(e.state, CAPNET_ARP_REACHABLE);
+		ck_assert_mem_eq(e.mac.b, nb_mac(i).b, 6);
+		ck_assert_int_eq(e.expires, CAPNET_MS(i) + CAPNET_S(60));
+	}
+	/* and every one of them is still reachable at once */
+	ck_assert_int_eq(nb_send(3, 1, CAPNET_S(2)), CAPNET_OK);
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	ck_assert_mem_eq(st.cn.tx[0].data, nb_mac(3).b, 6);
+}
+END_TEST
+
+START_TEST(test_arp_full_of_incomplete_recycles_the_oldest)
+{
+	nb_announces(0, 0); /* one real neighbour */
+	for (unsigned i = 1; i < 16; i++)
+		ck_assert_int_eq(nb_send(i, 1, CAPNET_MS(i)), CAPNET_OK);
+	ck_assert_uint_eq(capnet_arp_entries(st.ifc, NULL, 0), 16);
+	/* the 17th unknown host recycles the oldest INCOMPLETE (1, since 1 ms),
+	 * its waiting frame dropped; the REACHABLE neighbour stays */
+	ck_assert_int_eq(nb_send(16, 1, CAPNET_MS(20)), CAPNET_OK);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_incomplete_recycled), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_pending_dropped), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_cache_full), 0);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, NB(1), &m), CAPNET_E_NOTFOUND);
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, NB(16), &m), CAPNET_E_AGAIN);
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, NB(0), &m), CAPNET_OK);
+	struct capnet_arp_entry_info e = nb_entry(NB(16));
+	ck_assert_int_eq(e.state, CAPNET_ARP_INCOMPLETE);
+	ck_assert_uint_eq(e.requests, 1);
+	ck_assert_uint_eq(e.pending, 1);
+	ck_assert_int_eq(e.expires, CAPNET_MS(20) + CAPNET_S(1));
+	/* the next one takes 2 (since 2 ms), and so on, oldest first */
+	ck_assert_int_eq(nb_send(17, 1, CAPNET_MS(21)), CAPNET_OK);
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, NB(2), &m), CAPNET_E_NOTFOUND);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_incomplete_recycled), 2);
+	ck_assert_int_eq(nb_entry(NB(0)).state, CAPNET_ARP_REACHABLE);
+}
+END_TEST
+
+START_TEST(test_arp_confirmed_newcomer_recycles_incomplete_before_reachable)
+{
+	for (unsigned i = 0; i < 8; i++)
+		nb_announces(i, 0);
+	for (unsigned i = 8; i < 16; i++)
+		ck_assert_int_eq(nb_send(i, 1, CAPNET_MS(i)), CAPNET_OK);
+	nb_announces(20, CAPNET_MS(30));
+	ck_assert_int_eq(nb_entry(NB(20)).state, CAPNET_ARP_REACHABLE);
+	struct capnet_mac m;
+	ck_assert_int_eq(capnet_arp_lookup(st.ifc, NB(8), &m), CAPNET_E_NOTFOUND);
+	for (unsigned i = 0; i < 8; i++)
+		ck_assert_int_eq(nb_entry(NB(i)).state, CAPNET_ARP_REACHABLE);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_incomplete_recycled), 1);
+}
+END_TEST
+
+START_TEST(test_arp_pending_frames_bounded_in_total)
+{
+	/* 4 resolving neighbours x 4 frames: every one of the 16 buffers */
+	for (unsigned i = 0; i < 4; i++)
+		for (uint16_t q = 1; q <= 4; q++)
+			ck_assert_int_eq(nb_send(i, q, CAPNET_MS(i)), CAPNET_OK);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_pending_dropped), 0);
+	/* a fifth still gets to hold a frame: the oldest resolution gives up
+	 * its oldest */
+	ck_assert_int_eq(nb_send(4, 1, CAPNET_MS(10)), CAPNET_OK);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_arp_pending_dropped), 1);
+	ck_assert_uint_eq(test_stat(&st, CAPNET_STAT_pool_exhausted), 0);
+	ck_assert_uint_eq(nb_entry(NB(0)).pending, 3);
+	ck_assert_uint_eq(nb_entry(NB(1)).pending, 4);
+	ck_assert_uint_eq(nb_entry(NB(4)).pending, 1);
+	unsigned total = 0;
+	for (unsigned i = 0; i < 5; i++)
+		total += nb_entry(NB(i)).pending;
+	ck_assert_uint_eq(total, 16);
+	/* 0 answers: its three remaining frames go, in order (2, 3, 4) */
+	capture_nic_clear(&st.cn);
+	nb_announces(0, CAPNET_MS(11));
+	ck_assert_uint_eq(st.cn.ntx, 3);
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[0].data + 14 + 20 + 6), 2);
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[2].data + 14 + 20 + 6), 4);
+}
+END_TEST
+
 START_TEST(test_off_link_destination_resolves_the_gateway)
 {
 	const uint8_t d[1] = {0};
@@ -790,6 +925,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_acd_probes_then_announces_a_static_address);
 	tcase_add_test(tc, test_acd_conflict_while_probing_stops_the_probes);
 	tcase_add_test(tc, test_neighbour_interface_is_arp_for_ipv4_and_absent_for_ipv6);
+	tcase_add_test(tc, test_arp_incomplete_never_evicts_reachable);
+	tcase_add_test(tc, test_arp_full_of_incomplete_recycles_the_oldest);
+	tcase_add_test(tc, test_arp_confirmed_newcomer_recycles_incomplete_before_reachable);
+	tcase_add_test(tc, test_arp_pending_frames_bounded_in_total);
 	tcase_add_test(tc, test_poll_drains_the_nic);
 	tcase_add_test(tc, test_poll_asks_again_when_the_rx_budget_runs_out);
 	tcase_add_test(tc, test_taps_see_every_frame_in_attach_order_with_exact_bytes);

@@ -16,6 +16,7 @@
 /* One test (NewReno's recover after 2^31 bytes) reaches into the control
  * block: it cannot send 2 GiB. */
 #include "libcapnet/sock/tcp_internal.h"
+#include "libcapnet/sock/tcp_syncookie.h"
 
 #define MAC_A {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}}
 #define MAC_B {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}}
@@ -100,8 +101,8 @@ static uint64_t stat(enum capnet_stat s)
 
 /* ---- frames ---- */
 
-/* B -> dst (our MAC): Ethernet + IPv4 + TCP with every checksum right. */
-static void inject_to(const struct capnet_tcp_repr *r, capnet_ip4addr dst, capnet_instant now)
+/* src -> dst (our MAC): Ethernet + IPv4 + TCP with every checksum right. */
+static void inject_from_to(const struct capnet_tcp_repr *r, capnet_ip4addr src, capnet_ip4addr dst, capnet_instant now)
 {
 	uint8_t f[1600];
 	memcpy(f, mac_a.b, 6);
@@ -114,16 +115,22 @@ static void inject_to(const struct capnet_tcp_repr *r, capnet_ip4addr dst, capne
 	capnet_put16(ip + 2, (uint16_t)(20 + tl));
 	ip[8] = 64;
 	ip[9] = 6;
-	capnet_put32(ip + 12, ip_b);
+	capnet_put32(ip + 12, src);
 	capnet_put32(ip + 16, dst);
 	capnet_put16(ip + 10, capnet_csum(ip, 20));
-	capnet_tcp_emit(r, ip + 20, capnet_csum_pseudo4(ip_b, dst, 6, (uint16_t)tl));
+	capnet_tcp_emit(r, ip + 20, capnet_csum_pseudo4(src, dst, 6, (uint16_t)tl));
 	size_t n = 34 + tl;
 	if (n < 60) {
 		memset(f + n, 0, 60 - n);
 		n = 60;
 	}
 	capnet_iface_input(st.ifc, f, n, now);
+}
+
+/* B -> dst. */
+static void inject_to(const struct capnet_tcp_repr *r, capnet_ip4addr dst, capnet_instant now)
+{
+	inject_from_to(r, ip_b, dst, now);
 }
 
 /* B -> A. */
@@ -1301,8 +1308,114 @@ START_TEST(test_backlog_overflow_drops_syn)
 }
 END_TEST
 
+/* ---- SYN flood (RFC 4987) ---- */
+
+START_TEST(test_half_open_for_unresolvable_peer_reclaimed_after_one_rto)
+{
+	ck_assert_int_eq(capnet_tcp_listen(tcp, PORT_A, 8, NULL, &listener), CAPNET_OK);
+	/* a SYN from an on-link source nobody answers ARP for (spoofed) */
+	struct capnet_tcp_repr syn;
+	memset(&syn, 0, sizeof syn);
+	syn.src_port = 3000;
+	syn.dst_port = PORT_A;
+	syn.seq = 100;
+	syn.flags = CAPNET_TCP_SYN;
+	syn.window = 8192;
+	inject_from_to(&syn, CAPNET_IP4(192, 0, 2, 99), ip_a, 0);
+	ck_assert_uint_eq(st.cn.ntx, 1); /* the ARP request; the SYN-ACK waits for it */
+	ck_assert_uint_eq(capnet_get16(st.cn.tx[0].data + 12), 0x0806);
+	struct capnet_tcp_info li;
+	capnet_tcp_info(listener, &li);
+	ck_assert_uint_eq(li.syn_queue, 1);
+	/* one RTO later the neighbour is still unresolved: the SYN-ACK never
+	 * left, and the slot is reclaimed instead of retried for a minute */
+	poll_at(CAPNET_S(1));
+	capnet_tcp_info(listener, &li);
+	ck_assert_uint_eq(li.syn_queue, 0);
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_synrecv_reclaimed), 1);
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_rexmt_timeouts), 0);
+	/* a resolved peer's half-open connection is retried as ever */
+	capture_nic_clear(&st.cn);
+	syn_from(1001, 500, CAPNET_S(1));
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	poll_at(CAPNET_S(2));
+	ck_assert_uint_eq(st.cn.ntx, 2);
+	struct capnet_tcp_repr sa;
+	tx(1, &sa);
+	ck_assert_uint_eq(sa.flags, CAPNET_TCP_SYN | CAPNET_TCP_ACK_FLAG);
+	capnet_tcp_info(listener, &li);
+	ck_assert_uint_eq(li.syn_queue, 1);
+	ck_assert_uint_eq(stat(CAPNET_STAT_tcp_synrecv_reclaimed), 1);
+}
+END_TEST
+
+START_TEST(test_syncookie_encoding_exact)
+{
+	/* a fixed secret: the values below are what this key must give */
+	tcp->isn_key[0] = 0x0706050403020100ull;
+	tcp->isn_key[1] = 0x0f0e0d0c0b0a0908ull;
+	struct capnet_ipaddr la = capnet_ipaddr_from_ip4(ip_a), ra = capnet_ipaddr_from_ip4(CAPNET_IP4(192, 0, 2, 77));
+	capnet_instant t = CAPNET_S(100); /* period 1 */
+	uint32_t c = tcp_cookie_isn(tcp, &la, 80, &ra, 40000, 1000, 3, t);
+	ck_assert_uint_eq(c, 2469740113u); /* SipHash-2-4 under this key: a change of layout shows here */
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c, t), 3);
+	/* the next period still takes it; the one after does not */
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c, CAPNET_S(192) - 1), 3);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c, CAPNET_S(192)), -1);
+	/* nor one made in the future, nor for another tuple or peer ISN */
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c, CAPNET_S(63)), -1);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40001, 1000, c, t), -1);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 81, &ra, 40000, 1000, c, t), -1);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1001, c, t), -1);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c + 1, t), -1);
+	ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c ^ 0x1000000u, t), -1);
+	/* every MSS index round-trips */
+	for (uint8_t i = 0; i < 4; i++)
+		ck_assert_int_eq(tcp_cookie_check(tcp, &la, 80, &ra, 40000, 7, tcp_cookie_isn(tcp, &la, 80, &ra, 40000, 7, i, t),
+						  t),
+				 i);
+	/* a guess of the right period passes 4 in 2^24: none of 100000 here */
+	int passed = 0;
+	for (uint32_t g = 0; g < 100000; g++)
+		passed += tcp_cookie_check(tcp, &la, 80, &ra, 40000, 1000, c + 0x1000u + g * 97u, t) >= 0;
+	ck_assert_int_eq(passed, 0);
+}
+END_TEST
+
+START_TEST(test_syncookie_mss_table_and_tsval_bits)
+{
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(1460)), 1460);
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(9000)), 1460);
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(1459)), 1440);
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(1300)), 1220);
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(1219)), 536);
+	ck_assert_uint_eq(tcp_cookie_mss(tcp_cookie_mss_index(100)), 536);
+	/* 1000 = 0x3e8: low five bits replaced by wscale 7 | SACK (0x17) gives
+	 * 1015, ahead of the clock, so one step (32) back: 983 */
+	ck_assert_uint_eq(tcp_cookie_tsval(1000, true, 7, true), 983);
+	/* no window scale: 0xf; no SACK: 0x0f -> 992 | 15 = 1007 -> 975 */
+	ck_assert_uint_eq(tcp_cookie_tsval(1000, false, 0, false), 975);
+	ck_assert_uint_eq(tcp_cookie_tsval(1023, true, 14, false), 1006);
+	struct tcp_cookie_opts o;
+	ck_assert(tcp_cookie_ts_decode(983, &o));
+	ck_assert(o.ts && o.ws && o.sack);
+	ck_assert_uint_eq(o.wscale, 7);
+	ck_assert(tcp_cookie_ts_decode(975, &o));
+	ck_assert(o.ts && !o.ws && !o.sack);
+	ck_assert(tcp_cookie_ts_decode(1006, &o));
+	ck_assert(o.ws && !o.sack);
+	ck_assert_uint_eq(o.wscale, 14);
+}
+END_TEST
+
 START_TEST(test_syn_backlog_bounds_half_open)
 {
+	/* cookies off: today's "drop beyond the bound" (tcp_syncookie.c
+	 * answers these SYNs otherwise; test_syncookie.c covers that) */
+	teardown();
+	struct capnet_tcp_config c = test_config();
+	c.no_syncookies = true;
+	make_stack(&c);
 	ck_assert_int_eq(capnet_tcp_listen(tcp, PORT_A, 8, NULL, &listener), CAPNET_OK);
 	for (uint16_t k = 0; k < 6; k++)
 		syn_from((uint16_t)(2000 + k), 100u * k, k);
@@ -1727,6 +1840,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_paws_drops_old_timestamp);
 	tcase_add_test(tc, test_backlog_overflow_drops_syn);
 	tcase_add_test(tc, test_syn_backlog_bounds_half_open);
+	tcase_add_test(tc, test_half_open_for_unresolvable_peer_reclaimed_after_one_rto);
+	tcase_add_test(tc, test_syncookie_encoding_exact);
+	tcase_add_test(tc, test_syncookie_mss_table_and_tsval_bits);
 	tcase_add_test(tc, test_listener_close_resets_unaccepted);
 	tcase_add_test(tc, test_keepalive_probes_then_timeout);
 	tcase_add_test(tc, test_user_timeout);

@@ -5,6 +5,7 @@
  * our address live in acd.c. */
 #include <string.h>
 
+#include "capnet/neigh.h"
 #include "capnet/wire/arp.h"
 #include "../iface_internal.h"
 
@@ -41,26 +42,49 @@ static void release(struct capnet_iface *ifc, struct capnet_arp_entry *e)
 	memset(e, 0, sizeof *e);
 }
 
-/* A free slot, else the entry closest to lapsing that has no frames
- * waiting; never a static entry. */
-static struct capnet_arp_entry *alloc_entry(struct capnet_iface *ifc)
+static void describe(const void *cache, size_t i, struct capnet_neigh_candidate *out)
 {
-	struct capnet_arp_entry *victim = NULL;
-	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
-		struct capnet_arp_entry *e = &ifc->arp[i];
-		if (e->state == CAPNET_ARP_FREE)
-			return e;
-		if (e->state == CAPNET_ARP_STATIC || e->state == CAPNET_ARP_INCOMPLETE)
-			continue;
-		if (!victim || e->expires < victim->expires)
-			victim = e;
+	const struct capnet_arp_entry *e = &((const struct capnet_arp_entry *)cache)[i];
+	switch (e->state) {
+	case CAPNET_ARP_FREE:
+		out->kind = CAPNET_NEIGH_KIND_FREE;
+		break;
+	case CAPNET_ARP_FAILED:
+		out->kind = CAPNET_NEIGH_KIND_FAILED;
+		out->key = e->expires;
+		break;
+	case CAPNET_ARP_INCOMPLETE:
+		out->kind = CAPNET_NEIGH_KIND_INCOMPLETE;
+		out->key = e->since;
+		break;
+	case CAPNET_ARP_REACHABLE:
+		out->kind = CAPNET_NEIGH_KIND_REACHABLE;
+		out->key = e->expires;
+		break;
+	default:
+		out->kind = CAPNET_NEIGH_KIND_PINNED;
+		break;
 	}
-	if (!victim) {
+}
+
+/* An entry for a newcomer by the admission rule (capnet/neigh.h):
+ * `confirmed` when its MAC is known, else it is about to be resolved and
+ * may not push out a REACHABLE neighbour. NULL when the cache is full of
+ * entries that must stay. */
+static struct capnet_arp_entry *alloc_entry(struct capnet_iface *ifc, bool confirmed)
+{
+	size_t n = ifc->cfg.arp_cache_entries;
+	size_t i = capnet_neigh_admit(ifc->arp, n, describe, confirmed);
+	if (i == n) {
 		IFACE_COUNT(ifc, arp_cache_full);
 		return NULL;
 	}
-	release(ifc, victim);
-	return victim;
+	struct capnet_arp_entry *e = &ifc->arp[i];
+	if (e->state == CAPNET_ARP_INCOMPLETE)
+		IFACE_COUNT(ifc, arp_incomplete_recycled);
+	if (e->state != CAPNET_ARP_FREE)
+		release(ifc, e);
+	return e;
 }
 
 static capnet_err send_arp(struct capnet_iface *ifc, uint16_t oper, struct capnet_mac eth_dst,
@@ -85,6 +109,7 @@ static capnet_err send_request(struct capnet_iface *ifc, capnet_ip4addr spa, cap
 static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *e, capnet_instant now)
 {
 	e->state = CAPNET_ARP_INCOMPLETE;
+	e->since = now;
 	e->requests = 1;
 	e->expires = now + ifc->cfg.arp_retry_initial;
 	if (send_request(ifc, ifc->ip4.addr, e->ip, now) == CAPNET_OK)
@@ -95,7 +120,7 @@ static void start_resolution(struct capnet_iface *ifc, struct capnet_arp_entry *
  * full of entries that must stay. */
 static struct capnet_arp_entry *new_entry(struct capnet_iface *ifc, capnet_ip4addr ip)
 {
-	struct capnet_arp_entry *e = alloc_entry(ifc);
+	struct capnet_arp_entry *e = alloc_entry(ifc, false);
 	if (e)
 		e->ip = ip;
 	return e;
@@ -135,7 +160,7 @@ capnet_err capnet_arp_add_static(struct capnet_iface *ifc, capnet_ip4addr ip, st
 {
 	struct capnet_arp_entry *e = find(ifc, ip);
 	if (!e)
-		e = alloc_entry(ifc);
+		e = alloc_entry(ifc, true);
 	if (!e)
 		return CAPNET_E_NOMEM;
 	drop_pending(ifc, e);
@@ -144,6 +169,32 @@ capnet_err capnet_arp_add_static(struct capnet_iface *ifc, capnet_ip4addr ip, st
 	e->state = CAPNET_ARP_STATIC;
 	e->expires = CAPNET_INSTANT_NEVER;
 	return CAPNET_OK;
+}
+
+/* The frame buffers are shared by every resolving neighbour; when they
+ * run out, the oldest resolution (the likeliest never to answer: a
+ * spoofed source) gives up its oldest frame, so a newcomer can always
+ * hold one. True when a buffer was freed. */
+static bool steal_pending(struct capnet_iface *ifc, const struct capnet_arp_entry *keep)
+{
+	struct capnet_arp_entry *victim = NULL;
+	for (uint16_t i = 0; i < ifc->cfg.arp_cache_entries; i++) {
+		struct capnet_arp_entry *e = &ifc->arp[i];
+		if (e == keep || e->state != CAPNET_ARP_INCOMPLETE || !e->pending_head)
+			continue;
+		if (!victim || e->since < victim->since)
+			victim = e;
+	}
+	if (!victim)
+		return false;
+	struct capnet_pktbuf *old = victim->pending_head;
+	victim->pending_head = old->next;
+	if (!victim->pending_head)
+		victim->pending_tail = NULL;
+	victim->npending--;
+	capnet_pool_put(&ifc->pktbufs, old);
+	IFACE_COUNT(ifc, arp_pending_dropped);
+	return true;
 }
 
 capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop, const uint8_t *frame,
@@ -166,6 +217,8 @@ capnet_err capnet_arp_enqueue(struct capnet_iface *ifc, capnet_ip4addr next_hop,
 		IFACE_COUNT(ifc, arp_pending_dropped);
 	}
 	struct capnet_pktbuf *b = capnet_pool_get(&ifc->pktbufs);
+	if (!b && steal_pending(ifc, e))
+		b = capnet_pool_get(&ifc->pktbufs);
 	if (!b) {
 		IFACE_COUNT(ifc, pool_exhausted);
 		IFACE_COUNT(ifc, arp_pending_dropped);
@@ -248,7 +301,7 @@ void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, 
 		return;
 	}
 	if (!merged && a.spa != 0) {
-		e = alloc_entry(ifc);
+		e = alloc_entry(ifc, true);
 		if (e) {
 			e->ip = a.spa;
 			confirm(ifc, e, a.sha, now);

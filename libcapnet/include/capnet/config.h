@@ -134,6 +134,11 @@
 #ifndef CAPNET_DEFAULT_TCP_ACCEPT_BACKLOG
 #define CAPNET_DEFAULT_TCP_ACCEPT_BACKLOG 128
 #endif
+/* SYN cookies (RFC 4987 3.6) answer SYNs that find the SYN queue full;
+ * 0 makes cfg.no_syncookies the only setting (cookies never sent). */
+#ifndef CAPNET_DEFAULT_TCP_SYNCOOKIES
+#define CAPNET_DEFAULT_TCP_SYNCOOKIES 1
+#endif
 /* RFC 6335 6: the dynamic port range. */
 #ifndef CAPNET_DEFAULT_TCP_EPHEMERAL_LO
 #define CAPNET_DEFAULT_TCP_EPHEMERAL_LO 49152

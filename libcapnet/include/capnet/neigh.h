@@ -43,6 +43,45 @@ struct capnet_neigh_ops {
 	const char *(*state_name)(uint8_t state);
 };
 
+/* ---- admission: which entry a new neighbour may take ----
+ *
+ * A cache is a fixed array; when it is full a new neighbour must take an
+ * entry from someone. Unsolicited traffic (a SYN flood from spoofed on-link
+ * sources) creates unresolvable neighbours as fast as it likes, so the rule
+ * is that what we merely hope to resolve never pushes out what we know:
+ *
+ *   - a free entry first;
+ *   - then a FAILED one (it only remembers a failure), closest to lapsing;
+ *   - then the oldest INCOMPLETE one, recycled (its waiting frames dropped):
+ *     the newest attempt is likelier to be someone really there;
+ *   - a REACHABLE entry only for a CONFIRMED newcomer (one that has just
+ *     answered or asked for us), the one closest to lapsing; an INCOMPLETE
+ *     newcomer never evicts it, however many arrive;
+ *   - never a static entry.
+ *
+ * Each family's cache (ARP now, NDP later) describes its entries in these
+ * terms and lets capnet_neigh_admit choose. */
+enum capnet_neigh_kind {
+	CAPNET_NEIGH_KIND_FREE = 0,
+	CAPNET_NEIGH_KIND_FAILED,
+	CAPNET_NEIGH_KIND_INCOMPLETE,
+	CAPNET_NEIGH_KIND_REACHABLE, /* resolved and usable (STALE-in-use, for NDP, too) */
+	CAPNET_NEIGH_KIND_PINNED,    /* static: never taken */
+};
+
+struct capnet_neigh_candidate {
+	uint8_t kind;       /* enum capnet_neigh_kind */
+	capnet_instant key; /* FAILED, REACHABLE: when it lapses; INCOMPLETE: when resolution began */
+};
+
+/* Fills *out for entry i of the cache. */
+typedef void (*capnet_neigh_describe_fn)(const void *cache, size_t i, struct capnet_neigh_candidate *out);
+
+/* The index of the entry a newcomer takes, by the rule above (ties: the
+ * lowest index); n when none may be taken. `confirmed`: the newcomer's
+ * link address is known (it will be REACHABLE), else it will be INCOMPLETE. */
+size_t capnet_neigh_admit(const void *cache, size_t n, capnet_neigh_describe_fn describe, bool confirmed);
+
 /* ARP's, attached to every interface when it is created. */
 extern const struct capnet_neigh_ops capnet_arp_neigh_ops;
 

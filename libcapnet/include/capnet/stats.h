@@ -30,6 +30,7 @@
 	X(arp_gratuitous_sent)                                                  \
 	X(arp_conflicts)        /* someone else claims our address */           \
 	X(arp_cache_full)       /* no free or evictable entry */                \
+	X(arp_incomplete_recycled) /* oldest INCOMPLETE entry reused */         \
 	X(arp_pending_dropped)  /* per-neighbour queue overflowed */            \
 	X(arp_resolve_failed)   /* retries exhausted; queued frames dropped */  \
 	X(arp_expired)                                                          \
@@ -109,6 +110,11 @@
 	X(tcp_conn_drops)       /* established connections reset by the peer */\
 	X(tcp_closed)           /* connections that reached CLOSED */           \
 	X(tcp_backlog_overflow) /* SYNs or handshakes dropped: backlog full */  \
+	X(tcp_syn_queue_overflow) /* SYNs met a full SYN queue (cookie or drop) */\
+	X(tcp_syncookies_sent)  /* SYN-ACKs carrying a cookie (RFC 4987 3.6) */ \
+	X(tcp_syncookies_recv)  /* cookie ACKs validated: connection rebuilt */ \
+	X(tcp_syncookies_failed) /* ACKs to a listener whose cookie failed */   \
+	X(tcp_synrecv_reclaimed) /* half-open children freed: no SYN-ACK left */\
 	X(tcp_sock_exhausted)   /* no free socket for a SYN or open */          \
 	X(tcp_buf_exhausted)    /* buffer pool could not give a ring */         \
 	X(tcp_timewait_reused)  /* SYN reopened a TIME-WAIT (RFC 6191) */       \

@@ -99,6 +99,9 @@ struct capnet_tcp_config {
 					  default off: RFC 9293 3.10.7.4 (CLOSED), as Linux */
 	bool slow_start_abc;           /* slow start by RFC 3465 ABC, L = 2 SMSS per ACK (Experimental);
 					  default off: RFC 5681 3.1, at most SMSS per ACK */
+	bool no_syncookies;            /* a SYN finding the SYN queue full is dropped (counted) instead of
+					  answered with a SYN cookie (RFC 4987 3.6); default off, i.e. cookies
+					  on (CAPNET_DEFAULT_TCP_SYNCOOKIES) */
 	uint16_t ephemeral_lo;         /* default 49152 (RFC 6335) */
 	uint16_t ephemeral_hi;         /* default 65535 */
 };
