@@ -46,6 +46,7 @@ static const struct directive directives[] = {
 	CFG(no_timestamps, D_BOOL),
 	CFG(no_wscale, D_BOOL),
 	CFG(slow_start_abc, D_BOOL),
+	CFG(rfc1337, D_BOOL),
 	CFG(ephemeral_lo, D_U16),
 	CFG(ephemeral_hi, D_U16),
 };

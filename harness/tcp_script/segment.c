@@ -119,7 +119,9 @@ int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
 	t[CAPNET_TCP_OFF_FLAGS] = (uint8_t)((hl / 4) << 4);
 	t[CAPNET_TCP_OFF_FLAGS + 1] = sg->flags;
 	capnet_put16(t + CAPNET_TCP_WINDOW, (uint16_t)sg->win);
-	uint64_t off = (uint64_t)(uint32_t)(sg->seq - (c->peer_isn_known ? c->peer_isn : 0) - 1);
+	/* the payload of a SYN starts after the SYN's own sequence number */
+	uint32_t first = sg->seq + ((sg->flags & CAPNET_TCP_SYN) ? 1u : 0u);
+	uint64_t off = (uint64_t)(uint32_t)(first - (c->peer_isn_known ? c->peer_isn : 0) - 1);
 	for (uint32_t i = 0; i < sg->len; i++)
 		t[hl + i] = ts_peer_byte(off + i);
 	uint32_t pseudo = capnet_csum_pseudo4(ts_peer_ip, ts_stack_ip, CAPNET_IPPROTO_TCP, (uint16_t)tcplen);
