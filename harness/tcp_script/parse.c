@@ -230,8 +230,17 @@ static int parse_options(struct cur *c, struct ts_seg *sg, struct ts_err *e, uns
 			}
 			if (o->nsack == 0)
 				return ts_fail_at(e, ln, "'sack' wants 1 to 4 blocks LEFT:RIGHT");
+		} else if (ts_eat_word(c, "opt")) {
+			/* any option by its bytes: KIND, LEN and LEN - 2 zero octets
+			 * (a LEN below 2 is malformed, and sent as just KIND, LEN) */
+			o->kind = TO_UNKNOWN;
+			if (!ts_parse_u32(c, &o->a) || o->a > 255 || !ts_eat_word(c, "len") || !ts_parse_u32(c, &o->b) ||
+			    o->b > 40)
+				return ts_fail_at(e, ln, "'opt' wants 'opt KIND len LEN' (KIND 0..255, LEN 0..40)");
+			sg->layout = true;
 		} else {
-			return ts_fail_at(e, ln, "unknown option near '%.20s' (mss, wscale, sackOK, TS, sack, nop, eol)", c->p);
+			return ts_fail_at(e, ln, "unknown option near '%.20s' (mss, wscale, sackOK, TS, sack, nop, eol, opt)",
+					  c->p);
 		}
 		if (ts_eat(c, ','))
 			continue;
@@ -296,6 +305,9 @@ static int parse_segment(struct cur *c, struct ts_line *l, struct ts_err *e)
 	for (int i = 0; i < sg->nopts && l->kind == TL_IN; i++)
 		if (sg->opt[i].a_wild || sg->opt[i].b_wild)
 			return ts_fail_at(e, ln, "wildcards are for outbound ('>') segments");
+	for (int i = 0; i < sg->nopts && l->kind == TL_OUT; i++)
+		if (sg->opt[i].kind == TO_UNKNOWN)
+			return ts_fail_at(e, ln, "'opt KIND len LEN' is for inbound ('<') segments");
 	return 0;
 }
 

@@ -64,6 +64,11 @@ static size_t build_options(const struct ts_seg *sg, const struct ts_conn *c, ui
 			break;
 		}
 		case TO_UNKNOWN:
+			p[n] = (uint8_t)o->a;
+			p[n + 1] = (uint8_t)o->b;
+			if (o->b > 2)
+				memset(p + n + 2, 0, o->b - 2);
+			n += o->b > 2 ? o->b : 2;
 			break;
 		}
 	}
@@ -83,6 +88,7 @@ static int options_len_ok(const struct ts_seg *sg)
 		     : o->kind == TO_SACKOK			  ? 2
 		     : o->kind == TO_TS				  ? 10
 		     : o->kind == TO_SACK			  ? 2 + 8u * o->nsack
+		     : o->kind == TO_UNKNOWN			  ? (o->b > 2 ? o->b : 2)
 								  : 0;
 	}
 	return n <= 40;
