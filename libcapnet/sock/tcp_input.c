@@ -114,7 +114,9 @@ static void input_closed(struct capnet_tcp *tcp, const struct seg *g, capnet_ins
 
 /* ---- LISTEN: RFC 9293 3.10.7.2 ---- */
 
-static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+/* iss_floor: NULL, or the lowest ISS the new connection may take (it
+ * reopens a TIME-WAIT whose sequence space lies below). */
+static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, const uint32_t *iss_floor, capnet_instant now)
 {
 	struct capnet_tcp *tcp = l->tcp;
 	if (has(g, CAPNET_TCP_RST))
@@ -159,6 +161,8 @@ static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_
 	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
 	take_syn_options(s, g, now);
 	s->iss = tcp_isn(tcp, s, now);
+	if (iss_floor && capnet_seq_lt(s->iss, *iss_floor))
+		s->iss = *iss_floor;
 	s->ts_offset = tcp_ts_offset(tcp, s);
 	s->snd_una = s->snd_nxt = s->snd_max = s->iss;
 	s->recover = s->iss;
@@ -891,6 +895,8 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	}
 
 	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
+	uint32_t iss_floor = 0;
+	bool reopened = false;
 	if (s && s->state == CAPNET_TCP_TIME_WAIT && has(&g, CAPNET_TCP_SYN) &&
 	    !has(&g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST)) {
 		/* A new incarnation may take over a TIME-WAIT (RFC 9293 3.10.7.4,
@@ -902,6 +908,12 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 		bool newer = ts ? (int32_t)(g.r.opt.ts_val - s->ts_recent) > 0 : capnet_seq_gt(g.seq, s->rcv_nxt);
 		struct capnet_tcp_sock *l = tcp_lookup_listener(tcp, g.r.dst_port);
 		if (newer && l) {
+			/* RFC 1122 4.2.2.13 (1): the new ISS must lie above every
+			 * sequence number the old incarnation used, whatever the ISN
+			 * clock says after a fast transfer; a full unscaled window
+			 * above SND.MAX, as Linux does. */
+			iss_floor = s->snd_max + 65535u + 2u;
+			reopened = true;
 			TCP_COUNT(tcp, tcp_timewait_reused);
 			tcp_drop(s, CAPNET_OK, now);
 			s = NULL;
@@ -913,7 +925,7 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 			input_closed(tcp, &g, now);
 			return;
 		}
-		input_listen(l, &g, now);
+		input_listen(l, &g, reopened ? &iss_floor : NULL, now);
 		return;
 	}
 	uint32_t parent = s->parent;
