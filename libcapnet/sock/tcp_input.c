@@ -380,8 +380,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 			tcp_ring_consume(&s->rcv, s->rcv.len);
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
-		 * the delayed-ACK time. */
-		uint32_t full = s->rcv_mss - ((s->flags & TF_TS_OK) ? 12u : 0u);
+		 * the delayed-ACK time. Full-sized is what the peer sends: at most
+		 * our MSS, and no more than its own MSS says its link carries. */
+		uint32_t seg = s->peer_mss && s->peer_mss < s->rcv_mss ? s->peer_mss : s->rcv_mss;
+		uint32_t full = seg - ((s->flags & TF_TS_OK) ? 12u : 0u);
 		if (filled || s->rcv_nxt - s->last_ack_sent >= 2u * full)
 			set_ack_now(s);
 		else
