@@ -212,6 +212,7 @@ static int info_field(struct ts_run *r, const struct ts_conn *c, const struct ca
 		return 0;                     \
 	}
 	NUM("mss", in->mss)
+	NUM("path_mtu", in->path_mtu)
 	NUM("peer_mss", in->peer_mss)
 	NUM("snd_wscale", in->snd_wscale)
 	NUM("rcv_wscale", in->rcv_wscale)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnet/wire/icmp4.h"
 #include "tcp_script_internal.h"
 
 /* ---- directives: --name=value, before the first timed line ---- */
@@ -47,6 +48,7 @@ static const struct directive directives[] = {
 	CFG(no_wscale, D_BOOL),
 	CFG(slow_start_abc, D_BOOL),
 	CFG(no_syncookies, D_BOOL),
+	CFG(rfc1337, D_BOOL),
 	CFG(ephemeral_lo, D_U16),
 	CFG(ephemeral_hi, D_U16),
 };
@@ -229,8 +231,17 @@ static int parse_options(struct cur *c, struct ts_seg *sg, struct ts_err *e, uns
 			}
 			if (o->nsack == 0)
 				return ts_fail_at(e, ln, "'sack' wants 1 to 4 blocks LEFT:RIGHT");
+		} else if (ts_eat_word(c, "opt")) {
+			/* any option by its bytes: KIND, LEN and LEN - 2 zero octets
+			 * (a LEN below 2 is malformed, and sent as just KIND, LEN) */
+			o->kind = TO_UNKNOWN;
+			if (!ts_parse_u32(c, &o->a) || o->a > 255 || !ts_eat_word(c, "len") || !ts_parse_u32(c, &o->b) ||
+			    o->b > 40)
+				return ts_fail_at(e, ln, "'opt' wants 'opt KIND len LEN' (KIND 0..255, LEN 0..40)");
+			sg->layout = true;
 		} else {
-			return ts_fail_at(e, ln, "unknown option near '%.20s' (mss, wscale, sackOK, TS, sack, nop, eol)", c->p);
+			return ts_fail_at(e, ln, "unknown option near '%.20s' (mss, wscale, sackOK, TS, sack, nop, eol, opt)",
+					  c->p);
 		}
 		if (ts_eat(c, ','))
 			continue;
@@ -295,6 +306,58 @@ static int parse_segment(struct cur *c, struct ts_line *l, struct ts_err *e)
 	for (int i = 0; i < sg->nopts && l->kind == TL_IN; i++)
 		if (sg->opt[i].a_wild || sg->opt[i].b_wild)
 			return ts_fail_at(e, ln, "wildcards are for outbound ('>') segments");
+	for (int i = 0; i < sg->nopts && l->kind == TL_OUT; i++)
+		if (sg->opt[i].kind == TO_UNKNOWN)
+			return ts_fail_at(e, ln, "'opt KIND len LEN' is for inbound ('<') segments");
+	return 0;
+}
+
+/* ---- ICMP error lines: < [@PORT] icmp KIND [mtu N] seq S ---- */
+
+static int parse_icmp(struct cur *c, struct ts_line *l, struct ts_err *e)
+{
+	static const struct {
+		const char *name;
+		uint8_t type, code;
+	} kinds[] = {
+		{"net_unreachable", CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_NET_UNREACH},
+		{"host_unreachable", CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_HOST_UNREACH},
+		{"proto_unreachable", CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_PROTO_UNREACH},
+		{"port_unreachable", CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_PORT_UNREACH},
+		{"frag_needed", CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_FRAG_NEEDED},
+		{"time_exceeded", CAPNET_ICMP4_TIME_EXCEEDED, 0},
+	};
+	struct ts_seg *sg = &l->seg;
+	unsigned ln = l->lineno;
+	bool kind = false, seq = false;
+	while (!ts_at_end(c)) {
+		uint32_t u;
+		bool matched = false;
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !kind; i++) {
+			if (ts_eat_word(c, kinds[i].name)) {
+				sg->icmp_type = kinds[i].type;
+				sg->icmp_code = kinds[i].code;
+				kind = matched = true;
+			}
+		}
+		if (matched)
+			continue;
+		if (ts_eat_word(c, "mtu")) {
+			if (!ts_parse_u32(c, &u) || u > 65535)
+				return ts_fail_at(e, ln, "'mtu' wants the next-hop MTU 0..65535");
+			sg->icmp_mtu = (uint16_t)u;
+		} else if (ts_eat_word(c, "seq")) {
+			if (!ts_parse_u32(c, &sg->seq))
+				return ts_fail_at(e, ln, "'seq' wants the quoted segment's sequence number");
+			seq = true;
+		} else {
+			return ts_fail_at(e, ln, "an ICMP line is 'icmp KIND [mtu N] seq S' (KIND: frag_needed, "
+					  "port_unreachable, host_unreachable, net_unreachable, proto_unreachable, "
+					  "time_exceeded), not '%.20s'", c->p);
+		}
+	}
+	if (!kind || !seq)
+		return ts_fail_at(e, ln, "an ICMP line wants its KIND and 'seq S'");
 	return 0;
 }
 
@@ -435,7 +498,21 @@ static int parse_line(struct ts_script *s, struct ts_err *e, unsigned lineno, ch
 	int rc;
 	if (ts_eat(&c, '<')) {
 		l->kind = TL_IN;
-		rc = parse_segment(&c, l, e);
+		struct cur at = c;
+		int port = -1;
+		uint32_t p;
+		if (ts_eat(&at, '@') && ts_parse_u32(&at, &p) && p > 0 && p <= 65535)
+			port = (int)p;
+		else
+			at = c;
+		if (ts_eat_word(&at, "icmp")) {
+			memset(&l->seg, 0, sizeof l->seg);
+			l->seg.icmp = true;
+			l->seg.port = port;
+			rc = parse_icmp(&at, l, e);
+		} else {
+			rc = parse_segment(&c, l, e);
+		}
 	} else if (ts_eat(&c, '>')) {
 		l->kind = TL_OUT;
 		rc = parse_segment(&c, l, e);

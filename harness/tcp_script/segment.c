@@ -7,6 +7,7 @@
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/checksum.h"
 #include "capnet/wire/ethernet.h"
+#include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 #include "tcp_script_internal.h"
 
@@ -63,6 +64,11 @@ static size_t build_options(const struct ts_seg *sg, const struct ts_conn *c, ui
 			break;
 		}
 		case TO_UNKNOWN:
+			p[n] = (uint8_t)o->a;
+			p[n + 1] = (uint8_t)o->b;
+			if (o->b > 2)
+				memset(p + n + 2, 0, o->b - 2);
+			n += o->b > 2 ? o->b : 2;
 			break;
 		}
 	}
@@ -82,9 +88,59 @@ static int options_len_ok(const struct ts_seg *sg)
 		     : o->kind == TO_SACKOK			  ? 2
 		     : o->kind == TO_TS				  ? 10
 		     : o->kind == TO_SACK			  ? 2 + 8u * o->nsack
+		     : o->kind == TO_UNKNOWN			  ? (o->b > 2 ? o->b : 2)
 								  : 0;
 	}
 	return n <= 40;
+}
+
+/* An ICMP error from the peer's side of the link (a router there, as far
+ * as the stack can tell), quoting the IP header and the first 8 octets of
+ * the stack's segment at sequence number `seq`, as RFC 792 has them. */
+static int run_icmp(struct ts_run *r, const struct ts_line *l, struct ts_conn *c)
+{
+	const struct ts_seg *sg = &l->seg;
+	uint8_t quote[CAPNET_IP4_HDR_LEN + 8];
+	memset(quote, 0, sizeof quote);
+	quote[0] = 0x45;
+	capnet_put16(quote + 2, 1500);
+	capnet_put16(quote + 6, CAPNET_IP4_FLAG_DF);
+	quote[8] = 64;
+	quote[9] = CAPNET_IPPROTO_TCP;
+	capnet_put32(quote + 12, ts_stack_ip);
+	capnet_put32(quote + 16, ts_peer_ip);
+	capnet_put16(quote + 10, capnet_csum(quote, CAPNET_IP4_HDR_LEN));
+	uint8_t *t = quote + CAPNET_IP4_HDR_LEN;
+	capnet_put16(t + CAPNET_TCP_SRC_PORT, c->stack_port);
+	capnet_put16(t + CAPNET_TCP_DST_PORT, c->peer_port);
+	capnet_put32(t + CAPNET_TCP_SEQ, sg->seq + (c->stack_isn_known ? c->stack_isn : 0));
+	struct capnet_icmp4_repr m;
+	memset(&m, 0, sizeof m);
+	m.type = sg->icmp_type;
+	m.code = sg->icmp_code;
+	m.next_hop_mtu = sg->icmp_mtu;
+	m.data = quote;
+	m.data_len = sizeof quote;
+	uint8_t f[TS_FRAME_MAX];
+	memset(f, 0, sizeof f);
+	memcpy(f, ts_stack_mac.b, 6);
+	memcpy(f + 6, ts_peer_mac.b, 6);
+	capnet_put16(f + 12, CAPNET_ETHERTYPE_IPV4);
+	uint8_t *ip = f + 14;
+	size_t ilen = capnet_icmp4_emit(&m, ip + 20);
+	ip[0] = 0x45;
+	capnet_put16(ip + 2, (uint16_t)(20 + ilen));
+	capnet_put16(ip + 4, r->ip_ident++);
+	ip[8] = 64;
+	ip[9] = CAPNET_IPPROTO_ICMP;
+	capnet_put32(ip + 12, ts_peer_ip);
+	capnet_put32(ip + 16, ts_stack_ip);
+	capnet_put16(ip + 10, capnet_csum(ip, 20));
+	size_t flen = 14 + 20 + ilen;
+	if (flen < 60)
+		flen = 60;
+	capnet_iface_input(r->ifc, f, flen, r->now);
+	return ts_poll_at(r, r->now);
 }
 
 int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
@@ -93,6 +149,8 @@ int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
 	struct ts_conn *c = ts_select_conn(r, sg->port);
 	if (!c)
 		return -1;
+	if (sg->icmp)
+		return run_icmp(r, l, c);
 	if (!options_len_ok(sg))
 		return ts_fail_at(r->e, l->lineno, "options longer than 40 bytes");
 	if ((sg->flags & CAPNET_TCP_SYN) && !c->peer_isn_known) {
@@ -119,7 +177,9 @@ int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
 	t[CAPNET_TCP_OFF_FLAGS] = (uint8_t)((hl / 4) << 4);
 	t[CAPNET_TCP_OFF_FLAGS + 1] = sg->flags;
 	capnet_put16(t + CAPNET_TCP_WINDOW, (uint16_t)sg->win);
-	uint64_t off = (uint64_t)(uint32_t)(sg->seq - (c->peer_isn_known ? c->peer_isn : 0) - 1);
+	/* the payload of a SYN starts after the SYN's own sequence number */
+	uint32_t first = sg->seq + ((sg->flags & CAPNET_TCP_SYN) ? 1u : 0u);
+	uint64_t off = (uint64_t)(uint32_t)(first - (c->peer_isn_known ? c->peer_isn : 0) - 1);
 	for (uint32_t i = 0; i < sg->len; i++)
 		t[hl + i] = ts_peer_byte(off + i);
 	uint32_t pseudo = capnet_csum_pseudo4(ts_peer_ip, ts_stack_ip, CAPNET_IPPROTO_TCP, (uint16_t)tcplen);

@@ -53,6 +53,11 @@ struct ts_seg {
 	int nopts;
 	struct ts_opt opt[TS_MAX_OPTS];
 	bool bad_csum;
+	/* `< icmp KIND [mtu N] seq S`: an ICMP error quoting the stack's
+	 * segment at S (its sequence space) instead of a segment */
+	bool icmp;
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_mtu;
 };
 
 struct ts_arg {

@@ -179,7 +179,10 @@ static void syn_no_room(struct capnet_tcp_sock *l, const struct seg *g, capnet_i
 	tcp_cookie_send_synack(l, &g->dst, &g->src, &g->r, now);
 }
 
-static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_instant now)
+/* iss_floor: NULL, or the lowest ISS the new connection may take (it
+ * reopens a TIME-WAIT whose sequence space lies below). */
+static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, const uint32_t *iss_floor,
+			 capnet_instant now)
 {
 	struct capnet_tcp *tcp = l->tcp;
 	if (has(g, CAPNET_TCP_RST))
@@ -214,6 +217,8 @@ static void input_listen(struct capnet_tcp_sock *l, const struct seg *g, capnet_
 		return;
 	}
 	s->iss = tcp_isn(tcp, s, now);
+	if (iss_floor && capnet_seq_lt(s->iss, *iss_floor))
+		s->iss = *iss_floor;
 	s->snd_una = s->snd_nxt = s->snd_max = s->recover = s->snd_wl2 = s->iss;
 	capnet_err e = tcp_send_syn(s, now);
 	if (e == CAPNET_E_UNREACHABLE || e == CAPNET_E_NOMEM) {
@@ -484,8 +489,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 			tcp_ring_consume(&s->rcv, s->rcv.len);
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
-		 * the delayed-ACK time. */
-		uint32_t full = s->rcv_mss - ((s->flags & TF_TS_OK) ? 12u : 0u);
+		 * the delayed-ACK time. Full-sized is what the peer sends: at most
+		 * our MSS, and no more than its own MSS says its link carries. */
+		uint32_t seg = s->peer_mss && s->peer_mss < s->rcv_mss ? s->peer_mss : s->rcv_mss;
+		uint32_t full = seg - ((s->flags & TF_TS_OK) ? 12u : 0u);
 		if (filled || s->rcv_nxt - s->last_ack_sent >= 2u * full)
 			set_ack_now(s);
 		else
@@ -999,6 +1006,8 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	}
 
 	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
+	uint32_t iss_floor = 0;
+	bool reopened = false;
 	if (s && s->state == CAPNET_TCP_TIME_WAIT && has(&g, CAPNET_TCP_SYN) &&
 	    !has(&g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST)) {
 		/* A new incarnation may take over a TIME-WAIT (RFC 9293 3.10.7.4,
@@ -1010,6 +1019,12 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 		bool newer = ts ? (int32_t)(g.r.opt.ts_val - s->ts_recent) > 0 : capnet_seq_gt(g.seq, s->rcv_nxt);
 		struct capnet_tcp_sock *l = tcp_lookup_listener(tcp, g.r.dst_port);
 		if (newer && l) {
+			/* RFC 1122 4.2.2.13 (1): the new ISS must lie above every
+			 * sequence number the old incarnation used, whatever the ISN
+			 * clock says after a fast transfer; a full unscaled window
+			 * above SND.MAX, as Linux does. */
+			iss_floor = s->snd_max + 65535u + 2u;
+			reopened = true;
 			TCP_COUNT(tcp, tcp_timewait_reused);
 			tcp_drop(s, CAPNET_OK, now);
 			s = NULL;
@@ -1027,7 +1042,7 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 			s = cookie_ack(l, &g, &handled, now);
 		if (s == NULL) {
 			if (!handled)
-				input_listen(l, &g, now);
+				input_listen(l, &g, reopened ? &iss_floor : NULL, now);
 			return;
 		}
 	}

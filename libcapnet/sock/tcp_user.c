@@ -150,19 +150,31 @@ capnet_err capnet_tcp_shutdown_read(struct capnet_tcp_sock *s, capnet_instant no
 	return CAPNET_OK;
 }
 
-capnet_err capnet_tcp_abort(struct capnet_tcp_sock *s, capnet_instant now)
+/* Ends the connection and hands the handle to the stack; `rst` says
+ * whether the peer is told. */
+static void abort_conn(struct capnet_tcp_sock *s, bool rst, capnet_instant now)
 {
-	if (s->flags & TF_LISTENER) {
-		tcp_listener_close(s, now);
-		return CAPNET_OK;
-	}
-	tcp_send_rst_for(s, now);
+	if (rst)
+		tcp_send_rst_for(s, now);
 	s->owner = TCP_OWN_STACK;
 	s->notify = NULL;
 	if (s->state == CAPNET_TCP_CLOSED)
 		tcp_sock_release(s);
 	else
 		tcp_drop_why(s, CAPNET_E_RESET, CAPNET_TCP_CLOSE_ABORTED, now);
+}
+
+capnet_err capnet_tcp_abort(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	if (s->flags & TF_LISTENER) {
+		tcp_listener_close(s, now);
+		return CAPNET_OK;
+	}
+	/* RFC 9293 3.10.5: in CLOSING, LAST-ACK and TIME-WAIT both FINs are
+	 * out and the TCB is just deleted -- there is nothing to reset. */
+	bool both_fins = s->state == CAPNET_TCP_CLOSING || s->state == CAPNET_TCP_LAST_ACK ||
+			 s->state == CAPNET_TCP_TIME_WAIT;
+	abort_conn(s, !both_fins, now);
 	return CAPNET_OK;
 }
 
@@ -185,8 +197,10 @@ capnet_err capnet_tcp_close(struct capnet_tcp_sock *s, capnet_instant now)
 		break;
 	}
 	if (s->rcv.len > 0) {
-		/* RFC 2525 2.17: closing with unread data loses it: reset. */
-		return capnet_tcp_abort(s, now);
+		/* RFC 2525 2.17 / RFC 1122 4.2.2.13: closing with unread data
+		 * loses it: reset, in whatever state, so the peer knows. */
+		abort_conn(s, true, now);
+		return CAPNET_OK;
 	}
 	s->notify = NULL;
 	s->flags |= TF_RCV_SHUT;

@@ -196,8 +196,9 @@ capnet_err capnet_tcp_shutdown_read(struct capnet_tcp_sock *s, capnet_instant no
  * received data makes it an abort (RFC 9293 3.10.4 / RFC 2525 2.17: RST).
  * Closing a listener resets its unaccepted connections. */
 capnet_err capnet_tcp_close(struct capnet_tcp_sock *s, capnet_instant now);
-/* Abort: RST to the peer (when synchronized), handle passes to the stack
- * and is freed at once. */
+/* Abort: RST to the peer (when synchronized, except in CLOSING, LAST-ACK
+ * and TIME-WAIT, where both FINs are out: RFC 9293 3.10.5), handle passes
+ * to the stack and is freed at once. */
 capnet_err capnet_tcp_abort(struct capnet_tcp_sock *s, capnet_instant now);
 
 /* ---- options (any time unless said) ---- */
