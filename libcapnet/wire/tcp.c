@@ -308,12 +308,10 @@ size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r)
 	return CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt) + r->payload_len;
 }
 
-size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo)
+/* Header and options into buf[0, hl), checksum field zero. */
+static size_t emit_header(const struct capnet_tcp_repr *r, uint8_t *buf)
 {
 	size_t hl = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
-	size_t total = hl + r->payload_len;
-	if (r->payload_len > 0)
-		memmove(buf + hl, r->payload, r->payload_len);
 	capnet_put16(buf + CAPNET_TCP_SRC_PORT, r->src_port);
 	capnet_put16(buf + CAPNET_TCP_DST_PORT, r->dst_port);
 	capnet_put32(buf + CAPNET_TCP_SEQ, r->seq);
@@ -324,6 +322,26 @@ size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t p
 	capnet_put16(buf + CAPNET_TCP_CHECKSUM, 0);
 	capnet_put16(buf + CAPNET_TCP_URGENT, r->urgent);
 	capnet_tcp_options_emit(&r->opt, buf + CAPNET_TCP_HDR_LEN);
+	return hl;
+}
+
+size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo)
+{
+	size_t hl = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
+	size_t total = hl + r->payload_len;
+	if (r->payload_len > 0 && r->payload != buf + hl)
+		memmove(buf + hl, r->payload, r->payload_len);
+	emit_header(r, buf);
 	capnet_put16(buf + CAPNET_TCP_CHECKSUM, capnet_csum_finish(capnet_csum_partial(buf, total, pseudo)));
 	return total;
+}
+
+size_t capnet_tcp_emit_summed(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo, uint16_t payload_sum)
+{
+	size_t hl = emit_header(r, buf);
+	/* hl is a multiple of 4: the payload's words line up with the
+	 * header's, so its sum adds in as it is. */
+	uint16_t sum = capnet_csum_add_at(capnet_csum_partial(buf, hl, pseudo), payload_sum, hl);
+	capnet_put16(buf + CAPNET_TCP_CHECKSUM, capnet_csum_finish(sum));
+	return hl + r->payload_len;
 }

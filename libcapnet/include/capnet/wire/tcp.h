@@ -132,6 +132,11 @@ size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
  * payload is moved (memmove) before the header is written, so it may
  * already lie in buf, e.g. where a parse found it. */
 size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo);
+/* capnet_tcp_emit for a payload already in place at buf + header length
+ * (r->payload_len bytes; r->payload is not read) whose partial sum the
+ * caller took while copying it there (capnet_csum_copy): the payload is
+ * neither moved nor read again. */
+size_t capnet_tcp_emit_summed(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo, uint16_t payload_sum);
 
 /* Wraparound-safe sequence comparisons (RFC 9293 3.4, "modulo 2^32"). */
 static inline bool capnet_seq_lt(uint32_t a, uint32_t b)
