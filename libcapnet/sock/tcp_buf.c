@@ -192,6 +192,19 @@ void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *src, uin
 		memcpy(r->buf, src + first, n - first);
 }
 
+uint16_t tcp_ring_write_at_csum(struct tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n)
+{
+	uint32_t mask = r->size - 1;
+	uint32_t pos = (r->head + off) & mask;
+	uint32_t first = r->size - pos;
+	if (first > n)
+		first = n;
+	uint16_t sum = capnet_csum_copy(r->buf + pos, src, first, 0);
+	if (n > first)
+		sum = capnet_csum_add_at(sum, capnet_csum_copy(r->buf, src + first, n - first, 0), first);
+	return sum;
+}
+
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
 {
 	if (n > r->len)

@@ -78,9 +78,12 @@ static inline uint64_t halves(uint64_t v)
 	return (v & 0xffffffffu) + (v >> 32);
 }
 
-/* The bytes after the last whole 64-byte block: words, then the tail. The
- * tail starts at an even offset, so zero-filling the rest of its word is
- * exactly RFC 1071's odd-byte padding. `dst` NULL: sum only. */
+/* The bytes after the last whole 64-byte block: words, then a 4-, a 2-
+ * and a 1-byte piece, each at an even offset. A native load of a piece is
+ * its place in a native 64-bit word times a power of 2^16, which is 1 in
+ * this ring, so it adds in as it is; the odd last byte is RFC 1071's
+ * padded word: the low byte of a native 16-bit word on a little-endian
+ * host, the high one on a big-endian host. `dst` NULL: sum only. */
 static inline ALWAYS_INLINE uint64_t sum_rest(uint8_t *dst, const uint8_t *src, size_t len)
 {
 	uint64_t acc = 0;
@@ -94,16 +97,34 @@ static inline ALWAYS_INLINE uint64_t sum_rest(uint8_t *dst, const uint8_t *src, 
 		src += 8;
 		len -= 8;
 	}
-	if (len > 0) {
-		uint8_t tail[8] = {0};
-		for (size_t i = 0; i < len; i++)
-			tail[i] = src[i];
-		if (dst)
-			for (size_t i = 0; i < len; i++)
-				dst[i] = src[i];
-		acc += halves(load64(tail));
+	if (len >= 4) {
+		uint32_t v;
+		load_bytes(&v, src, 4);
+		if (dst) {
+			load_bytes(dst, &v, 4);
+			dst += 4;
+		}
+		acc += v;
+		src += 4;
+		len -= 4;
 	}
-	return acc; /* < 8 * 2^33 */
+	if (len >= 2) {
+		uint16_t v;
+		load_bytes(&v, src, 2);
+		if (dst) {
+			load_bytes(dst, &v, 2);
+			dst += 2;
+		}
+		acc += v;
+		src += 2;
+		len -= 2;
+	}
+	if (len > 0) {
+		if (dst)
+			dst[0] = src[0];
+		acc += host_is_little_endian() ? src[0] : (uint32_t)src[0] << 8;
+	}
+	return acc; /* < 2^36 */
 }
 
 /* At most this many bytes go through the block loop between folds, so no

@@ -126,6 +126,18 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
  * ERR_NONE on success. */
 capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
 			    enum capnet_tcp_error *why);
+/* capnet_tcp_parse with the checksum over the payload left to the caller,
+ * for a receiver that sums the payload while copying it where it belongs
+ * (capnet_csum_copy) instead of reading it twice. Checks everything
+ * capnet_tcp_parse checks except that; *header_sum (may not be NULL)
+ * gets the partial sum of the pseudo-header and the TCP header. The
+ * segment is good only once capnet_tcp_payload_sum_ok(*header_sum, sum of
+ * the payload) holds: nothing may be done with it before. A segment whose
+ * options are malformed is still reported BAD_CHECKSUM when its checksum
+ * is wrong, as capnet_tcp_parse does. */
+capnet_err capnet_tcp_parse_header(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+				   enum capnet_tcp_error *why, uint16_t *header_sum);
+bool capnet_tcp_payload_sum_ok(uint16_t header_sum, uint16_t payload_sum);
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
 /* Writes header, options and payload (copied) with the checksum computed
  * over `pseudo` (which must be for capnet_tcp_emit_len(r) bytes). The
