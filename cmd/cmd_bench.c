@@ -1,4 +1,4 @@
-/* capnet bench NAME [--seconds S] [--json] | --list */
+/* capnet bench NAME [--seconds S] [--conns N] [--json] | --list */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,11 +10,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet bench NAME [--seconds S] [--json]\n"
+		"usage: capnet bench NAME [--seconds S] [--conns N] [--json]\n"
 		"       capnet bench --list\n\n"
 		"Runs a benchmark and prints its figures (a benchmark never fails on a\n"
 		"figure; compare them across runs and machines yourself).\n\n"
-		"  -t, --seconds S  time per measurement (default 0.5)\n"
+		"  -t, --seconds S  time per measurement (default 0.5; tcp-many: 2 per N)\n"
+		"  -n, --conns N    tcp-many: N connections (1..60000) instead of the sweep 1, 100, 10000\n"
 		"  -j, --json       print the figures as one JSON object\n"
 		"  -l, --list       list the benchmarks\n"
 		"  -h, --help       this text\n");
@@ -24,6 +25,7 @@ int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+		{"conns", required_argument, NULL, 'n'},
 		{"list", no_argument, NULL, 'l'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -32,7 +34,7 @@ int cmd_bench(int argc, char **argv)
 	const struct cmd_common cc = {.cmd = "bench", .usage = usage, .json = &ctx.json, .list = &want_list};
 	int c, rc;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:jlh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:n:jlh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': {
 			char *end;
@@ -41,6 +43,17 @@ int cmd_bench(int argc, char **argv)
 				fprintf(stderr, "capnet bench: --seconds wants a number in (0, 600]\n");
 				return EXIT_USAGE;
 			}
+			ctx.seconds_given = true;
+			break;
+		}
+		case 'n': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 60000) {
+				fprintf(stderr, "capnet bench: --conns wants a number in [1, 60000]\n");
+				return EXIT_USAGE;
+			}
+			ctx.conns = (uint32_t)n;
 			break;
 		}
 		default:

@@ -7,11 +7,17 @@ static const struct bench checksum = {"checksum", "Internet checksum vs memcpy o
 				      bench_checksum};
 
 static const struct bench tcp_shuttle = {"tcp-shuttle",
-					  "1 GiB between two stacks over the simulator: goodput, segments/s, CPU seconds",
+					  "1 GiB between two stacks over the simulator: goodput, segments/s, ACKs per segment, CPU "
+					  "seconds, and the ratio to the data-movement floor measured in the same run",
 					  bench_tcp_shuttle};
 static const struct bench tcp_sockets = {"tcp-sockets",
 					  "bytes of state per connection; iface poll cost with 10 vs 10,000 idle connections",
 					  bench_tcp_sockets};
+
+static const struct bench tcp_many = {"tcp-many",
+				       "N connections transferring at once over the simulator (default N = 1, 100, 10000): "
+				       "aggregate goodput, ratio to one connection, arena bytes per connection; --conns N",
+				       bench_tcp_many};
 
 static const struct bench trace = {"trace",
 				   "packet trace capture points: ns per frame through ingress with no trace, a header-only "
@@ -27,6 +33,7 @@ const struct bench *const capnet_benches[] = {
 	&checksum,
 	&tcp_shuttle,
 	&tcp_sockets,
+	&tcp_many,
 	&trace,
 	&tap,
 	NULL,

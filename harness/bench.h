@@ -8,6 +8,8 @@
 struct bench_ctx {
 	bool json;
 	double seconds;   /* target run time per measurement */
+	bool seconds_given; /* --seconds was on the command line (else a bench may pick its own) */
+	uint32_t conns;   /* --conns N (tcp-many); 0: the bench's default */
 	void *jresult;    /* json_t object the bench fills in json mode */
 };
 
@@ -28,6 +30,7 @@ double bench_cpu(void);
 int bench_checksum(struct bench_ctx *ctx);
 int bench_tcp_shuttle(struct bench_ctx *ctx);
 int bench_tcp_sockets(struct bench_ctx *ctx);
+int bench_tcp_many(struct bench_ctx *ctx);
 int bench_trace(struct bench_ctx *ctx);
 int bench_tap(struct bench_ctx *ctx);
 

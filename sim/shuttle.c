@@ -27,15 +27,23 @@ static capnet_err rxq_grow(struct sim_port *p, uint32_t cap)
 	return CAPNET_OK;
 }
 
+/* The slot `k` places after the head (k <= cap): a compare, not a
+ * division, on the path of every frame. */
+static uint32_t rxq_slot(const struct sim_port *p, uint32_t k)
+{
+	uint32_t i = p->rxq_head + k;
+	return i >= p->rxq_cap ? i - p->rxq_cap : i;
+}
+
 /* Takes f. False (f freed, overflow counted) when the queue is full. */
 static bool rxq_push(struct capnet_sim *sim, struct sim_port *p, struct sim_frame *f)
 {
 	if (p->rxq_len >= p->rxq_limit || p->rxq_len >= p->rxq_cap) {
 		p->stats.rx_overflow++;
-		free(f);
+		sim_frame_free(sim, f);
 		return false;
 	}
-	p->rxq[(p->rxq_head + p->rxq_len) % p->rxq_cap] = f;
+	p->rxq[rxq_slot(p, p->rxq_len)] = f;
 	p->rxq_len++;
 	p->stats.rx_queued++;
 	p->stats.rx_queue_depth = p->rxq_len;
@@ -51,7 +59,7 @@ static struct sim_frame *rxq_pop(struct sim_port *p)
 		return NULL;
 	struct sim_frame *f = p->rxq[p->rxq_head];
 	p->rxq[p->rxq_head] = NULL;
-	p->rxq_head = (p->rxq_head + 1) % p->rxq_cap;
+	p->rxq_head = rxq_slot(p, 1);
 	p->rxq_len--;
 	p->stats.rx_queue_depth = p->rxq_len;
 	return f;
@@ -76,7 +84,7 @@ static capnet_err port_transmit(void *dev, const uint8_t *frame, size_t len)
 		p->stats.tx_rejected++;
 		return CAPNET_E_MSGSIZE;
 	}
-	struct sim_frame *f = sim_frame_new(frame, len);
+	struct sim_frame *f = sim_frame_new(p->sim, frame, len);
 	if (f == NULL)
 		return CAPNET_E_NOMEM;
 	p->stats.tx_frames++;
@@ -94,7 +102,7 @@ static capnet_err port_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 		return CAPNET_E_AGAIN;
 	if (f->len > cap || (buf == NULL && f->len > 0)) {
 		p->stats.rx_nobufs++;
-		free(f);
+		sim_frame_free(p->sim, f);
 		if (len != NULL)
 			*len = 0;
 		return CAPNET_E_NOBUFS;
@@ -104,7 +112,7 @@ static capnet_err port_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 	if (len != NULL)
 		*len = f->len;
 	p->stats.rx_frames++;
-	free(f);
+	sim_frame_free(p->sim, f);
 	return CAPNET_OK;
 }
 
@@ -244,7 +252,7 @@ capnet_err capnet_sim_inject(struct capnet_sim *sim, int port, const uint8_t *fr
 		p->stats.rx_link_down++;
 		return CAPNET_E_LINKDOWN;
 	}
-	struct sim_frame *f = sim_frame_new(frame, len);
+	struct sim_frame *f = sim_frame_new(sim, frame, len);
 	if (f == NULL)
 		return CAPNET_E_NOMEM;
 	sim_record(sim, frame, len);
@@ -264,12 +272,12 @@ void sim_port_arrive(struct capnet_sim *sim, int port, struct sim_frame *f)
 {
 	struct sim_port *p = sim_port_get(sim, port);
 	if (p == NULL) {
-		free(f);
+		sim_frame_free(sim, f);
 		return;
 	}
 	if (!p->link_up) {
 		p->stats.rx_link_down++;
-		free(f);
+		sim_frame_free(sim, f);
 		return;
 	}
 	rxq_push(sim, p, f);
@@ -324,19 +332,24 @@ void sim_switch_forget_port(struct capnet_sim *sim, int port)
 	sim->nmacs = kept;
 }
 
-/* Out through port `to`'s ingress direction: a copy per destination,
- * because each copy meets its own impairments. */
-static void switch_out(struct capnet_sim *sim, int to, const struct sim_frame *f)
+/* Out through port `to`'s ingress direction, taking f: each destination
+ * gets its own frame, because each meets its own impairments. */
+static void switch_out_take(struct capnet_sim *sim, int to, struct sim_frame *f)
 {
 	struct sim_port *p = sim->ports[to];
 	if (!p->link_up) {
 		p->stats.rx_link_down++;
+		sim_frame_free(sim, f);
 		return;
 	}
-	struct sim_frame *copy = sim_frame_new(f->data, f->len);
-	if (copy == NULL)
-		return;
-	sim_send_through(sim, &p->ingress, SIM_EV_TO_PORT, to, copy);
+	sim_send_through(sim, &p->ingress, SIM_EV_TO_PORT, to, f);
+}
+
+static void switch_out(struct capnet_sim *sim, int to, const struct sim_frame *f)
+{
+	struct sim_frame *copy = sim_frame_new(sim, f->data, f->len);
+	if (copy != NULL)
+		switch_out_take(sim, to, copy);
 }
 
 static void flood(struct capnet_sim *sim, int from, const struct sim_frame *f)
@@ -351,12 +364,12 @@ void sim_switch_arrive(struct capnet_sim *sim, int from, struct sim_frame *f)
 {
 	struct sim_port *src = sim_port_get(sim, from);
 	if (src == NULL) {
-		free(f);
+		sim_frame_free(sim, f);
 		return;
 	}
 	if (sim->mode == CAPNET_SIM_HUB || f->len < ETH_HDR_LEN) {
 		flood(sim, from, f);
-		free(f);
+		sim_frame_free(sim, f);
 		return;
 	}
 	struct capnet_mac dst = mac_at(f->data);
@@ -372,8 +385,10 @@ void sim_switch_arrive(struct capnet_sim *sim, int from, struct sim_frame *f)
 	else if (to == from)
 		src->stats.sw_filtered++;
 	else {
+		/* one destination: the frame itself goes on, no copy */
 		src->stats.sw_forwarded++;
-		switch_out(sim, to, f);
+		switch_out_take(sim, to, f);
+		return;
 	}
-	free(f);
+	sim_frame_free(sim, f);
 }

@@ -8,15 +8,35 @@
 
 #include "sim/sim_private.h"
 
-struct sim_frame *sim_frame_new(const uint8_t *data, size_t len)
+struct sim_frame *sim_frame_new(struct capnet_sim *sim, const uint8_t *data, size_t len)
 {
-	struct sim_frame *f = malloc(sizeof *f + (len != 0 ? len : 1));
-	if (f == NULL)
-		return NULL;
+	struct sim_frame *f;
+	if (len <= SIM_FRAME_POOLED && sim->free_frames != NULL) {
+		f = sim->free_frames;
+		sim->free_frames = f->next_free;
+	} else {
+		size_t cap = len <= SIM_FRAME_POOLED ? SIM_FRAME_POOLED : len;
+		f = malloc(sizeof *f + cap);
+		if (f == NULL)
+			return NULL;
+		f->cap = cap;
+	}
 	f->len = len;
 	if (len != 0)
 		memcpy(f->data, data, len);
 	return f;
+}
+
+void sim_frame_free(struct capnet_sim *sim, struct sim_frame *f)
+{
+	if (f == NULL)
+		return;
+	if (f->cap != SIM_FRAME_POOLED) {
+		free(f);
+		return;
+	}
+	f->next_free = sim->free_frames;
+	sim->free_frames = f;
 }
 
 /* --- the event heap ------------------------------------------------------ */
@@ -35,13 +55,54 @@ static void ev_swap(struct sim_event *a, struct sim_event *b)
 	*b = t;
 }
 
+static bool fifo_push(struct capnet_sim *sim, const struct sim_event *ev)
+{
+	if (sim->fifo_len == sim->fifo_cap) {
+		size_t cap = sim->fifo_cap != 0 ? sim->fifo_cap * 2 : 256;
+		struct sim_event *q = malloc(cap * sizeof *q);
+		if (q == NULL)
+			return false;
+		for (size_t i = 0; i < sim->fifo_len; i++)
+			q[i] = sim->fifo[(sim->fifo_head + i) & (sim->fifo_cap - 1)];
+		free(sim->fifo);
+		sim->fifo = q;
+		sim->fifo_cap = cap;
+		sim->fifo_head = 0;
+	}
+	sim->fifo[(sim->fifo_head + sim->fifo_len) & (sim->fifo_cap - 1)] = *ev;
+	sim->fifo_len++;
+	return true;
+}
+
+static struct sim_event fifo_pop(struct capnet_sim *sim)
+{
+	struct sim_event ev = sim->fifo[sim->fifo_head];
+	sim->fifo_head = (sim->fifo_head + 1) & (sim->fifo_cap - 1);
+	sim->fifo_len--;
+	return ev;
+}
+
+static const struct sim_event *fifo_first(const struct capnet_sim *sim)
+{
+	return sim->fifo_len != 0 ? &sim->fifo[sim->fifo_head] : NULL;
+}
+
 void sim_schedule(struct capnet_sim *sim, capnet_instant at, enum sim_event_kind kind, int port, struct sim_frame *f)
 {
+	/* Due now: every event already queued has a smaller seq, and every
+	 * earlier FIFO entry an instant no later, so the FIFO stays sorted. */
+	if (at == sim->now) {
+		struct sim_event ev = {.at = at, .seq = sim->next_seq, .kind = kind, .port = port, .frame = f};
+		if (fifo_push(sim, &ev)) {
+			sim->next_seq++;
+			return;
+		}
+	}
 	if (sim->nheap == sim->heap_cap) {
 		size_t cap = sim->heap_cap != 0 ? sim->heap_cap * 2 : 64;
 		struct sim_event *h = realloc(sim->heap, cap * sizeof *h);
 		if (h == NULL) {
-			free(f);
+			sim_frame_free(sim, f);
 			return;
 		}
 		sim->heap = h;
@@ -79,15 +140,32 @@ static struct sim_event ev_pop(struct capnet_sim *sim)
 
 static capnet_instant ev_next_at(const struct capnet_sim *sim)
 {
-	return sim->nheap != 0 ? sim->heap[0].at : CAPNET_INSTANT_NEVER;
+	capnet_instant h = sim->nheap != 0 ? sim->heap[0].at : CAPNET_INSTANT_NEVER;
+	const struct sim_event *q = fifo_first(sim);
+	return q != NULL && q->at < h ? q->at : h;
+}
+
+/* The next event in (at, seq) order, from the heap or the FIFO. */
+static bool ev_next(struct capnet_sim *sim, capnet_instant until, struct sim_event *out)
+{
+	const struct sim_event *q = fifo_first(sim);
+	bool heap_due = sim->nheap != 0 && sim->heap[0].at <= until;
+	bool fifo_due = q != NULL && q->at <= until;
+	if (heap_due && (!fifo_due || ev_before(&sim->heap[0], q)))
+		*out = ev_pop(sim);
+	else if (fifo_due)
+		*out = fifo_pop(sim);
+	else
+		return false;
+	return true;
 }
 
 /* Processes every frame event due now, including the ones that processing
  * schedules for now (a frame crossing an unimpaired switch). */
 static void deliver_due(struct capnet_sim *sim)
 {
-	while (sim->nheap != 0 && sim->heap[0].at <= sim->now) {
-		struct sim_event ev = ev_pop(sim);
+	struct sim_event ev;
+	while (ev_next(sim, sim->now, &ev)) {
 		sim->stats.frames_delivered++;
 		if (ev.kind == SIM_EV_TO_SWITCH)
 			sim_switch_arrive(sim, ev.port, ev.frame);
@@ -101,13 +179,13 @@ void sim_send_through(struct capnet_sim *sim, struct sim_link *l, enum sim_event
 	struct sim_link_copy c[SIM_LINK_MAX_COPIES];
 	int n = sim_link_offer(l, sim->now, f->len, c);
 	if (n == 0) {
-		free(f);
+		sim_frame_free(sim, f);
 		return;
 	}
 	/* Copies are taken before any corruption: each copy flips its own bit. */
 	struct sim_frame *frames[SIM_LINK_MAX_COPIES] = {f, NULL};
 	for (int i = 1; i < n; i++)
-		frames[i] = sim_frame_new(f->data, f->len);
+		frames[i] = sim_frame_new(sim, f->data, f->len);
 	for (int i = 0; i < n; i++) {
 		if (frames[i] == NULL)
 			continue;
@@ -172,10 +250,18 @@ void capnet_sim_destroy(struct capnet_sim *sim)
 		return;
 	capnet_sim_record_pcap(sim, NULL);
 	for (size_t i = 0; i < sim->nheap; i++)
-		free(sim->heap[i].frame);
+		sim_frame_free(sim, sim->heap[i].frame);
 	free(sim->heap);
+	while (sim->fifo_len != 0)
+		sim_frame_free(sim, fifo_pop(sim).frame);
+	free(sim->fifo);
 	for (int i = 0; i < sim->nports; i++)
 		sim_port_free(sim->ports[i]);
+	while (sim->free_frames != NULL) {
+		struct sim_frame *f = sim->free_frames;
+		sim->free_frames = f->next_free;
+		free(f);
+	}
 	free(sim->ports);
 	free(sim->macs);
 	free(sim->parts);

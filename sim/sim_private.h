@@ -7,13 +7,20 @@
 #include "capnet/rng.h"
 #include "sim/sim.h"
 
-/* A frame owned by the simulator. */
+/* A frame owned by the simulator. Frames up to SIM_FRAME_POOLED bytes are
+ * recycled through the simulator's free list instead of going back to
+ * malloc: a bulk transfer moves millions of them. */
 struct sim_frame {
 	size_t len;
+	size_t cap;
+	struct sim_frame *next_free;
 	uint8_t data[];
 };
 
-struct sim_frame *sim_frame_new(const uint8_t *data, size_t len);
+#define SIM_FRAME_POOLED 2048u
+
+struct sim_frame *sim_frame_new(struct capnet_sim *sim, const uint8_t *data, size_t len);
+void sim_frame_free(struct capnet_sim *sim, struct sim_frame *f);
 
 /* --- impair.c: one direction of a port's cable -------------------------- */
 
@@ -103,6 +110,13 @@ struct capnet_sim {
 
 	struct sim_event *heap;
 	size_t nheap, heap_cap;
+	/* Events scheduled for the instant they were scheduled at (a frame
+	 * crossing an unimpaired cable) skip the heap: they are already in
+	 * (at, seq) order, so a FIFO ring holds them and deliver_due merges it
+	 * with the heap. The order of delivery is exactly the heap's. */
+	struct sim_event *fifo;
+	size_t fifo_head, fifo_len, fifo_cap; /* fifo_cap a power of two */
+	struct sim_frame *free_frames; /* recycled frames of SIM_FRAME_POOLED bytes */
 	uint64_t next_seq;
 
 	struct sim_participant *parts;

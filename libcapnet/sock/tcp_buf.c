@@ -6,6 +6,7 @@
  * a mask. */
 #include <string.h>
 
+#include "capnet/wire/checksum.h"
 #include "tcp_internal.h"
 
 #define TCP_BUF_FREE 0x80u
@@ -164,6 +165,19 @@ void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst, uint32_
 		memcpy(dst + first, r->buf, n - first);
 }
 
+uint16_t tcp_ring_peek_csum(const struct tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	uint32_t mask = r->size - 1;
+	uint32_t pos = (r->head + off) & mask;
+	uint32_t first = r->size - pos;
+	if (first > n)
+		first = n;
+	uint16_t sum = capnet_csum_copy(dst, r->buf + pos, first, 0);
+	if (n > first)
+		sum = capnet_csum_add_at(sum, capnet_csum_copy(dst + first, r->buf, n - first, 0), first);
+	return sum;
+}
+
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n)
 {
 	if (n == 0)
@@ -176,6 +190,19 @@ void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *src, uin
 	memcpy(r->buf + pos, src, first);
 	if (n > first)
 		memcpy(r->buf, src + first, n - first);
+}
+
+uint16_t tcp_ring_write_at_csum(struct tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n)
+{
+	uint32_t mask = r->size - 1;
+	uint32_t pos = (r->head + off) & mask;
+	uint32_t first = r->size - pos;
+	if (first > n)
+		first = n;
+	uint16_t sum = capnet_csum_copy(r->buf + pos, src, first, 0);
+	if (n > first)
+		sum = capnet_csum_add_at(sum, capnet_csum_copy(r->buf, src + first, n - first, 0), first);
+	return sum;
 }
 
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n)

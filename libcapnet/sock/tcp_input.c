@@ -18,6 +18,11 @@ struct seg {
 	uint32_t seq;
 	uint32_t len;  /* SEG.LEN: payload + SYN + FIN */
 	struct capnet_ipaddr src, dst;
+	/* The payload already copied into the receive ring at offset placed_at
+	 * (where in-order data goes) while its checksum was verified. */
+	bool placed;
+	uint32_t placed_at;
+	uint16_t placed_sum; /* its checksum partial sum */
 };
 
 static bool has(const struct seg *g, uint8_t flag)
@@ -473,7 +478,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 	}
 	if (dlen > 0) {
 		bool filled = s->nooo > 0;
-		tcp_ring_write_at(&s->rcv, s->rcv.len, data, dlen);
+		/* In place already, unless trimming moved it (then the same
+		 * bytes are written again: redundant, never wrong). */
+		if (!(g->placed && data == g->r.payload && s->rcv.len == g->placed_at))
+			tcp_ring_write_at(&s->rcv, s->rcv.len, data, dlen);
 		s->rcv.len += dlen;
 		s->rcv_nxt += dlen;
 		uint32_t nxt = tcp_ooo_advance(s, s->rcv_nxt);
@@ -947,6 +955,30 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 /* ---- entry ---- */
 
 /* The tcpstat-style counter for each reason the codec refuses a segment. */
+/* The common case of a bulk receiver -- the next in-order data of an
+ * established connection, with room for it -- has its payload copied into
+ * the receive ring and summed in one pass, before anything else looks at
+ * it (the checksum is not yet known to be good). The copy lands past the
+ * data the ring holds, where this segment's bytes go and nothing else
+ * lives (no out-of-order data is held), so a bad segment leaves nothing
+ * behind: the ring's length is untouched until the segment is taken. */
+static bool place_payload(struct capnet_tcp_sock *s, struct seg *g)
+{
+	g->placed = false;
+	if (s == NULL || s->state != CAPNET_TCP_ESTABLISHED || g->r.payload_len == 0)
+		return false;
+	if ((s->flags & (TF_LISTENER | TF_RD_SHUT | TF_FIN_RCVD)) || s->rcv.buf == NULL || s->nooo != 0)
+		return false;
+	if (g->r.flags & (CAPNET_TCP_SYN | CAPNET_TCP_RST))
+		return false;
+	if (g->r.seq != s->rcv_nxt || g->r.payload_len > s->rcv.size - s->rcv.len)
+		return false;
+	g->placed_sum = tcp_ring_write_at_csum(&s->rcv, s->rcv.len, g->r.payload, (uint32_t)g->r.payload_len);
+	g->placed = true;
+	g->placed_at = s->rcv.len;
+	return true;
+}
+
 static void count_parse_error(struct capnet_tcp *tcp, enum capnet_tcp_error why)
 {
 	static const enum capnet_stat by_reason[] = {
@@ -992,12 +1024,25 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	memset(&g, 0, sizeof g);
 	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
 	enum capnet_tcp_error why;
-	if (capnet_tcp_parse(rx->payload, rx->payload_len, pseudo, &g.r, &why) != CAPNET_OK) {
+	uint16_t header_sum;
+	if (capnet_tcp_parse_header(rx->payload, rx->payload_len, pseudo, &g.r, &why, &header_sum) != CAPNET_OK) {
 		count_parse_error(tcp, why);
 		return;
 	}
 	g.src = rx->src;
 	g.dst = rx->dst;
+	/* Nothing is done with the segment until its checksum holds: the
+	 * lookup only reads, and place_payload writes only past the data the
+	 * ring holds. */
+	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
+	uint16_t payload_sum = place_payload(s, &g)
+				       ? g.placed_sum
+				       : capnet_csum_partial(g.r.payload, g.r.payload_len, 0);
+	if (!capnet_tcp_payload_sum_ok(header_sum, payload_sum)) {
+		g.placed = false;
+		count_parse_error(tcp, CAPNET_TCP_ERR_BAD_CHECKSUM);
+		return;
+	}
 	g.seq = g.r.seq;
 	g.len = (uint32_t)g.r.payload_len + (has(&g, CAPNET_TCP_SYN) ? 1u : 0u) + (has(&g, CAPNET_TCP_FIN) ? 1u : 0u);
 	if (g.r.src_port == 0 || g.r.dst_port == 0) {
@@ -1005,7 +1050,6 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 		return;
 	}
 
-	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
 	uint32_t iss_floor = 0;
 	bool reopened = false;
 	if (s && s->state == CAPNET_TCP_TIME_WAIT && has(&g, CAPNET_TCP_SYN) &&

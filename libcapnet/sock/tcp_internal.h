@@ -52,9 +52,16 @@ static inline uint32_t tcp_ring_free_space(const struct tcp_ring *r)
 uint32_t tcp_ring_append(struct tcp_ring *r, const uint8_t *data, uint32_t n);
 /* Copies n bytes starting `off` bytes after head (off + n <= size). */
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
+/* tcp_ring_peek that returns the bytes' Internet checksum partial sum,
+ * taken in the same pass (capnet_csum_copy): the send path's one pass
+ * over the payload. */
+uint16_t tcp_ring_peek_csum(const struct tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 /* Writes n bytes at `off` bytes after head without changing len (the
  * receive side's out-of-order placement). */
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n);
+/* tcp_ring_write_at that returns the bytes' checksum partial sum, taken in
+ * the same pass: the receive path's one pass over the payload. */
+uint16_t tcp_ring_write_at_csum(struct tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n);
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n);
 static inline uint8_t tcp_log2(uint32_t pow2)
 {

@@ -155,12 +155,14 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, u
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r.opt);
 	if (hlen + dlen > cap)
 		dlen = cap > hlen ? (uint32_t)(cap - hlen) : 0;
+	uint16_t payload_sum = 0;
 	if (dlen > 0) {
-		tcp_ring_peek(&s->snd, data_off, buf + hlen, dlen);
+		/* copied into the frame and summed in one pass */
+		payload_sum = tcp_ring_peek_csum(&s->snd, data_off, buf + hlen, dlen);
 		r.payload = buf + hlen;
 		r.payload_len = dlen;
 	}
-	size_t total = capnet_tcp_emit(&r, buf, tcp_pseudo(s, hlen + dlen));
+	size_t total = capnet_tcp_emit_summed(&r, buf, tcp_pseudo(s, hlen + dlen), payload_sum);
 	capnet_err e = send_ip(tcp, &s->laddr, &s->raddr, total, now);
 	s->segs_out++;
 	if (flags & CAPNET_TCP_ACK_FLAG) {

@@ -57,11 +57,29 @@ size_t capnet_tcp_recv_ready(const struct capnet_tcp_sock *s)
 	return (s->flags & TF_LISTENER) ? 0 : s->rcv.len;
 }
 
-/* After the application read: a window update as soon as the right edge
- * may advance (RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3). tcp_rcv_window()
- * applies receiver SWS avoidance -- it offers more than the peer knows only
- * once the edge can move by min(rcvbuf / 2, MSS) -- so any growth it
- * reports is worth a segment. */
+/* After the application read: a window update only when it matters
+ * (RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3 leave the moment to the
+ * receiver). tcp_rcv_window() applies receiver SWS avoidance -- it offers
+ * more than the peer knows only once the edge can move by
+ * min(rcvbuf / 2, MSS) -- and on top of that we follow Linux's choice
+ * (tcp_cleanup_rbuf): the window the peer knows has fallen to half of what
+ * it could be and the new one at least doubles it. Otherwise the ACKs the
+ * arriving data earns (every second full segment, RFC 5681 4.2) carry the
+ * larger window anyway, and one ACK per read would double the ACK traffic.
+ * A window under one MSS (a zero window included) is the exception: the
+ * peer may be stalled on it, waiting for exactly this update. */
+static bool window_update_due(const struct capnet_tcp_sock *s, uint32_t cur, uint32_t next)
+{
+	if (next <= cur)
+		return false;
+	if (cur < s->rcv_mss)
+		return true;
+	uint32_t max = s->rcv.size;
+	if (max > 65535u << s->rcv_wscale)
+		max = 65535u << s->rcv_wscale;
+	return (uint64_t)2 * cur <= max && (uint64_t)next >= (uint64_t)2 * cur;
+}
+
 static void window_update(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	if (s->flags & TF_FIN_RCVD)
@@ -75,8 +93,7 @@ static void window_update(struct capnet_tcp_sock *s, capnet_instant now)
 		return;
 	}
 	uint32_t cur = capnet_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
-	uint32_t next = tcp_rcv_window(s);
-	if (next > cur)
+	if (window_update_due(s, cur, tcp_rcv_window(s)))
 		tcp_send_ack(s, now);
 }
 

@@ -270,6 +270,20 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
+static void fill_repr(const struct capnet_tcp_view *v, const uint8_t *buf, size_t len, size_t hl,
+		      struct capnet_tcp_repr *out)
+{
+	out->src_port = capnet_tcp_src_port(v);
+	out->dst_port = capnet_tcp_dst_port(v);
+	out->seq = capnet_tcp_seq(v);
+	out->ack = capnet_tcp_ack(v);
+	out->flags = capnet_tcp_flags(v);
+	out->window = capnet_tcp_window(v);
+	out->urgent = capnet_tcp_urgent(v);
+	out->payload = buf + hl;
+	out->payload_len = len - hl;
+}
+
 static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
 {
 	struct capnet_tcp_view v;
@@ -281,16 +295,7 @@ static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseu
 	size_t hl = capnet_tcp_header_len(&v);
 	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK)
 		return CAPNET_TCP_ERR_BAD_OPTION;
-
-	out->src_port = capnet_tcp_src_port(&v);
-	out->dst_port = capnet_tcp_dst_port(&v);
-	out->seq = capnet_tcp_seq(&v);
-	out->ack = capnet_tcp_ack(&v);
-	out->flags = capnet_tcp_flags(&v);
-	out->window = capnet_tcp_window(&v);
-	out->urgent = capnet_tcp_urgent(&v);
-	out->payload = buf + hl;
-	out->payload_len = len - hl;
+	fill_repr(&v, buf, len, hl, out);
 	return CAPNET_TCP_ERR_NONE;
 }
 
@@ -303,17 +308,52 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 	return reasons[e].err;
 }
 
+static enum capnet_tcp_error parse_header(const uint8_t *buf, size_t len, uint32_t pseudo,
+					  struct capnet_tcp_repr *out, uint16_t *header_sum)
+{
+	struct capnet_tcp_view v;
+	enum capnet_tcp_error e = view_init(&v, buf, len);
+	if (e != CAPNET_TCP_ERR_NONE)
+		return e;
+	size_t hl = capnet_tcp_header_len(&v);
+	*header_sum = capnet_csum_partial(buf, hl, pseudo);
+	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK) {
+		/* as capnet_tcp_parse: damage anywhere is a bad checksum first */
+		if (!capnet_tcp_payload_sum_ok(*header_sum, capnet_csum_partial(buf + hl, len - hl, 0)))
+			return CAPNET_TCP_ERR_BAD_CHECKSUM;
+		return CAPNET_TCP_ERR_BAD_OPTION;
+	}
+	fill_repr(&v, buf, len, hl, out);
+	return CAPNET_TCP_ERR_NONE;
+}
+
+capnet_err capnet_tcp_parse_header(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+				   enum capnet_tcp_error *why, uint16_t *header_sum)
+{
+	uint16_t sum = 0;
+	enum capnet_tcp_error e = parse_header(buf, len, pseudo, out, &sum);
+	if (header_sum)
+		*header_sum = sum;
+	if (why)
+		*why = e;
+	return reasons[e].err;
+}
+
+bool capnet_tcp_payload_sum_ok(uint16_t header_sum, uint16_t payload_sum)
+{
+	/* The header is a multiple of 4 bytes: the payload's words line up. */
+	return capnet_csum_finish(capnet_csum_add_at(header_sum, payload_sum, 0)) == 0;
+}
+
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r)
 {
 	return CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt) + r->payload_len;
 }
 
-size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo)
+/* Header and options into buf[0, hl), checksum field zero. */
+static size_t emit_header(const struct capnet_tcp_repr *r, uint8_t *buf)
 {
 	size_t hl = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
-	size_t total = hl + r->payload_len;
-	if (r->payload_len > 0)
-		memmove(buf + hl, r->payload, r->payload_len);
 	capnet_put16(buf + CAPNET_TCP_SRC_PORT, r->src_port);
 	capnet_put16(buf + CAPNET_TCP_DST_PORT, r->dst_port);
 	capnet_put32(buf + CAPNET_TCP_SEQ, r->seq);
@@ -324,6 +364,26 @@ size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t p
 	capnet_put16(buf + CAPNET_TCP_CHECKSUM, 0);
 	capnet_put16(buf + CAPNET_TCP_URGENT, r->urgent);
 	capnet_tcp_options_emit(&r->opt, buf + CAPNET_TCP_HDR_LEN);
+	return hl;
+}
+
+size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo)
+{
+	size_t hl = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
+	size_t total = hl + r->payload_len;
+	if (r->payload_len > 0 && r->payload != buf + hl)
+		memmove(buf + hl, r->payload, r->payload_len);
+	emit_header(r, buf);
 	capnet_put16(buf + CAPNET_TCP_CHECKSUM, capnet_csum_finish(capnet_csum_partial(buf, total, pseudo)));
 	return total;
+}
+
+size_t capnet_tcp_emit_summed(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo, uint16_t payload_sum)
+{
+	size_t hl = emit_header(r, buf);
+	/* hl is a multiple of 4: the payload's words line up with the
+	 * header's, so its sum adds in as it is. */
+	uint16_t sum = capnet_csum_add_at(capnet_csum_partial(buf, hl, pseudo), payload_sum, hl);
+	capnet_put16(buf + CAPNET_TCP_CHECKSUM, capnet_csum_finish(sum));
+	return hl + r->payload_len;
 }

@@ -23,6 +23,10 @@ check 0 "proof --json" "$capnet" proof arp-ping --json
 head -c1 /tmp/cli.$$.out | grep -q '{' || { echo "FAIL: --json output is not a JSON object"; fail=1; }
 grep -q '"passed": true' /tmp/cli.$$.out || { echo "FAIL: --json lacks \"passed\": true"; fail=1; }
 check 0 "bench --list" "$capnet" bench --list
+check 2 "bench --conns 0" "$capnet" bench tcp-many --conns 0
+# a small tcp-many run: every byte checked, exit 0, JSON with one row
+check 0 "bench tcp-many --conns 20" "$capnet" bench tcp-many --conns 20 --seconds 0.05 --json
+grep -q '"conns": 20' /tmp/cli.$$.out || { echo "FAIL: bench tcp-many --json lacks its row"; fail=1; }
 rm -f /tmp/cli.$$.out /tmp/cli.$$.err
 [ $fail -eq 0 ] && echo "cli contract holds"
 exit $fail

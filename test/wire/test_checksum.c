@@ -1,6 +1,8 @@
 /* The Internet checksum against RFC 1071's worked example, a plain 16-bit
  * reference loop (every length 0..200 at every alignment), RFC 1624
- * incremental updates and the pseudo-headers. */
+ * incremental updates and the pseudo-headers; the copy-and-checksum and
+ * the sum of a region taken in pieces at any offset. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "capnet/wire/bytes.h"
@@ -121,6 +123,79 @@ START_TEST(test_partial_sums_chain_at_even_boundaries)
 }
 END_TEST
 
+/* Copy-and-checksum: the same sum as capnet_csum_partial over the source
+ * (bit-exact, for every length 0..200 and every source and destination
+ * alignment, odd ones included), the bytes copied exactly, and nothing
+ * written outside [dst, dst + len). */
+START_TEST(test_csum_copy_matches_partial_every_length_and_alignment)
+{
+	_Alignas(16) uint8_t src[200 + 16];
+	_Alignas(16) uint8_t dst[200 + 32];
+	rnd_state = 11;
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof src; i++)
+			src[i] = round == 0 ? (uint8_t)rnd() : 0xff;
+		for (size_t so = 0; so < 8; so++) {
+			for (size_t d_o = 0; d_o < 8; d_o++) {
+				for (size_t len = 0; len <= 200; len++) {
+					uint32_t init = (uint32_t)rnd() & 0x3ffff;
+					memset(dst, 0x5a, sizeof dst);
+					uint16_t got = capnet_csum_copy(dst + 8 + d_o, src + so, len, init);
+					uint16_t want = ref_partial(src + so, len, init);
+					if (got != want)
+						ck_abort_msg("len %zu src+%zu dst+%zu: got %04x want %04x", len, so, d_o, got,
+							     want);
+					bool ok = got == capnet_csum_partial(src + so, len, init) &&
+						  memcmp(dst + 8 + d_o, src + so, len) == 0;
+					for (size_t i = 0; i < 8 + d_o; i++)
+						ok = ok && dst[i] == 0x5a;
+					for (size_t i = 8 + d_o + len; i < sizeof dst; i++)
+						ok = ok && dst[i] == 0x5a;
+					ck_assert_msg(ok, "len %zu src+%zu dst+%zu: copy or guard bytes wrong", len, so, d_o);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_csum_copy_large_buffers)
+{
+	static uint8_t src[65536 + 8], dst[65536 + 8];
+	rnd_state = 13;
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)rnd();
+	ck_assert_uint_eq(capnet_csum_copy(dst + 1, src + 3, 65535, 0), ref_partial(src + 3, 65535, 0));
+	ck_assert_mem_eq(dst + 1, src + 3, 65535);
+	ck_assert_uint_eq(capnet_csum_copy(dst, src, 65536, 0xffff), ref_partial(src, 65536, 0xffff));
+	ck_assert_uint_eq(capnet_csum_copy(dst, src, 1460, 0), ref_partial(src, 1460, 0));
+	memset(src, 0xff, sizeof src);
+	ck_assert_uint_eq(capnet_csum_copy(dst + 5, src + 1, 65536, 0), ref_partial(src + 1, 65536, 0));
+}
+END_TEST
+
+/* A region summed in two pieces split at any offset, odd ones included
+ * (the ring that wraps in the middle of a segment's payload). */
+START_TEST(test_csum_add_at_any_split)
+{
+	uint8_t buf[301];
+	rnd_state = 17;
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)rnd();
+	for (size_t len = 0; len <= sizeof buf; len += 7) {
+		for (size_t split = 0; split <= len; split++) {
+			uint32_t init = (uint32_t)rnd() & 0xffff;
+			uint16_t first = capnet_csum_partial(buf, split, init);
+			uint16_t second = capnet_csum_partial(buf + split, len - split, 0);
+			if (capnet_csum_add_at(first, second, split) != ref_partial(buf, len, init))
+				ck_abort_msg("len %zu split %zu", len, split);
+		}
+	}
+	static const uint8_t zero[4] = {0};
+	ck_assert_uint_eq(capnet_csum_add_at(0, capnet_csum_partial(zero, 3, 0), 1), 0);
+}
+END_TEST
+
 START_TEST(test_buffer_with_its_checksum_sums_to_zero)
 {
 	uint8_t buf[64];
@@ -229,6 +304,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_carries_with_all_ones_and_large_buffers);
 	tcase_add_test(tc, test_partial_sums_chain_at_even_boundaries);
 	tcase_add_test(tc, test_buffer_with_its_checksum_sums_to_zero);
+	tcase_add_test(tc, test_csum_copy_matches_partial_every_length_and_alignment);
+	tcase_add_test(tc, test_csum_copy_large_buffers);
+	tcase_add_test(tc, test_csum_add_at_any_split);
 	tcase_add_test(tc, test_pseudo4_matches_bytes);
 	tcase_add_test(tc, test_pseudo6_matches_bytes);
 	tcase_add_test(tc, test_incremental_update_equals_recompute);

@@ -11,6 +11,17 @@
  * time. */
 uint16_t capnet_csum_partial(const void *data, size_t len, uint32_t initial);
 
+/* Copies `len` bytes from src to dst (which must not overlap) and returns
+ * what capnet_csum_partial(src, len, initial) would: one pass over the data
+ * where a copy and a checksum would take two. The TCP paths use it where
+ * payload is copied anyway (into a frame, into the receive ring). */
+uint16_t capnet_csum_copy(void *dst, const void *src, size_t len, uint32_t initial);
+
+/* Adds the partial sum `part` of bytes that start `offset` bytes into the
+ * summed region to `sum` (a region summed in pieces, e.g. a ring that
+ * wraps: a piece at an odd offset is byte-swapped first). */
+uint16_t capnet_csum_add_at(uint32_t sum, uint16_t part, size_t offset);
+
 /* Complemented checksum ready to store (host order value; store big-endian). */
 static inline uint16_t capnet_csum_finish(uint32_t partial)
 {

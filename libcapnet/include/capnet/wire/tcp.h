@@ -126,12 +126,29 @@ size_t capnet_tcp_options_emit(const struct capnet_tcp_options *o, uint8_t *buf)
  * ERR_NONE on success. */
 capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
 			    enum capnet_tcp_error *why);
+/* capnet_tcp_parse with the checksum over the payload left to the caller,
+ * for a receiver that sums the payload while copying it where it belongs
+ * (capnet_csum_copy) instead of reading it twice. Checks everything
+ * capnet_tcp_parse checks except that; *header_sum (may not be NULL)
+ * gets the partial sum of the pseudo-header and the TCP header. The
+ * segment is good only once capnet_tcp_payload_sum_ok(*header_sum, sum of
+ * the payload) holds: nothing may be done with it before. A segment whose
+ * options are malformed is still reported BAD_CHECKSUM when its checksum
+ * is wrong, as capnet_tcp_parse does. */
+capnet_err capnet_tcp_parse_header(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
+				   enum capnet_tcp_error *why, uint16_t *header_sum);
+bool capnet_tcp_payload_sum_ok(uint16_t header_sum, uint16_t payload_sum);
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
 /* Writes header, options and payload (copied) with the checksum computed
  * over `pseudo` (which must be for capnet_tcp_emit_len(r) bytes). The
  * payload is moved (memmove) before the header is written, so it may
  * already lie in buf, e.g. where a parse found it. */
 size_t capnet_tcp_emit(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo);
+/* capnet_tcp_emit for a payload already in place at buf + header length
+ * (r->payload_len bytes; r->payload is not read) whose partial sum the
+ * caller took while copying it there (capnet_csum_copy): the payload is
+ * neither moved nor read again. */
+size_t capnet_tcp_emit_summed(const struct capnet_tcp_repr *r, uint8_t *buf, uint32_t pseudo, uint16_t payload_sum);
 
 /* Wraparound-safe sequence comparisons (RFC 9293 3.4, "modulo 2^32"). */
 static inline bool capnet_seq_lt(uint32_t a, uint32_t b)
