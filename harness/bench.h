@@ -28,6 +28,7 @@ double bench_cpu(void);
 int bench_checksum(struct bench_ctx *ctx);
 int bench_tcp_shuttle(struct bench_ctx *ctx);
 int bench_tcp_sockets(struct bench_ctx *ctx);
+int bench_tcp_loss(struct bench_ctx *ctx);
 int bench_trace(struct bench_ctx *ctx);
 int bench_tap(struct bench_ctx *ctx);
 
