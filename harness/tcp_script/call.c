@@ -237,6 +237,8 @@ static int info_field(struct ts_run *r, const struct ts_conn *c, const struct ca
 	NUM("cwnd", in->cwnd)
 	NUM("ssthresh", in->ssthresh)
 	NUM("in_recovery", in->in_recovery)
+	NUM("rack", in->rack)
+	NUM("reo_wnd", in->reo_wnd)
 	NUM("bytes_sent", in->bytes_sent)
 	NUM("bytes_acked", in->bytes_acked)
 	NUM("bytes_received", in->bytes_received)

@@ -72,6 +72,13 @@ static int apply_directive(struct ts_script *s, struct ts_err *e, unsigned linen
 		s->cfg.cc_set = true;
 		return 0;
 	}
+	if (strcmp(name, "loss_detection") == 0) {
+		int d = capnet_tcp_loss_detection_parse(val);
+		if (d < 0)
+			return ts_fail_at(e, lineno, "--loss_detection wants rack or dupack, not '%s'", val);
+		s->cfg.loss_detection = (enum capnet_tcp_loss_detection)d;
+		return 0;
+	}
 	if (strcmp(name, "seed") == 0 || strcmp(name, "peer_base") == 0 || strcmp(name, "remote_port") == 0 ||
 	    strcmp(name, "local_port") == 0 || strcmp(name, "mtu") == 0) {
 		uint64_t max = strcmp(name, "seed") == 0 ? UINT64_MAX : strcmp(name, "peer_base") == 0 ? UINT32_MAX : 65535;

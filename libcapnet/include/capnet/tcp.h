@@ -63,6 +63,19 @@ enum capnet_tcp_state {
 /* The RFC spelling: "SYN-SENT", "TIME-WAIT", ...; "?" beyond the list. */
 const char *capnet_tcp_state_name(enum capnet_tcp_state s);
 
+/* Loss detection on connections whose peer does SACK. Peers without SACK
+ * always count duplicate ACKs (RFC 5681 3.2) and recover by NewReno (RFC
+ * 6582): RACK needs to know which segments were delivered. */
+enum capnet_tcp_loss_detection {
+	CAPNET_TCP_LOSS_DEFAULT = 0, /* CAPNET_DEFAULT_TCP_LOSS_DETECTION (capnet/config.h) */
+	CAPNET_TCP_LOSS_RACK,        /* RFC 8985 RACK-TLP: by time (transmit times, reordering window) */
+	CAPNET_TCP_LOSS_DUPACK,      /* RFC 6675: DupThresh SACKed segments (IsLost), rescue retransmission */
+};
+/* "rack", "dupack"; "?" beyond the list. */
+const char *capnet_tcp_loss_detection_name(enum capnet_tcp_loss_detection d);
+/* -1 when not a name of the list. */
+int capnet_tcp_loss_detection_parse(const char *name);
+
 /* Layer configuration. Zero fields take the default shown (as
  * capnet_iface_config does); the no_* switches default to "feature on". */
 struct capnet_tcp_config {
@@ -99,6 +112,8 @@ struct capnet_tcp_config {
 					  default off: RFC 9293 3.10.7.4 (CLOSED), as Linux */
 	bool slow_start_abc;           /* slow start by RFC 3465 ABC, L = 2 SMSS per ACK (Experimental);
 					  default off: RFC 5681 3.1, at most SMSS per ACK */
+	enum capnet_tcp_loss_detection loss_detection; /* SACK connections; default
+					  CAPNET_DEFAULT_TCP_LOSS_DETECTION (RACK-TLP) */
 	uint16_t ephemeral_lo;         /* default 49152 (RFC 6335) */
 	uint16_t ephemeral_hi;         /* default 65535 */
 };
@@ -311,6 +326,8 @@ struct capnet_tcp_info {
 	const char *cc_name;
 	uint32_t cwnd, ssthresh;
 	bool in_recovery;
+	bool rack;               /* loss detected by RACK-TLP (RFC 8985): SACK and the layer's choice */
+	uint32_t reo_wnd;        /* RACK reordering window now, microseconds (0 without RACK) */
 	/* counters of this connection */
 	uint64_t bytes_sent;       /* payload bytes transmitted, retransmissions included */
 	uint64_t bytes_acked;
