@@ -65,7 +65,8 @@ capnet_instant tcp_rack_deadline(const struct capnet_tcp_sock *s)
  * reordering_seen -- carries over (min_RTT is re-learned from the first
  * delivery; reordering_seen is a flag of the control block). A window
  * widened by DSACK lasts REO_WND_PERSIST recoveries or until the
- * connection goes idle, whichever comes first. */
+ * connection goes idle (all acknowledged, nothing queued), whichever
+ * comes first. */
 static bool flight_start(struct capnet_tcp_sock *s)
 {
 	if (!tcp_board_get(s))
@@ -498,9 +499,15 @@ bool tcp_rack_on_ack(struct capnet_tcp_sock *s, uint32_t old_una, const struct c
 	tlp_process_ack(s, ack, opt, dsack, ack == old_una && opt->sack_count == 0, now);
 	xlog_trim(s);
 	if (s->snd_una == s->snd_max) {
-		/* The flight is over: the board goes back. */
+		/* Everything sent is acknowledged; with nothing more queued the
+		 * connection is idle and the board goes back. */
 		s->flags &= ~TF_TLP_SENT;
-		tcp_rack_release(s);
+		r->t_reo = CAPNET_INSTANT_NEVER;
+		r->lost_set = false;
+		r->nrelost = 0;
+		r->tlp_pending = false;
+		if (s->snd.len == 0)
+			tcp_rack_release(s);
 		return false;
 	}
 	if (!(s->flags & TF_RTO_RECOVERY))
