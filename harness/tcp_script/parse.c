@@ -381,7 +381,7 @@ static int parse_call(struct cur *c, struct ts_line *l, struct ts_err *e)
 	if (!ts_at_end(c))
 		return ts_fail_at(e, ln, "unexpected '%.20s' after the call", c->p);
 	static const char *const known[] = {"listen", "accept", "connect", "send", "recv", "recv_ready", "shutdown",
-					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "error",
+					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "events_et", "error",
 					    "counter", "info"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(k->name, known[i]) == 0)

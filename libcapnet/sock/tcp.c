@@ -502,6 +502,20 @@ void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_clo
 		tcp_sock_release(s);
 }
 
+unsigned capnet_tcp_events_edge(const struct capnet_tcp_sock *s, struct capnet_tcp_edge *st)
+{
+	unsigned level = capnet_tcp_events(s);
+	unsigned armed = st->reported & level; /* a bit that cleared is re-armed */
+	unsigned out = level & ~armed;
+	uint64_t rx = (s->flags & TF_LISTENER) ? 0 : s->bytes_received;
+	if ((level & armed & CAPNET_TCP_EV_READABLE) && rx != st->rx_mark)
+		out |= CAPNET_TCP_EV_READABLE; /* new data while still readable */
+	st->reported = armed | out;
+	if (out & CAPNET_TCP_EV_READABLE)
+		st->rx_mark = rx;
+	return out;
+}
+
 unsigned capnet_tcp_events(const struct capnet_tcp_sock *s)
 {
 	if (s->flags & TF_LISTENER)

@@ -244,6 +244,18 @@ void capnet_tcp_get_opts(const struct capnet_tcp_sock *s, struct capnet_tcp_sock
 #define CAPNET_TCP_EV_CONNECTED 0x40u  /* the handshake completed (stays set afterwards) */
 
 unsigned capnet_tcp_events(const struct capnet_tcp_sock *s);
+/* Edge-triggered events: what capnet_tcp_events() shows, reported once per
+ * transition (a bit that was clear at the last report and holds now), and
+ * READABLE again whenever new bytes arrived since it was last reported. A
+ * reported bit is re-armed by its event (the condition clearing -- the
+ * reader drained, the send ring filled -- or new data). The caller keeps
+ * one zeroed `struct capnet_tcp_edge` per socket; each call consumes what it
+ * reports. capnet/pollable.h offers the same mode over caps. */
+struct capnet_tcp_edge {
+	unsigned reported;
+	uint64_t rx_mark;
+};
+unsigned capnet_tcp_events_edge(const struct capnet_tcp_sock *s, struct capnet_tcp_edge *st);
 typedef void (*capnet_tcp_notify_fn)(void *ctx, struct capnet_tcp_sock *s, unsigned events, capnet_instant now);
 /* One callback per socket (NULL to clear). Accepted sockets start with none. */
 void capnet_tcp_set_notify(struct capnet_tcp_sock *s, capnet_tcp_notify_fn fn, void *ctx);
