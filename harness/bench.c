@@ -18,6 +18,10 @@ static const struct bench tcp_many = {"tcp-many",
 				       "N connections transferring at once over the simulator (default N = 1, 100, 10000): "
 				       "aggregate goodput, ratio to one connection, arena bytes per connection; --conns N",
 				       bench_tcp_many};
+static const struct bench tcp_loss = {"tcp-loss",
+				      "the lossy shuttle: 1 MiB completion times at 0.5/5/10/30% loss and with reordering, "
+				      "fixed seeds (synthetic clock)",
+				      bench_tcp_loss};
 
 static const struct bench trace = {"trace",
 				   "packet trace capture points: ns per frame through ingress with no trace, a header-only "
@@ -34,6 +38,7 @@ const struct bench *const capnet_benches[] = {
 	&tcp_shuttle,
 	&tcp_sockets,
 	&tcp_many,
+	&tcp_loss,
 	&trace,
 	&tap,
 	NULL,

@@ -31,6 +31,7 @@ int bench_checksum(struct bench_ctx *ctx);
 int bench_tcp_shuttle(struct bench_ctx *ctx);
 int bench_tcp_sockets(struct bench_ctx *ctx);
 int bench_tcp_many(struct bench_ctx *ctx);
+int bench_tcp_loss(struct bench_ctx *ctx);
 int bench_trace(struct bench_ctx *ctx);
 int bench_tap(struct bench_ctx *ctx);
 

@@ -238,6 +238,8 @@ static int info_field(struct ts_run *r, const struct ts_conn *c, const struct ca
 	NUM("cwnd", in->cwnd)
 	NUM("ssthresh", in->ssthresh)
 	NUM("in_recovery", in->in_recovery)
+	NUM("rack", in->rack)
+	NUM("reo_wnd", in->reo_wnd)
 	NUM("bytes_sent", in->bytes_sent)
 	NUM("bytes_acked", in->bytes_acked)
 	NUM("bytes_received", in->bytes_received)
@@ -489,12 +491,16 @@ int ts_run_call(struct ts_run *r, const struct ts_line *l)
 			if (info_field(r, c, &in, f, &o) != 0)
 				return -1;
 		}
-	} else if (strcmp(k->name, "events") == 0) {
+	} else if (strcmp(k->name, "events") == 0 || strcmp(k->name, "events_et") == 0) {
 		const struct capnet_tcp_sock *s = k->sel == SEL_LISTENER ? r->listener : need_handle(r, c);
 		if (!s)
 			return k->sel == SEL_LISTENER ? bad_args(r, "no listener") : -1;
 		o.kind = OUT_TEXT;
-		events_str(capnet_tcp_events(s), o.text, sizeof o.text);
+		if (strcmp(k->name, "events_et") == 0)
+			events_str(capnet_tcp_events_edge(s, k->sel == SEL_LISTENER ? &r->listener_edge : &c->edge), o.text,
+				   sizeof o.text);
+		else
+			events_str(capnet_tcp_events(s), o.text, sizeof o.text);
 		if (k->has_result && !events_canonical(k->result, want_buf, sizeof want_buf))
 			return bad_args(r, "events are READABLE|WRITABLE|ACCEPTABLE|CLOSED|RESET|ERROR|CONNECTED or 0");
 		if (k->has_result)

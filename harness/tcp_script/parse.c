@@ -75,6 +75,13 @@ static int apply_directive(struct ts_script *s, struct ts_err *e, unsigned linen
 		s->cfg.cc_set = true;
 		return 0;
 	}
+	if (strcmp(name, "loss_detection") == 0) {
+		int d = capnet_tcp_loss_detection_parse(val);
+		if (d < 0)
+			return ts_fail_at(e, lineno, "--loss_detection wants rack or dupack, not '%s'", val);
+		s->cfg.loss_detection = (enum capnet_tcp_loss_detection)d;
+		return 0;
+	}
 	if (strcmp(name, "seed") == 0 || strcmp(name, "peer_base") == 0 || strcmp(name, "remote_port") == 0 ||
 	    strcmp(name, "local_port") == 0 || strcmp(name, "mtu") == 0) {
 		uint64_t max = strcmp(name, "seed") == 0 ? UINT64_MAX : strcmp(name, "peer_base") == 0 ? UINT32_MAX : 65535;
@@ -438,7 +445,7 @@ static int parse_call(struct cur *c, struct ts_line *l, struct ts_err *e)
 	if (!ts_at_end(c))
 		return ts_fail_at(e, ln, "unexpected '%.20s' after the call", c->p);
 	static const char *const known[] = {"listen", "accept", "connect", "send", "recv", "recv_ready", "shutdown",
-					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "error",
+					    "shutdown_read", "close", "abort", "setsockopt", "state", "events", "events_et", "error",
 					    "counter", "info"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(k->name, known[i]) == 0)

@@ -158,6 +158,7 @@ struct ts_conn {
 	uint32_t ts_base;   /* wire TS val = script + ts_base */
 	struct capnet_tcp_sock *sock; /* the application's handle, NULL once closed */
 	uint64_t sent, rcvd;          /* application bytes queued / read */
+	struct capnet_tcp_edge edge;  /* events_et() state */
 };
 
 struct ts_run {
@@ -175,6 +176,7 @@ struct ts_run {
 	struct capnet_tcp_sock *listener;
 	uint16_t listen_port;
 	struct ts_conn conn[TS_MAX_CONNS];
+	struct capnet_tcp_edge listener_edge; /* @L events_et() state */
 	int current;
 	capnet_instant now, next_deadline;
 	struct ts_frame *q; /* TS_QUEUE entries, a ring */

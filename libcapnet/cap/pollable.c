@@ -202,7 +202,7 @@ capnet_err capnet_pollable_add(struct capnet_pollable *p, capnet_handle h, unsig
 	uint16_t i;
 	if ((e = take_entry(p, &i)) != CAPNET_OK)
 		return e;
-	p->w[i] = (struct capnet_watch){CAPNET_WATCH_HANDLE, h, 0, want | CAPNET_READY_ALWAYS, 0, tag};
+	p->w[i] = (struct capnet_watch){CAPNET_WATCH_HANDLE, h, 0, want | CAPNET_READY_ALWAYS, 0, tag, false, 0, 0};
 	p->used++;
 	if (index != NULL)
 		*index = i;
@@ -220,7 +220,7 @@ capnet_err capnet_pollable_add_ticket(struct capnet_pollable *p, capnet_ticket t
 	if (e != CAPNET_OK)
 		return e;
 	p->w[i] = (struct capnet_watch){CAPNET_WATCH_TICKET, CAPNET_HANDLE_NONE, t,
-					CAPNET_READY_DONE | CAPNET_READY_ALWAYS, 0, tag};
+					CAPNET_READY_DONE | CAPNET_READY_ALWAYS, 0, tag, false, 0, 0};
 	p->used++;
 	if (index != NULL)
 		*index = i;
@@ -236,10 +236,26 @@ capnet_err capnet_pollable_remove(struct capnet_pollable *p, uint16_t index)
 	return CAPNET_OK;
 }
 
-/* One entry, silently: a handle that no longer resolves is INVALID. */
-static unsigned eval_entry(const struct capnet_pollable *p, const struct capnet_watch *w, capnet_instant now,
-			   capnet_instant *next)
+/* READABLE's activity mark for edge-triggered entries: the bytes a TCP
+ * connection has received in order (UDP: 0, transitions only). */
+static uint64_t node_rx_mark(const struct capnet_cspace *cs, const struct cap_node *nd)
 {
+	if (nd->type != CAPNET_CAP_TCP_SOCKET)
+		return 0;
+	const struct cap_sock *k = sock_of(cs->sys, nd->obj);
+	if (k == NULL || k->closing || k->kind == SOCK_UDP)
+		return 0;
+	struct capnet_tcp_info i;
+	capnet_tcp_info(k->u.tcp, &i);
+	return i.bytes_received;
+}
+
+/* One entry, silently: a handle that no longer resolves is INVALID.
+ * *rx: READABLE's activity mark (node_rx_mark). */
+static unsigned eval_entry(const struct capnet_pollable *p, const struct capnet_watch *w, capnet_instant now,
+			   capnet_instant *next, uint64_t *rx)
+{
+	*rx = 0;
 	const struct capnet_cspace *cs = p->cs;
 	if (!cs->live)
 		return CAPNET_READY_INVALID;
@@ -259,12 +275,34 @@ static unsigned eval_entry(const struct capnet_pollable *p, const struct capnet_
 	unsigned r = 0;
 	if (node_ready(cs, nd, now, &r) != CAPNET_OK)
 		return CAPNET_READY_INVALID; /* rights attenuated away since it was added */
+	if (w->edge && (r & CAPNET_READY_READABLE))
+		*rx = node_rx_mark(cs, nd);
 	if (nd->type == CAPNET_CAP_TIMER && !(r & CAPNET_READY_DONE) && nd->aux != CAPNET_INSTANT_NEVER)
 		*next = capnet_instant_min(*next, nd->aux);
 	return r;
 }
 
-size_t capnet_pollable_check(struct capnet_pollable *p, capnet_instant now, capnet_instant *next)
+/* What an entry reports at this evaluation: the level, or for an
+ * edge-triggered entry the bits that rose (or READABLE with new bytes)
+ * since they were last reported. `commit` records the report (the
+ * evaluation consumes the edge); a wait's probes look without taking. */
+static unsigned report(struct capnet_watch *w, unsigned level, uint64_t rx, bool commit)
+{
+	if (!w->edge)
+		return level;
+	unsigned armed = w->reported & level; /* a bit that cleared is re-armed */
+	unsigned out = level & ~armed;
+	if ((level & armed & CAPNET_READY_READABLE) && rx != w->rx_mark)
+		out |= CAPNET_READY_READABLE; /* new data while still readable */
+	if (commit) {
+		w->reported = armed | out;
+		if (out & CAPNET_READY_READABLE)
+			w->rx_mark = rx;
+	}
+	return out;
+}
+
+static size_t check_set(struct capnet_pollable *p, capnet_instant now, capnet_instant *next, bool commit)
 {
 	capnet_instant nx = CAPNET_INSTANT_NEVER;
 	size_t n = 0;
@@ -278,12 +316,21 @@ size_t capnet_pollable_check(struct capnet_pollable *p, capnet_instant now, capn
 		struct capnet_watch *w = &p->w[i];
 		if (w->kind == CAPNET_WATCH_FREE)
 			continue;
-		w->ready = eval_entry(p, w, now, &nx) & w->want;
-		n += w->ready != 0;
+		uint64_t rx;
+		unsigned level = eval_entry(p, w, now, &nx, &rx) & w->want;
+		unsigned r = report(w, level, rx, commit);
+		if (commit)
+			w->ready = r;
+		n += r != 0;
 	}
 	if (next != NULL)
 		*next = nx;
 	return n;
+}
+
+size_t capnet_pollable_check(struct capnet_pollable *p, capnet_instant now, capnet_instant *next)
+{
+	return check_set(p, now, next, true);
 }
 
 unsigned capnet_pollable_eval(struct capnet_pollable *p, uint16_t index, capnet_instant now, capnet_instant *next)
@@ -292,10 +339,23 @@ unsigned capnet_pollable_eval(struct capnet_pollable *p, uint16_t index, capnet_
 		return 0;
 	capnet_instant nx = CAPNET_INSTANT_NEVER;
 	struct capnet_watch *w = &p->w[index];
-	w->ready = eval_entry(p, w, now, &nx) & w->want;
+	uint64_t rx;
+	unsigned level = eval_entry(p, w, now, &nx, &rx) & w->want;
+	w->ready = report(w, level, rx, true);
 	if (next != NULL)
 		*next = capnet_instant_min(*next, nx);
 	return w->ready;
+}
+
+capnet_err capnet_pollable_set_edge(struct capnet_pollable *p, uint16_t index, bool edge)
+{
+	if (p == NULL || index >= p->max || p->w[index].kind == CAPNET_WATCH_FREE)
+		return CAPNET_E_INVAL;
+	struct capnet_watch *w = &p->w[index];
+	w->edge = edge;
+	w->reported = 0;
+	w->rx_mark = 0;
+	return CAPNET_OK;
 }
 
 struct wait_ctx {
@@ -316,7 +376,7 @@ static bool wait_done(void *vctx)
 	struct wait_ctx *c = vctx;
 	if (!wait_alive(c))
 		return true; /* gone: stop the driver now, the wait ends CLOSED */
-	return capnet_pollable_check(c->p, c->d->now(c->d->ctx), NULL) > 0;
+	return check_set(c->p, c->d->now(c->d->ctx), NULL, false) > 0;
 }
 
 /* Consecutive driver steps that move no time and make nothing ready
@@ -353,7 +413,7 @@ static capnet_err wait_loop(struct wait_ctx *c, capnet_instant deadline, size_t 
 		if (!wait_alive(c))
 			return CAPNET_E_CLOSED; /* the set may be freed: touch nothing */
 		p->st.wakeups++;
-		if (d->now(d->ctx) == now && capnet_pollable_check(p, now, NULL) == 0) {
+		if (d->now(d->ctx) == now && check_set(p, now, NULL, false) == 0) {
 			if (++stalls >= WAIT_STALL_LIMIT)
 				return CAPNET_E_STATE;
 		} else {
@@ -513,6 +573,15 @@ capnet_err capnet_pollcap_remove(struct capnet_cspace *cs, capnet_handle p, uint
 	if (e != CAPNET_OK)
 		return e;
 	return capnet_pollable_remove(&ps->set, index);
+}
+
+capnet_err capnet_pollcap_set_edge(struct capnet_cspace *cs, capnet_handle p, uint16_t index, bool edge)
+{
+	struct cap_pollset *ps;
+	capnet_err e = pollcap_gate(cs, p, CAPNET_RIGHT_CONFIGURE, true, &ps);
+	if (e != CAPNET_OK)
+		return e;
+	return capnet_pollable_set_edge(&ps->set, index, edge);
 }
 
 static void copy_out(const struct cap_pollset *ps, struct capnet_watch *out, uint16_t max)

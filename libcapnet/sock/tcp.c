@@ -66,6 +66,8 @@ void capnet_tcp_config_defaults(struct capnet_tcp_config *cfg)
 		cfg->cc = CAPNET_TCP_CC_RENO;
 	if (!CAPNET_DEFAULT_TCP_SYNCOOKIES)
 		cfg->no_syncookies = true;
+	if (cfg->loss_detection == CAPNET_TCP_LOSS_DEFAULT || cfg->loss_detection > CAPNET_TCP_LOSS_DUPACK)
+		cfg->loss_detection = CAPNET_DEFAULT_TCP_LOSS_DETECTION;
 	if (cfg->ephemeral_lo == 0)
 		cfg->ephemeral_lo = CAPNET_DEFAULT_TCP_EPHEMERAL_LO;
 	if (cfg->ephemeral_hi == 0)
@@ -89,7 +91,7 @@ size_t capnet_tcp_arena_need(const struct capnet_tcp_config *in)
 	n += sizeof(struct capnet_tcp_sock) * (size_t)cfg.max_sockets + al;
 	n += sizeof(uint32_t) * (size_t)hash_buckets(cfg.max_sockets) + al;
 	n += sizeof(uint32_t) * (size_t)cfg.max_sockets + al;
-	n += sizeof(struct tcp_range) * TCP_BOARD_RANGES * (size_t)tcp_boards_for(cfg.max_sockets) + al;
+	n += sizeof(struct tcp_board) * (size_t)tcp_boards_for(cfg.max_sockets) + al;
 	n += sizeof(uint16_t) * (size_t)tcp_boards_for(cfg.max_sockets) + al;
 	n += tcp_bufpool_need(cfg.buffer_pool);
 	return n;
@@ -122,7 +124,7 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->hash = capnet_arena_alloc(arena, sizeof(uint32_t) * nb, al);
 	tcp->heap = capnet_arena_alloc(arena, sizeof(uint32_t) * (size_t)cfg.max_sockets, al);
 	tcp->nboards = tcp_boards_for(cfg.max_sockets);
-	tcp->boards = capnet_arena_alloc(arena, sizeof(struct tcp_range) * TCP_BOARD_RANGES * (size_t)tcp->nboards, al);
+	tcp->boards = capnet_arena_alloc(arena, sizeof(struct tcp_board) * (size_t)tcp->nboards, al);
 	tcp->board_free = capnet_arena_alloc(arena, sizeof(uint16_t) * (size_t)tcp->nboards, al);
 	if (!tcp->socks || !tcp->hash || !tcp->heap || !tcp->boards || !tcp->board_free)
 		return CAPNET_E_NOMEM;
@@ -198,8 +200,10 @@ void tcp_sock_release(struct capnet_tcp_sock *s)
 	tcp_heap_remove(s);
 	tcp_ring_free(&tcp->pool, &s->snd);
 	tcp_ring_free(&tcp->pool, &s->rcv);
-	if (!(s->flags & TF_LISTENER))
+	if (!(s->flags & TF_LISTENER)) {
+		tcp_rack_release(s);
 		tcp_score_clear(s);
+	}
 	if (s->flags & TF_LISTENER)
 		tcp->listeners--;
 	uint32_t idx = tcp_sock_index(tcp, s);
@@ -494,9 +498,24 @@ void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_clo
 	if (err != CAPNET_OK)
 		tcp_ring_free(&tcp->pool, &s->rcv);
 	s->nooo = 0;
+	tcp_rack_release(s);
 	tcp_score_clear(s);
 	if (s->owner != TCP_OWN_APP)
 		tcp_sock_release(s);
+}
+
+unsigned capnet_tcp_events_edge(const struct capnet_tcp_sock *s, struct capnet_tcp_edge *st)
+{
+	unsigned level = capnet_tcp_events(s);
+	unsigned armed = st->reported & level; /* a bit that cleared is re-armed */
+	unsigned out = level & ~armed;
+	uint64_t rx = (s->flags & TF_LISTENER) ? 0 : s->bytes_received;
+	if ((level & armed & CAPNET_TCP_EV_READABLE) && rx != st->rx_mark)
+		out |= CAPNET_TCP_EV_READABLE; /* new data while still readable */
+	st->reported = armed | out;
+	if (out & CAPNET_TCP_EV_READABLE)
+		st->rx_mark = rx;
+	return out;
 }
 
 unsigned capnet_tcp_events(const struct capnet_tcp_sock *s)

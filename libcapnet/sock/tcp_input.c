@@ -558,6 +558,8 @@ static void recovery_on_ack(struct capnet_tcp_sock *s, uint32_t data, uint32_t f
 		s->dupacks = 0;
 		s->rexmit_credit = 0;
 		capnet_tcp_cc_on_recovery_exit(&s->cc, s->snd_max - s->snd_una, now);
+		if (tcp_rack_on(s))
+			tcp_rack_recovery_exit(s);
 	} else if (!(s->flags & TF_SACK_OK)) {
 		/* Partial acknowledgment (RFC 6582 3.2 step 4): the next hole is
 		 * at snd_una; deflate by what was acked, add back one segment.
@@ -567,8 +569,11 @@ static void recovery_on_ack(struct capnet_tcp_sock *s, uint32_t data, uint32_t f
 			s->rexmit_credit += s->snd_mss;
 		tcp_retransmit(s, s->snd_una, s->snd_mss, now);
 	}
-	if ((s->flags & TF_RTO_RECOVERY) && capnet_seq_ge(s->snd_una, s->recover))
+	if ((s->flags & TF_RTO_RECOVERY) && capnet_seq_ge(s->snd_una, s->recover)) {
 		s->flags &= ~TF_RTO_RECOVERY;
+		if (tcp_rack_on(s))
+			tcp_rack_recovery_exit(s);
+	}
 }
 
 /* Our FIN is acknowledged. Returns false when the connection is gone. */
@@ -619,7 +624,8 @@ static bool ack_new_data(struct capnet_tcp_sock *s, const struct seg *g, uint32_
 	 * RTO until a valid RTT sample recomputes it (tcp_rtt_sample). */
 	s->rxt_tries = 0;
 	s->persist_backoff = 0;
-	s->flags &= ~TF_TLP_SENT; /* a new tail may be probed */
+	if (!tcp_rack_on(s))
+		s->flags &= ~TF_TLP_SENT; /* a new tail may be probed (RACK: when the probe's episode ends, 7.4) */
 	tcp_score_ack(s);
 	rtt_from_ack(s, g, now);
 	recovery_on_ack(s, data, flight_before, wnd, now);
@@ -686,6 +692,9 @@ static void ack_duplicate(struct capnet_tcp_sock *s, const struct seg *g, uint32
 	 * (RFC 6582 4.1 / RFC 6675 5.1). */
 	if (s->flags & TF_RTO_RECOVERY)
 		return;
+	/* RACK (RFC 8985) judges loss by time, not by counting (tcp_rack.c). */
+	if (tcp_rack_on(s))
+		return;
 	bool lost = s->dupacks >= TCP_DUPTHRESH || (sack && tcp_score_is_lost(s, s->snd_una));
 	if (lost && (sack || capnet_seq_gt(g->r.ack, s->recover)))
 		enter_recovery(s, now);
@@ -741,7 +750,9 @@ static bool process_ack(struct capnet_tcp_sock *s, struct seg *g, capnet_instant
 	if (s->flags & TF_PERSIST)
 		s->rxt_tries = 0;
 	uint32_t wnd = (uint32_t)g->r.window << s->snd_wscale;
-	bool new_sack = false;
+	bool new_sack = false, rack = tcp_rack_on(s);
+	uint32_t old_una = s->snd_una;
+	uint8_t fresh = rack ? tcp_rack_fresh_blocks(s, &g->r.opt) : 0;
 	if ((s->flags & TF_SACK_OK) && g->r.opt.sack_count > 0) {
 		new_sack = tcp_score_update(s, &g->r.opt);
 		/* A lost retransmission: repair the hole again now rather than
@@ -755,6 +766,8 @@ static bool process_ack(struct capnet_tcp_sock *s, struct seg *g, capnet_instant
 	} else if (ack == s->snd_una) {
 		ack_duplicate(s, g, wnd, new_sack, now);
 	}
+	if (rack && s->state != CAPNET_TCP_CLOSED && s->snd.buf != NULL)
+		(void)tcp_rack_on_ack(s, old_una, &g->r.opt, fresh, now);
 	update_send_window(s, g, wnd);
 	return true;
 }

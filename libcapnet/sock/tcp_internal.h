@@ -12,6 +12,7 @@
 #define TCP_OOO_MAX 6      /* out-of-order ranges held per connection */
 #define TCP_SCORE_MAX 3    /* SACKed ranges the sender remembers in the control block */
 #define TCP_BOARD_RANGES 16 /* ... and in a scoreboard from the layer's side pool */
+#define TCP_XLOG 16        /* RACK transmission records per connection (tcp_rack.c) */
 #define TCP_DUPTHRESH 3    /* RFC 5681 / RFC 6675 DupThresh */
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: without an MSS option */
 #define TCP_MAX_WSCALE 14  /* RFC 7323 2.3 */
@@ -80,6 +81,56 @@ struct tcp_range {
 	uint32_t right; /* just past the last */
 };
 
+/* One transmission RACK remembers (RFC 8985 6.1: Segment.xmit_ts): the
+ * bytes [left, right) went out at `ts` (low 32 bits of the microsecond
+ * clock). Records are kept in the order they were sent; a byte's time is
+ * that of the newest record holding it. */
+struct tcp_xmit {
+	uint32_t left, right, ts;
+	uint32_t ord; /* the record's place in sending order: two records sent in the
+			 same microsecond (a retransmission after new data) still order */
+};
+
+/* RACK-TLP state (RFC 8985 6.1, 7), names from the RFC. */
+struct tcp_rack {
+	uint32_t xmit_ts;       /* RACK.xmit_ts: latest transmit time of a delivered segment */
+	uint32_t xmit_ord;      /* ... and its record's order (tcp_xmit.ord) */
+	uint32_t next_ord;
+	uint32_t end_seq;       /* RACK.end_seq: its end */
+	uint32_t rtt;           /* RACK.rtt, us */
+	uint32_t min_rtt;       /* RACK.min_RTT, us (0: none yet) */
+	uint32_t fack;          /* RACK.fack: highest sequence delivered (acked or SACKed) */
+	uint32_t dsack_round;   /* RACK.dsack_round: snd_max when the last DSACK widened the window */
+	uint32_t lost;          /* unSACKed bytes in [snd_una, lost) are deemed lost */
+	uint32_t tlp_end_seq;   /* TLP.end_seq (valid with TF_TLP_SENT) */
+	uint32_t rxt_mask;      /* bit i: xlog[i] is a retransmission */
+	uint32_t hole_end;      /* before this ACK: the first SACKed byte above snd_una (or snd_max) */
+	uint8_t reo_wnd_mult;   /* RACK.reo_wnd_mult - 1 (zeroed memory is the initial 1) */
+	uint8_t reo_wnd_persist;/* RACK.reo_wnd_persist */
+	uint8_t nxlog;
+	bool valid;             /* xmit_ts/end_seq/rtt set */
+	bool tlp_is_retrans;    /* TLP.is_retrans */
+	bool dsack_round_set;
+	bool fack_set;
+	bool lost_set;          /* `lost` is meaningful */
+	bool tlp_pending;       /* TLP.end_seq is not NONE */
+	capnet_instant t_reo;   /* the reorder timer (6.2 step 6) */
+	/* retransmissions deemed lost again, to send before anything above
+	 * high_rxt (a lost retransmission is repaired without the RTO) */
+	struct tcp_range relost[4];
+	uint8_t nrelost;
+};
+
+/* What the layer lends a connection from its side pool (the control block
+ * stays compact): a scoreboard of TCP_BOARD_RANGES SACKed ranges while SACK
+ * holes exist, and RACK's state and transmission log for a flight (from
+ * the first send with nothing outstanding until all is acknowledged). */
+struct tcp_board {
+	struct tcp_range range[TCP_BOARD_RANGES];
+	struct tcp_rack rack;
+	struct tcp_xmit xlog[TCP_XLOG]; /* oldest first */
+};
+
 enum tcp_owner {
 	TCP_OWN_APP = 0, /* the application holds the handle */
 	TCP_OWN_PARENT,  /* a listener's child, not yet accepted */
@@ -114,6 +165,8 @@ enum tcp_owner {
 #define TF_RXT_MARK 0x01000000u    /* rxt_mark holds snd_max at the latest SACK-recovery retransmission */
 #define TF_RESCUED 0x02000000u     /* RFC 6675 rescue retransmission done in this recovery */
 #define TF_PMTU 0x08000000u        /* an ICMP "fragmentation needed" lowered peer_mss (RFC 1191) */
+#define TF_RACK 0x10000000u       /* this flight runs RACK-TLP: the board holds its state (tcp_rack.c) */
+#define TF_REORDERED 0x20000000u  /* RACK.reordering_seen: the peer's path reorders */
 #define TF_RD_SHUT 0x04000000u     /* shutdown_read: arriving data is ACKed and discarded, reads see EOF */
 
 struct capnet_tcp_sock {
@@ -196,7 +249,7 @@ struct capnet_tcp {
 	uint16_t mtu_seen;         /* the interface MTU every snd_mss was derived from */
 	uint64_t isn_key[2];       /* RFC 6528 secret */
 	struct tcp_bufpool pool;
-	struct tcp_range *boards;  /* nboards * TCP_BOARD_RANGES: scoreboards lent while SACK holes exist */
+	struct tcp_board *boards;  /* nboards: lent while SACK holes exist or a RACK flight runs */
 	uint16_t *board_free;      /* stack of free board indexes */
 	uint32_t nboards, board_top;
 	capnet_tcp_state_fn state_fn;
@@ -315,6 +368,52 @@ void tcp_keepalive_arm(struct capnet_tcp_sock *s, capnet_instant now);
 void tcp_timewait_arm(struct capnet_tcp_sock *s, capnet_instant now);
 void tcp_persist_arm(struct capnet_tcp_sock *s, capnet_instant now);
 
+/* tcp_rack.c: RACK-TLP (RFC 8985) for SACK connections */
+static inline bool tcp_rack_on(const struct capnet_tcp_sock *s)
+{
+	return (s->flags & TF_RACK) != 0;
+}
+/* The layer's choice for this connection: RACK when SACK was negotiated
+ * (a flight runs it when a board could be lent, else DupThresh). */
+static inline bool tcp_rack_wanted(const struct capnet_tcp_sock *s)
+{
+	return (s->flags & TF_SACK_OK) && s->tcp->cfg.loss_detection == CAPNET_TCP_LOSS_RACK;
+}
+/* The reorder timer's deadline (NEVER without a RACK flight). */
+capnet_instant tcp_rack_deadline(const struct capnet_tcp_sock *s);
+/* The connection ends or forgets its flight: the board goes back. */
+void tcp_rack_release(struct capnet_tcp_sock *s);
+/* Every data or FIN transmission: [seq, seq + len) went out now. */
+void tcp_rack_sent(struct capnet_tcp_sock *s, uint32_t seq, uint32_t len, bool rxt, capnet_instant now);
+/* After an acceptable ACK was processed (snd_una moved from old_una, the
+ * scoreboard took the SACK blocks): RACK's update, DSACK, the TLP episode
+ * and loss detection. True when recovery was entered. */
+bool tcp_rack_on_ack(struct capnet_tcp_sock *s, uint32_t old_una, const struct capnet_tcp_options *opt,
+		     uint8_t fresh, capnet_instant now);
+/* Before the scoreboard takes an ACK's SACK blocks: bit i set when block i
+ * SACKs something not SACKed before (RFC 8985 6.2 step 3 needs "newly"). */
+uint8_t tcp_rack_fresh_blocks(struct capnet_tcp_sock *s, const struct capnet_tcp_options *opt);
+/* NextSeg under RACK: the first lost byte range to retransmit (a lost
+ * retransmission first, then unSACKed bytes from high_rxt below the loss
+ * frontier); `from_relost` says which (tcp_rack_resent then). */
+bool tcp_rack_next_lost(struct capnet_tcp_sock *s, uint32_t *seq, uint32_t *len);
+/* Bytes of retransmissions deemed lost again (out of the pipe). */
+uint32_t tcp_rack_relost_bytes(const struct capnet_tcp_sock *s);
+/* True with the loss frontier when RACK deems bytes above snd_una lost. */
+bool tcp_rack_lost(const struct capnet_tcp_sock *s, uint32_t *lost);
+/* Stops the reorder timer. */
+void tcp_rack_disarm(struct capnet_tcp_sock *s);
+/* The reorder timer expired. */
+void tcp_rack_timeout(struct capnet_tcp_sock *s, capnet_instant now);
+/* RFC 8985 6.3: an RTO: every outstanding segment is lost, timers reset. */
+void tcp_rack_on_rto(struct capnet_tcp_sock *s);
+/* A tail loss probe went out: [seq, end) (RFC 8985 7.3). */
+void tcp_rack_tlp_sent(struct capnet_tcp_sock *s, uint32_t end, bool retrans);
+/* RACK.reo_wnd now, us. */
+uint32_t tcp_rack_reo_wnd(const struct capnet_tcp_sock *s);
+/* Recovery ended (full acknowledgment): RACK.reo_wnd_persist. */
+void tcp_rack_recovery_exit(struct capnet_tcp_sock *s);
+
 /* tcp_sack.c: receiver side (out-of-order ranges, SACK blocks) */
 /* Records [left,right) as held out of order; false when no range is free. */
 bool tcp_ooo_add(struct capnet_tcp_sock *s, uint32_t left, uint32_t right);
@@ -331,6 +430,10 @@ void tcp_score_ack(struct capnet_tcp_sock *s);
 void tcp_score_clear(struct capnet_tcp_sock *s);
 /* Side-pool scoreboards: how many a layer of max_sockets keeps. */
 uint32_t tcp_boards_for(uint32_t max_sockets);
+/* Lends the connection a board (its ranges moved in); false when none is free. */
+bool tcp_board_get(struct capnet_tcp_sock *s);
+/* Gives the board back unless a RACK flight or SACK holes still need it. */
+void tcp_board_put(struct capnet_tcp_sock *s);
 /* RFC 6675 + lost-retransmission detection after a SACK arrived: true
  * when data first sent after the latest retransmission was SACKed while
  * a retransmitted hole is still missing (the retransmission was lost). */

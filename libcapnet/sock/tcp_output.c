@@ -164,6 +164,9 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, u
 	}
 	size_t total = capnet_tcp_emit_summed(&r, buf, tcp_pseudo(s, hlen + dlen), payload_sum);
 	capnet_err e = send_ip(tcp, &s->laddr, &s->raddr, total, now);
+	/* RFC 8985 6.1: RACK needs every data segment's transmit time. */
+	if (!(flags & (CAPNET_TCP_SYN | CAPNET_TCP_RST)) && tcp_rack_wanted(s))
+		tcp_rack_sent(s, seq, dlen + ((flags & CAPNET_TCP_FIN) ? 1u : 0u), capnet_seq_lt(seq, s->snd_max), now);
 	s->segs_out++;
 	if (flags & CAPNET_TCP_ACK_FLAG) {
 		s->last_ack_sent = s->rcv_nxt;
@@ -421,6 +424,14 @@ static bool send_lost_holes(struct capnet_tcp_sock *s, bool lost_only, unsigned 
 		if (tcp_score_pipe(s) + s->snd_mss > s->cc.cwnd)
 			break;
 		uint32_t seq, len;
+		if (tcp_rack_next_lost(s, &seq, &len)) {
+			/* RACK: a retransmission deemed lost goes again; high_rxt stays */
+			if (tcp_retransmit(s, seq, len, now) == 0)
+				break;
+			TCP_COUNT(s->tcp, tcp_sack_rexmits);
+			sent = true;
+			continue;
+		}
 		if (!tcp_score_next_hole(s, lost_only, &seq, &len))
 			break;
 		uint32_t n = tcp_retransmit(s, seq, len, now);
@@ -451,12 +462,15 @@ void tcp_output(struct capnet_tcp_sock *s, capnet_instant now)
 		if ((s->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK))
 			sent |= send_lost_holes(s, true, 64, now);
 		sent |= send_from_nxt(s, false, now);
-		/* NextSeg rule 3: nothing new could go; a hole not yet deemed lost. */
-		if ((s->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK) && !sent)
+		/* NextSeg rule 3: nothing new could go; a hole not yet deemed lost.
+		 * RACK (RFC 8985) sends only what it deems lost: its reorder timer
+		 * and the tail loss probe do what rules 3 and 4 guess at. */
+		bool rack = tcp_rack_on(s);
+		if ((s->flags & (TF_RECOVERY | TF_SACK_OK)) == (TF_RECOVERY | TF_SACK_OK) && !sent && !rack)
 			sent |= send_lost_holes(s, false, 1, now);
 		/* NextSeg rule 4: once per recovery, the segment holding the
 		 * highest unSACKed byte, so a lost tail is repaired without the RTO. */
-		if ((s->flags & (TF_RECOVERY | TF_SACK_OK | TF_RESCUED)) == (TF_RECOVERY | TF_SACK_OK) && !sent &&
+		if ((s->flags & (TF_RECOVERY | TF_SACK_OK | TF_RESCUED)) == (TF_RECOVERY | TF_SACK_OK) && !sent && !rack &&
 		    capnet_seq_gt(s->snd_una, s->rescue_rxt) && tcp_score_pipe(s) + s->snd_mss <= s->cc.cwnd) {
 			uint32_t seq, len;
 			s->flags |= TF_RESCUED;

@@ -97,12 +97,12 @@ uint8_t tcp_sack_blocks(const struct capnet_tcp_sock *s, struct capnet_tcp_sack_
 
 static struct tcp_range *score_of(struct capnet_tcp_sock *s)
 {
-	return s->board ? &s->tcp->boards[(size_t)(s->board - 1) * TCP_BOARD_RANGES] : s->u.c.score;
+	return s->board ? s->tcp->boards[s->board - 1].range : s->u.c.score;
 }
 
 static const struct tcp_range *score_c(const struct capnet_tcp_sock *s)
 {
-	return s->board ? &s->tcp->boards[(size_t)(s->board - 1) * TCP_BOARD_RANGES] : s->u.c.score;
+	return s->board ? s->tcp->boards[s->board - 1].range : s->u.c.score;
 }
 
 static unsigned score_cap(const struct capnet_tcp_sock *s)
@@ -120,23 +120,32 @@ uint32_t tcp_boards_for(uint32_t max_sockets)
 	return n > 65535u ? 65535u : n;
 }
 
-static void board_get(struct capnet_tcp_sock *s)
+bool tcp_board_get(struct capnet_tcp_sock *s)
 {
 	struct capnet_tcp *tcp = s->tcp;
-	if (s->board || tcp->board_top == 0)
-		return;
+	if (s->board)
+		return true;
+	if (tcp->board_top == 0)
+		return false;
 	uint16_t b = tcp->board_free[--tcp->board_top];
 	s->board = (uint16_t)(b + 1);
 	memcpy(score_of(s), s->u.c.score, sizeof(struct tcp_range) * s->nscore);
+	return true;
+}
+
+void tcp_board_put(struct capnet_tcp_sock *s)
+{
+	if (!s->board || !s->tcp || (s->flags & TF_RACK) || s->nscore > TCP_SCORE_MAX)
+		return;
+	memcpy(s->u.c.score, score_of(s), sizeof(struct tcp_range) * s->nscore);
+	s->tcp->board_free[s->tcp->board_top++] = (uint16_t)(s->board - 1);
+	s->board = 0;
 }
 
 void tcp_score_clear(struct capnet_tcp_sock *s)
 {
 	s->nscore = 0;
-	if (s->board && s->tcp) {
-		s->tcp->board_free[s->tcp->board_top++] = (uint16_t)(s->board - 1);
-		s->board = 0;
-	}
+	tcp_board_put(s);
 }
 
 static void score_insert(struct capnet_tcp_sock *s, uint32_t left, uint32_t right)
@@ -180,7 +189,7 @@ bool tcp_score_update(struct capnet_tcp_sock *s, const struct capnet_tcp_options
 		if (capnet_seq_lt(l, s->snd_una))
 			l = s->snd_una;
 		if (s->nscore >= TCP_SCORE_MAX - 1)
-			board_get(s);
+			(void)tcp_board_get(s);
 		score_insert(s, l, r);
 	}
 	return tcp_score_sacked_bytes(s) > before;
@@ -251,6 +260,9 @@ static int loss_boundary(const struct capnet_tcp_sock *s)
 
 bool tcp_score_is_lost(const struct capnet_tcp_sock *s, uint32_t seq)
 {
+	uint32_t lost;
+	if (tcp_rack_on(s))
+		return tcp_rack_lost(s, &lost) && capnet_seq_lt(seq, lost) && tcp_score_skip(s, seq) == seq;
 	int k = loss_boundary(s);
 	return k >= 0 && capnet_seq_lt(seq, score_c(s)[k].left) && tcp_score_skip(s, seq) == seq;
 }
@@ -261,6 +273,12 @@ uint32_t tcp_score_pipe(const struct capnet_tcp_sock *s)
 {
 	const struct tcp_range *sc = score_c(s);
 	int k = loss_boundary(s);
+	/* RACK (tcp_rack.c): lost is every unSACKed byte below its frontier,
+	 * the tail included. */
+	uint32_t frontier = s->snd_una;
+	bool rack = tcp_rack_on(s);
+	if (rack && !tcp_rack_lost(s, &frontier))
+		frontier = s->snd_una;
 	uint32_t pipe = 0, a = s->snd_una;
 	for (unsigned i = 0; i <= s->nscore; i++) {
 		uint32_t b = i < s->nscore ? sc[i].left : s->snd_max;
@@ -268,18 +286,55 @@ uint32_t tcp_score_pipe(const struct capnet_tcp_sock *s)
 			uint32_t hole = b - a, rx = 0;
 			if (capnet_seq_gt(s->high_rxt, a))
 				rx = capnet_seq_lt(s->high_rxt, b) ? s->high_rxt - a : hole;
-			bool lost = (int)i <= k;
-			pipe += lost ? rx : hole + rx;
+			if (rack) {
+				uint32_t lost = capnet_seq_gt(frontier, a) ? capnet_seq_min(frontier, b) - a : 0;
+				pipe += hole - (lost < hole ? lost : hole) + rx;
+			} else {
+				bool lost = (int)i <= k;
+				pipe += lost ? rx : hole + rx;
+			}
 		}
 		if (i < s->nscore)
 			a = sc[i].right;
 	}
+	if (rack) {
+		/* a retransmission deemed lost is no longer in the network */
+		uint32_t gone = tcp_rack_relost_bytes(s);
+		pipe = pipe > gone ? pipe - gone : 0;
+	}
 	return pipe;
+}
+
+/* NextSeg rule 1 under RACK: the first unSACKed byte not yet
+ * retransmitted below the loss frontier, the tail included. */
+static bool rack_next_hole(const struct capnet_tcp_sock *s, uint32_t *seq, uint32_t *len)
+{
+	const struct tcp_range *sc = score_c(s);
+	uint32_t frontier;
+	if (!tcp_rack_lost(s, &frontier))
+		return false;
+	uint32_t a = s->snd_una;
+	for (unsigned i = 0; i <= s->nscore; i++) {
+		uint32_t b = capnet_seq_min(i < s->nscore ? sc[i].left : s->snd_max, frontier);
+		uint32_t start = capnet_seq_max(a, s->high_rxt);
+		if (capnet_seq_lt(start, b)) {
+			uint32_t n = b - start;
+			*seq = start;
+			*len = n < s->snd_mss ? n : s->snd_mss;
+			return true;
+		}
+		if (i == s->nscore || !capnet_seq_lt(sc[i].right, frontier))
+			return false;
+		a = sc[i].right;
+	}
+	return false;
 }
 
 bool tcp_score_next_hole(const struct capnet_tcp_sock *s, bool lost_only, uint32_t *seq, uint32_t *len)
 {
 	const struct tcp_range *sc = score_c(s);
+	if (tcp_rack_on(s))
+		return lost_only && rack_next_hole(s, seq, len);
 	int k = loss_boundary(s);
 	uint32_t a = s->snd_una;
 	for (unsigned i = 0; i < s->nscore; i++) {
@@ -300,6 +355,8 @@ bool tcp_score_next_hole(const struct capnet_tcp_sock *s, bool lost_only, uint32
 
 bool tcp_score_rxt_lost(struct capnet_tcp_sock *s, const struct capnet_tcp_options *opt)
 {
+	if (tcp_rack_on(s))
+		return false; /* RACK finds a lost retransmission by its time */
 	if (!(s->flags & TF_RXT_MARK) || !capnet_seq_lt(s->snd_una, s->high_rxt))
 		return false;
 	bool beyond = false;

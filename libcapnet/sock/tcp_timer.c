@@ -74,6 +74,7 @@ void tcp_heap_remove(struct capnet_tcp_sock *s)
 static capnet_instant earliest(const struct capnet_tcp_sock *s)
 {
 	capnet_instant d = capnet_instant_min(s->t_rexmt, capnet_instant_min(s->t_delack, s->t_state));
+	d = capnet_instant_min(d, tcp_rack_deadline(s));
 	/* RFC 9293 3.8.3 USER TIMEOUT: unacknowledged data older than this. */
 	if (s->user_timeout_ms && s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED)
 		d = capnet_instant_min(d, s->progress_at + CAPNET_MS(s->user_timeout_ms));
@@ -220,11 +221,16 @@ static void tlp_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 		return;
 	}
 	s->flags |= TF_TLP_SENT;
+	bool retrans = false;
 	if (!tcp_send_forced(s, now)) {
 		uint32_t out = s->snd_max - s->snd_una;
 		uint32_t len = out < s->snd_mss ? out : s->snd_mss;
 		(void)tcp_retransmit(s, s->snd_max - len, len, now);
+		retrans = true;
 	}
+	/* RFC 8985 7.3: TLP.end_seq and TLP.is_retrans, for the probe's episode (7.4). */
+	if (tcp_rack_on(s))
+		tcp_rack_tlp_sent(s, s->snd_max, retrans);
 	s->t_rexmt = now + tcp_rto(s);
 }
 
@@ -345,6 +351,8 @@ static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->rto_count < UINT16_MAX)
 		s->rto_count++;
 	capnet_tcp_cc_on_rto(&s->cc, s->snd_max - s->snd_una, now);
+	if (tcp_rack_on(s))
+		tcp_rack_on_rto(s);
 	s->flags &= ~(TF_RECOVERY | TF_RTT_TIMING | TF_RXT_MARK);
 	s->flags |= TF_RTO_RECOVERY;
 	s->dupacks = 0;
@@ -457,6 +465,11 @@ static void run_timers(struct capnet_tcp_sock *s, capnet_instant now)
 		if (s->tcp == NULL || s->state == CAPNET_TCP_CLOSED)
 			return;
 	}
+	if (tcp_rack_deadline(s) <= now) {
+		tcp_rack_timeout(s, now);
+		if (s->tcp == NULL || s->state == CAPNET_TCP_CLOSED)
+			return;
+	}
 	if (s->user_timeout_ms && s->snd_max != s->snd_una && s->state >= CAPNET_TCP_ESTABLISHED &&
 	    s->progress_at + CAPNET_MS(s->user_timeout_ms) <= now) {
 		TCP_COUNT(s->tcp, tcp_timeout_drops);
@@ -495,6 +508,8 @@ capnet_instant tcp_poll(void *ctx, struct capnet_iface *ifc, capnet_instant now)
 			s->t_rexmt = s->t_rexmt <= now ? CAPNET_INSTANT_NEVER : s->t_rexmt;
 			s->t_delack = s->t_delack <= now ? CAPNET_INSTANT_NEVER : s->t_delack;
 			s->t_state = s->t_state <= now ? CAPNET_INSTANT_NEVER : s->t_state;
+			if (tcp_rack_deadline(s) <= now)
+				tcp_rack_disarm(s);
 			tcp_timer_update(s);
 		}
 		tcp_notify(s, now);

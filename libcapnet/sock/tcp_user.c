@@ -413,6 +413,8 @@ capnet_err capnet_tcp_info(const struct capnet_tcp_sock *s, struct capnet_tcp_in
 	out->cwnd = s->cc.cwnd;
 	out->ssthresh = s->cc.ssthresh;
 	out->in_recovery = (s->flags & TF_RECOVERY) != 0;
+	out->rack = s->state != CAPNET_TCP_LISTEN && tcp_rack_wanted(s);
+	out->reo_wnd = out->rack ? tcp_rack_reo_wnd(s) : 0;
 	out->bytes_sent = s->bytes_sent;
 	out->bytes_acked = s->bytes_acked;
 	out->bytes_received = s->bytes_received;

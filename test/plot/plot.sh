@@ -53,10 +53,10 @@ golden)
 	echo "series and SVG of both fixtures match their goldens"
 	;;
 rexmit)
-	# The congestion-control proof records its Reno run; the plot must find
+	# The congestion-control proof records its Reno run with RACK-TLP; the plot must find
 	# exactly the retransmissions the sender's counter shows.
 	"$capnet" proof congestion-control --pcap "$tmp/cc.pcap" >"$tmp/transcript" || fail "proof congestion-control"
-	want=$(awk '$4 == "reno" && $5 ~ /^[0-9]+$/ { print $7 }' "$tmp/transcript")
+	want=$(awk '$4 == "reno" && $5 == "rack" && $6 ~ /^[0-9]+$/ { print $8 }' "$tmp/transcript")
 	[ -n "$want" ] && [ "$want" -gt 0 ] || { cat "$tmp/transcript"; fail "no Reno retransmission count in the transcript"; }
 	"$capnet" plot "$tmp/cc.pcap" --json >"$tmp/cc.json" || fail "plot --json"
 	/usr/bin/python3 - "$tmp/cc.json" "$want" <<'PY' || fail "retransmissions"

@@ -110,6 +110,15 @@
 #ifndef CAPNET_DEFAULT_TCP_DELAYED_ACK
 #define CAPNET_DEFAULT_TCP_DELAYED_ACK CAPNET_MS(40)
 #endif
+/* RFC 8985 RACK-TLP for SACK connections: loss is judged by when segments
+ * were sent rather than by counting duplicate ACKs, so reordering up to a
+ * quarter of the minimum RTT costs no spurious retransmission, a lost
+ * retransmission is found without an RTO, and a lost tail is probed after
+ * 2*SRTT instead of waiting for the RTO. It is what Linux, FreeBSD and
+ * Windows run today. CAPNET_TCP_LOSS_DUPACK keeps RFC 6675's DupThresh. */
+#ifndef CAPNET_DEFAULT_TCP_LOSS_DETECTION
+#define CAPNET_DEFAULT_TCP_LOSS_DETECTION CAPNET_TCP_LOSS_RACK
+#endif
 /* An orphaned FIN-WAIT-2 (the application closed) is dropped after this,
  * as Linux's tcp_fin_timeout, so a vanished peer cannot pin a socket. */
 #ifndef CAPNET_DEFAULT_TCP_FIN_WAIT_2

@@ -114,8 +114,13 @@ struct capnet_watch {
 	capnet_handle h;    /* HANDLE */
 	capnet_ticket t;    /* TICKET */
 	unsigned want;      /* READY_* of interest (ALWAYS bits are added) */
-	unsigned ready;     /* out: readiness at the last evaluation, within want | ALWAYS */
+	unsigned ready;     /* out: readiness at the last evaluation, within want | ALWAYS;
+			       for an edge-triggered entry, what that evaluation reported */
 	uint64_t tag;       /* the caller's */
+	/* edge-triggered mode (capnet_pollable_set_edge) */
+	bool edge;
+	unsigned reported;  /* bits reported and still set: not reported again until they clear */
+	uint64_t rx_mark;   /* READABLE: bytes received when it was last reported */
 };
 
 struct capnet_pollable_stats {
@@ -148,9 +153,26 @@ capnet_err capnet_pollable_add_ticket(struct capnet_pollable *p, capnet_ticket t
 /* E_INVAL for an index that names no entry. */
 capnet_err capnet_pollable_remove(struct capnet_pollable *p, uint16_t index);
 
+/* Edge-triggered readiness (as epoll's EPOLLET), per entry; off (level-
+ * triggered) when added. Level: every evaluation reports every bit of
+ * want | ALWAYS that holds. Edge: an evaluation reports a bit only on a
+ * transition -- it holds now and did not at the last report (it was clear,
+ * or the entry is new) -- and READABLE also when new bytes arrived since it
+ * was last reported (a TCP peer sent more while the reader had not drained;
+ * UDP: by transition only). A reported bit is re-armed by its event: the
+ * condition clearing (the reader drained, the send ring filled) or, for
+ * READABLE, new data. So a reader that stops before EAGAIN is not woken
+ * again for bytes it already knew about; a waiter must drain (read until
+ * nothing is ready, send until backpressure) before waiting again. The
+ * evaluation that reports an edge consumes it: a second evaluation with
+ * nothing new reports 0. Switching modes re-arms every bit (the next
+ * evaluation reports what holds). E_INVAL for an index naming no entry. */
+capnet_err capnet_pollable_set_edge(struct capnet_pollable *p, uint16_t index, bool edge);
+
 /* Evaluates every entry at `now` (read-only: changes no state, sends
  * nothing, counts nothing), fills each entry's `ready`, and returns how
- * many entries have something ready. *next (may be NULL): the earliest
+ * many entries have something ready; edge-triggered entries record what
+ * they reported, in the caller's watch array). *next (may be NULL): the earliest
  * instant an entry may become ready by time alone (a Timer's deadline, a
  * watched ticket's deadline); CAPNET_INSTANT_NEVER when only frames can. */
 size_t capnet_pollable_check(struct capnet_pollable *p, capnet_instant now, capnet_instant *next);
@@ -205,6 +227,8 @@ capnet_err capnet_pollcap_add(struct capnet_cspace *cs, capnet_handle p, capnet_
 capnet_err capnet_pollcap_add_ticket(struct capnet_cspace *cs, capnet_handle p, capnet_ticket t, uint64_t tag,
 				     uint16_t *index);
 capnet_err capnet_pollcap_remove(struct capnet_cspace *cs, capnet_handle p, uint16_t index);
+/* CONFIGURE. As capnet_pollable_set_edge. */
+capnet_err capnet_pollcap_set_edge(struct capnet_cspace *cs, capnet_handle p, uint16_t index, bool edge);
 /* READ. Evaluates the set at `now`; *nready (may be NULL) as
  * capnet_pollable_check returns, *next (may be NULL) likewise. `out` (may
  * be NULL) receives a copy of entries 0..max-1 (free ones have kind FREE). */

@@ -63,6 +63,19 @@ enum capnet_tcp_state {
 /* The RFC spelling: "SYN-SENT", "TIME-WAIT", ...; "?" beyond the list. */
 const char *capnet_tcp_state_name(enum capnet_tcp_state s);
 
+/* Loss detection on connections whose peer does SACK. Peers without SACK
+ * always count duplicate ACKs (RFC 5681 3.2) and recover by NewReno (RFC
+ * 6582): RACK needs to know which segments were delivered. */
+enum capnet_tcp_loss_detection {
+	CAPNET_TCP_LOSS_DEFAULT = 0, /* CAPNET_DEFAULT_TCP_LOSS_DETECTION (capnet/config.h) */
+	CAPNET_TCP_LOSS_RACK,        /* RFC 8985 RACK-TLP: by time (transmit times, reordering window) */
+	CAPNET_TCP_LOSS_DUPACK,      /* RFC 6675: DupThresh SACKed segments (IsLost), rescue retransmission */
+};
+/* "rack", "dupack"; "?" beyond the list. */
+const char *capnet_tcp_loss_detection_name(enum capnet_tcp_loss_detection d);
+/* -1 when not a name of the list. */
+int capnet_tcp_loss_detection_parse(const char *name);
+
 /* Layer configuration. Zero fields take the default shown (as
  * capnet_iface_config does); the no_* switches default to "feature on". */
 struct capnet_tcp_config {
@@ -102,6 +115,8 @@ struct capnet_tcp_config {
 	bool no_syncookies;            /* a SYN finding the SYN queue full is dropped (counted) instead of
 					  answered with a SYN cookie (RFC 4987 3.6); default off, i.e. cookies
 					  on (CAPNET_DEFAULT_TCP_SYNCOOKIES) */
+	enum capnet_tcp_loss_detection loss_detection; /* SACK connections; default
+					  CAPNET_DEFAULT_TCP_LOSS_DETECTION (RACK-TLP) */
 	uint16_t ephemeral_lo;         /* default 49152 (RFC 6335) */
 	uint16_t ephemeral_hi;         /* default 65535 */
 };
@@ -233,6 +248,18 @@ void capnet_tcp_get_opts(const struct capnet_tcp_sock *s, struct capnet_tcp_sock
 #define CAPNET_TCP_EV_CONNECTED 0x40u  /* the handshake completed (stays set afterwards) */
 
 unsigned capnet_tcp_events(const struct capnet_tcp_sock *s);
+/* Edge-triggered events: what capnet_tcp_events() shows, reported once per
+ * transition (a bit that was clear at the last report and holds now), and
+ * READABLE again whenever new bytes arrived since it was last reported. A
+ * reported bit is re-armed by its event (the condition clearing -- the
+ * reader drained, the send ring filled -- or new data). The caller keeps
+ * one zeroed `struct capnet_tcp_edge` per socket; each call consumes what it
+ * reports. capnet/pollable.h offers the same mode over caps. */
+struct capnet_tcp_edge {
+	unsigned reported;
+	uint64_t rx_mark;
+};
+unsigned capnet_tcp_events_edge(const struct capnet_tcp_sock *s, struct capnet_tcp_edge *st);
 typedef void (*capnet_tcp_notify_fn)(void *ctx, struct capnet_tcp_sock *s, unsigned events, capnet_instant now);
 /* One callback per socket (NULL to clear). Accepted sockets start with none. */
 void capnet_tcp_set_notify(struct capnet_tcp_sock *s, capnet_tcp_notify_fn fn, void *ctx);
@@ -315,6 +342,8 @@ struct capnet_tcp_info {
 	const char *cc_name;
 	uint32_t cwnd, ssthresh;
 	bool in_recovery;
+	bool rack;               /* loss detected by RACK-TLP (RFC 8985): SACK and the layer's choice */
+	uint32_t reo_wnd;        /* RACK reordering window now, microseconds (0 without RACK) */
 	/* counters of this connection */
 	uint64_t bytes_sent;       /* payload bytes transmitted, retransmissions included */
 	uint64_t bytes_acked;
