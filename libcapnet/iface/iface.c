@@ -126,9 +126,15 @@ void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_conf
  * more may be waiting, so the caller must poll again at once. */
 static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 {
+	const struct capnet_nic_ops *ops = ifc->nic->ops;
+	const struct capnet_nic_ext_ops *ext = ifc->nic->ext;
 	for (uint16_t i = 0; i < ifc->cfg.rx_budget; i++) {
 		size_t len = 0;
-		capnet_err e = ifc->nic->ops->receive(ifc->nic->dev, ifc->rx_buf, ifc->rx_cap, &len);
+		const uint8_t *frame = ifc->rx_buf;
+		struct capnet_nic_rx_info info = {0};
+		capnet_err e = ext != NULL && ext->receive_lend != NULL
+				       ? ext->receive_lend(ifc->nic->dev, &frame, &len, &info)
+				       : ops->receive(ifc->nic->dev, ifc->rx_buf, ifc->rx_cap, &len);
 		if (e == CAPNET_E_AGAIN)
 			return false;
 		if (e == CAPNET_E_NOBUFS) {
@@ -139,7 +145,7 @@ static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 			IFACE_COUNT(ifc, nic_rx_errors);
 			return false;
 		}
-		capnet_iface_input(ifc, ifc->rx_buf, len, now);
+		capnet_iface_input_info(ifc, frame, len, &info, now);
 	}
 	return true;
 }

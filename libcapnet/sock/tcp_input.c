@@ -16,6 +16,7 @@ struct seg {
 	struct capnet_tcp_repr r;
 	uint32_t seq;
 	uint32_t len;  /* SEG.LEN: payload + SYN + FIN */
+	uint16_t segs; /* segments it stands for: > 1 for a coalesced super-frame (GRO) */
 	struct capnet_ipaddr src, dst;
 };
 
@@ -368,7 +369,7 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		s->rcv.len += gained;
 		s->rcv_nxt = nxt;
 		s->bytes_received += dlen + gained;
-		TCP_COUNT(tcp, tcp_rcvpack);
+		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvpack, g->segs);
 		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvbyte, dlen + gained);
 		/* After shutdown_read nobody reads: acknowledge and discard, so
 		 * the window stays open (as BSD does). */
@@ -376,9 +377,10 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 			tcp_ring_consume(&s->rcv, s->rcv.len);
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
-		 * the delayed-ACK time. */
+		 * the delayed-ACK time. A super-frame counts as the segments it
+		 * stands for: two or more are ACKed at once, with one ACK. */
 		uint32_t full = s->rcv_mss - ((s->flags & TF_TS_OK) ? 12u : 0u);
-		if (filled || s->rcv_nxt - s->last_ack_sent >= 2u * full)
+		if (filled || g->segs >= 2 || s->rcv_nxt - s->last_ack_sent >= 2u * full)
 			set_ack_now(s);
 		else
 			tcp_delack_arm(s, now);
@@ -724,7 +726,7 @@ static bool to_accept_queue(struct capnet_tcp_sock *s)
 static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
 {
 	struct capnet_tcp *tcp = s->tcp;
-	s->segs_in++;
+	s->segs_in += g->segs;
 
 	/* A retransmitted SYN for our SYN-RECEIVED: the SYN-ACK was lost. */
 	if (s->state == CAPNET_TCP_SYN_RECEIVED && has(g, CAPNET_TCP_SYN) &&
@@ -877,10 +879,13 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	memset(&g, 0, sizeof g);
 	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
 	enum capnet_tcp_error why;
-	if (capnet_tcp_parse(rx->payload, rx->payload_len, pseudo, &g.r, &why) != CAPNET_OK) {
+	capnet_err pe = rx->csum_valid ? capnet_tcp_parse_verified(rx->payload, rx->payload_len, &g.r, &why)
+				       : capnet_tcp_parse(rx->payload, rx->payload_len, pseudo, &g.r, &why);
+	if (pe != CAPNET_OK) {
 		count_parse_error(tcp, why);
 		return;
 	}
+	g.segs = rx->gso_segs > 1 ? rx->gso_segs : 1;
 	g.src = rx->src;
 	g.dst = rx->dst;
 	g.seq = g.r.seq;
@@ -919,7 +924,7 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	uint32_t parent = s->parent;
 	switch (s->state) {
 	case CAPNET_TCP_SYN_SENT:
-		s->segs_in++;
+		s->segs_in += g.segs;
 		input_syn_sent(s, &g, now);
 		break;
 	case CAPNET_TCP_CLOSED:

@@ -17,6 +17,8 @@
 
 #include <linux/if_tun.h>
 
+#include "capnet/wire/bytes.h"
+#include "tap_gro.h"
 #include "tap_gso.h"
 
 /* Ethernet header plus one 802.1Q tag: the largest frame is MTU + this. */
@@ -51,6 +53,14 @@ struct capnet_tap {
 	uint8_t *big;
 	struct tap_gso gso;
 	size_t gso_next;
+	/* receive_lend: the frame lent (rx), a segment cut for it (seg), and
+	 * without offloads the segments being joined (gro) behind a frame read
+	 * but not yet handed over (rx, when held) */
+	uint8_t *rx, *seg;
+	size_t frame_cap;
+	struct tap_gro gro;
+	bool held;
+	size_t held_len;
 };
 
 static void set_err(char *buf, size_t len, const char *fmt, const char *a, int err)
@@ -282,6 +292,127 @@ static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 	}
 }
 
+/* ---- receive, lending the frame (the iface's path) ---- */
+
+/* A TSO super-frame the stack can take whole: more than one segment, a
+ * checksum the kernel vouches for (NEEDS_CSUM at the TCP checksum field:
+ * the data never left this host; or DATA_VALID), no SYN, RST or URG, and
+ * an IPv4 total length that covers exactly the frame read. Anything else
+ * is cut into segments as before, each with its checksums. */
+static bool gro_whole(const struct tap_gso *g, const struct tap_vnet_hdr *h, const uint8_t *f, size_t flen)
+{
+	bool csum_ok = (h->flags & TAP_VNET_F_DATA_VALID) ||
+		       ((h->flags & TAP_VNET_F_NEEDS_CSUM) && h->csum_start == g->l4 && h->csum_offset == 16);
+	return g->nseg > 1 && g->nseg <= UINT16_MAX && csum_ok && (f[g->l4 + 13] & 0x26) == 0 &&
+	       capnet_get16(f + g->l3 + 2) == flen - g->l3 && h->hdr_len <= flen;
+}
+
+static capnet_err lend_segment(struct capnet_tap *t, const uint8_t **frame, size_t *len)
+{
+	capnet_err e = next_segment(t, t->seg, t->frame_cap, len);
+	*frame = t->seg;
+	return e;
+}
+
+static capnet_err lend_vnet(struct capnet_tap *t, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
+	if (t->gso_next < t->gso.nseg)
+		return lend_segment(t, frame, len);
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+	struct iovec iov[3] = {{hdr, sizeof hdr}, {t->big, TAP_RX_BIG}, {t->spill, TAP_RX_SPILL}};
+	for (;;) {
+		ssize_t n = readv(t->fd, iov, 3);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return read_failed(t, n);
+		t->st.rx_frames++;
+		t->st.rx_bytes += (size_t)n;
+		if ((size_t)n <= TAP_VNET_HDR_LEN || (size_t)n > TAP_VNET_HDR_LEN + TAP_RX_BIG) {
+			t->st.rx_offload_errors++;
+			continue;
+		}
+		size_t flen = (size_t)n - TAP_VNET_HDR_LEN;
+		struct tap_vnet_hdr h;
+		tap_vnet_parse(hdr, &h);
+		if (h.gso_type != TAP_VNET_GSO_NONE) {
+			if (!tap_gso_init(&t->gso, t->big, flen, &h)) {
+				t->st.rx_offload_errors++;
+				continue;
+			}
+			t->st.rx_gso_frames++;
+			if (gro_whole(&t->gso, &h, t->big, flen)) {
+				t->st.rx_gro_frames++;
+				t->st.rx_gro_segments += t->gso.nseg;
+				info->gso_segs = (uint16_t)t->gso.nseg;
+				info->gso_size = t->gso.mss;
+				info->csum_valid = true;
+				t->gso.nseg = 0; /* nothing left to cut */
+				*frame = t->big;
+				*len = flen;
+				return CAPNET_OK;
+			}
+			t->gso_next = 0;
+			return lend_segment(t, frame, len);
+		}
+		if (h.flags & TAP_VNET_F_NEEDS_CSUM) {
+			if (!tap_csum_complete(t->big, flen, &h)) {
+				t->st.rx_offload_errors++;
+				continue;
+			}
+			t->st.rx_csum_completed++;
+		}
+		if (flen > t->frame_cap) {
+			t->st.rx_oversize++;
+			return CAPNET_E_NOBUFS;
+		}
+		info->csum_valid = (h.flags & TAP_VNET_F_DATA_VALID) != 0;
+		*frame = t->big;
+		*len = flen;
+		return CAPNET_OK;
+	}
+}
+
+/* Without offloads: frames are read one by one and joined (tap_gro.h)
+ * until one does not join or the device has no more; the frame that did
+ * not join waits in rx for the next call. */
+static capnet_err lend_plain(struct capnet_tap *t, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
+	for (;;) {
+		if (!t->held) {
+			capnet_err e = tap_receive(t, t->rx, t->frame_cap, &t->held_len);
+			if (e == CAPNET_E_AGAIN && t->gro.len > 0)
+				break;
+			if (e != CAPNET_OK)
+				return e;
+			t->held = true;
+		}
+		enum tap_gro_result r = tap_gro_add(&t->gro, t->rx, t->held_len);
+		if (r == TAP_GRO_FLUSH)
+			break;
+		t->held = false;
+		if (r == TAP_GRO_ALONE) {
+			*frame = t->rx;
+			*len = t->held_len;
+			return CAPNET_OK;
+		}
+	}
+	uint16_t segs = t->gro.segs;
+	*frame = t->gro.buf;
+	*len = tap_gro_finish(&t->gro, info);
+	if (segs > 1) {
+		t->st.rx_gro_frames++;
+		t->st.rx_gro_segments += segs;
+	}
+	return CAPNET_OK;
+}
+
+static capnet_err tap_receive_lend(void *dev, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
+	struct capnet_tap *t = dev;
+	return t->vnet ? lend_vnet(t, frame, len, info) : lend_plain(t, frame, len, info);
+}
+
 bool capnet_tap_link_up(const struct capnet_tap *t)
 {
 	if (t->ctl < 0 || t->name[0] == '\0')
@@ -303,6 +434,10 @@ static const struct capnet_nic_ops tap_ops = {
 	.transmit = tap_transmit,
 	.receive = tap_receive,
 	.link_up = tap_link_up,
+};
+
+static const struct capnet_nic_ext_ops tap_ext_ops = {
+	.receive_lend = tap_receive_lend,
 };
 
 /* Reads the device MTU, or sets it to `want` when want != 0. */
@@ -361,7 +496,12 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 	t->vnet = o->offload;
 	if (t->vnet)
 		t->big = malloc(TAP_RX_BIG);
-	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet && t->big == NULL) ||
+	else
+		t->gro.buf = malloc(TAP_GRO_MAX);
+	t->frame_cap = (size_t)mtu + TAP_L2_OVERHEAD;
+	t->rx = malloc(t->frame_cap);
+	t->seg = malloc(t->frame_cap);
+	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet ? t->big == NULL : t->gro.buf == NULL) || !t->rx || !t->seg ||
 			       !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
 		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
 		e = CAPNET_E_NOMEM;
@@ -371,6 +511,7 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 		return e;
 	}
 	t->nic.ops = &tap_ops;
+	t->nic.ext = &tap_ext_ops;
 	t->nic.dev = t;
 	t->nic.mac = mac_is_zero(o->mac) ? default_mac : o->mac;
 	t->nic.mtu = mtu;
@@ -513,6 +654,9 @@ void capnet_tap_close(struct capnet_tap *t)
 	txq_free(&t->txq);
 	free(t->spill);
 	free(t->big);
+	free(t->gro.buf);
+	free(t->rx);
+	free(t->seg);
 	free(t);
 }
 

@@ -96,6 +96,12 @@ capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4a
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now);
 /* Feeds one received frame (as if the nic had delivered it). */
 void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
+/* The same with what the driver knows about it (nic.h): a TCP super-frame
+ * (gso_segs > 1) may be longer than the MTU; anything else that is, or a
+ * super-frame that is not IPv4/TCP, is dropped as oversize. NULL info: an
+ * ordinary frame. */
+void capnet_iface_input_info(struct capnet_iface *ifc, const uint8_t *frame, size_t len,
+			     const struct capnet_nic_rx_info *info, capnet_instant now);
 
 const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
 /* Counts one event: the layers above iface/ (UDP, DHCP...) keep their
@@ -199,6 +205,12 @@ struct capnet_l3_rx {
 	size_t ip_header_len;
 	const uint8_t *payload;
 	size_t payload_len;
+	/* From the driver (struct capnet_nic_rx_info): > 1 when the payload is
+	 * a coalesced TCP super-frame of that many segments of gso_size bytes
+	 * (the last may be shorter); csum_valid: skip the L4 checksum. */
+	uint16_t gso_segs;
+	uint16_t gso_size;
+	bool csum_valid;
 };
 
 /* An upper layer (UDP, TCP...) registers one of these per IP family it

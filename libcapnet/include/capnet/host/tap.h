@@ -63,6 +63,11 @@ struct capnet_tap_stats {
 	uint64_t rx_gso_segments;  /* segments cut from them */
 	uint64_t rx_csum_completed; /* partial checksums completed */
 	uint64_t rx_offload_errors; /* a header or super-frame we could not use: dropped */
+	/* GRO (the iface's lending receive): super-frames handed to the stack
+	 * whole -- TSO frames from the kernel, or segments joined here without
+	 * offloads -- and the segments they stood for */
+	uint64_t rx_gro_frames;
+	uint64_t rx_gro_segments;
 };
 
 struct capnet_tap;
