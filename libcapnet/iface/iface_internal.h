@@ -55,6 +55,7 @@ struct capnet_iface {
 	size_t rx_cap;
 	uint8_t *tx_buf;
 	size_t tx_cap;
+	uint32_t tso_max; /* 0: no TSO; else the largest super-frame's IP bytes */
 
 	struct capnet_l4_protocol *protos;
 	struct capnet_iface_timer *timers;

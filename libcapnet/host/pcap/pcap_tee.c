@@ -7,6 +7,7 @@
 struct capnet_pcap_tee {
 	struct capnet_nic nic;
 	struct capnet_nic *inner;
+	struct capnet_nic_ext_ops ext; /* the inner nic's, each recorded too */
 	struct capnet_pcap_writer *w;
 	capnet_instant (*clock)(void *);
 	void *clock_ctx;
@@ -43,6 +44,25 @@ static bool tee_link_up(void *dev)
 	return t->inner->ops->link_up == NULL || t->inner->ops->link_up(t->inner->dev);
 }
 
+/* A super-frame (GRO or TSO) is recorded as the one frame it is. */
+static capnet_err tee_receive_lend(void *dev, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
+	struct capnet_pcap_tee *t = dev;
+	capnet_err e = t->inner->ext->receive_lend(t->inner->dev, frame, len, info);
+	if (e == CAPNET_OK)
+		tee_record(t, *frame, *len);
+	return e;
+}
+
+static capnet_err tee_transmit_gso(void *dev, const uint8_t *frame, size_t len, uint16_t gso_size)
+{
+	struct capnet_pcap_tee *t = dev;
+	capnet_err e = t->inner->ext->transmit_gso(t->inner->dev, frame, len, gso_size);
+	if (e == CAPNET_OK)
+		tee_record(t, frame, len);
+	return e;
+}
+
 static const struct capnet_nic_ops tee_ops = {
 	.transmit = tee_transmit,
 	.receive = tee_receive,
@@ -68,6 +88,12 @@ capnet_err capnet_pcap_tee_open(struct capnet_nic *inner, struct capnet_pcap_wri
 	t->nic.dev = t;
 	t->nic.mac = inner->mac;
 	t->nic.mtu = inner->mtu;
+	if (inner->ext != NULL) {
+		t->ext.receive_lend = inner->ext->receive_lend != NULL ? tee_receive_lend : NULL;
+		t->ext.transmit_gso = inner->ext->transmit_gso != NULL ? tee_transmit_gso : NULL;
+		t->ext.tso_max = inner->ext->tso_max;
+		t->nic.ext = &t->ext;
+	}
 	*out = t;
 	return CAPNET_OK;
 }

@@ -34,6 +34,7 @@
 struct tap_txq {
 	uint8_t *slots;    /* cap slots of slot_size bytes */
 	size_t *lens;
+	uint16_t *gso;     /* per slot: TSO segment size, 0 for a plain frame */
 	size_t slot_size;
 	size_t cap, head, count;
 };
@@ -84,15 +85,18 @@ static bool txq_init(struct tap_txq *q, size_t frames, size_t slot_size)
 	q->head = q->count = 0;
 	q->slots = malloc(frames * slot_size);
 	q->lens = calloc(frames, sizeof *q->lens);
-	return q->slots != NULL && q->lens != NULL;
+	q->gso = calloc(frames, sizeof *q->gso);
+	return q->slots != NULL && q->lens != NULL && q->gso != NULL;
 }
 
 static void txq_free(struct tap_txq *q)
 {
 	free(q->slots);
 	free(q->lens);
+	free(q->gso);
 	q->slots = NULL;
 	q->lens = NULL;
+	q->gso = NULL;
 }
 
 static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
@@ -104,17 +108,33 @@ static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
 
 enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED, WRITE_LINKDOWN };
 
-static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len)
+static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len, uint16_t gso)
 {
-	/* With offloads every frame carries a header; ours asks for nothing. */
+	/* With offloads every frame carries a header; ours asks for nothing,
+	 * or for the kernel to cut a super-frame (tap_tso_header). */
 	static const uint8_t no_offload[TAP_VNET_HDR_LEN];
-	struct iovec iov[2] = {{(void *)no_offload, TAP_VNET_HDR_LEN}, {(void *)frame, len}};
+	uint8_t hdr[TAP_VNET_HDR_LEN], head[TAP_TSO_HEAD_MAX];
+	struct iovec iov[3] = {{(void *)no_offload, TAP_VNET_HDR_LEN}, {(void *)frame, len}, {NULL, 0}};
+	int niov = 2;
+	if (gso > 0) {
+		size_t hl = tap_tso_header(frame, len, gso, hdr, head);
+		if (hl == 0) {
+			t->st.tx_errors++;
+			return WRITE_FAILED;
+		}
+		iov[0].iov_base = hdr;
+		iov[1] = (struct iovec){head, hl};
+		iov[2] = (struct iovec){(void *)(frame + hl), len - hl};
+		niov = 3;
+	}
 	size_t want = len + (t->vnet ? TAP_VNET_HDR_LEN : 0);
 	for (int tries = 0; tries < 4; tries++) {
-		ssize_t n = t->vnet ? writev(t->fd, iov, 2) : write(t->fd, frame, len);
+		ssize_t n = t->vnet ? writev(t->fd, iov, niov) : write(t->fd, frame, len);
 		if (n == (ssize_t)want) {
 			t->st.tx_frames++;
 			t->st.tx_bytes += len;
+			if (gso > 0)
+				t->st.tx_tso_frames++;
 			return WRITE_OK;
 		}
 		if (n >= 0)
@@ -140,7 +160,7 @@ capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
 {
 	struct tap_txq *q = &t->txq;
 	while (q->count > 0) {
-		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head]);
+		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head], q->gso[q->head]);
 		if (r == WRITE_AGAIN)
 			return CAPNET_E_AGAIN;
 		/* Sent, or rejected (counted): either way it leaves. */
@@ -150,9 +170,8 @@ capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
 	return CAPNET_OK;
 }
 
-static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
+static capnet_err transmit(struct capnet_tap *t, const uint8_t *frame, size_t len, uint16_t gso)
 {
-	struct capnet_tap *t = dev;
 	struct tap_txq *q = &t->txq;
 	if (frame == NULL || len == 0)
 		return CAPNET_E_INVAL;
@@ -165,7 +184,7 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 	if (q->count > 0)
 		capnet_tap_tx_flush(t);
 	if (q->count == 0) {
-		enum write_result r = write_frame(t, frame, len);
+		enum write_result r = write_frame(t, frame, len, gso);
 		if (r == WRITE_OK)
 			return CAPNET_OK;
 		if (r == WRITE_FAILED)
@@ -180,11 +199,31 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 	size_t tail = (q->head + q->count) % q->cap;
 	memcpy(q->slots + tail * q->slot_size, frame, len);
 	q->lens[tail] = len;
+	q->gso[tail] = gso;
 	q->count++;
 	t->st.tx_queued++;
 	if (q->count > t->st.txq_high_water)
 		t->st.txq_high_water = q->count;
 	return CAPNET_OK;
+}
+
+static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
+{
+	struct capnet_tap *t = dev;
+	if (len > (size_t)t->nic.mtu + TAP_L2_OVERHEAD) {
+		t->st.tx_errors++;
+		return CAPNET_E_MSGSIZE;
+	}
+	return transmit(t, frame, len, 0);
+}
+
+/* TSO: only with the virtio-net header can the kernel be asked to cut. */
+static capnet_err tap_transmit_gso(void *dev, const uint8_t *frame, size_t len, uint16_t gso_size)
+{
+	struct capnet_tap *t = dev;
+	if (!t->vnet || gso_size == 0)
+		return tap_transmit(dev, frame, len);
+	return transmit(t, frame, len, gso_size);
 }
 
 /* A read() that failed: EAGAIN is "nothing yet"; anything else is final. */
@@ -440,6 +479,13 @@ static const struct capnet_nic_ext_ops tap_ext_ops = {
 	.receive_lend = tap_receive_lend,
 };
 
+/* With offloads the kernel also cuts what we send (TSO). */
+static const struct capnet_nic_ext_ops tap_ext_ops_vnet = {
+	.receive_lend = tap_receive_lend,
+	.transmit_gso = tap_transmit_gso,
+	.tso_max = 65535,
+};
+
 /* Reads the device MTU, or sets it to `want` when want != 0. */
 static capnet_err device_mtu(struct capnet_tap *t, uint16_t want, uint16_t *out, char *errbuf, size_t errlen)
 {
@@ -502,7 +548,7 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 	t->rx = malloc(t->frame_cap);
 	t->seg = malloc(t->frame_cap);
 	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet ? t->big == NULL : t->gro.buf == NULL) || !t->rx || !t->seg ||
-			       !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
+			       !txq_init(&t->txq, frames, t->vnet ? TAP_RX_BIG : (size_t)mtu + TAP_L2_OVERHEAD))) {
 		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
 		e = CAPNET_E_NOMEM;
 	}
@@ -511,7 +557,7 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 		return e;
 	}
 	t->nic.ops = &tap_ops;
-	t->nic.ext = &tap_ext_ops;
+	t->nic.ext = t->vnet ? &tap_ext_ops_vnet : &tap_ext_ops;
 	t->nic.dev = t;
 	t->nic.mac = mac_is_zero(o->mac) ? default_mac : o->mac;
 	t->nic.mtu = mtu;

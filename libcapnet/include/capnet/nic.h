@@ -54,6 +54,14 @@ struct capnet_nic_ext_ops {
 	 * super-frame, a checksum already checked). The iface prefers it: a
 	 * super-frame does not fit its MTU-sized buffer. NULL: none. */
 	capnet_err (*receive_lend)(void *dev, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info);
+	/* TSO: copies out one IPv4/TCP super-frame (one header, a payload of
+	 * several segments, the TCP checksum over all of it) that the device
+	 * cuts into segments of gso_size payload bytes, as RFC 9293 segments
+	 * with their own lengths, sequence numbers and checksums (FIN and PSH
+	 * on the last only). Results as `transmit`. NULL: none. */
+	capnet_err (*transmit_gso)(void *dev, const uint8_t *frame, size_t len, uint16_t gso_size);
+	/* The largest IP datagram transmit_gso takes (at most 65535). */
+	uint32_t tso_max;
 };
 
 struct capnet_nic {

@@ -68,6 +68,7 @@ struct capnet_tap_stats {
 	 * offloads -- and the segments they stood for */
 	uint64_t rx_gro_frames;
 	uint64_t rx_gro_segments;
+	uint64_t tx_tso_frames; /* super-frames written for the kernel to cut (TSO) */
 };
 
 struct capnet_tap;
