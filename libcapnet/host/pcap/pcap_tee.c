@@ -3,6 +3,10 @@
 #include "capnet/host/pcap.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "capnet/wire/bytes.h"
+#include "capnet/wire/checksum.h"
 
 struct capnet_pcap_tee {
 	struct capnet_nic nic;
@@ -12,6 +16,7 @@ struct capnet_pcap_tee {
 	capnet_instant (*clock)(void *);
 	void *clock_ctx;
 	uint64_t errors;
+	uint8_t *fixed; /* a received super-frame with its TCP checksum made whole */
 };
 
 static void tee_record(struct capnet_pcap_tee *t, const uint8_t *f, size_t len)
@@ -44,12 +49,40 @@ static bool tee_link_up(void *dev)
 	return t->inner->ops->link_up == NULL || t->inner->ops->link_up(t->inner->dev);
 }
 
+/* The super-frame's TCP checksum field holds the pseudo-header sum (the
+ * kernel's TSO) or a joined segment's; the stack never reads it, a
+ * capture's reader does: record a copy with the sum of the whole. */
+static void record_super(struct capnet_pcap_tee *t, const uint8_t *f, size_t len)
+{
+	size_t l3 = len >= 18 && capnet_get16(f + 12) == 0x8100 ? 18 : 14;
+	if (t->fixed == NULL)
+		t->fixed = malloc(14 + 4 + 65536);
+	if (t->fixed == NULL || len > 14 + 4 + 65536 || len < l3 + 40 || f[l3 + 9] != 6) {
+		tee_record(t, f, len);
+		return;
+	}
+	memcpy(t->fixed, f, len);
+	size_t l4 = l3 + (size_t)(f[l3] & 0x0f) * 4;
+	if (l4 + 20 > len) {
+		tee_record(t, f, len);
+		return;
+	}
+	uint8_t *tcp = t->fixed + l4;
+	size_t tlen = len - l4;
+	capnet_put16(tcp + 16, 0);
+	uint32_t ps = capnet_csum_pseudo4(capnet_get32(f + l3 + 12), capnet_get32(f + l3 + 16), 6, (uint16_t)tlen);
+	capnet_put16(tcp + 16, capnet_csum_finish(capnet_csum_partial(tcp, tlen, ps)));
+	tee_record(t, t->fixed, len);
+}
+
 /* A super-frame (GRO or TSO) is recorded as the one frame it is. */
 static capnet_err tee_receive_lend(void *dev, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
 {
 	struct capnet_pcap_tee *t = dev;
 	capnet_err e = t->inner->ext->receive_lend(t->inner->dev, frame, len, info);
-	if (e == CAPNET_OK)
+	if (e == CAPNET_OK && info->gso_segs > 1)
+		record_super(t, *frame, *len);
+	else if (e == CAPNET_OK)
 		tee_record(t, *frame, *len);
 	return e;
 }
@@ -100,6 +133,8 @@ capnet_err capnet_pcap_tee_open(struct capnet_nic *inner, struct capnet_pcap_wri
 
 void capnet_pcap_tee_close(struct capnet_pcap_tee *t)
 {
+	if (t != NULL)
+		free(t->fixed);
 	free(t);
 }
 

@@ -483,7 +483,7 @@ static const struct capnet_nic_ext_ops tap_ext_ops = {
 static const struct capnet_nic_ext_ops tap_ext_ops_vnet = {
 	.receive_lend = tap_receive_lend,
 	.transmit_gso = tap_transmit_gso,
-	.tso_max = 65535,
+	.tso_max = 65535 - 14, /* frames within a capture's 64 KiB snaplen */
 };
 
 /* Reads the device MTU, or sets it to `want` when want != 0. */
