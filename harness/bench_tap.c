@@ -7,33 +7,33 @@
  * the kernel's side, libcapnet at 192.0.2.2 on the far end, served by this
  * process under libev). Only RFC 5737 documentation addresses are used.
  *
- *  - bulk TCP from a Linux sender in A to libcapnet's discard port, for
- *    --seconds, measured at the receiver from accept to the sender's FIN;
- *  - the same sender to a Linux receiver in B over the veth pair;
+ *  - bulk TCP from a Linux sender in A to libcapnet's discard port, and
+ *    from libcapnet to a Linux receiver on the TAP's kernel side, each for
+ *    --seconds, measured at the receiver (accept to the sender's FIN);
+ *    libcapnet in four modes: read()/write() or the io_uring transport
+ *    (`ring`), each without and with the TAP offloads (GRO: a TSO
+ *    super-frame taken whole into TCP; TSO: TCP hands the kernel
+ *    super-frames);
+ *  - the same Linux sender to a Linux receiver in B over the veth pair,
+ *    with the veth offloads on (the default), then off (ethtool -K ... tso
+ *    off gso off gro off tx off rx off; needs ethtool);
  *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart), median,
  *    to libcapnet and to the kernel in B.
  *
- * Prints Gbit/s each and their ratio, and the libcapnet process's cost
- * per frame (CPU, wakeups, frames per wakeup). The TAP transfer runs twice:
- * plain, and with the TAP offloads (TSO super-frames cut in the backend).
- * Needs root.
+ * Prints Gbit/s each, every ratio to both veth figures, the receiver's
+ * ACKs per data segment (from the connection's segment counters, GRO and
+ * TSO super-frames counted as the segments they carry), and the libcapnet
+ * process's cost per segment (CPU, TAP reads and writes, io_uring enters,
+ * wakeups). Needs root.
  *
- * Where the time goes (2 vCPUs, `capnet bench tap --seconds 3`, 2026-11):
- * plain TAP ~2.8 Gbit/s against ~21 Gbit/s over veth (ratio ~0.13); about
- * 4 us of CPU per segment received, 85-90 % of it in the kernel. Reads
- * are already batched (about 1000 frames per wakeup, 64 per poll), so the
- * loop is not the cost; the syscalls are: one read() per segment, and one
- * write() per frame we send -- and each ACK we write runs the kernel
- * sender's ACK processing and its next transmission (software GSO included)
- * inside our write(). The offloads remove the per-segment read() and the
- * kernel's segmentation (~40 super-frames per read): ~3.4 Gbit/s (+25 %).
- * What remains is one write() per ACK: the stack sends a window update for
- * every MSS the application reads (tcp.h: min(rcvbuf/2, MSS)), so it ACKs
- * every segment; updating only when the window can double (as Linux does)
- * halves the writes: 3.8 Gbit/s plain, 6.0 with offloads (ratio 0.25), in
- * an experiment on a private copy. Beyond that, a receive path that takes
- * the super-frame whole (GRO-like: one ACK per 64 KiB) or vhost-net rings
- * instead of a syscall per frame would be needed to approach veth. */
+ * History (2 vCPUs, `capnet bench tap --seconds 3`): before GRO/TSO
+ * (2026-11) Linux -> libcapnet ran at 0.09-0.14 of veth (offloads on)
+ * plain and 0.14-0.16 with offloads, with one ACK written per segment
+ * received (a window update for every MSS read) and one read() per
+ * segment. GRO takes the kernel's 64 KiB TSO frames whole (one ACK per
+ * super-frame instead of one per two segments) and, without offloads,
+ * joins the in-order segments read in one wakeup; TSO lets libcapnet send
+ * 64 KiB per write. See the issue's closing note for the figures. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ev.h>
@@ -484,10 +484,10 @@ static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static bool capnet_up(struct capnet_side *c, bool offload)
+static bool capnet_up(struct capnet_side *c, bool offload, bool ring)
 {
 	char err[CAPNET_TAP_ERRBUF_SIZE];
-	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload};
+	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload, .ring = ring};
 	if (capnet_tap_open(&to, &c->tap, err, sizeof err) != CAPNET_OK) {
 		fprintf(stderr, "capnet bench tap: %s\n", err);
 		return false;
@@ -573,9 +573,11 @@ static double cpu_of(const struct rusage *a, const struct rusage *b, bool user)
 
 /* ---- the run ---- */
 
-enum tap_mode { MODE_PLAIN, MODE_OFFLOAD, MODE_COUNT };
+/* read()/write() or io_uring (the ring), without and with the offloads */
+enum tap_mode { MODE_PLAIN, MODE_OFFLOAD, MODE_RING, MODE_RING_OFFLOAD, MODE_COUNT };
 enum tap_dir { DIR_RX, DIR_TX, DIR_COUNT }; /* Linux -> libcapnet, libcapnet -> Linux */
-static const char *const mode_name[MODE_COUNT] = {"plain", "offload"};
+static const char *const mode_name[MODE_COUNT] = {"plain", "offload", "ring", "ring+offload"};
+static const char *const mode_key[MODE_COUNT] = {"tap_plain", "tap_offload", "tap_ring", "tap_ring_offload"};
 static const char *const dir_name[DIR_COUNT] = {"linux_to_capnet", "capnet_to_linux"};
 static const char *const dir_text[DIR_COUNT] = {"Linux -> libcapnet", "libcapnet -> Linux"};
 
@@ -585,7 +587,7 @@ struct tap_run {
 	double gbps, bytes, secs;
 	uint64_t segs_in, segs_out;           /* the connection's, GRO/TSO super-frames counted as their segments */
 	uint64_t reads, writes;               /* frames read from / written to the TAP */
-	uint64_t gro_frames, gro_segments, tso_frames;
+	uint64_t gro_frames, gro_segments, tso_frames, ring_enters;
 	uint64_t polls, read_wakeups;
 	double cpu_user, cpu_sys;
 };
@@ -668,7 +670,8 @@ static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, 
 	static struct capnet_side c;
 	memset(&c, 0, sizeof c);
 	c.loop = ev_loop_new(EVFLAG_AUTO);
-	bool ok = c.loop != NULL && capnet_up(&c, m == MODE_OFFLOAD);
+	bool ok = c.loop != NULL &&
+		  capnet_up(&c, m == MODE_OFFLOAD || m == MODE_RING_OFFLOAD, m == MODE_RING || m == MODE_RING_OFFLOAD);
 	if (!ok)
 		fprintf(stderr, "capnet bench tap: cannot run libcapnet on %s\n", TAP_NAME);
 	char line[256];
@@ -730,6 +733,7 @@ static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, 
 		tr->gro_frames = ts1.rx_gro_frames - ts0.rx_gro_frames;
 		tr->gro_segments = ts1.rx_gro_segments - ts0.rx_gro_segments;
 		tr->tso_frames = ts1.tx_tso_frames - ts0.tx_tso_frames;
+		tr->ring_enters = ts1.ring_enters - ts0.ring_enters;
 		tr->polls = es1.polls - es0.polls;
 		tr->read_wakeups = es1.io_read_wakeups - es0.io_read_wakeups;
 		tr->cpu_user = cpu_of(&r0, &r1, true);
@@ -825,7 +829,8 @@ static bool measure(struct bench_world *w, double seconds, struct figures *fg)
 		return false;
 	}
 	bool ok = tap_measure(w, seconds, MODE_PLAIN, fg, true);
-	ok = tap_measure(w, seconds, MODE_OFFLOAD, fg, false) && ok;
+	for (int m = MODE_OFFLOAD; m < MODE_COUNT; m++)
+		ok = tap_measure(w, seconds, (enum tap_mode)m, fg, false) && ok;
 	/* veth with its offloads (the default), then without */
 	ok = veth_measure(w, seconds, &fg->veth[1], fg, true) && ok;
 	if (veth_offloads_off(w))
@@ -872,6 +877,7 @@ static json_t *run_json(const struct tap_run *t, enum tap_dir d, const struct fi
 	json_object_set_new(o, "gro_frames", json_integer((json_int_t)t->gro_frames));
 	json_object_set_new(o, "gro_segments", json_integer((json_int_t)t->gro_segments));
 	json_object_set_new(o, "tso_frames", json_integer((json_int_t)t->tso_frames));
+	json_object_set_new(o, "ring_enters", json_integer((json_int_t)t->ring_enters));
 	json_object_set_new(o, "polls", json_integer((json_int_t)t->polls));
 	json_object_set_new(o, "read_wakeups", json_integer((json_int_t)t->read_wakeups));
 	json_object_set_new(o, "cpu_user_s", json_real(t->cpu_user));
@@ -896,7 +902,7 @@ static void print_json(struct bench_ctx *ctx, double seconds, const struct figur
 		json_t *o = json_object();
 		for (int d = 0; d < DIR_COUNT; d++)
 			json_object_set_new(o, dir_name[d], run_json(&fg->tap[m][d], (enum tap_dir)d, fg));
-		json_object_set_new(j, m == MODE_PLAIN ? "tap_plain" : "tap_offload", o);
+		json_object_set_new(j, mode_key[m], o);
 	}
 	json_object_set_new(j, "ping_median_us_capnet", json_real(fg->ping_capnet_us));
 	json_object_set_new(j, "ping_median_us_kernel", json_real(fg->ping_kernel_us));
@@ -919,7 +925,7 @@ static void print_text(const struct figures *fg)
 	for (int m = 0; m < MODE_COUNT; m++)
 		for (int d = 0; d < DIR_COUNT; d++) {
 			const struct tap_run *t = &fg->tap[m][d];
-			printf("%-18s over TAP (%-7s): %7.3f Gbit/s (%.0f MiB in %.3f s); ratio to veth: %.3f of offloads "
+			printf("%-18s over TAP (%-12s): %7.3f Gbit/s (%.0f MiB in %.3f s); ratio to veth: %.3f of offloads "
 			       "off, %.3f of offloads on\n",
 			       dir_text[d], mode_name[m], t->gbps, t->bytes / 1048576, t->secs,
 			       ratio_of(t->gbps, fg->veth[0].gbps), ratio_of(t->gbps, fg->veth[1].gbps));
@@ -933,10 +939,10 @@ static void print_text(const struct figures *fg)
 			uint64_t segs = d == DIR_RX ? t->segs_in : t->segs_out;
 			printf("libcapnet %s (%s): %" PRIu64 " segments in, %" PRIu64 " out (%.3f ACKs per data segment); "
 			       "%" PRIu64 " TAP reads (%" PRIu64 " GRO super-frames of %" PRIu64 " segments), %" PRIu64
-			       " writes (%" PRIu64 " TSO); %" PRIu64 " polls, %" PRIu64 " read wakeups; CPU %.3f s user + "
-			       "%.3f s sys = %.2f us per segment\n",
+			       " writes (%" PRIu64 " TSO), %" PRIu64 " io_uring enters; %" PRIu64 " polls, %" PRIu64
+			       " read wakeups; CPU %.3f s user + %.3f s sys = %.2f us per segment\n",
 			       dir_text[d], mode_name[m], t->segs_in, t->segs_out, acks_per_segment(t, (enum tap_dir)d),
-			       t->reads, t->gro_frames, t->gro_segments, t->writes, t->tso_frames, t->polls,
+			       t->reads, t->gro_frames, t->gro_segments, t->writes, t->tso_frames, t->ring_enters, t->polls,
 			       t->read_wakeups, t->cpu_user, t->cpu_sys,
 			       ratio_of((t->cpu_user + t->cpu_sys) * 1e6, (double)segs));
 		}

@@ -349,7 +349,8 @@ static size_t stack_sent(struct stack_rig *sr, uint8_t (*out)[2000], size_t *len
 	return k;
 }
 
-static void stack_rig_open(struct stack_rig *sr, bool vnet)
+/* ring: the io_uring transport instead of read() and write() */
+static void stack_rig_open(struct stack_rig *sr, bool vnet, bool ring)
 {
 	memset(sr, 0, sizeof *sr);
 	sr->vnet = vnet;
@@ -359,7 +360,7 @@ static void stack_rig_open(struct stack_rig *sr, bool vnet)
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	sr->r.peer = sv[1];
 	char err[CAPNET_TAP_ERRBUF_SIZE];
-	struct capnet_tap_options o = {.mtu = 1500, .offload = vnet};
+	struct capnet_tap_options o = {.mtu = 1500, .offload = vnet, .ring = ring};
 	memcpy(o.mac.b, mac_stack, 6);
 	ck_assert_int_eq(capnet_tap_open_fd(sv[0], &o, &sr->r.tap, err, sizeof err), CAPNET_OK);
 	struct capnet_tcp_config cfg = {.max_sockets = 4, .rcvbuf = 1 << 17, .sndbuf = 1 << 17};
@@ -471,7 +472,7 @@ static void read_all(struct stack_rig *sr, size_t want)
 START_TEST(test_stack_acks_a_super_frame_once)
 {
 	struct stack_rig sr;
-	stack_rig_open(&sr, true);
+	stack_rig_open(&sr, true, _i == 1);
 	fill_data();
 	static uint8_t f[70000];
 	struct tap_vnet_hdr h = tso;
@@ -504,7 +505,7 @@ END_TEST
 START_TEST(test_stack_cuts_a_super_frame_it_cannot_trust)
 {
 	struct stack_rig sr;
-	stack_rig_open(&sr, true);
+	stack_rig_open(&sr, true, _i == 1);
 	fill_data();
 	static uint8_t f[70000];
 	struct tap_vnet_hdr h = tso;
@@ -540,7 +541,7 @@ END_TEST
 START_TEST(test_plain_segments_read_together_draw_one_ack)
 {
 	struct stack_rig sr;
-	stack_rig_open(&sr, false);
+	stack_rig_open(&sr, false, _i == 1);
 	fill_data();
 	static uint8_t f[2000];
 	for (size_t k = 0; k < 14; k++) {
@@ -601,7 +602,7 @@ static size_t peer_msgs(struct stack_rig *sr, uint8_t (*out)[70000], size_t *len
 START_TEST(test_stack_sends_super_frames_for_the_kernel_to_cut)
 {
 	struct stack_rig sr;
-	stack_rig_open(&sr, true);
+	stack_rig_open(&sr, true, _i == 1);
 	fill_data();
 	size_t put = 0;
 	ck_assert_int_eq(capnet_tcp_send(sr.s, test_data, sizeof test_data, &put, 2000), CAPNET_OK);
@@ -659,10 +660,11 @@ static Suite *suite(void)
 	tc = check_add_case(s, "backend", NULL, NULL, 0);
 	tcase_add_test(tc, test_backend_hands_out_segments_and_sends_behind_a_zero_header);
 	tc = check_add_case(s, "gro", NULL, NULL, 0);
-	tcase_add_test(tc, test_stack_acks_a_super_frame_once);
-	tcase_add_test(tc, test_stack_cuts_a_super_frame_it_cannot_trust);
-	tcase_add_test(tc, test_plain_segments_read_together_draw_one_ack);
+	/* each twice: read() and write(), then the io_uring transport */
+	tcase_add_loop_test(tc, test_stack_acks_a_super_frame_once, 0, 2);
+	tcase_add_loop_test(tc, test_stack_cuts_a_super_frame_it_cannot_trust, 0, 2);
+	tcase_add_loop_test(tc, test_plain_segments_read_together_draw_one_ack, 0, 2);
 	tc = check_add_case(s, "tso", NULL, NULL, 0);
-	tcase_add_test(tc, test_stack_sends_super_frames_for_the_kernel_to_cut);
+	tcase_add_loop_test(tc, test_stack_sends_super_frames_for_the_kernel_to_cut, 0, 2);
 	return s;
 }

@@ -45,6 +45,11 @@ struct capnet_tap_options {
 	 * software segmentation in the kernel). With capnet_tap_open_fd it
 	 * means the descriptor carries virtio-net headers (no ioctls). */
 	bool offload;
+	/* The io_uring transport instead of one read() or write() per frame:
+	 * buffers registered once, a batch of linked reads per submission (in
+	 * the device's order), writes queued and submitted together after each
+	 * poll (capnet_tap_tx_flush). Needs io_uring in the kernel. */
+	bool ring;
 };
 
 struct capnet_tap_stats {
@@ -69,6 +74,7 @@ struct capnet_tap_stats {
 	uint64_t rx_gro_frames;
 	uint64_t rx_gro_segments;
 	uint64_t tx_tso_frames; /* super-frames written for the kernel to cut (TSO) */
+	uint64_t ring_enters;   /* with `ring`: io_uring_enter calls for all of it */
 };
 
 struct capnet_tap;
