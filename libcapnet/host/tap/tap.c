@@ -1,7 +1,9 @@
 /* Linux TAP backend: /dev/net/tun, IFF_TAP | IFF_NO_PI, non-blocking.
  * One read() is one frame and one write() is one frame, so the nic
- * contract maps onto the descriptor directly; the only state of our own
- * is the bounded TX queue that absorbs EAGAIN. */
+ * contract maps onto the descriptor directly; state of our own: the
+ * bounded TX queue that absorbs EAGAIN, the offloads (tap_gso.h: cutting,
+ * checksums, TSO headers), GRO (tap_gro.h and the lending receive), and
+ * optionally the io_uring transport (tap_ring.h) in place of read/write. */
 #include "capnet/host/tap.h"
 
 #include <errno.h>

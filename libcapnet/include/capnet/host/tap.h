@@ -39,11 +39,17 @@ struct capnet_tap_options {
 	uint16_t txq_frames; /* 0: CAPNET_TAP_TXQ_DEFAULT */
 	/* Offloads: IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 |
 	 * TUN_F_TSO_ECN). The kernel then hands over TCP super-frames of up to
-	 * 64 KiB and leaves some checksums for us; the backend cuts the former
-	 * into the MTU-sized segments the kernel would have sent and completes
-	 * the latter, so the stack sees ordinary frames (fewer reads, and no
-	 * software segmentation in the kernel). With capnet_tap_open_fd it
-	 * means the descriptor carries virtio-net headers (no ioctls). */
+	 * 64 KiB and leaves some checksums for us. Through the iface's lending
+	 * receive (nic ext ops) a super-frame whose checksum the kernel vouches
+	 * for goes to TCP whole (GRO: one segment to TCP, one ACK); through the
+	 * copying receive, or when anything about it is inconsistent, it is cut
+	 * into the MTU-sized segments the kernel would have sent; partial
+	 * checksums are completed. The nic also takes super-frames to send
+	 * (transmit_gso, TSO: the kernel cuts them) when the iface is given a
+	 * tso_max. Without offloads, in-order TCP segments read in one wakeup
+	 * are joined before the stack sees them (tap_gro.h). With
+	 * capnet_tap_open_fd it means the descriptor carries virtio-net headers
+	 * (no ioctls). */
 	bool offload;
 	/* The io_uring transport instead of one read() or write() per frame:
 	 * buffers registered once, a batch of linked reads per submission (in
