@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capnet/wire/bytes.h"
-#include "capnet/wire/checksum.h"
+#include "capnet/host/tap.h"
+
+/* A segment of a super-frame: headers of at most 14 + 4 + 60 + 60 bytes
+ * and a payload of at most the largest MSS. */
+#define TEE_SEG_MAX (14 + 4 + 65535)
 
 struct capnet_pcap_tee {
 	struct capnet_nic nic;
@@ -16,7 +19,7 @@ struct capnet_pcap_tee {
 	capnet_instant (*clock)(void *);
 	void *clock_ctx;
 	uint64_t errors;
-	uint8_t *fixed; /* a received super-frame with its TCP checksum made whole */
+	uint8_t *seg; /* one segment cut from a received super-frame */
 };
 
 static void tee_record(struct capnet_pcap_tee *t, const uint8_t *f, size_t len)
@@ -49,30 +52,26 @@ static bool tee_link_up(void *dev)
 	return t->inner->ops->link_up == NULL || t->inner->ops->link_up(t->inner->dev);
 }
 
-/* The super-frame's TCP checksum field holds the pseudo-header sum (the
- * kernel's TSO) or a joined segment's; the stack never reads it, a
- * capture's reader does: record a copy with the sum of the whole. */
-static void record_super(struct capnet_pcap_tee *t, const uint8_t *f, size_t len)
+/* A received super-frame is recorded as the segments it stands for, each
+ * with its own lengths and checksums, as the wire (or the kernel without
+ * offloads) would have carried them: its own checksum field means nothing
+ * (the pseudo-header sum of the kernel's TSO, or the first joined
+ * segment's), and a capture's reader analyses segments -- a joined frame
+ * that begins with a retransmitted segment would look like data never
+ * seen. One that cannot be cut is recorded whole. */
+static void record_super(struct capnet_pcap_tee *t, const uint8_t *f, size_t len, uint16_t gso_size)
 {
-	size_t l3 = len >= 18 && capnet_get16(f + 12) == 0x8100 ? 18 : 14;
-	if (t->fixed == NULL)
-		t->fixed = malloc(14 + 4 + 65536);
-	if (t->fixed == NULL || len > 14 + 4 + 65536 || len < l3 + 40 || f[l3 + 9] != 6) {
+	if (t->seg == NULL)
+		t->seg = malloc(TEE_SEG_MAX);
+	size_t n = t->seg != NULL ? capnet_tap_gso_segment(f, len, gso_size, 0, t->seg, TEE_SEG_MAX) : 0;
+	if (n == 0) {
 		tee_record(t, f, len);
 		return;
 	}
-	memcpy(t->fixed, f, len);
-	size_t l4 = l3 + (size_t)(f[l3] & 0x0f) * 4;
-	if (l4 + 20 > len) {
-		tee_record(t, f, len);
-		return;
+	for (size_t k = 1; n > 0; k++) {
+		tee_record(t, t->seg, n);
+		n = capnet_tap_gso_segment(f, len, gso_size, k, t->seg, TEE_SEG_MAX);
 	}
-	uint8_t *tcp = t->fixed + l4;
-	size_t tlen = len - l4;
-	capnet_put16(tcp + 16, 0);
-	uint32_t ps = capnet_csum_pseudo4(capnet_get32(f + l3 + 12), capnet_get32(f + l3 + 16), 6, (uint16_t)tlen);
-	capnet_put16(tcp + 16, capnet_csum_finish(capnet_csum_partial(tcp, tlen, ps)));
-	tee_record(t, t->fixed, len);
 }
 
 /* A super-frame (GRO or TSO) is recorded as the one frame it is. */
@@ -81,7 +80,7 @@ static capnet_err tee_receive_lend(void *dev, const uint8_t **frame, size_t *len
 	struct capnet_pcap_tee *t = dev;
 	capnet_err e = t->inner->ext->receive_lend(t->inner->dev, frame, len, info);
 	if (e == CAPNET_OK && info->gso_segs > 1)
-		record_super(t, *frame, *len);
+		record_super(t, *frame, *len, info->gso_size);
 	else if (e == CAPNET_OK)
 		tee_record(t, *frame, *len);
 	return e;
@@ -134,7 +133,7 @@ capnet_err capnet_pcap_tee_open(struct capnet_nic *inner, struct capnet_pcap_wri
 void capnet_pcap_tee_close(struct capnet_pcap_tee *t)
 {
 	if (t != NULL)
-		free(t->fixed);
+		free(t->seg);
 	free(t);
 }
 

@@ -19,8 +19,9 @@
 
 #include "capnet/nic.h"
 
-/* The largest super-frame: an IPv4 datagram of 64 KiB behind Ethernet. */
-#define TAP_GRO_MAX (14 + 65535)
+/* The largest super-frame, Ethernet header included: within a capture's
+ * 64 KiB snaplen, so a recording of it is never cut short. */
+#define TAP_GRO_MAX 65535
 /* Segments joined at most (as Linux's GRO: 64). */
 #define TAP_GRO_SEGS 64
 

@@ -1,6 +1,8 @@
 /* TAP offloads: checksum completion and TSO segmentation (tap_gso.h). */
 #include "tap_gso.h"
 
+#include "capnet/host/tap.h"
+
 #include <string.h>
 
 #include "capnet/wire/bytes.h"
@@ -142,4 +144,14 @@ size_t tap_tso_header(const uint8_t *frame, size_t len, uint16_t gso_size, uint8
 				 .csum_offset = 16};
 	tap_vnet_emit(&h, vnet);
 	return hl;
+}
+
+size_t capnet_tap_gso_segment(const uint8_t *frame, size_t len, uint16_t gso_size, size_t k, uint8_t *out,
+			      size_t cap)
+{
+	struct tap_vnet_hdr h = {.gso_type = TAP_VNET_GSO_TCPV4, .gso_size = gso_size};
+	struct tap_gso g;
+	if (!tap_gso_init(&g, frame, len, &h))
+		return 0;
+	return tap_gso_segment(&g, k, out, cap);
 }

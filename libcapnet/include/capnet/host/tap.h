@@ -132,4 +132,13 @@ bool capnet_tap_link_up(const struct capnet_tap *t);
 
 void capnet_tap_get_stats(const struct capnet_tap *t, struct capnet_tap_stats *out);
 
+/* Segment k of an Ethernet/IPv4/TCP super-frame cut at gso_size payload
+ * bytes, as the kernel's segmentation writes it (own IPv4 length, id and
+ * checksum, sequence number, FIN/PSH on the last only, full TCP checksum):
+ * written into out, its length returned; 0 past the last segment, when it
+ * does not fit cap, or when the frame is not one (a recorder shows a GRO
+ * or TSO super-frame as the segments it stands for). */
+size_t capnet_tap_gso_segment(const uint8_t *frame, size_t len, uint16_t gso_size, size_t k, uint8_t *out,
+			      size_t cap);
+
 #endif
