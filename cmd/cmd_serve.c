@@ -51,9 +51,12 @@ static void usage(FILE *f)
 		"  -D, --dhcp              take the address from a DHCPv4 server (released on exit)\n"
 		"  -m, --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 		"  -M, --mtu N             IP MTU; sets the device's to match (default: the device's)\n"
-		"  -O, --offload           let the kernel hand over TSO super-frames and partial\n"
-		"                          checksums (IFF_VNET_HDR); the backend cuts and completes\n"
-		"                          them, so the stack still sees ordinary frames\n"
+		"  -O, --offload           TAP offloads (IFF_VNET_HDR): the kernel hands over TSO\n"
+		"                          super-frames, taken whole into TCP (GRO: one ACK each),\n"
+		"                          and partial checksums; TCP hands it super-frames to cut\n"
+		"                          (TSO)\n"
+		"      --ring              move frames with io_uring (registered buffers, many reads\n"
+		"                          and writes per system call) instead of read()/write()\n"
 		"  -p, --pcap FILE         record every frame, both directions (wall-clock stamps;\n"
 		"                          with --seed, the stack's own clock)\n"
 		"  -u, --udp-echo PORT     UDP echo port (default 7; 0: none)\n"
@@ -90,6 +93,7 @@ struct serve_opts {
 	struct capnet_mac mac;
 	uint16_t mtu;
 	bool offload;
+	bool ring;
 	struct svc_opts svc;
 	uint64_t seed;
 	double duration;
@@ -229,7 +233,8 @@ static void on_duration(struct ev_loop *loop, ev_timer *w, int revents)
 static int setup(struct serve *s)
 {
 	char err[CAPNET_TAP_ERRBUF_SIZE] = "";
-	struct capnet_tap_options to = {.name = s->o.tap, .mac = s->o.mac, .mtu = s->o.mtu, .offload = s->o.offload};
+	struct capnet_tap_options to = {.name = s->o.tap, .mac = s->o.mac, .mtu = s->o.mtu, .offload = s->o.offload,
+					.ring = s->o.ring};
 	if (capnet_tap_open(&to, &s->tap, err, sizeof err) != CAPNET_OK) {
 		fprintf(stderr, "capnet serve: %s\n", err);
 		return EXIT_FAILED;
@@ -321,8 +326,12 @@ static void log_summary(struct serve *s)
 	if (s->o.offload)
 		logev(s, "tap",
 		      "tap offload: %" PRIu64 " TSO super-frames cut into %" PRIu64 " segments, %" PRIu64
-		      " checksums completed, %" PRIu64 " unusable frames dropped",
-		      ts.rx_gso_frames, ts.rx_gso_segments, ts.rx_csum_completed, ts.rx_offload_errors);
+		      " checksums completed, %" PRIu64 " unusable frames dropped; GRO: %" PRIu64
+		      " super-frames taken whole (%" PRIu64 " segments); TSO: %" PRIu64 " super-frames sent",
+		      ts.rx_gso_frames, ts.rx_gso_segments, ts.rx_csum_completed, ts.rx_offload_errors, ts.rx_gro_frames,
+		      ts.rx_gro_segments, ts.tx_tso_frames);
+	if (s->o.ring)
+		logev(s, "tap", "tap ring: %" PRIu64 " io_uring_enter calls", ts.ring_enters);
 	struct capnet_ev_stats es;
 	capnet_ev_get_stats(s->ev, &es);
 	logev(s, "loop", "loop: %" PRIu64 " polls (%" PRIu64 " read, %" PRIu64 " write, %" PRIu64 " timer wakeups)",
@@ -397,7 +406,7 @@ static int run(struct serve_opts *o)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF };
+	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING };
 	static const struct option opts[] = {
 		{"tap", required_argument, NULL, 't'},        {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'},    {"mac", required_argument, NULL, 'm'},
@@ -410,6 +419,7 @@ int cmd_serve(int argc, char **argv)
 		{"sink", required_argument, NULL, 'k'},       {"seed", required_argument, NULL, 's'},
 		{"sndbuf", required_argument, NULL, OPT_SNDBUF}, {"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 		{"offload", no_argument, NULL, 'O'},          {"fin-after-eof", no_argument, NULL, OPT_FIN_AFTER_EOF},
+		{"ring", no_argument, NULL, OPT_RING},
 		{"verbose", no_argument, NULL, 'v'},          {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
 	};
@@ -511,6 +521,9 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'k':
 			v->sink = optarg;
+			break;
+		case OPT_RING:
+			o.ring = true;
 			break;
 		case OPT_FIN_AFTER_EOF:
 			v->fin_after_eof = true;

@@ -7,33 +7,33 @@
  * the kernel's side, libcapnet at 192.0.2.2 on the far end, served by this
  * process under libev). Only RFC 5737 documentation addresses are used.
  *
- *  - bulk TCP from a Linux sender in A to libcapnet's discard port, for
- *    --seconds, measured at the receiver from accept to the sender's FIN;
- *  - the same sender to a Linux receiver in B over the veth pair;
+ *  - bulk TCP from a Linux sender in A to libcapnet's discard port, and
+ *    from libcapnet to a Linux receiver on the TAP's kernel side, each for
+ *    --seconds, measured at the receiver (accept to the sender's FIN);
+ *    libcapnet in four modes: read()/write() or the io_uring transport
+ *    (`ring`), each without and with the TAP offloads (GRO: a TSO
+ *    super-frame taken whole into TCP; TSO: TCP hands the kernel
+ *    super-frames);
+ *  - the same Linux sender to a Linux receiver in B over the veth pair,
+ *    with the veth offloads on (the default), then off (ethtool -K ... tso
+ *    off gso off gro off tx off rx off; needs ethtool);
  *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart), median,
  *    to libcapnet and to the kernel in B.
  *
- * Prints Gbit/s each and their ratio, and the libcapnet process's cost
- * per frame (CPU, wakeups, frames per wakeup). The TAP transfer runs twice:
- * plain, and with the TAP offloads (TSO super-frames cut in the backend).
- * Needs root.
+ * Prints Gbit/s each, every ratio to both veth figures, the receiver's
+ * ACKs per data segment (from the connection's segment counters, GRO and
+ * TSO super-frames counted as the segments they carry), and the libcapnet
+ * process's cost per segment (CPU, TAP reads and writes, io_uring enters,
+ * wakeups). Needs root.
  *
- * Where the time goes (2 vCPUs, `capnet bench tap --seconds 3`, 2026-11):
- * plain TAP ~2.8 Gbit/s against ~21 Gbit/s over veth (ratio ~0.13); about
- * 4 us of CPU per segment received, 85-90 % of it in the kernel. Reads
- * are already batched (about 1000 frames per wakeup, 64 per poll), so the
- * loop is not the cost; the syscalls are: one read() per segment, and one
- * write() per frame we send -- and each ACK we write runs the kernel
- * sender's ACK processing and its next transmission (software GSO included)
- * inside our write(). The offloads remove the per-segment read() and the
- * kernel's segmentation (~40 super-frames per read): ~3.4 Gbit/s (+25 %).
- * What remains is one write() per ACK: the stack sends a window update for
- * every MSS the application reads (tcp.h: min(rcvbuf/2, MSS)), so it ACKs
- * every segment; updating only when the window can double (as Linux does)
- * halves the writes: 3.8 Gbit/s plain, 6.0 with offloads (ratio 0.25), in
- * an experiment on a private copy. Beyond that, a receive path that takes
- * the super-frame whole (GRO-like: one ACK per 64 KiB) or vhost-net rings
- * instead of a syscall per frame would be needed to approach veth. */
+ * History (2 vCPUs, `capnet bench tap --seconds 3`): before GRO/TSO
+ * (2026-11) Linux -> libcapnet ran at 0.09-0.14 of veth (offloads on)
+ * plain and 0.14-0.16 with offloads, with one ACK written per segment
+ * received (a window update for every MSS read) and one read() per
+ * segment. GRO takes the kernel's 64 KiB TSO frames whole (one ACK per
+ * super-frame instead of one per two segments) and, without offloads,
+ * joins the in-order segments read in one wakeup; TSO lets libcapnet send
+ * 64 KiB per write. See the issue's closing note for the figures. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ev.h>
@@ -390,6 +390,10 @@ struct capnet_side {
 	uint64_t bytes;
 	capnet_instant t_accept, t_end;
 	bool done;
+	/* sending (libcapnet -> Linux): until `stop_at`, then close */
+	bool sending;
+	double stop_at;
+	struct capnet_tcp_info info; /* the connection's, when it ended */
 	uint8_t buf[BULK_CHUNK];
 	ev_io child_io;  /* the child's report: its end stops the loop */
 	ev_timer limit;
@@ -407,12 +411,42 @@ static void conn_ready(void *ctx, struct capnet_tcp_sock *s, unsigned events, ca
 		if (e != CAPNET_OK) {
 			c->t_end = now;
 			c->done = true;
+			capnet_tcp_info(s, &c->info);
 			capnet_tcp_set_notify(s, NULL, NULL);
 			capnet_tcp_close(s, now);
 			c->conn = NULL;
 			return;
 		}
 		c->bytes += got;
+	}
+}
+
+/* libcapnet -> Linux: keeps the send ring full until stop_at, then closes
+ * (the FIN follows the data); the Linux receiver measures. */
+static void sender_ready(void *ctx, struct capnet_tcp_sock *s, unsigned events, capnet_instant now)
+{
+	struct capnet_side *c = ctx;
+	if (events & (CAPNET_TCP_EV_RESET | CAPNET_TCP_EV_ERROR)) {
+		capnet_tcp_set_notify(s, NULL, NULL);
+		c->done = true;
+		return;
+	}
+	if (!(events & CAPNET_TCP_EV_CONNECTED) || !c->sending)
+		return;
+	if (mono() >= c->stop_at) {
+		c->sending = false;
+		capnet_tcp_info(s, &c->info);
+		capnet_tcp_set_notify(s, NULL, NULL);
+		capnet_tcp_close(s, now);
+		c->conn = NULL;
+		c->done = true;
+		return;
+	}
+	for (int i = 0; i < 64; i++) {
+		size_t put = 0;
+		if (capnet_tcp_send(s, c->buf, sizeof c->buf, &put, now) != CAPNET_OK || put == 0)
+			break;
+		c->bytes += put;
 	}
 }
 
@@ -450,10 +484,10 @@ static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static bool capnet_up(struct capnet_side *c, bool offload)
+static bool capnet_up(struct capnet_side *c, bool offload, bool ring)
 {
 	char err[CAPNET_TAP_ERRBUF_SIZE];
-	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload};
+	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload, .ring = ring};
 	if (capnet_tap_open(&to, &c->tap, err, sizeof err) != CAPNET_OK) {
 		fprintf(stderr, "capnet bench tap: %s\n", err);
 		return false;
@@ -471,9 +505,11 @@ static bool capnet_up(struct capnet_side *c, bool offload)
 	for (size_t i = 0; i < 2; i++)
 		if (!run(cmds[i]))
 			return false;
-	struct capnet_tcp_config tcfg = {.max_sockets = 8, .rcvbuf = TAP_RCVBUF, .sndbuf = 65536};
-	/* The TCP layer alone: the bench measures it, not the cap layer. */
+	struct capnet_tcp_config tcfg = {.max_sockets = 8, .rcvbuf = TAP_RCVBUF, .sndbuf = TAP_RCVBUF};
+	/* The TCP layer alone: the bench measures it, not the cap layer. With
+	 * offloads the kernel also cuts what libcapnet sends (TSO). */
 	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS, .tcp = tcfg};
+	cfg.iface.tso_max = offload ? 65535 : 0;
 	struct capnet_nic *nics[1] = {capnet_tap_nic(c->tap)};
 	size_t need = capnet_stack_arena_need(&cfg, nics, 1);
 	c->mem = malloc(need);
@@ -491,6 +527,7 @@ static bool capnet_up(struct capnet_side *c, bool offload)
 	if (e == CAPNET_OK) {
 		capnet_tcp_sockopts_defaults(c->tcp, &so);
 		so.rcvbuf = TAP_RCVBUF;
+		so.sndbuf = TAP_RCVBUF;
 		e = capnet_tcp_listen(c->tcp, DISCARD_PORT, 4, &so, &c->listener);
 	}
 	struct capnet_ip4_config ipc = {CAPNET_IP4(192, 0, 2, 2), 24, 0, CAPNET_PROV_STATIC};
@@ -536,30 +573,105 @@ static double cpu_of(const struct rusage *a, const struct rusage *b, bool user)
 
 /* ---- the run ---- */
 
-/* One bulk transfer into libcapnet, and what it cost this process. */
+/* read()/write() or io_uring (the ring), without and with the offloads */
+enum tap_mode { MODE_PLAIN, MODE_OFFLOAD, MODE_RING, MODE_RING_OFFLOAD, MODE_COUNT };
+enum tap_dir { DIR_RX, DIR_TX, DIR_COUNT }; /* Linux -> libcapnet, libcapnet -> Linux */
+static const char *const mode_name[MODE_COUNT] = {"plain", "offload", "ring", "ring+offload"};
+static const char *const mode_key[MODE_COUNT] = {"tap_plain", "tap_offload", "tap_ring", "tap_ring_offload"};
+static const char *const dir_name[DIR_COUNT] = {"linux_to_capnet", "capnet_to_linux"};
+static const char *const dir_text[DIR_COUNT] = {"Linux -> libcapnet", "libcapnet -> Linux"};
+
+/* One bulk transfer over the TAP, and what it cost this process. */
 struct tap_run {
-	bool offload;
+	bool ok;
 	double gbps, bytes, secs;
-	uint64_t rx_frames, tx_frames, polls, read_wakeups, timer_wakeups;
-	uint64_t gso_frames, gso_segments;
+	uint64_t segs_in, segs_out;           /* the connection's, GRO/TSO super-frames counted as their segments */
+	uint64_t reads, writes;               /* frames read from / written to the TAP */
+	uint64_t gro_frames, gro_segments, tso_frames, ring_enters;
+	uint64_t polls, read_wakeups;
 	double cpu_user, cpu_sys;
 };
 
+/* Linux -> Linux over the veth pair, offloads on or off. */
+struct veth_run {
+	bool ok;
+	double gbps, bytes, secs;
+};
+
 struct figures {
-	struct tap_run tap[2]; /* plain, offload */
-	double veth_gbps, veth_bytes, veth_secs;
+	struct tap_run tap[MODE_COUNT][DIR_COUNT];
+	struct veth_run veth[2]; /* [0] offloads off, [1] on */
 	double ping_capnet_us, ping_kernel_us;
 	int ping_capnet_n, ping_kernel_n;
 };
 
-/* libcapnet on a fresh TAP (plain, or with offloads): Linux's bulk
- * transfer to it, then (with `ping`) Linux's pings to it. */
-static bool tap_measure(struct bench_world *w, double seconds, struct tap_run *tr, struct figures *fg, bool ping)
+/* A listening socket on 192.0.2.1:9 (Linux's side of the TAP, this
+ * process's namespace) for the libcapnet -> Linux transfer. */
+static int tap_listener(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(DISCARD_PORT)};
+	inet_pton(AF_INET, "192.0.2.1", &sa.sin_addr);
+	if (l >= 0 && (bind(l, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(l, 1) != 0)) {
+		close(l);
+		l = -1;
+	}
+	return l;
+}
+
+/* Starts the transfer of direction d: Linux's sender, or Linux's receiver
+ * and libcapnet's connect. */
+static bool start_transfer(struct bench_world *w, struct capnet_side *c, enum tap_dir d, double seconds,
+			   struct child *ch)
+{
+	if (d == DIR_RX)
+		return spawn(ch, w->ns_a, JOB_SEND_TAP, seconds, -1);
+	int l = tap_listener();
+	if (l < 0)
+		return false;
+	bool ok = spawn(ch, w->ns_a, JOB_SEND_TAP, seconds, l);
+	close(l);
+	if (!ok)
+		return false;
+	struct capnet_tcp_sockopts so;
+	capnet_tcp_sockopts_defaults(c->tcp, &so);
+	so.sndbuf = TAP_RCVBUF;
+	so.rcvbuf = TAP_RCVBUF;
+	struct capnet_ipaddr dst = capnet_ipaddr_from_ip4(CAPNET_IP4(192, 0, 2, 1));
+	c->bytes = 0;
+	c->done = false;
+	c->sending = true;
+	c->stop_at = mono() + seconds;
+	if (capnet_tcp_connect(c->tcp, &dst, DISCARD_PORT, 0, &so, capnet_host_now(), &c->conn) != CAPNET_OK)
+		return false;
+	capnet_tcp_set_notify(c->conn, sender_ready, c);
+	capnet_ev_poll_now(c->ev);
+	return true;
+}
+
+/* While sending, the stop time must be noticed even when no event comes. */
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct capnet_side *c = w->data;
+	if (c->conn != NULL && c->sending) {
+		sender_ready(c, c->conn, capnet_tcp_events(c->conn), capnet_host_now());
+		capnet_ev_poll_now(c->ev);
+	}
+}
+
+/* libcapnet on a fresh TAP in one mode: each direction's bulk transfer,
+ * then (with `ping`) Linux's pings to it. */
+static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, struct figures *fg, bool ping)
 {
 	static struct capnet_side c;
 	memset(&c, 0, sizeof c);
 	c.loop = ev_loop_new(EVFLAG_AUTO);
-	bool ok = c.loop != NULL && capnet_up(&c, tr->offload);
+	bool ok = c.loop != NULL &&
+		  capnet_up(&c, m == MODE_OFFLOAD || m == MODE_RING_OFFLOAD, m == MODE_RING || m == MODE_RING_OFFLOAD);
 	if (!ok)
 		fprintf(stderr, "capnet bench tap: cannot run libcapnet on %s\n", TAP_NAME);
 	char line[256];
@@ -572,41 +684,66 @@ static bool tap_measure(struct bench_world *w, double seconds, struct tap_run *t
 		ev_run(c.loop, 0);
 		ev_timer_stop(c.loop, &settle);
 	}
-	struct rusage r0, r1;
-	struct capnet_tap_stats ts0, ts1;
-	struct capnet_ev_stats es0, es1;
-	if (ok) {
+	ev_timer tick;
+	ev_timer_init(&tick, on_tick, 0.01, 0.01);
+	tick.data = &c;
+	for (int d = 0; ok && d < DIR_COUNT; d++) {
+		struct tap_run *tr = &fg->tap[m][d];
+		struct rusage r0, r1;
+		struct capnet_tap_stats ts0, ts1;
+		struct capnet_ev_stats es0, es1;
 		getrusage(RUSAGE_SELF, &r0);
 		capnet_tap_get_stats(c.tap, &ts0);
 		capnet_ev_get_stats(c.ev, &es0);
-		ok = spawn(&ch, w->ns_a, JOB_SEND_TAP, seconds, -1);
-	}
-	if (ok) {
+		memset(&c.info, 0, sizeof c.info);
+		c.done = false;
+		if (!start_transfer(w, &c, (enum tap_dir)d, seconds, &ch)) {
+			fprintf(stderr, "capnet bench tap: cannot start %s (%s)\n", dir_text[d], mode_name[m]);
+			continue;
+		}
+		ev_timer_start(c.loop, &tick);
 		serve_until(&c, &ch, seconds + 20);
+		ev_timer_stop(c.loop, &tick);
 		/* the FIN may come in the same wakeup as the report, or just after */
 		for (int i = 0; i < 200 && !c.done; i++)
 			ev_run(c.loop, EVRUN_ONCE);
 		getrusage(RUSAGE_SELF, &r1);
 		capnet_tap_get_stats(c.tap, &ts1);
 		capnet_ev_get_stats(c.ev, &es1);
-		ok = reap(&ch, 5, line, sizeof line) && c.done;
-		if (!ok)
-			fprintf(stderr, "capnet bench tap: the transfer to libcapnet did not complete (%s)\n", line);
-	}
-	if (ok) {
-		tr->bytes = (double)c.bytes;
-		tr->secs = (double)(c.t_end - c.t_accept) / 1e6;
-		tr->gbps = tr->bytes * 8 / tr->secs / 1e9;
-		tr->rx_frames = ts1.rx_frames - ts0.rx_frames + ts1.rx_gso_segments - ts0.rx_gso_segments -
-				(ts1.rx_gso_frames - ts0.rx_gso_frames);
-		tr->tx_frames = ts1.tx_frames - ts0.tx_frames;
-		tr->gso_frames = ts1.rx_gso_frames - ts0.rx_gso_frames;
-		tr->gso_segments = ts1.rx_gso_segments - ts0.rx_gso_segments;
+		double got = 0, secs = 0;
+		bool reaped = reap(&ch, 5, line, sizeof line);
+		if (d == DIR_RX) {
+			tr->ok = reaped && c.done;
+			got = (double)c.bytes;
+			secs = (double)(c.t_end - c.t_accept) / 1e6;
+		} else {
+			tr->ok = reaped && sscanf(line, "received %lf %lf", &got, &secs) == 2 && secs > 0;
+		}
+		if (!tr->ok) {
+			fprintf(stderr, "capnet bench tap: %s (%s) did not complete (%s)\n", dir_text[d], mode_name[m], line);
+			continue;
+		}
+		tr->bytes = got;
+		tr->secs = secs;
+		tr->gbps = got * 8 / secs / 1e9;
+		tr->segs_in = c.info.segs_in;
+		tr->segs_out = c.info.segs_out;
+		tr->reads = ts1.rx_frames - ts0.rx_frames;
+		tr->writes = ts1.tx_frames - ts0.tx_frames;
+		tr->gro_frames = ts1.rx_gro_frames - ts0.rx_gro_frames;
+		tr->gro_segments = ts1.rx_gro_segments - ts0.rx_gro_segments;
+		tr->tso_frames = ts1.tx_tso_frames - ts0.tx_tso_frames;
+		tr->ring_enters = ts1.ring_enters - ts0.ring_enters;
 		tr->polls = es1.polls - es0.polls;
 		tr->read_wakeups = es1.io_read_wakeups - es0.io_read_wakeups;
-		tr->timer_wakeups = es1.timer_wakeups - es0.timer_wakeups;
 		tr->cpu_user = cpu_of(&r0, &r1, true);
 		tr->cpu_sys = cpu_of(&r0, &r1, false);
+		/* let the connection finish closing before the next one */
+		ev_timer settle;
+		ev_timer_init(&settle, on_limit, 0.2, 0.0);
+		ev_timer_start(c.loop, &settle);
+		ev_run(c.loop, 0);
+		ev_timer_stop(c.loop, &settle);
 	}
 	double n = 0;
 	if (ok && ping && spawn(&ch, w->ns_a, JOB_PING_TAP, 0, -1)) {
@@ -623,9 +760,20 @@ static bool tap_measure(struct bench_world *w, double seconds, struct tap_run *t
 	return ok;
 }
 
-/* The same sender to a Linux receiver in B over the veth pair, then the
- * kernel's ping RTT there. */
-static bool veth_measure(struct bench_world *w, double seconds, struct figures *fg)
+/* Both ends of the veth pair: TSO, GSO, GRO and checksum offloads off
+ * (`ethtool -K DEV tso off gso off gro off tx off rx off`). */
+static bool veth_offloads_off(struct bench_world *w)
+{
+	const char *const a[] = {"ip", "netns", "exec", w->ns_a, "ethtool", "-K", VETH_A, "tso", "off", "gso", "off",
+				 "gro", "off", "tx", "off", "rx", "off", NULL};
+	const char *const b[] = {"ip", "netns", "exec", w->ns_b, "ethtool", "-K", VETH_B, "tso", "off", "gso", "off",
+				 "gro", "off", "tx", "off", "rx", "off", NULL};
+	return run(a) && run(b);
+}
+
+/* The same sender to a Linux receiver in B over the veth pair, then (with
+ * `ping`) the kernel's ping RTT there. */
+static bool veth_measure(struct bench_world *w, double seconds, struct veth_run *vr, struct figures *fg, bool ping)
 {
 	char line[256];
 	int lsock = -1;
@@ -654,16 +802,17 @@ static bool veth_measure(struct bench_world *w, double seconds, struct figures *
 		char txline[128] = "";
 		bool tx_ok = ok && reap(&tx, seconds + 20, txline, sizeof txline);
 		ok = reap(&rx, 20, line, sizeof line) && tx_ok &&
-		     sscanf(line, "received %lf %lf", &fg->veth_bytes, &fg->veth_secs) == 2 && fg->veth_secs > 0;
+		     sscanf(line, "received %lf %lf", &vr->bytes, &vr->secs) == 2 && vr->secs > 0;
 		if (!ok)
 			fprintf(stderr, "capnet bench tap: the veth transfer did not complete (sender: %s; receiver: %s)\n",
 				tx_ok ? txline : "failed", line);
 		else
-			fg->veth_gbps = fg->veth_bytes * 8 / fg->veth_secs / 1e9;
+			vr->gbps = vr->bytes * 8 / vr->secs / 1e9;
 	}
+	vr->ok = ok;
 	double n = 0;
 	struct child ch;
-	if (ok && spawn(&ch, w->ns_a, JOB_PING_VETH, 0, -1)) {
+	if (ok && ping && spawn(&ch, w->ns_a, JOB_PING_VETH, 0, -1)) {
 		ok = reap(&ch, 30, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping_kernel_us, &n) == 2;
 		fg->ping_kernel_n = (int)n;
 		if (!ok)
@@ -679,9 +828,16 @@ static bool measure(struct bench_world *w, double seconds, struct figures *fg)
 		fprintf(stderr, "capnet bench tap: cannot enter %s: %s\n", w->ns_a, strerror(errno));
 		return false;
 	}
-	fg->tap[1].offload = true;
-	return tap_measure(w, seconds, &fg->tap[0], fg, true) && tap_measure(w, seconds, &fg->tap[1], fg, false) &&
-	       veth_measure(w, seconds, fg);
+	bool ok = tap_measure(w, seconds, MODE_PLAIN, fg, true);
+	for (int m = MODE_OFFLOAD; m < MODE_COUNT; m++)
+		ok = tap_measure(w, seconds, (enum tap_mode)m, fg, false) && ok;
+	/* veth with its offloads (the default), then without */
+	ok = veth_measure(w, seconds, &fg->veth[1], fg, true) && ok;
+	if (veth_offloads_off(w))
+		veth_measure(w, seconds, &fg->veth[0], fg, false);
+	else
+		fprintf(stderr, "capnet bench tap: cannot turn the veth offloads off (is ethtool installed?)\n");
+	return ok;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -690,6 +846,106 @@ static void on_interrupt(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+static double ratio_of(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+/* ACKs per data segment: what the receiver sent per segment it got. */
+static double acks_per_segment(const struct tap_run *t, enum tap_dir d)
+{
+	return d == DIR_RX ? ratio_of((double)t->segs_out, (double)t->segs_in)
+			   : ratio_of((double)t->segs_in, (double)t->segs_out);
+}
+
+static json_t *run_json(const struct tap_run *t, enum tap_dir d, const struct figures *fg)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "completed", json_boolean(t->ok));
+	json_object_set_new(o, "gbps", json_real(t->gbps));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)t->bytes));
+	json_object_set_new(o, "seconds", json_real(t->secs));
+	json_object_set_new(o, "ratio_to_veth_offloads_off", json_real(ratio_of(t->gbps, fg->veth[0].gbps)));
+	json_object_set_new(o, "ratio_to_veth_offloads_on", json_real(ratio_of(t->gbps, fg->veth[1].gbps)));
+	json_object_set_new(o, "segs_in", json_integer((json_int_t)t->segs_in));
+	json_object_set_new(o, "segs_out", json_integer((json_int_t)t->segs_out));
+	json_object_set_new(o, "acks_per_segment", json_real(acks_per_segment(t, d)));
+	json_object_set_new(o, "tap_reads", json_integer((json_int_t)t->reads));
+	json_object_set_new(o, "tap_writes", json_integer((json_int_t)t->writes));
+	json_object_set_new(o, "gro_frames", json_integer((json_int_t)t->gro_frames));
+	json_object_set_new(o, "gro_segments", json_integer((json_int_t)t->gro_segments));
+	json_object_set_new(o, "tso_frames", json_integer((json_int_t)t->tso_frames));
+	json_object_set_new(o, "ring_enters", json_integer((json_int_t)t->ring_enters));
+	json_object_set_new(o, "polls", json_integer((json_int_t)t->polls));
+	json_object_set_new(o, "read_wakeups", json_integer((json_int_t)t->read_wakeups));
+	json_object_set_new(o, "cpu_user_s", json_real(t->cpu_user));
+	json_object_set_new(o, "cpu_sys_s", json_real(t->cpu_sys));
+	uint64_t segs = d == DIR_RX ? t->segs_in : t->segs_out;
+	json_object_set_new(o, "cpu_us_per_segment", json_real(ratio_of((t->cpu_user + t->cpu_sys) * 1e6, (double)segs)));
+	return o;
+}
+
+static void print_json(struct bench_ctx *ctx, double seconds, const struct figures *fg)
+{
+	json_t *j = ctx->jresult;
+	json_object_set_new(j, "seconds", json_real(seconds));
+	for (int v = 0; v < 2; v++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "completed", json_boolean(fg->veth[v].ok));
+		json_object_set_new(o, "gbps", json_real(fg->veth[v].gbps));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)fg->veth[v].bytes));
+		json_object_set_new(j, v == 0 ? "veth_offloads_off" : "veth_offloads_on", o);
+	}
+	for (int m = 0; m < MODE_COUNT; m++) {
+		json_t *o = json_object();
+		for (int d = 0; d < DIR_COUNT; d++)
+			json_object_set_new(o, dir_name[d], run_json(&fg->tap[m][d], (enum tap_dir)d, fg));
+		json_object_set_new(j, mode_key[m], o);
+	}
+	json_object_set_new(j, "ping_median_us_capnet", json_real(fg->ping_capnet_us));
+	json_object_set_new(j, "ping_median_us_kernel", json_real(fg->ping_kernel_us));
+	json_object_set_new(j, "ping_ratio", json_real(ratio_of(fg->ping_capnet_us, fg->ping_kernel_us)));
+	json_object_set_new(j, "ping_answered_capnet", json_integer(fg->ping_capnet_n));
+	json_object_set_new(j, "ping_answered_kernel", json_integer(fg->ping_kernel_n));
+	json_object_set_new(j, "rcvbuf", json_integer(TAP_RCVBUF));
+	/* the figures earlier versions printed, under their names */
+	json_object_set_new(j, "veth_gbps", json_real(fg->veth[1].gbps));
+	json_object_set_new(j, "tap_gbps", json_real(fg->tap[MODE_PLAIN][DIR_RX].gbps));
+	json_object_set_new(j, "ratio", json_real(ratio_of(fg->tap[MODE_PLAIN][DIR_RX].gbps, fg->veth[1].gbps)));
+	json_object_set_new(j, "ratio_offload",
+			    json_real(ratio_of(fg->tap[MODE_OFFLOAD][DIR_RX].gbps, fg->veth[1].gbps)));
+}
+
+static void print_text(const struct figures *fg)
+{
+	printf("Linux -> Linux over veth, offloads off: %7.3f Gbit/s;  offloads on: %7.3f Gbit/s\n", fg->veth[0].gbps,
+	       fg->veth[1].gbps);
+	for (int m = 0; m < MODE_COUNT; m++)
+		for (int d = 0; d < DIR_COUNT; d++) {
+			const struct tap_run *t = &fg->tap[m][d];
+			printf("%-18s over TAP (%-12s): %7.3f Gbit/s (%.0f MiB in %.3f s); ratio to veth: %.3f of offloads "
+			       "off, %.3f of offloads on\n",
+			       dir_text[d], mode_name[m], t->gbps, t->bytes / 1048576, t->secs,
+			       ratio_of(t->gbps, fg->veth[0].gbps), ratio_of(t->gbps, fg->veth[1].gbps));
+		}
+	printf("ping RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d): ratio %.2f\n",
+	       fg->ping_capnet_us, fg->ping_capnet_n, PING_COUNT, fg->ping_kernel_us, fg->ping_kernel_n, PING_COUNT,
+	       ratio_of(fg->ping_capnet_us, fg->ping_kernel_us));
+	for (int m = 0; m < MODE_COUNT; m++)
+		for (int d = 0; d < DIR_COUNT; d++) {
+			const struct tap_run *t = &fg->tap[m][d];
+			uint64_t segs = d == DIR_RX ? t->segs_in : t->segs_out;
+			printf("libcapnet %s (%s): %" PRIu64 " segments in, %" PRIu64 " out (%.3f ACKs per data segment); "
+			       "%" PRIu64 " TAP reads (%" PRIu64 " GRO super-frames of %" PRIu64 " segments), %" PRIu64
+			       " writes (%" PRIu64 " TSO), %" PRIu64 " io_uring enters; %" PRIu64 " polls, %" PRIu64
+			       " read wakeups; CPU %.3f s user + %.3f s sys = %.2f us per segment\n",
+			       dir_text[d], mode_name[m], t->segs_in, t->segs_out, acks_per_segment(t, (enum tap_dir)d),
+			       t->reads, t->gro_frames, t->gro_segments, t->writes, t->tso_frames, t->ring_enters, t->polls,
+			       t->read_wakeups, t->cpu_user, t->cpu_sys,
+			       ratio_of((t->cpu_user + t->cpu_sys) * 1e6, (double)segs));
+		}
 }
 
 int bench_tap(struct bench_ctx *ctx)
@@ -711,7 +967,8 @@ int bench_tap(struct bench_ctx *ctx)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
-	struct figures fg = {0};
+	static struct figures fg;
+	memset(&fg, 0, sizeof fg);
 	bool ok = world_up(&w) && !interrupted && measure(&w, seconds, &fg) && !interrupted;
 	world_down(&w);
 	sigaction(SIGINT, &old_int, NULL);
@@ -720,57 +977,9 @@ int bench_tap(struct bench_ctx *ctx)
 		fprintf(stderr, "capnet bench tap: %s\n", interrupted ? "interrupted" : "failed");
 		return 1;
 	}
-	double ratio[2];
-	for (int i = 0; i < 2; i++)
-		ratio[i] = fg.veth_gbps > 0 ? fg.tap[i].gbps / fg.veth_gbps : 0;
-	static const char *const mode[] = {"plain", "offload"};
-	if (ctx->json) {
-		json_t *j = ctx->jresult;
-		json_object_set_new(j, "seconds", json_real(seconds));
-		json_object_set_new(j, "veth_gbps", json_real(fg.veth_gbps));
-		json_object_set_new(j, "veth_bytes", json_integer((json_int_t)fg.veth_bytes));
-		for (int i = 0; i < 2; i++) {
-			const struct tap_run *t = &fg.tap[i];
-			json_t *o = json_object();
-			json_object_set_new(o, "gbps", json_real(t->gbps));
-			json_object_set_new(o, "ratio_to_veth", json_real(ratio[i]));
-			json_object_set_new(o, "bytes", json_integer((json_int_t)t->bytes));
-			json_object_set_new(o, "rx_frames", json_integer((json_int_t)t->rx_frames));
-			json_object_set_new(o, "tx_frames", json_integer((json_int_t)t->tx_frames));
-			json_object_set_new(o, "rx_gso_frames", json_integer((json_int_t)t->gso_frames));
-			json_object_set_new(o, "polls", json_integer((json_int_t)t->polls));
-			json_object_set_new(o, "read_wakeups", json_integer((json_int_t)t->read_wakeups));
-			json_object_set_new(o, "cpu_user_s", json_real(t->cpu_user));
-			json_object_set_new(o, "cpu_sys_s", json_real(t->cpu_sys));
-			json_object_set_new(o, "cpu_us_per_rx_frame",
-					    json_real(t->rx_frames ? (t->cpu_user + t->cpu_sys) * 1e6 / (double)t->rx_frames : 0));
-			json_object_set_new(j, i == 0 ? "tap" : "tap_offload", o);
-		}
-		json_object_set_new(j, "tap_gbps", json_real(fg.tap[0].gbps));
-		json_object_set_new(j, "ratio", json_real(ratio[0]));
-		json_object_set_new(j, "ratio_offload", json_real(ratio[1]));
-		json_object_set_new(j, "ping_median_us_capnet", json_real(fg.ping_capnet_us));
-		json_object_set_new(j, "ping_median_us_kernel", json_real(fg.ping_kernel_us));
-		json_object_set_new(j, "ping_answered_capnet", json_integer(fg.ping_capnet_n));
-		json_object_set_new(j, "ping_answered_kernel", json_integer(fg.ping_kernel_n));
-		json_object_set_new(j, "rcvbuf", json_integer(TAP_RCVBUF));
-		return 0;
-	}
-	for (int i = 0; i < 2; i++)
-		printf("bulk TCP Linux -> libcapnet over TAP (%-7s): %7.3f Gbit/s  (%.0f MiB in %.3f s)  ratio to veth %.3f\n",
-		       mode[i], fg.tap[i].gbps, fg.tap[i].bytes / 1048576, fg.tap[i].secs, ratio[i]);
-	printf("bulk TCP Linux -> Linux over veth:             %7.3f Gbit/s  (%.0f MiB in %.3f s)\n", fg.veth_gbps,
-	       fg.veth_bytes / 1048576, fg.veth_secs);
-	printf("ping RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d)\n", fg.ping_capnet_us,
-	       fg.ping_capnet_n, PING_COUNT, fg.ping_kernel_us, fg.ping_kernel_n, PING_COUNT);
-	for (int i = 0; i < 2; i++) {
-		const struct tap_run *t = &fg.tap[i];
-		double per = t->rx_frames ? (t->cpu_user + t->cpu_sys) * 1e6 / (double)t->rx_frames : 0;
-		printf("libcapnet (%s): %" PRIu64 " segments in (%" PRIu64 " reads%s), %" PRIu64 " frames out; %" PRIu64
-		       " polls, %" PRIu64 " read wakeups; CPU %.3f s user + %.3f s sys = %.2f us per segment\n",
-		       mode[i], t->rx_frames, t->rx_frames - t->gso_segments + t->gso_frames,
-		       t->gso_frames ? ", TSO super-frames cut here" : "", t->tx_frames, t->polls, t->read_wakeups,
-		       t->cpu_user, t->cpu_sys, per);
-	}
+	if (ctx->json)
+		print_json(ctx, seconds, &fg);
+	else
+		print_text(&fg);
 	return 0;
 }

@@ -78,7 +78,7 @@ struct rig {
 static int rig_open(struct rig *r)
 {
 	memset(r, 0, sizeof *r);
-	r->nic = (struct capnet_nic){&null_ops, NULL, mac_us, 1500};
+	r->nic = (struct capnet_nic){&null_ops, NULL, mac_us, 1500, NULL};
 	/* The interface and a trace pool alone: the UDP sink below stands in
 	 * for the transports so that only the capture point is measured. */
 	struct capnet_stack_config cfg = {

@@ -161,6 +161,9 @@ capnet_err svc_create(const struct svc_opts *o, struct capnet_nic *nic, struct c
 	/* Cap handles never reach the wire: their keys come from the host, so
 	 * the wire's generator draws exactly what a replay's does. */
 	cfg.cap_rng = capnet_host_rng(&s->cap_rng);
+	/* A nic that cuts super-frames (the TAP with --offload) gets them. */
+	if (nic->ext != NULL && nic->ext->transmit_gso != NULL)
+		cfg.iface.tso_max = nic->ext->tso_max;
 	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
 	s->arena_mem = need != 0 ? malloc(need) : NULL;
 	capnet_err e = s->arena_mem != NULL ? CAPNET_OK : CAPNET_E_NOMEM;

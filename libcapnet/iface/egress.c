@@ -5,6 +5,23 @@
 #include "capnet/wire/ipv4.h"
 #include "iface_internal.h"
 
+/* A super-frame goes to the nic's TSO; anything that fits the MTU as it is. */
+static capnet_err eth_transmit_gso(struct capnet_iface *ifc, uint8_t *frame, size_t len, uint16_t gso_size,
+				   capnet_instant now)
+{
+	if (len <= IFACE_TX_L3 + (size_t)ifc->mtu)
+		return capnet_iface_eth_transmit(ifc, frame, len, now);
+	capnet_err e = ifc->nic->ext->transmit_gso(ifc->nic->dev, frame, len, gso_size);
+	if (e != CAPNET_OK) {
+		IFACE_COUNT(ifc, nic_tx_errors);
+		return e;
+	}
+	IFACE_COUNT(ifc, eth_tx_frames);
+	if (IFACE_TAP_ACTIVE(ifc))
+		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_TX, now);
+	return CAPNET_OK;
+}
+
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now)
 {
 	/* Pad to the Ethernet minimum so what we put on the wire (and in a
@@ -30,6 +47,18 @@ uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap)
 	return ifc->tx_buf + IFACE_TX_L3 + CAPNET_IP4_HDR_LEN;
 }
 
+uint32_t capnet_iface_tso_max(const struct capnet_iface *ifc)
+{
+	return ifc->tso_max;
+}
+
+uint8_t *capnet_ip4_tx_buffer_gso(struct capnet_iface *ifc, size_t *gso_cap)
+{
+	size_t ip = ifc->tso_max > ifc->mtu ? ifc->tso_max : ifc->mtu;
+	*gso_cap = ip - CAPNET_IP4_HDR_LEN;
+	return ifc->tx_buf + IFACE_TX_L3 + CAPNET_IP4_HDR_LEN;
+}
+
 /* RFC 1112 6.4: IPv4 multicast maps to 01:00:5e + low 23 bits. */
 static struct capnet_mac multicast_mac(capnet_ip4addr dst)
 {
@@ -45,7 +74,9 @@ capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx 
 		IFACE_COUNT(ifc, ip_tx_unconfigured);
 		return CAPNET_E_NOTCONFIGURED;
 	}
-	if (l4_len > (size_t)ifc->mtu - CAPNET_IP4_HDR_LEN)
+	bool super = tx->gso_size > 0 && l4_len > (size_t)ifc->mtu - CAPNET_IP4_HDR_LEN;
+	size_t max_ip = super ? ifc->tso_max : ifc->mtu;
+	if (l4_len > max_ip - CAPNET_IP4_HDR_LEN || (super && tx->proto != CAPNET_IPPROTO_TCP))
 		return CAPNET_E_MSGSIZE;
 
 	struct capnet_eth_repr eth = {.src = ifc->mac, .ethertype = CAPNET_ETHERTYPE_IPV4};
@@ -84,8 +115,14 @@ capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx 
 	size_t frame_len = IFACE_TX_L3 + CAPNET_IP4_HDR_LEN + l4_len;
 	IFACE_COUNT(ifc, ip_tx_packets);
 	if (need_arp) {
+		/* The queue holds MTU-sized frames: a super-frame waits for no
+		 * neighbour (TCP's retransmission sends it again, cut). */
+		if (super)
+			return CAPNET_E_AGAIN;
 		struct capnet_ipaddr nh = capnet_ipaddr_from_ip4(next_hop);
 		return ifc->neigh[IFACE_NEIGH_INET]->enqueue(ifc, &nh, ifc->tx_buf, frame_len, now);
 	}
+	if (super)
+		return eth_transmit_gso(ifc, ifc->tx_buf, frame_len, tx->gso_size, now);
 	return capnet_iface_eth_transmit(ifc, ifc->tx_buf, frame_len, now);
 }

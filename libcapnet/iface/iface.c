@@ -45,6 +45,13 @@ static size_t pktbuf_size(uint16_t mtu)
 	return sizeof(struct capnet_pktbuf) + frame_cap(mtu);
 }
 
+/* The transmit buffer: one frame, or the largest TSO super-frame. */
+static size_t tx_frame_cap(const struct capnet_iface_config *cfg, uint16_t mtu)
+{
+	uint32_t tso = cfg->tso_max > 65535u ? 65535u : cfg->tso_max;
+	return frame_cap(tso > mtu ? (uint16_t)tso : mtu);
+}
+
 size_t capnet_iface_arena_need(const struct capnet_iface_config *in, uint16_t mtu)
 {
 	struct capnet_iface_config cfg = in ? *in : (struct capnet_iface_config){0};
@@ -53,7 +60,7 @@ size_t capnet_iface_arena_need(const struct capnet_iface_config *in, uint16_t mt
 	size_t n = sizeof(struct capnet_iface) + al;
 	n += sizeof(struct capnet_arp_entry) * cfg.arp_cache_entries + al;
 	n += sizeof(struct capnet_route_slot) * cfg.max_routes + al;
-	n += 2 * (frame_cap(mtu) + al);
+	n += frame_cap(mtu) + al + tx_frame_cap(&cfg, mtu) + al;
 	n += capnet_pool_arena_need(pktbuf_size(mtu), cfg.pktbufs);
 	return n;
 }
@@ -77,7 +84,12 @@ capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_i
 				      _Alignof(max_align_t));
 	ifc->routes = capnet_arena_alloc(arena, sizeof(struct capnet_route_slot) * ifc->cfg.max_routes,
 					 _Alignof(max_align_t));
-	ifc->rx_cap = ifc->tx_cap = frame_cap(ifc->mtu);
+	ifc->rx_cap = frame_cap(ifc->mtu);
+	ifc->tx_cap = tx_frame_cap(&ifc->cfg, ifc->mtu);
+	if (nic->ext != NULL && nic->ext->transmit_gso != NULL && ifc->cfg.tso_max > ifc->mtu) {
+		uint32_t m = nic->ext->tso_max < ifc->cfg.tso_max ? nic->ext->tso_max : ifc->cfg.tso_max;
+		ifc->tso_max = m > 65535u ? 65535u : m;
+	}
 	ifc->rx_buf = capnet_arena_alloc(arena, ifc->rx_cap, _Alignof(max_align_t));
 	ifc->tx_buf = capnet_arena_alloc(arena, ifc->tx_cap, _Alignof(max_align_t));
 	if (!ifc->arp || !ifc->routes || !ifc->rx_buf || !ifc->tx_buf)
@@ -126,9 +138,15 @@ void capnet_iface_get_ip4(const struct capnet_iface *ifc, struct capnet_ip4_conf
  * more may be waiting, so the caller must poll again at once. */
 static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 {
+	const struct capnet_nic_ops *ops = ifc->nic->ops;
+	const struct capnet_nic_ext_ops *ext = ifc->nic->ext;
 	for (uint16_t i = 0; i < ifc->cfg.rx_budget; i++) {
 		size_t len = 0;
-		capnet_err e = ifc->nic->ops->receive(ifc->nic->dev, ifc->rx_buf, ifc->rx_cap, &len);
+		const uint8_t *frame = ifc->rx_buf;
+		struct capnet_nic_rx_info info = {0};
+		capnet_err e = ext != NULL && ext->receive_lend != NULL
+				       ? ext->receive_lend(ifc->nic->dev, &frame, &len, &info)
+				       : ops->receive(ifc->nic->dev, ifc->rx_buf, ifc->rx_cap, &len);
 		if (e == CAPNET_E_AGAIN)
 			return false;
 		if (e == CAPNET_E_NOBUFS) {
@@ -139,7 +157,7 @@ static bool drain_rx(struct capnet_iface *ifc, capnet_instant now)
 			IFACE_COUNT(ifc, nic_rx_errors);
 			return false;
 		}
-		capnet_iface_input(ifc, ifc->rx_buf, len, now);
+		capnet_iface_input_info(ifc, frame, len, &info, now);
 	}
 	return true;
 }

@@ -56,6 +56,7 @@ struct capnet_iface {
 	size_t rx_cap;
 	uint8_t *tx_buf;
 	size_t tx_cap;
+	uint32_t tso_max; /* 0: no TSO; else the largest super-frame's IP bytes */
 
 	struct capnet_l4_protocol *protos;
 	struct capnet_iface_timer *timers;
@@ -88,7 +89,7 @@ struct capnet_iface {
 
 /* ingress.c */
 void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt,
-			    size_t len, capnet_instant now);
+			    size_t len, const struct capnet_nic_rx_info *info, capnet_instant now);
 /* ipv4/arp.c */
 void capnet_arp_input(struct capnet_iface *ifc, const uint8_t *pkt, size_t len, capnet_instant now);
 capnet_instant capnet_arp_poll(struct capnet_iface *ifc, capnet_instant now);

@@ -4,8 +4,25 @@
 #include "capnet/wire/ipv4.h"
 #include "iface_internal.h"
 
+/* A super-frame may exceed the link MTU only as one IPv4 datagram (whose
+ * total length field still bounds it to 64 KiB) carrying TCP. */
+static bool super_frame_ok(const struct capnet_eth_repr *eth, const uint8_t *payload, size_t plen)
+{
+	return eth->ethertype == CAPNET_ETHERTYPE_IPV4 && plen >= 20 && plen <= 65535 &&
+	       payload[9] == CAPNET_IPPROTO_TCP;
+}
+
 void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now)
 {
+	capnet_iface_input_info(ifc, frame, len, NULL, now);
+}
+
+void capnet_iface_input_info(struct capnet_iface *ifc, const uint8_t *frame, size_t len,
+			     const struct capnet_nic_rx_info *info, capnet_instant now)
+{
+	static const struct capnet_nic_rx_info plain;
+	if (info == NULL)
+		info = &plain;
 	IFACE_COUNT(ifc, eth_rx_frames);
 	if (IFACE_TAP_ACTIVE(ifc))
 		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_RX, now);
@@ -21,17 +38,20 @@ void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t l
 	if (eth.vlan)
 		IFACE_COUNT(ifc, eth_rx_vlan);
 	size_t plen = len - eth.header_len;
-	if (plen > ifc->nic->mtu) { /* what the link carries, whatever MTU we send with */
+	const uint8_t *payload = frame + eth.header_len;
+	bool super = info->gso_segs > 1;
+	/* What the link carries, whatever MTU we send with; a super-frame
+	 * stands for several frames that each fit. */
+	if (super ? !super_frame_ok(&eth, payload, plen) : plen > ifc->nic->mtu) {
 		IFACE_COUNT(ifc, eth_rx_oversize);
 		return;
 	}
-	const uint8_t *payload = frame + eth.header_len;
 	switch (eth.ethertype) {
 	case CAPNET_ETHERTYPE_ARP:
 		capnet_arp_input(ifc, payload, plen, now);
 		break;
 	case CAPNET_ETHERTYPE_IPV4:
-		capnet_iface_ip4_input(ifc, &eth, payload, plen, now);
+		capnet_iface_ip4_input(ifc, &eth, payload, plen, info, now);
 		break;
 	default:
 		IFACE_COUNT(ifc, eth_rx_unknown_type);
@@ -80,7 +100,7 @@ static void deliver(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, cap
 }
 
 void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt,
-			    size_t len, capnet_instant now)
+			    size_t len, const struct capnet_nic_rx_info *info, capnet_instant now)
 {
 	IFACE_COUNT(ifc, ip_rx_packets);
 	struct capnet_ip4_repr ip;
@@ -125,6 +145,9 @@ void capnet_iface_ip4_input(struct capnet_iface *ifc, const struct capnet_eth_re
 		.ip_header_len = ip.header_len,
 		.payload = pkt + ip.header_len,
 		.payload_len = ip.payload_len,
+		.gso_segs = info->gso_segs > 1 ? info->gso_segs : 1,
+		.gso_size = info->gso_size,
+		.csum_valid = info->csum_valid,
 	};
 	deliver(ifc, &rx, now);
 }

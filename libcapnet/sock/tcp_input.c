@@ -17,6 +17,7 @@ struct seg {
 	struct capnet_tcp_repr r;
 	uint32_t seq;
 	uint32_t len;  /* SEG.LEN: payload + SYN + FIN */
+	uint16_t segs; /* segments it stands for: > 1 for a coalesced super-frame (GRO) */
 	struct capnet_ipaddr src, dst;
 	/* The payload already copied into the receive ring at offset placed_at
 	 * (where in-order data goes) while its checksum was verified. */
@@ -489,7 +490,7 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		s->rcv.len += gained;
 		s->rcv_nxt = nxt;
 		s->bytes_received += dlen + gained;
-		TCP_COUNT(tcp, tcp_rcvpack);
+		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvpack, g->segs);
 		tcp_count_n(tcp, CAPNET_STAT_tcp_rcvbyte, dlen + gained);
 		/* After shutdown_read nobody reads: acknowledge and discard, so
 		 * the window stays open (as BSD does). */
@@ -498,10 +499,12 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
 		 * the delayed-ACK time. Full-sized is what the peer sends: at most
-		 * our MSS, and no more than its own MSS says its link carries. */
+		 * our MSS, and no more than its own MSS says its link carries. A
+		 * super-frame counts as the segments it stands for: two or more
+		 * are ACKed at once, with one ACK. */
 		uint32_t seg = s->peer_mss && s->peer_mss < s->rcv_mss ? s->peer_mss : s->rcv_mss;
 		uint32_t full = seg - ((s->flags & TF_TS_OK) ? 12u : 0u);
-		if (filled || s->rcv_nxt - s->last_ack_sent >= 2u * full)
+		if (filled || g->segs >= 2 || s->rcv_nxt - s->last_ack_sent >= 2u * full)
 			set_ack_now(s);
 		else
 			tcp_delack_arm(s, now);
@@ -860,7 +863,7 @@ static bool to_accept_queue(struct capnet_tcp_sock *s)
 static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_instant now)
 {
 	struct capnet_tcp *tcp = s->tcp;
-	s->segs_in++;
+	s->segs_in += g->segs;
 
 	/* A retransmitted SYN for our SYN-RECEIVED: the SYN-ACK was lost. */
 	if (s->state == CAPNET_TCP_SYN_RECEIVED && has(g, CAPNET_TCP_SYN) &&
@@ -1037,24 +1040,31 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	memset(&g, 0, sizeof g);
 	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
 	enum capnet_tcp_error why;
-	uint16_t header_sum;
-	if (capnet_tcp_parse_header(rx->payload, rx->payload_len, pseudo, &g.r, &why, &header_sum) != CAPNET_OK) {
+	uint16_t header_sum = 0;
+	capnet_err pe = rx->csum_valid
+				? capnet_tcp_parse_verified(rx->payload, rx->payload_len, &g.r, &why)
+				: capnet_tcp_parse_header(rx->payload, rx->payload_len, pseudo, &g.r, &why, &header_sum);
+	if (pe != CAPNET_OK) {
 		count_parse_error(tcp, why);
 		return;
 	}
+	g.segs = rx->gso_segs > 1 ? rx->gso_segs : 1;
 	g.src = rx->src;
 	g.dst = rx->dst;
 	/* Nothing is done with the segment until its checksum holds: the
 	 * lookup only reads, and place_payload writes only past the data the
 	 * ring holds. */
 	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
-	uint16_t payload_sum = place_payload(s, &g)
-				       ? g.placed_sum
-				       : capnet_csum_partial(g.r.payload, g.r.payload_len, 0);
-	if (!capnet_tcp_payload_sum_ok(header_sum, payload_sum)) {
-		g.placed = false;
-		count_parse_error(tcp, CAPNET_TCP_ERR_BAD_CHECKSUM);
-		return;
+	bool placed = place_payload(s, &g);
+	if (!rx->csum_valid) {
+		/* The NIC vouched for nothing: the sum taken while copying (or,
+		 * when nothing was placed, over the payload where it lies). */
+		uint16_t payload_sum = placed ? g.placed_sum : capnet_csum_partial(g.r.payload, g.r.payload_len, 0);
+		if (!capnet_tcp_payload_sum_ok(header_sum, payload_sum)) {
+			g.placed = false;
+			count_parse_error(tcp, CAPNET_TCP_ERR_BAD_CHECKSUM);
+			return;
+		}
 	}
 	g.seq = g.r.seq;
 	g.len = (uint32_t)g.r.payload_len + (has(&g, CAPNET_TCP_SYN) ? 1u : 0u) + (has(&g, CAPNET_TCP_FIN) ? 1u : 0u);
@@ -1106,7 +1116,7 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	uint32_t parent = s->parent;
 	switch (s->state) {
 	case CAPNET_TCP_SYN_SENT:
-		s->segs_in++;
+		s->segs_in += g.segs;
 		input_syn_sent(s, &g, now);
 		break;
 	case CAPNET_TCP_CLOSED:

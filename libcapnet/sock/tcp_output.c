@@ -26,7 +26,7 @@ static uint32_t pseudo_for(const struct capnet_ipaddr *la, const struct capnet_i
 
 /* Hands a built segment to IP. Only IPv4 has an egress path today. */
 static capnet_err send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
-			  size_t len, capnet_instant now)
+			  size_t len, uint16_t gso_size, capnet_instant now)
 {
 	TCP_COUNT(tcp, tcp_sndtotal);
 	if (la->af != CAPNET_AF_INET) {
@@ -38,6 +38,7 @@ static capnet_err send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la
 		.dst = ra->u.v4,
 		.proto = CAPNET_IPPROTO_TCP,
 		.flags = CAPNET_IP4_TX_DONT_FRAGMENT,
+		.gso_size = gso_size,
 	};
 	capnet_err e = capnet_ip4_send(tcp->ifc, &tx, len, now);
 	if (e != CAPNET_OK)
@@ -123,9 +124,11 @@ static uint32_t seg_max(const struct capnet_tcp_sock *s)
 }
 
 /* Builds and sends one segment of this connection; `dlen` bytes of the
- * send ring from `data_off`. */
-static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t dlen,
-		       capnet_instant now)
+ * send ring from `data_off`. gso > 0: dlen may be several segments of gso
+ * bytes, one TSO super-frame the nic cuts (they share this header: the
+ * same ACK, window and timestamp, as the kernel's segmentation gives). */
+static capnet_err emit(struct capnet_tcp_sock *s, uint16_t gso, uint32_t seq, uint8_t flags, uint32_t data_off,
+		       uint32_t dlen, capnet_instant now)
 {
 	struct capnet_tcp *tcp = s->tcp;
 	struct capnet_tcp_repr r;
@@ -151,7 +154,7 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, u
 			r.opt.sack_count = tcp_sack_blocks(s, r.opt.sack, CAPNET_TCP_MAX_SACK_BLOCKS);
 	}
 	size_t cap;
-	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
+	uint8_t *buf = gso > 0 ? capnet_ip4_tx_buffer_gso(tcp->ifc, &cap) : capnet_ip4_tx_buffer(tcp->ifc, &cap);
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r.opt);
 	if (hlen + dlen > cap)
 		dlen = cap > hlen ? (uint32_t)(cap - hlen) : 0;
@@ -163,11 +166,12 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, u
 		r.payload_len = dlen;
 	}
 	size_t total = capnet_tcp_emit_summed(&r, buf, tcp_pseudo(s, hlen + dlen), payload_sum);
-	capnet_err e = send_ip(tcp, &s->laddr, &s->raddr, total, now);
-	/* RFC 8985 6.1: RACK needs every data segment's transmit time. */
+	capnet_err e = send_ip(tcp, &s->laddr, &s->raddr, total, dlen > gso ? gso : 0, now);
+	/* RFC 8985 6.1: RACK needs every data segment's transmit time (a
+	 * TSO super-frame is one transmission, as Linux's skbs are). */
 	if (!(flags & (CAPNET_TCP_SYN | CAPNET_TCP_RST)) && tcp_rack_wanted(s))
 		tcp_rack_sent(s, seq, dlen + ((flags & CAPNET_TCP_FIN) ? 1u : 0u), capnet_seq_lt(seq, s->snd_max), now);
-	s->segs_out++;
+	s->segs_out += gso > 0 && dlen > gso ? (dlen + gso - 1) / gso : 1;
 	if (flags & CAPNET_TCP_ACK_FLAG) {
 		s->last_ack_sent = s->rcv_nxt;
 		s->flags &= ~(TF_ACK_NOW | TF_DELACK);
@@ -181,7 +185,7 @@ capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
 	uint8_t flags = CAPNET_TCP_SYN;
 	if (s->state == CAPNET_TCP_SYN_RECEIVED)
 		flags |= CAPNET_TCP_ACK_FLAG;
-	capnet_err e = emit(s, s->iss, flags, 0, 0, now);
+	capnet_err e = emit(s, 0, s->iss, flags, 0, 0, now);
 	s->snd_nxt = s->iss + 1;
 	if (capnet_seq_gt(s->snd_nxt, s->snd_max))
 		s->snd_max = s->snd_nxt;
@@ -205,7 +209,7 @@ void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now)
 	 * though, snd_max counts the probe's octet, which the peer did not
 	 * take: with a zero window only SEG.SEQ = RCV.NXT is acceptable (RFC
 	 * 9293 3.10.7.4), and RCV.NXT there is our snd_nxt. */
-	emit(s, (s->flags & TF_PERSIST) ? s->snd_nxt : s->snd_max, CAPNET_TCP_ACK_FLAG, 0, 0, now);
+	emit(s, 0, (s->flags & TF_PERSIST) ? s->snd_nxt : s->snd_max, CAPNET_TCP_ACK_FLAG, 0, 0, now);
 }
 
 void tcp_send_rst_for(struct capnet_tcp_sock *s, capnet_instant now)
@@ -213,7 +217,7 @@ void tcp_send_rst_for(struct capnet_tcp_sock *s, capnet_instant now)
 	if (s->state == CAPNET_TCP_SYN_SENT || s->state == CAPNET_TCP_CLOSED || s->state == CAPNET_TCP_LISTEN)
 		return; /* nothing synchronized to reset (RFC 9293 3.10.5) */
 	TCP_COUNT(s->tcp, tcp_sndrst);
-	emit(s, s->snd_max, CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG, 0, 0, now);
+	emit(s, 0, s->snd_max, CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG, 0, 0, now);
 }
 
 void tcp_send_reset(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr, const struct capnet_ipaddr *raddr,
@@ -244,7 +248,7 @@ capnet_err tcp_send_stateless(struct capnet_tcp *tcp, const struct capnet_ipaddr
 	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
 	size_t n = capnet_tcp_emit(r, buf, pseudo_for(laddr, raddr, hlen));
-	return send_ip(tcp, laddr, raddr, n, now);
+	return send_ip(tcp, laddr, raddr, n, 0, now);
 }
 
 /* ---- data ---- */
@@ -272,7 +276,7 @@ uint32_t tcp_retransmit(struct capnet_tcp_sock *s, uint32_t seq, uint32_t maxlen
 		flags |= CAPNET_TCP_FIN;
 	if (off + len == s->snd.len)
 		flags |= CAPNET_TCP_PSH;
-	emit(s, seq, flags, off, len, now);
+	emit(s, 0, seq, flags, off, len, now);
 	TCP_COUNT(s->tcp, tcp_sndrexmitpack);
 	tcp_count_n(s->tcp, CAPNET_STAT_tcp_sndrexmitbyte, len);
 	s->retransmits++;
@@ -317,6 +321,19 @@ static bool may_send_data(const struct capnet_tcp_sock *s)
 	}
 }
 
+/* TSO (the iface's nic cuts super-frames): how many segments of maxseg
+ * one emit may carry; 1 without. The windows still count bytes, and so
+ * segments, as before. */
+static uint32_t tso_segs(const struct capnet_tcp_sock *s, uint32_t maxseg)
+{
+	uint32_t max = capnet_iface_tso_max(s->tcp->ifc);
+	if (max == 0 || s->laddr.af != CAPNET_AF_INET)
+		return 1;
+	uint32_t room = max - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN - 40; /* options at most */
+	uint32_t n = room / maxseg;
+	return n > 1 ? n : 1;
+}
+
 /* Sends from snd_nxt: new data, or after an RTO pulled snd_nxt back, the
  * go-back retransmission (skipping what the peer SACKed). */
 static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant now)
@@ -342,7 +359,7 @@ static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant 
 				 * from the FIN, not from the idle time before it. */
 				if (s->snd_una == s->snd_max)
 					s->progress_at = now;
-				emit(s, s->snd_nxt, CAPNET_TCP_FIN | CAPNET_TCP_ACK_FLAG, off, 0, now);
+				emit(s, 0, s->snd_nxt, CAPNET_TCP_FIN | CAPNET_TCP_ACK_FLAG, off, 0, now);
 				if (retrans) {
 					TCP_COUNT(s->tcp, tcp_sndrexmitpack);
 					s->retransmits++;
@@ -361,9 +378,15 @@ static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant 
 		if (cusable < usable && !force)
 			usable = cusable; /* a forced segment (probe, SWS override) is one beyond cwnd */
 		uint32_t maxseg = seg_max(s);
-		uint32_t len = avail < maxseg ? avail : maxseg;
+		uint32_t segs = retrans || force ? 1 : tso_segs(s, maxseg);
+		uint32_t len = avail < maxseg * segs ? avail : maxseg * segs;
 		if (len > usable)
 			len = usable;
+		/* A super-frame is what the segment loop would have sent: whole
+		 * segments, and a short tail only where Nagle would let it go. */
+		if (len > maxseg && len % maxseg != 0 &&
+		    !(len == avail && (s->flags & (TF_NODELAY | TF_FIN_QUEUED))))
+			len -= len % maxseg;
 		if (retrans && (s->flags & TF_SACK_OK)) {
 			uint32_t lim = tcp_score_next_sacked(s, s->snd_nxt, s->snd_max) - s->snd_nxt;
 			if (len > lim)
@@ -389,7 +412,8 @@ static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant 
 			flags |= CAPNET_TCP_FIN;
 		if (s->snd_una == s->snd_max)
 			s->progress_at = now; /* user timeout counts from here */
-		emit(s, s->snd_nxt, flags, off, len, now);
+		uint32_t nseg = len > maxseg ? (len + maxseg - 1) / maxseg : 1;
+		emit(s, len > maxseg ? (uint16_t)maxseg : 0, s->snd_nxt, flags, off, len, now);
 		s->bytes_sent += len;
 		if (retrans) {
 			TCP_COUNT(s->tcp, tcp_sndrexmitpack);
@@ -397,7 +421,7 @@ static bool send_from_nxt(struct capnet_tcp_sock *s, bool force, capnet_instant 
 			s->retransmits++;
 			s->flags &= ~TF_RTT_TIMING;
 		} else {
-			TCP_COUNT(s->tcp, tcp_sndpack);
+			tcp_count_n(s->tcp, CAPNET_STAT_tcp_sndpack, nseg);
 			tcp_count_n(s->tcp, CAPNET_STAT_tcp_sndbyte, len);
 			if (!(s->flags & TF_RTT_TIMING)) {
 				s->flags |= TF_RTT_TIMING;
@@ -513,7 +537,7 @@ void tcp_send_probe(struct capnet_tcp_sock *s, bool keepalive, capnet_instant no
 		/* RFC 9293 3.8.4: <SEQ=SND.NXT-1>, no data: the peer answers
 		 * with an ACK because it is out of window. */
 		TCP_COUNT(s->tcp, tcp_keepalive_probes);
-		emit(s, s->snd_max - 1, CAPNET_TCP_ACK_FLAG, 0, 0, now);
+		emit(s, 0, s->snd_max - 1, CAPNET_TCP_ACK_FLAG, 0, 0, now);
 		return;
 	}
 	/* RFC 9293 3.8.6.1: one octet of new data; snd_nxt stays, so a
@@ -522,7 +546,7 @@ void tcp_send_probe(struct capnet_tcp_sock *s, bool keepalive, capnet_instant no
 	if (s->snd.buf == NULL || off >= s->snd.len)
 		return;
 	TCP_COUNT(s->tcp, tcp_persist_probes);
-	emit(s, s->snd_nxt, CAPNET_TCP_ACK_FLAG, off, 1, now);
+	emit(s, 0, s->snd_nxt, CAPNET_TCP_ACK_FLAG, off, 1, now);
 	if (capnet_seq_gt(s->snd_nxt + 1, s->snd_max))
 		s->snd_max = s->snd_nxt + 1;
 }

@@ -284,13 +284,14 @@ static void fill_repr(const struct capnet_tcp_view *v, const uint8_t *buf, size_
 	out->payload_len = len - hl;
 }
 
-static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out)
+static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseudo, bool check_sum,
+				   struct capnet_tcp_repr *out)
 {
 	struct capnet_tcp_view v;
 	enum capnet_tcp_error e = view_init(&v, buf, len);
 	if (e != CAPNET_TCP_ERR_NONE)
 		return e;
-	if (capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0)
+	if (check_sum && capnet_csum_finish(capnet_csum_partial(buf, len, pseudo)) != 0)
 		return CAPNET_TCP_ERR_BAD_CHECKSUM;
 	size_t hl = capnet_tcp_header_len(&v);
 	if (capnet_tcp_options_parse(buf + CAPNET_TCP_HDR_LEN, hl - CAPNET_TCP_HDR_LEN, &out->opt) != CAPNET_OK)
@@ -302,7 +303,16 @@ static enum capnet_tcp_error parse(const uint8_t *buf, size_t len, uint32_t pseu
 capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
 			    enum capnet_tcp_error *why)
 {
-	enum capnet_tcp_error e = parse(buf, len, pseudo, out);
+	enum capnet_tcp_error e = parse(buf, len, pseudo, true, out);
+	if (why)
+		*why = e;
+	return reasons[e].err;
+}
+
+capnet_err capnet_tcp_parse_verified(const uint8_t *buf, size_t len, struct capnet_tcp_repr *out,
+				     enum capnet_tcp_error *why)
+{
+	enum capnet_tcp_error e = parse(buf, len, 0, false, out);
 	if (why)
 		*why = e;
 	return reasons[e].err;

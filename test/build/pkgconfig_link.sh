@@ -32,7 +32,7 @@ static const struct capnet_nic_ops ops = {tx, rx, up};
 static unsigned char mem[1 << 17];
 int main(void)
 {
-	struct capnet_nic nic = {&ops, NULL, {{2, 0, 0, 0, 0, 1}}, 1500};
+	struct capnet_nic nic = {.ops = &ops, .mac = {{2, 0, 0, 0, 0, 1}}, .mtu = 1500};
 	struct capnet_xoshiro x;
 	capnet_xoshiro_seed(&x, 1);
 	struct capnet_arena a;

@@ -44,15 +44,17 @@ interop_up() {
 
 # serve_start [serve options...]: `capnet serve` on ctap0 as 192.0.2.2/24
 # (or with the address options in $SERVE_ADDR, e.g. "--dhcp"), recording to
-# $SERVE_PCAP, logging to $SERVE_LOG (one pair per run).
+# $SERVE_PCAP, logging to $SERVE_LOG (one pair per run). $CAPNET_SERVE_EXTRA
+# adds options to every run (the same suite over another path of the TAP
+# backend: "--offload", "--ring").
 # Sets SERVE_PID; waits until it says it is serving (at most 5 s).
 serve_start() {
 	RUNS=$((RUNS + 1))
 	SERVE_PCAP="$WORK/serve-$RUNS.pcap"
 	SERVE_LOG="$WORK/serve-$RUNS.log"
-	# shellcheck disable=SC2086 # SERVE_ADDR is a list of options
+	# shellcheck disable=SC2086 # SERVE_ADDR and CAPNET_SERVE_EXTRA are lists of options
 	ip netns exec "$NS" timeout 300 "$CAPNET" serve --tap ctap0 ${SERVE_ADDR:---static 192.0.2.2/24 --gateway 192.0.2.1} \
-		--pcap "$SERVE_PCAP" "$@" >"$SERVE_LOG" 2>&1 &
+		--pcap "$SERVE_PCAP" ${CAPNET_SERVE_EXTRA:-} "$@" >"$SERVE_LOG" 2>&1 &
 	SERVE_PID=$!
 	i=0
 	while ! grep -q 'serving ' "$SERVE_LOG" 2>/dev/null; do

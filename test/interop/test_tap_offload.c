@@ -308,28 +308,77 @@ static size_t build_seg(uint8_t *f, uint8_t flags, uint32_t seq, uint32_t ack, c
 	return 54 + dlen;
 }
 
-/* A stack behind the backend takes a super-frame's segments as the data
- * they carry: ARP, a handshake by hand, then 20,000 bytes in one
- * super-frame arrive in order and whole. */
-START_TEST(test_stack_reads_a_super_frame_as_its_bytes)
-{
+/* A stack behind the backend (plain or with offloads), with a connection
+ * 192.0.2.1:40000 -> 192.0.2.2:9 opened by hand: ARP, SYN, the SYN-ACK
+ * read back, the ACK. The peer's next sequence number is 100; ack is
+ * what it must acknowledge (the stack's ISS + 1). */
+struct stack_rig {
 	struct rig r;
-	rig_open(&r);
-	struct capnet_tcp_config cfg = {.max_sockets = 4, .rcvbuf = 1 << 16};
-	size_t need = capnet_iface_arena_need(NULL, 1500) + capnet_tcp_arena_need(&cfg) + 4096;
-	void *mem = malloc(need);
-	struct capnet_arena arena;
-	capnet_arena_init(&arena, mem, need);
-	struct capnet_xoshiro x;
-	capnet_xoshiro_seed(&x, 3);
+	void *mem;
 	struct capnet_iface *ifc;
 	struct capnet_tcp *tcp;
-	ck_assert_int_eq(capnet_iface_create(&arena, NULL, capnet_tap_nic(r.tap), capnet_xoshiro_rng(&x), &ifc), CAPNET_OK);
-	ck_assert_int_eq(capnet_tcp_create(&arena, &cfg, ifc, &tcp), CAPNET_OK);
-	struct capnet_ip4_config ipc = {CAPNET_IP4(192, 0, 2, 2), 24, 0, CAPNET_PROV_STATIC};
-	capnet_iface_set_ip4(ifc, &ipc, 0);
 	struct capnet_tcp_sock *l, *s;
-	ck_assert_int_eq(capnet_tcp_listen(tcp, 9, 1, NULL, &l), CAPNET_OK);
+	uint32_t ack;
+	bool vnet;
+};
+
+static void peer_frame(struct stack_rig *sr, const struct tap_vnet_hdr *h, const uint8_t *f, size_t len)
+{
+	static const struct tap_vnet_hdr none;
+	if (sr->vnet) {
+		peer_send(&sr->r, h != NULL ? h : &none, f, len);
+		return;
+	}
+	ck_assert_int_eq(send(sr->r.peer, f, len, 0), (ssize_t)len);
+}
+
+/* The frames the stack sent since the last call, Ethernet first. */
+static size_t stack_sent(struct stack_rig *sr, uint8_t (*out)[2000], size_t *lens, size_t max)
+{
+	size_t k = 0, skip = sr->vnet ? TAP_VNET_HDR_LEN : 0;
+	uint8_t msg[2000];
+	ssize_t n;
+	while ((n = recv(sr->r.peer, msg, sizeof msg, MSG_DONTWAIT)) > 0) {
+		ck_assert_uint_gt((size_t)n, skip);
+		if (k < max) {
+			memcpy(out[k], msg + skip, (size_t)n - skip);
+			lens[k] = (size_t)n - skip;
+		}
+		k++;
+	}
+	return k;
+}
+
+/* ring: the io_uring transport instead of read() and write() */
+static void stack_rig_open(struct stack_rig *sr, bool vnet, bool ring)
+{
+	memset(sr, 0, sizeof *sr);
+	sr->vnet = vnet;
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	int big = 1 << 21;
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	sr->r.peer = sv[1];
+	char err[CAPNET_TAP_ERRBUF_SIZE];
+	struct capnet_tap_options o = {.mtu = 1500, .offload = vnet, .ring = ring};
+	memcpy(o.mac.b, mac_stack, 6);
+	ck_assert_int_eq(capnet_tap_open_fd(sv[0], &o, &sr->r.tap, err, sizeof err), CAPNET_OK);
+	struct capnet_tcp_config cfg = {.max_sockets = 4, .rcvbuf = 1 << 17, .sndbuf = 1 << 17};
+	/* with offloads, TCP may hand the kernel super-frames (TSO) */
+	struct capnet_iface_config icfg = {.tso_max = vnet ? 65535 : 0};
+	size_t need = capnet_iface_arena_need(&icfg, 1500) + capnet_tcp_arena_need(&cfg) + 4096;
+	sr->mem = malloc(need);
+	struct capnet_arena arena;
+	capnet_arena_init(&arena, sr->mem, need);
+	static struct capnet_xoshiro x;
+	capnet_xoshiro_seed(&x, 3);
+	ck_assert_int_eq(capnet_iface_create(&arena, &icfg, capnet_tap_nic(sr->r.tap), capnet_xoshiro_rng(&x), &sr->ifc),
+			 CAPNET_OK);
+	ck_assert_uint_eq(capnet_iface_tso_max(sr->ifc), vnet ? 65535 - 14 : 0);
+	ck_assert_int_eq(capnet_tcp_create(&arena, &cfg, sr->ifc, &sr->tcp), CAPNET_OK);
+	struct capnet_ip4_config ipc = {CAPNET_IP4(192, 0, 2, 2), 24, 0, CAPNET_PROV_STATIC};
+	capnet_iface_set_ip4(sr->ifc, &ipc, 0);
+	ck_assert_int_eq(capnet_tcp_listen(sr->tcp, 9, 1, NULL, &sr->l), CAPNET_OK);
 	/* Linux asks who has 192.0.2.2: the stack learns 192.0.2.1 from it. */
 	uint8_t arp[60] = {0};
 	memset(arp, 0xff, 6);
@@ -343,49 +392,260 @@ START_TEST(test_stack_reads_a_super_frame_as_its_bytes)
 	memcpy(arp + 22, mac_linux, 6);
 	capnet_put32(arp + 28, CAPNET_IP4(192, 0, 2, 1));
 	capnet_put32(arp + 38, CAPNET_IP4(192, 0, 2, 2));
-	peer_send(&r, &(struct tap_vnet_hdr){0}, arp, sizeof arp);
-	static uint8_t f[70000];
-	peer_send(&r, &(struct tap_vnet_hdr){0}, f, build_seg(f, 0x02, 99, 0, NULL, 0));
-	capnet_iface_poll(ifc, 1000);
-	uint8_t msg[2000];
-	ssize_t n;
-	uint32_t iss = 0;
+	peer_frame(sr, NULL, arp, sizeof arp);
+	static uint8_t f[2000];
+	peer_frame(sr, NULL, f, build_seg(f, 0x02, 99, 0, NULL, 0));
+	capnet_iface_poll(sr->ifc, 1000);
+	static uint8_t out[8][2000];
+	size_t lens[8];
+	size_t k = stack_sent(sr, out, lens, 8);
 	bool synack = false;
-	while ((n = recv(r.peer, msg, sizeof msg, MSG_DONTWAIT)) > 0) {
-		const uint8_t *e = msg + TAP_VNET_HDR_LEN;
-		if (n >= TAP_VNET_HDR_LEN + 54 && capnet_get16(e + 12) == 0x0800 && e[23] == 6 && e[47] == 0x12) {
+	for (size_t i = 0; i < k && i < 8; i++) {
+		const uint8_t *e = out[i];
+		if (lens[i] >= 54 && capnet_get16(e + 12) == 0x0800 && e[23] == 6 && e[47] == 0x12) {
 			synack = true;
-			iss = capnet_get32(e + 38);
+			sr->ack = capnet_get32(e + 38) + 1;
 		}
 	}
 	ck_assert(synack);
-	/* the ACK, then 20,000 bytes in one TSO super-frame */
-	peer_send(&r, &(struct tap_vnet_hdr){0}, f, build_seg(f, 0x10, 100, iss + 1, NULL, 0));
-	static uint8_t data[20000];
-	for (size_t i = 0; i < sizeof data; i++)
-		data[i] = (uint8_t)(i * 31 + 7);
+	peer_frame(sr, NULL, f, build_seg(f, 0x10, 100, sr->ack, NULL, 0));
+	capnet_iface_poll(sr->ifc, 1500);
+	ck_assert_int_eq(capnet_tcp_accept(sr->l, &sr->s), CAPNET_OK);
+	ck_assert_uint_eq(stack_sent(sr, out, lens, 8), 0);
+}
+
+static void stack_rig_close(struct stack_rig *sr)
+{
+	capnet_tap_close(sr->r.tap);
+	close(sr->r.peer);
+	free(sr->mem);
+}
+
+/* Asserts one frame is the stack's pure ACK of `ack` on the connection:
+ * addresses, ports, SEQ, ACK, flags, header length, both checksums. */
+static void assert_pure_ack(const uint8_t *e, size_t len, uint32_t seq, uint32_t ack)
+{
+	ck_assert_uint_eq(len, 60); /* 54 bytes, padded to Ethernet's minimum */
+	ck_assert_mem_eq(e, mac_linux, 6);
+	ck_assert_mem_eq(e + 6, mac_stack, 6);
+	ck_assert_uint_eq(capnet_get16(e + 12), 0x0800);
+	const uint8_t *ip = e + 14, *tcp = ip + 20;
+	ck_assert_uint_eq(ip[0], 0x45);
+	ck_assert_uint_eq(capnet_get16(ip + 2), 40);
+	ck_assert_uint_eq(ip[9], 6);
+	ck_assert_uint_eq(capnet_csum(ip, 20), 0);
+	ck_assert_uint_eq(capnet_get32(ip + 12), CAPNET_IP4(192, 0, 2, 2));
+	ck_assert_uint_eq(capnet_get32(ip + 16), CAPNET_IP4(192, 0, 2, 1));
+	ck_assert_uint_eq(capnet_get16(tcp), 9);
+	ck_assert_uint_eq(capnet_get16(tcp + 2), 40000);
+	ck_assert_uint_eq(capnet_get32(tcp + 4), seq);
+	ck_assert_uint_eq(capnet_get32(tcp + 8), ack);
+	ck_assert_uint_eq(tcp[12], 5 << 4);
+	ck_assert_uint_eq(tcp[13], 0x10);
+	uint32_t ps = capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 2), CAPNET_IP4(192, 0, 2, 1), 6, 20);
+	ck_assert_uint_eq(capnet_csum_finish(capnet_csum_partial(tcp, 20, ps)), 0);
+}
+
+static uint8_t test_data[20000];
+
+static void fill_data(void)
+{
+	for (size_t i = 0; i < sizeof test_data; i++)
+		test_data[i] = (uint8_t)(i * 31 + 7);
+}
+
+static void read_all(struct stack_rig *sr, size_t want)
+{
+	static uint8_t rd[70000];
+	size_t got = 0, g = 0;
+	while (got < want && capnet_tcp_recv(sr->s, rd + got, sizeof rd - got, &g, 2100) == CAPNET_OK)
+		got += g;
+	ck_assert_uint_eq(got, want);
+	ck_assert_mem_eq(rd, test_data, want);
+}
+
+/* GRO with offloads: 20,000 bytes in one TSO super-frame (14 segments of
+ * 1460) are taken into TCP whole -- the stack answers with exactly one
+ * ACK, of all of it (RFC 5681 4.2: at least every second full segment is
+ * ACKed; a super-frame counts as its 14), where the same bytes as 14
+ * frames would draw 7. */
+START_TEST(test_stack_acks_a_super_frame_once)
+{
+	struct stack_rig sr;
+	stack_rig_open(&sr, true, _i == 1);
+	fill_data();
+	static uint8_t f[70000];
 	struct tap_vnet_hdr h = tso;
 	h.gso_size = 1460;
 	h.hdr_len = 54;
-	peer_send(&r, &h, f, build_seg(f, 0x18, 100, iss + 1, data, sizeof data));
-	capnet_iface_poll(ifc, 2000);
-	ck_assert_int_eq(capnet_tcp_accept(l, &s), CAPNET_OK);
-	static uint8_t rd[30000];
-	size_t got = 0;
-	for (int i = 0; i < 8 && got < sizeof data; i++) {
-		size_t g = 0;
-		if (capnet_tcp_recv(s, rd + got, sizeof rd - got, &g, 2000) == CAPNET_OK)
-			got += g;
-		capnet_iface_poll(ifc, 2001 + (capnet_instant)i);
-	}
-	ck_assert_uint_eq(got, sizeof data);
-	ck_assert_mem_eq(rd, data, sizeof data);
+	peer_frame(&sr, &h, f, build_seg(f, 0x18, 100, sr.ack, test_data, sizeof test_data));
+	capnet_iface_poll(sr.ifc, 2000);
+	static uint8_t out[8][2000];
+	size_t lens[8];
+	ck_assert_uint_eq(stack_sent(&sr, out, lens, 8), 1);
+	assert_pure_ack(out[0], lens[0], sr.ack, 100 + sizeof test_data);
 	struct capnet_tap_stats st;
-	capnet_tap_get_stats(r.tap, &st);
-	ck_assert_uint_eq(st.rx_gso_segments, (sizeof data + 1459) / 1460);
-	capnet_tap_close(r.tap);
-	close(r.peer);
-	free(mem);
+	capnet_tap_get_stats(sr.r.tap, &st);
+	ck_assert_uint_eq(st.rx_gro_frames, 1);
+	ck_assert_uint_eq(st.rx_gro_segments, 14);
+	ck_assert_uint_eq(st.rx_gso_segments, 0); /* nothing cut */
+	struct capnet_tcp_info ti;
+	ck_assert_int_eq(capnet_tcp_info(sr.s, &ti), CAPNET_OK);
+	ck_assert_uint_eq(ti.segs_in, 1 + 14); /* the handshake's ACK, then the 14 */
+	read_all(&sr, sizeof test_data);
+	stack_rig_close(&sr);
+}
+END_TEST
+
+/* A super-frame whose checksum the kernel does not vouch for (neither
+ * NEEDS_CSUM at the TCP checksum nor DATA_VALID), or whose IPv4 length
+ * disagrees with what was read, is cut and checked segment by segment as
+ * before: 14 segments, an ACK after every second (the 14th, short, waits
+ * for the delayed ACK). */
+START_TEST(test_stack_cuts_a_super_frame_it_cannot_trust)
+{
+	struct stack_rig sr;
+	stack_rig_open(&sr, true, _i == 1);
+	fill_data();
+	static uint8_t f[70000];
+	struct tap_vnet_hdr h = tso;
+	h.gso_size = 1460;
+	h.hdr_len = 54;
+	h.flags = 0;
+	peer_frame(&sr, &h, f, build_seg(f, 0x18, 100, sr.ack, test_data, sizeof test_data));
+	capnet_iface_poll(sr.ifc, 2000);
+	static uint8_t out[16][2000];
+	size_t lens[16];
+	ck_assert_uint_eq(stack_sent(&sr, out, lens, 16), 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_pure_ack(out[i], lens[i], sr.ack, (uint32_t)(100 + 2 * 1460 * (i + 1)));
+	/* NEEDS_CSUM somewhere else than the TCP checksum field: not trusted */
+	h.flags = TAP_VNET_F_NEEDS_CSUM;
+	h.csum_offset = 6;
+	size_t len = build_seg(f, 0x18, 100 + sizeof test_data, sr.ack, test_data, 2920);
+	peer_frame(&sr, &h, f, len);
+	capnet_iface_poll(sr.ifc, 2001);
+	struct capnet_tap_stats st;
+	capnet_tap_get_stats(sr.r.tap, &st);
+	ck_assert_uint_eq(st.rx_gro_frames, 0);
+	ck_assert_uint_eq(st.rx_gso_frames, 2);
+	ck_assert_uint_eq(st.rx_gso_segments, 16);
+	stack_rig_close(&sr);
+}
+END_TEST
+
+/* GRO without offloads: 14 in-order segments read in one wakeup are
+ * joined before TCP sees them: one ACK. A segment out of order, or one
+ * with a bad checksum, is not joined (it reaches TCP alone, which drops
+ * the latter and ACKs the former's gap at once). */
+START_TEST(test_plain_segments_read_together_draw_one_ack)
+{
+	struct stack_rig sr;
+	stack_rig_open(&sr, false, _i == 1);
+	fill_data();
+	static uint8_t f[2000];
+	for (size_t k = 0; k < 14; k++) {
+		size_t off = k * 1460, n = sizeof test_data - off < 1460 ? sizeof test_data - off : 1460;
+		peer_frame(&sr, NULL, f,
+			   build_seg(f, k == 13 ? 0x18 : 0x10, (uint32_t)(100 + off), sr.ack, test_data + off, n));
+	}
+	capnet_iface_poll(sr.ifc, 2000);
+	static uint8_t out[16][2000];
+	size_t lens[16];
+	ck_assert_uint_eq(stack_sent(&sr, out, lens, 16), 1);
+	assert_pure_ack(out[0], lens[0], sr.ack, 100 + sizeof test_data);
+	struct capnet_tap_stats st;
+	capnet_tap_get_stats(sr.r.tap, &st);
+	ck_assert_uint_eq(st.rx_gro_frames, 1);
+	ck_assert_uint_eq(st.rx_gro_segments, 14);
+	read_all(&sr, sizeof test_data);
+	/* two in order, then a gap: the two join, the third comes alone and
+	 * draws a duplicate ACK; a corrupted fourth is dropped by TCP */
+	uint32_t base = 100 + sizeof test_data;
+	peer_frame(&sr, NULL, f, build_seg(f, 0x10, base, sr.ack, test_data, 1460));
+	peer_frame(&sr, NULL, f, build_seg(f, 0x10, base + 1460, sr.ack, test_data, 1460));
+	peer_frame(&sr, NULL, f, build_seg(f, 0x10, base + 4 * 1460, sr.ack, test_data, 1460));
+	size_t len = build_seg(f, 0x10, base + 2 * 1460, sr.ack, test_data, 1460);
+	f[len - 1] ^= 0x55;
+	peer_frame(&sr, NULL, f, len);
+	capnet_iface_poll(sr.ifc, 3000);
+	size_t k = stack_sent(&sr, out, lens, 16);
+	ck_assert_uint_eq(k, 2);
+	assert_pure_ack(out[0], lens[0], sr.ack, base + 2 * 1460);
+	ck_assert_uint_eq(capnet_get32(out[1] + 14 + 20 + 8), base + 2 * 1460); /* the duplicate, with SACK */
+	capnet_tap_get_stats(sr.r.tap, &st);
+	ck_assert_uint_eq(st.rx_gro_frames, 2);
+	ck_assert_uint_eq(st.rx_gro_segments, 16);
+	ck_assert_uint_eq(capnet_iface_stats(sr.ifc)->v[CAPNET_STAT_tcp_rcvbadsum], 1);
+	stack_rig_close(&sr);
+}
+END_TEST
+
+/* The raw messages the stack wrote since the last call, headers and all. */
+static size_t peer_msgs(struct stack_rig *sr, uint8_t (*out)[70000], size_t *lens, size_t max)
+{
+	size_t k = 0;
+	ssize_t n;
+	while (k < max && (n = recv(sr->r.peer, out[k], sizeof out[k], MSG_DONTWAIT)) > 0)
+		lens[k++] = (size_t)n;
+	return k;
+}
+
+/* TSO: with offloads the stack hands the kernel what cwnd allows as one
+ * super-frame (the peer sent no MSS option: 536-byte segments, RFC 9293
+ * 3.7.1; the initial window is 4 of them, RFC 3390) behind a virtio-net
+ * header that asks the kernel to cut it: GSO_TCPV4, gso_size 536, hdr_len
+ * 54, NEEDS_CSUM at the TCP checksum (offset 34 + 16) whose field holds
+ * the pseudo-header sum. cwnd is still counted in segments: after the
+ * one ACK of all four, slow start allows five (RFC 5681 3.1: one SMSS
+ * per ACK). */
+START_TEST(test_stack_sends_super_frames_for_the_kernel_to_cut)
+{
+	struct stack_rig sr;
+	stack_rig_open(&sr, true, _i == 1);
+	fill_data();
+	size_t put = 0;
+	ck_assert_int_eq(capnet_tcp_send(sr.s, test_data, sizeof test_data, &put, 2000), CAPNET_OK);
+	ck_assert_uint_eq(put, sizeof test_data);
+	capnet_iface_poll(sr.ifc, 2000);
+	static uint8_t out[4][70000];
+	size_t lens[4];
+	ck_assert_uint_eq(peer_msgs(&sr, out, lens, 4), 1);
+	ck_assert_uint_eq(lens[0], TAP_VNET_HDR_LEN + 54 + 2144);
+	struct tap_vnet_hdr h;
+	tap_vnet_parse(out[0], &h);
+	ck_assert_uint_eq(h.flags, TAP_VNET_F_NEEDS_CSUM);
+	ck_assert_uint_eq(h.gso_type, TAP_VNET_GSO_TCPV4);
+	ck_assert_uint_eq(h.hdr_len, 54);
+	ck_assert_uint_eq(h.gso_size, 536);
+	ck_assert_uint_eq(h.csum_start, 34);
+	ck_assert_uint_eq(h.csum_offset, 16);
+	const uint8_t *e = out[0] + TAP_VNET_HDR_LEN, *ip = e + 14, *tcp = ip + 20;
+	ck_assert_mem_eq(e, mac_linux, 6);
+	ck_assert_uint_eq(capnet_get16(ip + 2), 20 + 20 + 2144);
+	ck_assert_uint_eq(capnet_csum(ip, 20), 0);
+	ck_assert_uint_eq(capnet_get32(tcp + 4), sr.ack);
+	ck_assert_uint_eq(capnet_get32(tcp + 8), 100);
+	ck_assert_uint_eq(tcp[13], 0x10); /* ACK; PSH would end the data, which goes on */
+	uint32_t sum = capnet_csum_pseudo4(CAPNET_IP4(192, 0, 2, 2), CAPNET_IP4(192, 0, 2, 1), 6, 20 + 2144);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ck_assert_uint_eq(capnet_get16(tcp + 16), sum);
+	ck_assert_mem_eq(tcp + 20, test_data, 2144);
+	struct capnet_tcp_info ti;
+	ck_assert_int_eq(capnet_tcp_info(sr.s, &ti), CAPNET_OK);
+	ck_assert_uint_eq(ti.segs_out, 1 + 4); /* the SYN-ACK, then four in one frame */
+	/* the peer ACKs it all: five segments' worth next, in one frame */
+	static uint8_t f[100];
+	peer_frame(&sr, NULL, f, build_seg(f, 0x10, 100, sr.ack + 2144, NULL, 0));
+	capnet_iface_poll(sr.ifc, 2010);
+	ck_assert_uint_eq(peer_msgs(&sr, out, lens, 4), 1);
+	ck_assert_uint_eq(lens[0], TAP_VNET_HDR_LEN + 54 + 5 * 536);
+	ck_assert_uint_eq(capnet_get32(out[0] + TAP_VNET_HDR_LEN + 38), sr.ack + 2144);
+	struct capnet_tap_stats st;
+	capnet_tap_get_stats(sr.r.tap, &st);
+	ck_assert_uint_eq(st.tx_tso_frames, 2);
+	stack_rig_close(&sr);
 }
 END_TEST
 
@@ -399,6 +659,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_header_round_trips_little_endian);
 	tc = check_add_case(s, "backend", NULL, NULL, 0);
 	tcase_add_test(tc, test_backend_hands_out_segments_and_sends_behind_a_zero_header);
-	tcase_add_test(tc, test_stack_reads_a_super_frame_as_its_bytes);
+	tc = check_add_case(s, "gro", NULL, NULL, 0);
+	/* each twice: read() and write(), then the io_uring transport */
+	tcase_add_loop_test(tc, test_stack_acks_a_super_frame_once, 0, 2);
+	tcase_add_loop_test(tc, test_stack_cuts_a_super_frame_it_cannot_trust, 0, 2);
+	tcase_add_loop_test(tc, test_plain_segments_read_together_draw_one_ack, 0, 2);
+	tc = check_add_case(s, "tso", NULL, NULL, 0);
+	tcase_add_loop_test(tc, test_stack_sends_super_frames_for_the_kernel_to_cut, 0, 2);
 	return s;
 }

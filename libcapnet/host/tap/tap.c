@@ -1,7 +1,9 @@
 /* Linux TAP backend: /dev/net/tun, IFF_TAP | IFF_NO_PI, non-blocking.
  * One read() is one frame and one write() is one frame, so the nic
- * contract maps onto the descriptor directly; the only state of our own
- * is the bounded TX queue that absorbs EAGAIN. */
+ * contract maps onto the descriptor directly; state of our own: the
+ * bounded TX queue that absorbs EAGAIN, the offloads (tap_gso.h: cutting,
+ * checksums, TSO headers), GRO (tap_gro.h and the lending receive), and
+ * optionally the io_uring transport (tap_ring.h) in place of read/write. */
 #include "capnet/host/tap.h"
 
 #include <errno.h>
@@ -17,7 +19,10 @@
 
 #include <linux/if_tun.h>
 
+#include "capnet/wire/bytes.h"
+#include "tap_gro.h"
 #include "tap_gso.h"
+#include "tap_ring.h"
 
 /* Ethernet header plus one 802.1Q tag: the largest frame is MTU + this. */
 #define TAP_L2_OVERHEAD 18
@@ -32,6 +37,7 @@
 struct tap_txq {
 	uint8_t *slots;    /* cap slots of slot_size bytes */
 	size_t *lens;
+	uint16_t *gso;     /* per slot: TSO segment size, 0 for a plain frame */
 	size_t slot_size;
 	size_t cap, head, count;
 };
@@ -51,6 +57,18 @@ struct capnet_tap {
 	uint8_t *big;
 	struct tap_gso gso;
 	size_t gso_next;
+	/* receive_lend: the frame lent (rx), a segment cut for it (seg), and
+	 * without offloads the segments being joined (gro) behind a frame read
+	 * but not yet handed over (rx, when held) */
+	uint8_t *rx, *seg;
+	size_t frame_cap;
+	struct tap_gro gro;
+	bool held;
+	uint8_t *held_ptr;
+	size_t held_len;
+	uint8_t vhdr[TAP_VNET_HDR_LEN];
+	/* the io_uring transport (tap_ring.h); NULL: read() and write() */
+	struct tap_ring *ring;
 };
 
 static void set_err(char *buf, size_t len, const char *fmt, const char *a, int err)
@@ -74,15 +92,18 @@ static bool txq_init(struct tap_txq *q, size_t frames, size_t slot_size)
 	q->head = q->count = 0;
 	q->slots = malloc(frames * slot_size);
 	q->lens = calloc(frames, sizeof *q->lens);
-	return q->slots != NULL && q->lens != NULL;
+	q->gso = calloc(frames, sizeof *q->gso);
+	return q->slots != NULL && q->lens != NULL && q->gso != NULL;
 }
 
 static void txq_free(struct tap_txq *q)
 {
 	free(q->slots);
 	free(q->lens);
+	free(q->gso);
 	q->slots = NULL;
 	q->lens = NULL;
+	q->gso = NULL;
 }
 
 static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
@@ -94,17 +115,47 @@ static uint8_t *txq_slot(const struct tap_txq *q, size_t i)
 
 enum write_result { WRITE_OK, WRITE_AGAIN, WRITE_FAILED, WRITE_LINKDOWN };
 
-static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len)
+static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame, size_t len, uint16_t gso)
 {
-	/* With offloads every frame carries a header; ours asks for nothing. */
+	/* With offloads every frame carries a header; ours asks for nothing,
+	 * or for the kernel to cut a super-frame (tap_tso_header). */
 	static const uint8_t no_offload[TAP_VNET_HDR_LEN];
-	struct iovec iov[2] = {{(void *)no_offload, TAP_VNET_HDR_LEN}, {(void *)frame, len}};
+	uint8_t hdr[TAP_VNET_HDR_LEN], head[TAP_TSO_HEAD_MAX];
+	struct iovec iov[3] = {{(void *)no_offload, TAP_VNET_HDR_LEN}, {(void *)frame, len}, {NULL, 0}};
+	int niov = 2;
+	if (gso > 0) {
+		size_t hl = tap_tso_header(frame, len, gso, hdr, head);
+		if (hl == 0) {
+			t->st.tx_errors++;
+			return WRITE_FAILED;
+		}
+		iov[0].iov_base = hdr;
+		iov[1] = (struct iovec){head, hl};
+		iov[2] = (struct iovec){(void *)(frame + hl), len - hl};
+		niov = 3;
+	}
 	size_t want = len + (t->vnet ? TAP_VNET_HDR_LEN : 0);
+	if (t->ring != NULL) {
+		int r = t->vnet ? tap_ring_write(t->ring, iov, niov) : tap_ring_write(t->ring, iov + 1, 1);
+		if (r == -EAGAIN)
+			return WRITE_AGAIN;
+		if (r != 0) {
+			t->st.tx_errors++;
+			return WRITE_FAILED;
+		}
+		t->st.tx_frames++;
+		t->st.tx_bytes += len;
+		if (gso > 0)
+			t->st.tx_tso_frames++;
+		return WRITE_OK;
+	}
 	for (int tries = 0; tries < 4; tries++) {
-		ssize_t n = t->vnet ? writev(t->fd, iov, 2) : write(t->fd, frame, len);
+		ssize_t n = t->vnet ? writev(t->fd, iov, niov) : write(t->fd, frame, len);
 		if (n == (ssize_t)want) {
 			t->st.tx_frames++;
 			t->st.tx_bytes += len;
+			if (gso > 0)
+				t->st.tx_tso_frames++;
 			return WRITE_OK;
 		}
 		if (n >= 0)
@@ -129,10 +180,14 @@ static enum write_result write_frame(struct capnet_tap *t, const uint8_t *frame,
 capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
 {
 	struct tap_txq *q = &t->txq;
+	if (t->ring != NULL)
+		tap_ring_flush(t->ring);
 	while (q->count > 0) {
-		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head]);
+		enum write_result r = write_frame(t, txq_slot(q, 0), q->lens[q->head], q->gso[q->head]);
 		if (r == WRITE_AGAIN)
 			return CAPNET_E_AGAIN;
+		if (t->ring != NULL)
+			tap_ring_flush(t->ring);
 		/* Sent, or rejected (counted): either way it leaves. */
 		q->head = (q->head + 1) % q->cap;
 		q->count--;
@@ -140,9 +195,8 @@ capnet_err capnet_tap_tx_flush(struct capnet_tap *t)
 	return CAPNET_OK;
 }
 
-static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
+static capnet_err transmit(struct capnet_tap *t, const uint8_t *frame, size_t len, uint16_t gso)
 {
-	struct capnet_tap *t = dev;
 	struct tap_txq *q = &t->txq;
 	if (frame == NULL || len == 0)
 		return CAPNET_E_INVAL;
@@ -155,7 +209,7 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 	if (q->count > 0)
 		capnet_tap_tx_flush(t);
 	if (q->count == 0) {
-		enum write_result r = write_frame(t, frame, len);
+		enum write_result r = write_frame(t, frame, len, gso);
 		if (r == WRITE_OK)
 			return CAPNET_OK;
 		if (r == WRITE_FAILED)
@@ -170,11 +224,31 @@ static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
 	size_t tail = (q->head + q->count) % q->cap;
 	memcpy(q->slots + tail * q->slot_size, frame, len);
 	q->lens[tail] = len;
+	q->gso[tail] = gso;
 	q->count++;
 	t->st.tx_queued++;
 	if (q->count > t->st.txq_high_water)
 		t->st.txq_high_water = q->count;
 	return CAPNET_OK;
+}
+
+static capnet_err tap_transmit(void *dev, const uint8_t *frame, size_t len)
+{
+	struct capnet_tap *t = dev;
+	if (len > (size_t)t->nic.mtu + TAP_L2_OVERHEAD) {
+		t->st.tx_errors++;
+		return CAPNET_E_MSGSIZE;
+	}
+	return transmit(t, frame, len, 0);
+}
+
+/* TSO: only with the virtio-net header can the kernel be asked to cut. */
+static capnet_err tap_transmit_gso(void *dev, const uint8_t *frame, size_t len, uint16_t gso_size)
+{
+	struct capnet_tap *t = dev;
+	if (!t->vnet || gso_size == 0)
+		return tap_transmit(dev, frame, len);
+	return transmit(t, frame, len, gso_size);
 }
 
 /* A read() that failed: EAGAIN is "nothing yet"; anything else is final. */
@@ -194,7 +268,87 @@ static capnet_err read_failed(struct capnet_tap *t, ssize_t n)
 	return CAPNET_E_NIC;
 }
 
-/* The next segment of the super-frame in `big`. */
+/* The next message from the ring: 0 with *n set, or the failure. */
+static capnet_err ring_next(struct capnet_tap *t, uint8_t **msg, size_t *n)
+{
+	ssize_t r = tap_ring_read(t->ring, msg);
+	if (r > 0) {
+		*n = (size_t)r;
+		return CAPNET_OK;
+	}
+	if (r == 0)
+		return CAPNET_E_AGAIN;
+	errno = (int)-r;
+	return read_failed(t, -1);
+}
+
+/* Without offloads: the next frame, read into t->rx (or lent by the ring);
+ * one longer than the frame buffer is consumed and counted. */
+static capnet_err read_plain(struct capnet_tap *t, uint8_t **frame, size_t *len)
+{
+	for (;;) {
+		size_t n = 0;
+		capnet_err e = CAPNET_OK;
+		if (t->ring != NULL) {
+			e = ring_next(t, frame, &n);
+		} else {
+			struct iovec iov[2] = {{t->rx, t->frame_cap}, {t->spill, TAP_RX_SPILL}};
+			ssize_t r = readv(t->fd, iov, 2);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return read_failed(t, r);
+			*frame = t->rx;
+			n = (size_t)r;
+		}
+		if (e != CAPNET_OK)
+			return e;
+		if (n > t->frame_cap) {
+			t->st.rx_oversize++;
+			return CAPNET_E_NOBUFS;
+		}
+		t->st.rx_frames++;
+		t->st.rx_bytes += n;
+		*len = n;
+		return CAPNET_OK;
+	}
+}
+
+/* With offloads: the next message, header and frame (in t->vhdr and
+ * t->big, or lent by the ring). One that cannot hold both is counted and
+ * skipped. */
+static capnet_err read_vnet(struct capnet_tap *t, struct tap_vnet_hdr *h, uint8_t **frame, size_t *flen)
+{
+	for (;;) {
+		size_t n = 0;
+		uint8_t *msg = NULL;
+		if (t->ring != NULL) {
+			capnet_err e = ring_next(t, &msg, &n);
+			if (e != CAPNET_OK)
+				return e;
+		} else {
+			struct iovec iov[3] = {{t->vhdr, TAP_VNET_HDR_LEN}, {t->big, TAP_RX_BIG}, {t->spill, TAP_RX_SPILL}};
+			ssize_t r = readv(t->fd, iov, 3);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return read_failed(t, r);
+			n = (size_t)r;
+		}
+		t->st.rx_frames++;
+		t->st.rx_bytes += n;
+		if (n <= TAP_VNET_HDR_LEN || n > TAP_VNET_HDR_LEN + TAP_RX_BIG) {
+			t->st.rx_offload_errors++;
+			continue;
+		}
+		tap_vnet_parse(msg != NULL ? msg : t->vhdr, h);
+		*frame = msg != NULL ? msg + TAP_VNET_HDR_LEN : t->big;
+		*flen = n - TAP_VNET_HDR_LEN;
+		return CAPNET_OK;
+	}
+}
+
+/* The next segment of the super-frame being cut. */
 static capnet_err next_segment(struct capnet_tap *t, uint8_t *buf, size_t cap, size_t *len)
 {
 	size_t n = tap_gso_segment(&t->gso, t->gso_next++, buf, cap);
@@ -207,79 +361,136 @@ static capnet_err next_segment(struct capnet_tap *t, uint8_t *buf, size_t cap, s
 	return CAPNET_OK;
 }
 
-/* With offloads: read header and frame into `big`; a super-frame is then
- * handed out segment by segment, a partial checksum completed first. A
- * frame we cannot use is counted and skipped (bounded by what the kernel
- * has queued). */
-static capnet_err receive_vnet(struct capnet_tap *t, uint8_t *buf, size_t cap, size_t *len)
+/* A TSO super-frame the stack can take whole: more than one segment, a
+ * checksum the kernel vouches for (NEEDS_CSUM at the TCP checksum field:
+ * the data never left this host; or DATA_VALID), no SYN, RST or URG, and
+ * an IPv4 total length that covers exactly the frame read. Anything else
+ * is cut into segments as before, each with its checksums. */
+static bool gro_whole(const struct tap_gso *g, const struct tap_vnet_hdr *h, const uint8_t *f, size_t flen)
 {
-	if (t->gso_next < t->gso.nseg)
-		return next_segment(t, buf, cap, len);
-	uint8_t hdr[TAP_VNET_HDR_LEN];
-	struct iovec iov[3] = {{hdr, sizeof hdr}, {t->big, TAP_RX_BIG}, {t->spill, TAP_RX_SPILL}};
+	bool csum_ok = (h->flags & TAP_VNET_F_DATA_VALID) ||
+		       ((h->flags & TAP_VNET_F_NEEDS_CSUM) && h->csum_start == g->l4 && h->csum_offset == 16);
+	return g->nseg > 1 && g->nseg <= UINT16_MAX && csum_ok && (f[g->l4 + 13] & 0x26) == 0 &&
+	       capnet_get16(f + g->l3 + 2) == flen - g->l3 && h->hdr_len <= flen;
+}
+
+/* With offloads: the next frame the stack gets. A super-frame is lent
+ * whole when `whole` allows and gro_whole agrees, else cut into `seg`
+ * segment by segment; a partial checksum is completed first. A frame we
+ * cannot use is counted and skipped (bounded by what the kernel queued). */
+static capnet_err next_vnet(struct capnet_tap *t, bool whole, const uint8_t **frame, size_t *len,
+			    struct capnet_nic_rx_info *info)
+{
+	if (t->gso_next < t->gso.nseg) {
+		*frame = t->seg;
+		return next_segment(t, t->seg, t->frame_cap, len);
+	}
 	for (;;) {
-		ssize_t n = readv(t->fd, iov, 3);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return read_failed(t, n);
-		t->st.rx_frames++;
-		t->st.rx_bytes += (size_t)n;
-		if ((size_t)n <= TAP_VNET_HDR_LEN || (size_t)n > TAP_VNET_HDR_LEN + TAP_RX_BIG) {
-			t->st.rx_offload_errors++;
-			continue;
-		}
-		size_t flen = (size_t)n - TAP_VNET_HDR_LEN;
 		struct tap_vnet_hdr h;
-		tap_vnet_parse(hdr, &h);
+		uint8_t *f = NULL;
+		size_t flen = 0;
+		capnet_err e = read_vnet(t, &h, &f, &flen);
+		if (e != CAPNET_OK)
+			return e;
 		if (h.gso_type != TAP_VNET_GSO_NONE) {
-			if (!tap_gso_init(&t->gso, t->big, flen, &h)) {
+			if (!tap_gso_init(&t->gso, f, flen, &h)) {
 				t->st.rx_offload_errors++;
 				continue;
 			}
 			t->st.rx_gso_frames++;
+			if (whole && gro_whole(&t->gso, &h, f, flen)) {
+				t->st.rx_gro_frames++;
+				t->st.rx_gro_segments += t->gso.nseg;
+				info->gso_segs = (uint16_t)t->gso.nseg;
+				info->gso_size = t->gso.mss;
+				info->csum_valid = true;
+				t->gso.nseg = 0; /* nothing left to cut */
+				*frame = f;
+				*len = flen;
+				return CAPNET_OK;
+			}
 			t->gso_next = 0;
-			return next_segment(t, buf, cap, len);
+			*frame = t->seg;
+			return next_segment(t, t->seg, t->frame_cap, len);
 		}
 		if (h.flags & TAP_VNET_F_NEEDS_CSUM) {
-			if (!tap_csum_complete(t->big, flen, &h)) {
+			if (!tap_csum_complete(f, flen, &h)) {
 				t->st.rx_offload_errors++;
 				continue;
 			}
 			t->st.rx_csum_completed++;
 		}
-		if (flen > cap) {
+		if (flen > t->frame_cap) {
 			t->st.rx_oversize++;
 			return CAPNET_E_NOBUFS;
 		}
-		memcpy(buf, t->big, flen);
+		info->csum_valid = (h.flags & TAP_VNET_F_DATA_VALID) != 0;
+		*frame = f;
 		*len = flen;
 		return CAPNET_OK;
 	}
 }
 
+/* The copying receive (the nic contract): every super-frame cut. */
 static capnet_err tap_receive(void *dev, uint8_t *buf, size_t cap, size_t *len)
 {
 	struct capnet_tap *t = dev;
-	if (t->vnet)
-		return receive_vnet(t, buf, cap, len);
-	struct iovec iov[2] = {{buf, cap}, {t->spill, TAP_RX_SPILL}};
+	const uint8_t *f = NULL;
+	uint8_t *pf = NULL;
+	struct capnet_nic_rx_info info = {0};
+	capnet_err e = t->vnet ? next_vnet(t, false, &f, len, &info) : read_plain(t, &pf, len);
+	if (pf != NULL)
+		f = pf;
+	if (e != CAPNET_OK)
+		return e;
+	if (*len > cap) {
+		t->st.rx_oversize++;
+		return CAPNET_E_NOBUFS;
+	}
+	memcpy(buf, f, *len);
+	return CAPNET_OK;
+}
+
+/* ---- receive, lending the frame (the iface's path) ---- */
+
+/* Without offloads: frames are read one by one and joined (tap_gro.h)
+ * until one does not join or the device has no more; the frame that did
+ * not join waits (held) for the next call. */
+static capnet_err lend_plain(struct capnet_tap *t, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
 	for (;;) {
-		ssize_t n = readv(t->fd, iov, 2);
-		if (n > 0 && (size_t)n > cap) {
-			t->st.rx_oversize++;
-			return CAPNET_E_NOBUFS;
+		if (!t->held) {
+			capnet_err e = read_plain(t, &t->held_ptr, &t->held_len);
+			if (e == CAPNET_E_AGAIN && t->gro.len > 0)
+				break;
+			if (e != CAPNET_OK)
+				return e;
+			t->held = true;
 		}
-		if (n > 0) {
-			*len = (size_t)n;
-			t->st.rx_frames++;
-			t->st.rx_bytes += (size_t)n;
+		enum tap_gro_result r = tap_gro_add(&t->gro, t->held_ptr, t->held_len);
+		if (r == TAP_GRO_FLUSH)
+			break;
+		t->held = false;
+		if (r == TAP_GRO_ALONE) {
+			*frame = t->held_ptr;
+			*len = t->held_len;
 			return CAPNET_OK;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return read_failed(t, n);
 	}
+	uint16_t segs = t->gro.segs;
+	*frame = t->gro.buf;
+	*len = tap_gro_finish(&t->gro, info);
+	if (segs > 1) {
+		t->st.rx_gro_frames++;
+		t->st.rx_gro_segments += segs;
+	}
+	return CAPNET_OK;
+}
+
+static capnet_err tap_receive_lend(void *dev, const uint8_t **frame, size_t *len, struct capnet_nic_rx_info *info)
+{
+	struct capnet_tap *t = dev;
+	return t->vnet ? next_vnet(t, true, frame, len, info) : lend_plain(t, frame, len, info);
 }
 
 bool capnet_tap_link_up(const struct capnet_tap *t)
@@ -303,6 +514,17 @@ static const struct capnet_nic_ops tap_ops = {
 	.transmit = tap_transmit,
 	.receive = tap_receive,
 	.link_up = tap_link_up,
+};
+
+static const struct capnet_nic_ext_ops tap_ext_ops = {
+	.receive_lend = tap_receive_lend,
+};
+
+/* With offloads the kernel also cuts what we send (TSO). */
+static const struct capnet_nic_ext_ops tap_ext_ops_vnet = {
+	.receive_lend = tap_receive_lend,
+	.transmit_gso = tap_transmit_gso,
+	.tso_max = 65535 - 14, /* frames within a capture's 64 KiB snaplen */
 };
 
 /* Reads the device MTU, or sets it to `want` when want != 0. */
@@ -361,16 +583,31 @@ static capnet_err finish_open(struct capnet_tap *t, const struct capnet_tap_opti
 	t->vnet = o->offload;
 	if (t->vnet)
 		t->big = malloc(TAP_RX_BIG);
-	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet && t->big == NULL) ||
-			       !txq_init(&t->txq, frames, (size_t)mtu + TAP_L2_OVERHEAD))) {
+	else
+		t->gro.buf = malloc(TAP_GRO_MAX);
+	t->frame_cap = (size_t)mtu + TAP_L2_OVERHEAD;
+	t->rx = malloc(t->frame_cap);
+	t->seg = malloc(t->frame_cap);
+	if (e == CAPNET_OK && (t->spill == NULL || (t->vnet ? t->big == NULL : t->gro.buf == NULL) || !t->rx || !t->seg ||
+			       !txq_init(&t->txq, frames, t->vnet ? TAP_RX_BIG : (size_t)mtu + TAP_L2_OVERHEAD))) {
 		set_err(errbuf, errlen, "tap: out of memory", NULL, 0);
 		e = CAPNET_E_NOMEM;
+	}
+	/* The ring: 64 reads and 128 writes in flight at most, each buffer
+	 * big enough for a super-frame and its header. */
+	if (e == CAPNET_OK && o->ring) {
+		t->ring = tap_ring_open(t->fd, TAP_VNET_HDR_LEN + TAP_RX_BIG, 64, 128);
+		if (t->ring == NULL) {
+			set_err(errbuf, errlen, "io_uring for the TAP", NULL, errno);
+			e = CAPNET_E_NIC;
+		}
 	}
 	if (e != CAPNET_OK) {
 		capnet_tap_close(t);
 		return e;
 	}
 	t->nic.ops = &tap_ops;
+	t->nic.ext = t->vnet ? &tap_ext_ops_vnet : &tap_ext_ops;
 	t->nic.dev = t;
 	t->nic.mac = mac_is_zero(o->mac) ? default_mac : o->mac;
 	t->nic.mtu = mtu;
@@ -506,6 +743,7 @@ void capnet_tap_close(struct capnet_tap *t)
 {
 	if (t == NULL)
 		return;
+	tap_ring_close(t->ring);
 	if (t->fd >= 0)
 		close(t->fd);
 	if (t->ctl >= 0)
@@ -513,6 +751,9 @@ void capnet_tap_close(struct capnet_tap *t)
 	txq_free(&t->txq);
 	free(t->spill);
 	free(t->big);
+	free(t->gro.buf);
+	free(t->rx);
+	free(t->seg);
 	free(t);
 }
 
@@ -538,10 +779,15 @@ int capnet_tap_fault(const struct capnet_tap *t)
 
 size_t capnet_tap_tx_pending(const struct capnet_tap *t)
 {
-	return t->txq.count;
+	return t->txq.count + (t->ring != NULL ? tap_ring_unsubmitted(t->ring) : 0);
 }
 
 void capnet_tap_get_stats(const struct capnet_tap *t, struct capnet_tap_stats *out)
 {
 	*out = t->st;
+	if (t->ring != NULL) {
+		struct tap_ring_stats rs;
+		tap_ring_get_stats(t->ring, &rs);
+		out->ring_enters = rs.enters;
+	}
 }

@@ -1,6 +1,8 @@
 /* TAP offloads: checksum completion and TSO segmentation (tap_gso.h). */
 #include "tap_gso.h"
 
+#include "capnet/host/tap.h"
+
 #include <string.h>
 
 #include "capnet/wire/bytes.h"
@@ -114,4 +116,42 @@ size_t tap_gso_segment(const struct tap_gso *g, size_t k, uint8_t *out, size_t c
 	uint32_t pseudo = capnet_csum_pseudo4(capnet_get32(ip + 12), capnet_get32(ip + 16), 6, (uint16_t)tcp_len);
 	capnet_put16(tcp + 16, capnet_csum_finish(capnet_csum_partial(tcp, tcp_len, pseudo)));
 	return n;
+}
+
+size_t tap_tso_header(const uint8_t *frame, size_t len, uint16_t gso_size, uint8_t vnet[TAP_VNET_HDR_LEN],
+		      uint8_t head[TAP_TSO_HEAD_MAX])
+{
+	if (len < ETH_HDR + 40 || capnet_get16(frame + 12) != 0x0800 || frame[ETH_HDR] >> 4 != 4 ||
+	    frame[ETH_HDR + 9] != 6 || gso_size == 0)
+		return 0;
+	size_t l4 = ETH_HDR + (size_t)(frame[ETH_HDR] & 0x0f) * 4;
+	if (l4 < ETH_HDR + 20 || len < l4 + 20)
+		return 0;
+	size_t hl = l4 + (size_t)(frame[l4 + 12] >> 4) * 4;
+	if (hl < l4 + 20 || hl >= len)
+		return 0;
+	memcpy(head, frame, hl);
+	const uint8_t *ip = frame + ETH_HDR;
+	uint32_t sum = capnet_csum_pseudo4(capnet_get32(ip + 12), capnet_get32(ip + 16), 6, (uint16_t)(len - l4));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	capnet_put16(head + l4 + 16, (uint16_t)sum);
+	struct tap_vnet_hdr h = {.flags = TAP_VNET_F_NEEDS_CSUM,
+				 .gso_type = (uint8_t)(TAP_VNET_GSO_TCPV4 | ((frame[l4 + 13] & TCP_FLAG_CWR) ? TAP_VNET_GSO_ECN : 0)),
+				 .hdr_len = (uint16_t)hl,
+				 .gso_size = gso_size,
+				 .csum_start = (uint16_t)l4,
+				 .csum_offset = 16};
+	tap_vnet_emit(&h, vnet);
+	return hl;
+}
+
+size_t capnet_tap_gso_segment(const uint8_t *frame, size_t len, uint16_t gso_size, size_t k, uint8_t *out,
+			      size_t cap)
+{
+	struct tap_vnet_hdr h = {.gso_type = TAP_VNET_GSO_TCPV4, .gso_size = gso_size};
+	struct tap_gso g;
+	if (!tap_gso_init(&g, frame, len, &h))
+		return 0;
+	return tap_gso_segment(&g, k, out, cap);
 }

@@ -20,6 +20,7 @@
 
 #define TAP_VNET_HDR_LEN 10
 #define TAP_VNET_F_NEEDS_CSUM 0x01
+#define TAP_VNET_F_DATA_VALID 0x02
 #define TAP_VNET_GSO_NONE 0
 #define TAP_VNET_GSO_TCPV4 1
 #define TAP_VNET_GSO_ECN 0x80
@@ -56,5 +57,15 @@ bool tap_gso_init(struct tap_gso *g, const uint8_t *frame, size_t len, const str
 /* Writes segment k (0 <= k < g->nseg) into out; returns its length, or 0
  * when it does not fit `cap`. */
 size_t tap_gso_segment(const struct tap_gso *g, size_t k, uint8_t *out, size_t cap);
+
+/* TSO on transmit: for an Ethernet/IPv4/TCP super-frame (no VLAN tag)
+ * whose payload the kernel is to cut at gso_size, fills the virtio-net
+ * header (GSO_TCPV4, hdr_len, NEEDS_CSUM at the TCP checksum) and copies
+ * the headers into `head` with the checksum field holding the
+ * pseudo-header sum, as the kernel expects of a partial checksum. Returns
+ * the header length (Ethernet + IPv4 + TCP), 0 when the frame is not one. */
+#define TAP_TSO_HEAD_MAX (14 + 60 + 60)
+size_t tap_tso_header(const uint8_t *frame, size_t len, uint16_t gso_size, uint8_t vnet[TAP_VNET_HDR_LEN],
+		      uint8_t head[TAP_TSO_HEAD_MAX]);
 
 #endif

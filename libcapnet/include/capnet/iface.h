@@ -29,6 +29,11 @@ struct capnet_iface_config {
 	/* The NIC's receive side belongs to a driver (a Nic cap holder) that
 	 * feeds frames in with capnet_iface_input: poll never reads the NIC. */
 	bool rx_by_driver;
+	/* TSO: TCP may hand the nic super-frames of up to this many IP bytes
+	 * when the nic can cut them (capnet_nic_ext_ops.transmit_gso), never
+	 * more than the nic's tso_max. 0 (default): one frame per segment. The
+	 * transmit buffer is reserved this large. */
+	uint32_t tso_max;
 };
 
 /* Where a configuration value came from (the status surface shows it). */
@@ -96,6 +101,12 @@ capnet_err capnet_iface_route_lookup(const struct capnet_iface *ifc, capnet_ip4a
 capnet_instant capnet_iface_poll(struct capnet_iface *ifc, capnet_instant now);
 /* Feeds one received frame (as if the nic had delivered it). */
 void capnet_iface_input(struct capnet_iface *ifc, const uint8_t *frame, size_t len, capnet_instant now);
+/* The same with what the driver knows about it (nic.h): a TCP super-frame
+ * (gso_segs > 1) may be longer than the MTU; anything else that is, or a
+ * super-frame that is not IPv4/TCP, is dropped as oversize. NULL info: an
+ * ordinary frame. */
+void capnet_iface_input_info(struct capnet_iface *ifc, const uint8_t *frame, size_t len,
+			     const struct capnet_nic_rx_info *info, capnet_instant now);
 
 const struct capnet_stats *capnet_iface_stats(const struct capnet_iface *ifc);
 /* Counts one event: the layers above iface/ (UDP, DHCP...) keep their
@@ -199,6 +210,12 @@ struct capnet_l3_rx {
 	size_t ip_header_len;
 	const uint8_t *payload;
 	size_t payload_len;
+	/* From the driver (struct capnet_nic_rx_info): > 1 when the payload is
+	 * a coalesced TCP super-frame of that many segments of gso_size bytes
+	 * (the last may be shorter); csum_valid: skip the L4 checksum. */
+	uint16_t gso_segs;
+	uint16_t gso_size;
+	bool csum_valid;
 };
 
 /* An upper layer (UDP, TCP...) registers one of these per IP family it
@@ -237,12 +254,21 @@ struct capnet_ip4_tx {
 	uint8_t tos;
 	unsigned flags;
 	struct capnet_mac dst_mac; /* with CAPNET_IP4_TX_DST_MAC: skip ARP */
+	/* > 0: a TCP super-frame of segments of this payload size, for a nic
+	 * with TSO (capnet_iface_tso_max); it may exceed the MTU. */
+	uint16_t gso_size;
 };
 #define CAPNET_IP4_TX_UNCONFIGURED_OK 0x1u /* allow src 0.0.0.0 (DHCP) */
 #define CAPNET_IP4_TX_DST_MAC 0x2u         /* use tx.dst_mac as given */
 #define CAPNET_IP4_TX_DONT_FRAGMENT 0x4u
 
 uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap);
+/* The largest IP datagram a TCP super-frame may be on this interface (the
+ * nic cuts it: capnet_nic_ext_ops.transmit_gso); 0 without TSO. The
+ * buffer of capnet_ip4_tx_buffer then holds that much: `gso_cap` gets
+ * the L4 room of a super-frame. */
+uint32_t capnet_iface_tso_max(const struct capnet_iface *ifc);
+uint8_t *capnet_ip4_tx_buffer_gso(struct capnet_iface *ifc, size_t *gso_cap);
 capnet_err capnet_ip4_send(struct capnet_iface *ifc, const struct capnet_ip4_tx *tx, size_t l4_len,
 			   capnet_instant now);
 

@@ -39,12 +39,23 @@ struct capnet_tap_options {
 	uint16_t txq_frames; /* 0: CAPNET_TAP_TXQ_DEFAULT */
 	/* Offloads: IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 |
 	 * TUN_F_TSO_ECN). The kernel then hands over TCP super-frames of up to
-	 * 64 KiB and leaves some checksums for us; the backend cuts the former
-	 * into the MTU-sized segments the kernel would have sent and completes
-	 * the latter, so the stack sees ordinary frames (fewer reads, and no
-	 * software segmentation in the kernel). With capnet_tap_open_fd it
-	 * means the descriptor carries virtio-net headers (no ioctls). */
+	 * 64 KiB and leaves some checksums for us. Through the iface's lending
+	 * receive (nic ext ops) a super-frame whose checksum the kernel vouches
+	 * for goes to TCP whole (GRO: one segment to TCP, one ACK); through the
+	 * copying receive, or when anything about it is inconsistent, it is cut
+	 * into the MTU-sized segments the kernel would have sent; partial
+	 * checksums are completed. The nic also takes super-frames to send
+	 * (transmit_gso, TSO: the kernel cuts them) when the iface is given a
+	 * tso_max. Without offloads, in-order TCP segments read in one wakeup
+	 * are joined before the stack sees them (tap_gro.h). With
+	 * capnet_tap_open_fd it means the descriptor carries virtio-net headers
+	 * (no ioctls). */
 	bool offload;
+	/* The io_uring transport instead of one read() or write() per frame:
+	 * buffers registered once, a batch of linked reads per submission (in
+	 * the device's order), writes queued and submitted together after each
+	 * poll (capnet_tap_tx_flush). Needs io_uring in the kernel. */
+	bool ring;
 };
 
 struct capnet_tap_stats {
@@ -63,6 +74,13 @@ struct capnet_tap_stats {
 	uint64_t rx_gso_segments;  /* segments cut from them */
 	uint64_t rx_csum_completed; /* partial checksums completed */
 	uint64_t rx_offload_errors; /* a header or super-frame we could not use: dropped */
+	/* GRO (the iface's lending receive): super-frames handed to the stack
+	 * whole -- TSO frames from the kernel, or segments joined here without
+	 * offloads -- and the segments they stood for */
+	uint64_t rx_gro_frames;
+	uint64_t rx_gro_segments;
+	uint64_t tx_tso_frames; /* super-frames written for the kernel to cut (TSO) */
+	uint64_t ring_enters;   /* with `ring`: io_uring_enter calls for all of it */
 };
 
 struct capnet_tap;
@@ -113,5 +131,14 @@ int capnet_tap_fault(const struct capnet_tap *t);
 bool capnet_tap_link_up(const struct capnet_tap *t);
 
 void capnet_tap_get_stats(const struct capnet_tap *t, struct capnet_tap_stats *out);
+
+/* Segment k of an Ethernet/IPv4/TCP super-frame cut at gso_size payload
+ * bytes, as the kernel's segmentation writes it (own IPv4 length, id and
+ * checksum, sequence number, FIN/PSH on the last only, full TCP checksum):
+ * written into out, its length returned; 0 past the last segment, when it
+ * does not fit cap, or when the frame is not one (a recorder shows a GRO
+ * or TSO super-frame as the segments it stands for). */
+size_t capnet_tap_gso_segment(const uint8_t *frame, size_t len, uint16_t gso_size, size_t k, uint8_t *out,
+			      size_t cap);
 
 #endif

@@ -138,6 +138,11 @@ capnet_err capnet_tcp_parse(const uint8_t *buf, size_t len, uint32_t pseudo, str
 capnet_err capnet_tcp_parse_header(const uint8_t *buf, size_t len, uint32_t pseudo, struct capnet_tcp_repr *out,
 				   enum capnet_tcp_error *why, uint16_t *header_sum);
 bool capnet_tcp_payload_sum_ok(uint16_t header_sum, uint16_t payload_sum);
+/* The same without the checksum, for a segment whose checksum the NIC
+ * verified or that never crossed a wire (capnet_nic_rx_info.csum_valid):
+ * the field may hold only the pseudo-header sum. */
+capnet_err capnet_tcp_parse_verified(const uint8_t *buf, size_t len, struct capnet_tcp_repr *out,
+				     enum capnet_tcp_error *why);
 size_t capnet_tcp_emit_len(const struct capnet_tcp_repr *r);
 /* Writes header, options and payload (copied) with the checksum computed
  * over `pseudo` (which must be for capnet_tcp_emit_len(r) bytes). The
