@@ -499,11 +499,17 @@ static void process_text_and_fin(struct capnet_tcp_sock *s, struct seg *g, capne
 		/* RFC 5681 4.2 / RFC 9293 3.8.6.3: a segment that fills a hole is
 		 * ACKed at once; otherwise every second full segment, or within
 		 * the delayed-ACK time. Full-sized is what the peer sends: at most
-		 * our MSS, and no more than its own MSS says its link carries. A
-		 * super-frame counts as the segments it stands for: two or more
-		 * are ACKed at once, with one ACK. */
+		 * our MSS, and no more than its own MSS says its link carries --
+		 * unless this segment is larger (the MSS option bounds what the
+		 * peer receives, not what it sends; without one it is 536), when
+		 * the segment itself is the measure, as Linux's rcv_mss estimate
+		 * is. A super-frame counts as the segments it stands for: two or
+		 * more are ACKed at once, with one ACK. */
 		uint32_t seg = s->peer_mss && s->peer_mss < s->rcv_mss ? s->peer_mss : s->rcv_mss;
 		uint32_t full = seg - ((s->flags & TF_TS_OK) ? 12u : 0u);
+		uint32_t this_seg = (uint32_t)g->r.payload_len / (g->segs > 1 ? g->segs : 1u);
+		if (this_seg > full)
+			full = this_seg;
 		if (filled || g->segs >= 2 || s->rcv_nxt - s->last_ack_sent >= 2u * full)
 			set_ack_now(s);
 		else
