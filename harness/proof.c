@@ -102,6 +102,12 @@ static const struct proof posix_getaddrinfo = {
 	proof_posix_getaddrinfo,
 };
 
+static const struct proof ping = {
+	"ping",
+	"a cspace holding only a bounded Ping cap: same-subnet and gateway-routed echo, a malformed reply dropped and counted, timeouts from a silent peer, host/net unreachable from the router, a run deadline, every bound refused E_SCOPE and audited; the iputils lines and statistics exact",
+	proof_ping,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -119,6 +125,7 @@ const struct proof *const capnet_proofs[] = {
 	&virtio_shuttle,
 	&dnsresolver,
 	&posix_getaddrinfo,
+	&ping,
 	NULL,
 };
 

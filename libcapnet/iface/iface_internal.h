@@ -60,6 +60,7 @@ struct capnet_iface {
 	struct capnet_iface_timer *timers;
 	capnet_echo_reply_fn echo_fn;
 	void *echo_ctx;
+	struct capnet_echo_client *echo_clients;
 
 	uint16_t ip_ident;
 	/* ICMP error token bucket (RFC 1812 4.3.2.8 rate limiting). */

@@ -115,7 +115,8 @@
 	X(PACKET_TRACE, CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_MINT | CAPNET_RIGHT_GRANT)            \
 	X(TRACE_READER, CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)                                     \
 	X(TIMER, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)                   \
-	X(POLLABLE, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)
+	X(POLLABLE, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)                \
+	X(PING, CAPNET_RIGHT_SEND | CAPNET_RIGHT_RECV | CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)
 
 enum capnet_cap_type {
 	CAPNET_CAP_NONE = 0,
@@ -280,7 +281,8 @@ capnet_err capnet_cap_check(struct capnet_cspace *cs, capnet_handle h, enum capn
  * TcpListenAuthority -BIND-> TcpListener -ACCEPT-> TcpSocket,
  * TcpConnectAuthority -CONNECT-> TcpSocket, UdpSocket -BIND-> UdpSocket,
  * TcpListener/TcpSocket -READ-> TransportStatus, PacketTrace -MINT->
- * TraceReader, Timer -READ-> Pollable (capnet/pollable.h). The check: handle -> parent type (parent_type, NONE: any)
+ * TraceReader, Timer -READ-> Pollable (capnet/pollable.h), NetworkManager
+ * -MINT-> Ping -SEND-> Ping (a session; capnet/ping_cap.h). The check: handle -> parent type (parent_type, NONE: any)
  * -> need_rights -> an edge to the child type (E_WRONGTYPE) -> the edge's
  * right (E_RIGHTS) -> req within the parent's scope -> child_scope within
  * the parent's (E_SCOPE). child rights outside the child type are E_INVAL.
@@ -353,6 +355,7 @@ size_t capnet_capsys_caps(const struct capnet_capsys *sys, struct capnet_cap_ent
 struct capnet_tcp;
 struct capnet_udp_layer;
 struct capnet_sockets;
+struct capnet_ping_layer;
 
 /* The network a NetworkManager serves: one interface for now. The caller
  * owns it; it must outlive every cap minted over it. */
@@ -376,6 +379,9 @@ struct capnet_net {
 	/* The stub resolver DnsResolver caps are served by (NULL: their calls
 	 * answer E_NOTCONFIGURED). */
 	struct capnet_dns_stub *dns;
+	/* The ping sessions Ping caps are served by (NULL: their calls answer
+	 * E_NOTCONFIGURED). */
+	struct capnet_ping_layer *ping;
 };
 
 /* ---- NetworkManager ---- */

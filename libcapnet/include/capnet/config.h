@@ -251,6 +251,19 @@
 #define CAPNET_DEFAULT_TRACE_RECORDS 256
 #endif
 
+/* ================= ping sessions (capnet/ping.h) ================= */
+
+/* Sessions at once per interface: an operator's ping or two plus a
+ * monitor; each holds `window` probe records (~56 bytes each). */
+#ifndef CAPNET_DEFAULT_PING_SESSIONS
+#define CAPNET_DEFAULT_PING_SESSIONS 4
+#endif
+/* Probes held per session, in flight or completed and unread: at one a
+ * second with a 10 s timeout, ten are in flight at worst. */
+#ifndef CAPNET_DEFAULT_PING_WINDOW
+#define CAPNET_DEFAULT_PING_WINDOW 16
+#endif
+
 /* ================= DNS stub resolver (capnet/dns_stub.h) ================= */
 
 /* Lookups in flight at once: a process resolving a few names in parallel

@@ -1,0 +1,80 @@
+/* Running a Ping session cap and printing it as iputils does, for the ping
+ * proofs and `capnet ping`: one formatter for both, so the proof asserts
+ * exactly the lines the tool prints. */
+#ifndef CAPNET_HARNESS_PING_HOST_H
+#define CAPNET_HARNESS_PING_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capnet/ping_cap.h"
+#include "sim/sim.h"
+
+/* "PING 192.0.2.1 (192.0.2.1) 56(84) bytes of data." (IPv6: 56 data
+ * bytes, no header sum, as iputils prints it). */
+void ping_fmt_header(char *buf, size_t len, const struct capnet_ipaddr *dst, uint16_t payload);
+/* One probe's line, "" for a timeout (iputils prints none):
+ *   64 bytes from 192.0.2.1: icmp_seq=1 ttl=64 time=2.002 ms
+ *   From 192.0.2.254 icmp_seq=1 Destination Host Unreachable
+ *   From 192.0.2.1 icmp_seq=1 malformed reply dropped (truncated)
+ * `self` is our address, named when the send itself failed. */
+void ping_fmt_probe(char *buf, size_t len, const struct capnet_ping_probe *p, const struct capnet_ipaddr *self);
+/* iputils' words for an ICMP error type/code ("Destination Host Unreachable"). */
+const char *ping_icmp_text(uint8_t af, uint8_t type, uint8_t code);
+/* The statistics block's three lines:
+ *   --- 192.0.2.1 ping statistics ---
+ *   4 packets transmitted, 4 received, 0% packet loss, time 3002ms
+ *   rtt min/avg/max/mdev = 2.002/2.002/2.002/0.000 ms     (only with replies)
+ * each into its own buffer (stats3 is "" without a reply). */
+void ping_fmt_stats(const struct capnet_ping_summary *s, char *title, char *counts, char *rtt, size_t len);
+/* "2.002" (iputils' precision for an RTT in microseconds). */
+void ping_fmt_rtt(char *buf, size_t len, capnet_duration us);
+
+/* Reads every outcome of a session as it completes, parking RECV on the
+ * session between them and running the simulator, until the run ended
+ * and everything was read, or `limit` passed. `fn` (may be NULL) gets
+ * each probe. Returns OK, E_TIMEDOUT at the limit, or the cap's error. */
+typedef void (*ping_probe_fn)(void *ctx, const struct capnet_ping_probe *p, capnet_instant now);
+capnet_err ping_sim_drain(struct capnet_sim *sim, struct capnet_cspace *cs, capnet_handle session,
+			  capnet_duration limit, ping_probe_fn fn, void *ctx);
+
+/* ---- the simulated network of the ping proof and `capnet ping` ----
+ *
+ *   192.0.2.10/24   the stack (gateway 192.0.2.254), MAC 02:00:00:00:00:0a
+ *   192.0.2.1       echo host, `mode` (answer by default)
+ *   192.0.2.2       echo host, silent
+ *   192.0.2.3       echo host, malformed (cycling through the breakages)
+ *   192.0.2.254     router, also 198.51.100.254; 198.51.100.1 is its
+ *                   (static) neighbour: any other 198.51.100.0/24 host is
+ *                   unreachable (3/1), any other network too (3/0)
+ *   198.51.100.1    echo host behind the router, `mode`
+ * Every cable 1 ms each way. */
+#include "harness/sim_stack.h"
+#include "sim/echo_host.h"
+#include "sim/router.h"
+
+#define PING_NET_HOST CAPNET_IP4(192, 0, 2, 10)
+#define PING_NET_NEAR CAPNET_IP4(192, 0, 2, 1)
+#define PING_NET_SILENT CAPNET_IP4(192, 0, 2, 2)
+#define PING_NET_MALFORMED CAPNET_IP4(192, 0, 2, 3)
+#define PING_NET_GATEWAY CAPNET_IP4(192, 0, 2, 254)
+#define PING_NET_FAR CAPNET_IP4(198, 51, 100, 1)
+#define PING_NET_FAR_GATEWAY CAPNET_IP4(198, 51, 100, 254)
+
+struct ping_net {
+	struct capnet_sim *sim;
+	struct sim_stack h;
+	struct echo_host near, silent, malformed, far;
+	struct router router;
+	struct capnet_cspace *app; /* holds the Ping authority and nothing else */
+	capnet_handle ping;
+};
+
+/* Builds it all (recording to pcap_path when not NULL) and grants the
+ * app cspace a Ping authority with bounds `b` over `remote` (NULL: any
+ * destination). The struct must stay put until ping_net_close. */
+capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_path, enum echo_host_mode mode,
+			 const struct capnet_ping_bounds *b, const struct capnet_scope *remote);
+void ping_net_close(struct ping_net *n);
+
+#endif
