@@ -23,6 +23,19 @@ check 0 "proof --json" "$capnet" proof arp-ping --json
 head -c1 /tmp/cli.$$.out | grep -q '{' || { echo "FAIL: --json output is not a JSON object"; fail=1; }
 grep -q '"passed": true' /tmp/cli.$$.out || { echo "FAIL: --json lacks \"passed\": true"; fail=1; }
 check 0 "bench --list" "$capnet" bench --list
+# ping: iputils' exit statuses and lines on the simulated network.
+check 0 "ping --help" "$capnet" ping --help
+check 0 "ping a peer that answers" "$capnet" ping -c 2 192.0.2.1
+grep -q '^64 bytes from 192.0.2.1: icmp_seq=2 ttl=64 time=2.00 ms$' /tmp/cli.$$.out || { echo "FAIL: ping reply line"; fail=1; }
+grep -q '^2 packets transmitted, 2 received, 0% packet loss, time 1002ms$' /tmp/cli.$$.out || { echo "FAIL: ping statistics"; fail=1; }
+check 1 "ping a silent peer" "$capnet" ping -c 1 -W 1 192.0.2.2
+check 1 "ping an unreachable host" "$capnet" ping -c 1 198.51.100.9
+grep -q '^From 192.0.2.254 icmp_seq=1 Destination Host Unreachable$' /tmp/cli.$$.out || { echo "FAIL: ping unreachable line"; fail=1; }
+check 2 "ping below the cap's interval" "$capnet" ping -c 2 -i 0.001 192.0.2.1
+grep -q 'interval' /tmp/cli.$$.err || { echo "FAIL: ping does not name the interval bound"; fail=1; }
+check 2 "ping without a destination" "$capnet" ping
+check 0 "ping --json" "$capnet" ping -c 1 --json 198.51.100.1
+grep -q '"outcome": "reply"' /tmp/cli.$$.out || { echo "FAIL: ping --json lacks the reply"; fail=1; }
 rm -f /tmp/cli.$$.out /tmp/cli.$$.err
 [ $fail -eq 0 ] && echo "cli contract holds"
 exit $fail
