@@ -102,6 +102,12 @@ static const struct proof posix_getaddrinfo = {
 	proof_posix_getaddrinfo,
 };
 
+static const struct proof ipv6_slaac = {
+	"ipv6-slaac",
+	"two IPv6 stacks and a sim router: link-local by EUI-64 and DAD, RS/RA, SLAAC tentative -> preferred -> deprecated -> removed on the synthetic clock, a DAD conflict left unusable and counted, NDP resolution and NUD on the wire, echo to link-local and global, bad RAs",
+	proof_ipv6_slaac,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -119,6 +125,7 @@ const struct proof *const capnet_proofs[] = {
 	&virtio_shuttle,
 	&dnsresolver,
 	&posix_getaddrinfo,
+	&ipv6_slaac,
 	NULL,
 };
 
