@@ -108,6 +108,12 @@ static const struct proof ping = {
 	proof_ping,
 };
 
+static const struct proof ipv6_slaac = {
+	"ipv6-slaac",
+	"two IPv6 stacks and a sim router: link-local by EUI-64 and DAD, RS/RA, SLAAC tentative -> preferred -> deprecated -> removed on the synthetic clock, a DAD conflict left unusable and counted, NDP resolution and NUD on the wire, echo to link-local and global, bad RAs",
+	proof_ipv6_slaac,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -126,6 +132,7 @@ const struct proof *const capnet_proofs[] = {
 	&dnsresolver,
 	&posix_getaddrinfo,
 	&ping,
+	&ipv6_slaac,
 	NULL,
 };
 

@@ -60,6 +60,26 @@
 #define CAPNET_DEFAULT_MAX_ROUTES 8
 #endif
 
+/* ================= IPv6 (capnet/ip6.h) ================= */
+
+/* Addresses per interface: link-local, a static one, SLAAC from a few
+ * prefixes (RFC 4862 allows many; a host on one LAN sees one or two). */
+#ifndef CAPNET_DEFAULT_IP6_MAX_ADDRS
+#define CAPNET_DEFAULT_IP6_MAX_ADDRS 6
+#endif
+/* NDP neighbour cache entries: as many as ARP's. */
+#ifndef CAPNET_DEFAULT_IP6_NEIGH_ENTRIES
+#define CAPNET_DEFAULT_IP6_NEIGH_ENTRIES 16
+#endif
+/* Default routers remembered (RFC 4861 6.3.4 asks for at least two). */
+#ifndef CAPNET_DEFAULT_IP6_MAX_ROUTERS
+#define CAPNET_DEFAULT_IP6_MAX_ROUTERS 3
+#endif
+/* RFC 4862 5.1 DupAddrDetectTransmits: one NS, then RetransTimer. */
+#ifndef CAPNET_DEFAULT_IP6_DAD_TRANSMITS
+#define CAPNET_DEFAULT_IP6_DAD_TRANSMITS 1
+#endif
+
 /* ================= TCP (capnet/tcp.h) ================= */
 
 /* Listeners + connections + TIME-WAIT. */

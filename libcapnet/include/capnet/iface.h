@@ -6,6 +6,7 @@
 
 #include "capnet/arena.h"
 #include "capnet/err.h"
+#include "capnet/ip6.h"
 #include "capnet/nic.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
@@ -29,6 +30,8 @@ struct capnet_iface_config {
 	/* The NIC's receive side belongs to a driver (a Nic cap holder) that
 	 * feeds frames in with capnet_iface_input: poll never reads the NIC. */
 	bool rx_by_driver;
+	/* IPv6 (capnet/ip6.h): off unless ip6.enable. */
+	struct capnet_ip6_iface_config ip6;
 };
 
 /* Where a configuration value came from (the status surface shows it). */
@@ -37,6 +40,9 @@ enum capnet_provenance {
 	CAPNET_PROV_STATIC,  /* static manifest / operator */
 	CAPNET_PROV_DHCP,    /* a DHCPv4 lease */
 	CAPNET_PROV_FIXTURE, /* a test fixture */
+	CAPNET_PROV_LINK_LOCAL, /* IPv6 link-local, formed from the interface */
+	CAPNET_PROV_SLAAC,   /* IPv6 stateless autoconfiguration (RFC 4862) */
+	CAPNET_PROV_RA,      /* an IPv6 router advertisement (routers, RDNSS) */
 };
 const char *capnet_provenance_name(enum capnet_provenance p);
 
