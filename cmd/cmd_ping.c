@@ -8,6 +8,7 @@
  * or on a Linux TAP device with the address options of `capnet serve`.
  * Prints what iputils prints; exit status as iputils: 0 when a reply came,
  * 1 when none did, 2 on an error (usage, a refused request, no network). */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -29,7 +30,7 @@
 #include "harness/ping_host.h"
 
 enum { EXIT_NOREPLY = 1 };
-enum { OPT_SEED = 1000, OPT_PCAP, OPT_PEER };
+enum { OPT_SEED = 1000, OPT_PCAP, OPT_PEER, OPT_STATIC6 };
 
 /* The tool's own Ping authority: what an operator may ask of one run. */
 static const struct capnet_ping_bounds tool_bounds = {
@@ -52,15 +53,20 @@ struct ping_opts {
 	capnet_ip4addr addr, gateway;
 	uint8_t prefix;
 	struct capnet_mac mac;
+	uint8_t family;          /* CAPNET_AF_INET6 for -6 / ping6 */
+	bool have_static6;
+	struct capnet_ip6addr addr6;
+	uint8_t prefix6;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet ping [-c N] [-i SEC] [-s BYTES] [-W SEC] [-w DEADLINE] [--json] [--seed N]\n"
+		"usage: capnet ping [-4|-6] [-c N] [-i SEC] [-s BYTES] [-W SEC] [-w DEADLINE] [--json] [--seed N]\n"
 		"                   [--peer answer|silent|malformed] DEST\n"
 		"       capnet ping [options] --tap DEV (--static ADDR/LEN [--gateway GW] | --dhcp)\n"
-		"                   [--mac MAC] [--pcap FILE] DEST\n\n"
+		"                   [--mac MAC] [--pcap FILE] DEST\n"
+		"       capnet ping6 [options] [--tap DEV [--static6 ADDR/LEN]] DEST   (as ping -6)\n\n"
 		"Sends ICMP echo requests to DEST through a Ping cap, the only cap of the\n"
 		"cspace that asks, and prints each reply and the statistics as iputils does.\n"
 		"By default on the simulator: the host 192.0.2.10/24 (gateway 192.0.2.254)\n"
@@ -70,6 +76,10 @@ static void usage(FILE *f)
 		"192.0.2.1); other 198.51.100.0/24 hosts are host-unreachable, other networks\n"
 		"net-unreachable. Every cable is 1 ms each way. With --tap, on a Linux TAP\n"
 		"device (root or CAP_NET_ADMIN) with the address options of `capnet serve`.\n\n"
+		"IPv6 (-6, ping6, or an IPv6 DEST): on a TAP the stack forms its link-local\n"
+		"address, takes SLAAC addresses from router advertisements and/or --static6,\n"
+		"and pings once an address of DEST's scope has passed DAD.\n\n"
+		"  -4, -6               the family (default: DEST's)\n"
 		"  -c, --count N        probes to send (default 4: a Ping run is always bounded)\n"
 		"  -i, --interval SEC   between probes (default 1; at least 0.002)\n"
 		"  -s, --size BYTES     echo data bytes (default 56)\n"
@@ -83,6 +93,7 @@ static void usage(FILE *f)
 		"  -a, --static A/LEN   static address and prefix\n"
 		"  -g, --gateway GW     default gateway (with --static)\n"
 		"  -D, --dhcp           take the address from DHCPv4\n"
+		"      --static6 A/LEN  a static IPv6 address (with -6; SLAAC runs too)\n"
 		"  -m, --mac MAC        the stack's MAC on the TAP (default 02:00:00:00:00:02)\n"
 		"      --pcap FILE      record every frame to FILE\n"
 		"  -h, --help           this text\n\n"
@@ -280,6 +291,34 @@ static bool bound(void *ctx)
 	return capnet_dhcp4_client_state(ctx) == CAPNET_DHCP4_BOUND;
 }
 
+/* An address of ours, past DAD, of the destination's scope. */
+struct addr6_wait {
+	struct capnet_cspace *cs;
+	capnet_handle nm;
+	const struct capnet_ip6addr *dst;
+	struct capnet_ipaddr src;
+};
+
+static bool link_local6(const struct capnet_ip6addr *a)
+{
+	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+static bool usable6(void *ctx)
+{
+	struct addr6_wait *w = ctx;
+	struct capnet_ip6_addr_info a[8];
+	size_t n = 0;
+	capnet_netmgr_ip6_addrs(w->cs, w->nm, a, 8, &n);
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (a[i].state != CAPNET_IP6_ADDR_PREFERRED || link_local6(&a[i].addr) != link_local6(w->dst))
+			continue;
+		w->src.u.v6 = a[i].addr;
+		return true;
+	}
+	return false;
+}
+
 struct tap_wait {
 	struct capnet_cspace *cs;
 	capnet_handle s;
@@ -333,6 +372,7 @@ static int run_tap(const struct ping_opts *o)
 	}
 	static struct capnet_host_rng hr;
 	struct capnet_stack_config cfg = {.dhcp4 = o->dhcp, .without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_DNS};
+	cfg.iface.ip6.enable = o->family == CAPNET_AF_INET6;
 	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
 	void *mem = malloc(need);
 	struct capnet_arena arena;
@@ -364,6 +404,18 @@ static int run_tap(const struct ping_opts *o)
 		struct capnet_netmgr_config c;
 		capnet_netmgr_get_config(boot, nm, &c);
 		pr.self = capnet_ipaddr_from_ip4(c.ip4.addr);
+	}
+	if (o->family == CAPNET_AF_INET6) {
+		if (o->have_static6 && capnet_netmgr_add_static6(boot, nm, &o->addr6, o->prefix6, now) != CAPNET_OK) {
+			fprintf(stderr, "capnet ping: cannot add the --static6 address\n");
+			goto out;
+		}
+		struct addr6_wait aw = {boot, nm, &o->dst.u.v6, {.af = CAPNET_AF_INET6}};
+		if (!tap_run(st, tap, capnet_host_now() + CAPNET_S(10), usable6, &aw)) {
+			fprintf(stderr, "capnet ping: no IPv6 address of %s's scope passed DAD within 10 s\n", o->dest);
+			goto out;
+		}
+		pr.self = aw.src;
 	}
 	enum capnet_ping_limit why;
 	capnet_err e = capnet_pingcap_start(app, ping, &o->req, capnet_host_now(), &s, &why);
@@ -399,7 +451,42 @@ out:
 	return rc;
 }
 
+/* "2001:db8::1/64" (no "/LEN": /64). */
+static bool parse_cidr6(const char *s, struct capnet_ip6addr *a, uint8_t *len)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, a->b) != 1)
+		return false;
+	*len = 64;
+	if (slash == NULL)
+		return true;
+	char *end;
+	unsigned long v = strtoul(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || v > 128)
+		return false;
+	*len = (uint8_t)v;
+	return true;
+}
+
+static int ping_main(int argc, char **argv, uint8_t family);
+
 int cmd_ping(int argc, char **argv)
+{
+	return ping_main(argc, argv, CAPNET_AF_NONE);
+}
+
+int cmd_ping6(int argc, char **argv)
+{
+	return ping_main(argc, argv, CAPNET_AF_INET6);
+}
+
+static int ping_main(int argc, char **argv, uint8_t family)
 {
 	static const struct option opts[] = {
 		{"count", required_argument, NULL, 'c'},   {"interval", required_argument, NULL, 'i'},
@@ -409,15 +496,29 @@ int cmd_ping(int argc, char **argv)
 		{"tap", required_argument, NULL, 't'},     {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'}, {"dhcp", no_argument, NULL, 'D'},
 		{"mac", required_argument, NULL, 'm'},     {"pcap", required_argument, NULL, OPT_PCAP},
+		{"static6", required_argument, NULL, OPT_STATIC6},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	struct ping_opts o = {.seed = 1, .peer = ECHO_HOST_ANSWER};
+	struct ping_opts o = {.seed = 1, .peer = ECHO_HOST_ANSWER, .family = family};
 	o.req = (struct capnet_ping_request){.count = 4, .interval = CAPNET_S(1), .payload = 56, .timeout = CAPNET_S(10)};
 	int c;
 	char *end;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:i:s:W:w:jt:a:g:Dm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:s:W:w:jt:a:g:Dm:h", opts, NULL)) != -1) {
 		switch (c) {
+		case '4':
+			o.family = CAPNET_AF_INET;
+			break;
+		case '6':
+			o.family = CAPNET_AF_INET6;
+			break;
+		case OPT_STATIC6:
+			if (!parse_cidr6(optarg, &o.addr6, &o.prefix6)) {
+				fprintf(stderr, "capnet ping: bad --static6 %s\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.have_static6 = true;
+			break;
 		case 'c': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v == 0 || v > UINT32_MAX) {
@@ -507,18 +608,40 @@ int cmd_ping(int argc, char **argv)
 	}
 	o.dest = argv[optind];
 	capnet_ip4addr d4;
-	if (!cmd_parse_ip4(o.dest, &d4)) {
-		fprintf(stderr, "capnet ping: %s: not an IPv4 address\n", o.dest);
+	char d6[64];
+	size_t dl = strcspn(o.dest, "%"); /* fe80::1%eth0: one interface, the scope is ours */
+	if (dl < sizeof d6) {
+		memcpy(d6, o.dest, dl);
+		d6[dl] = '\0';
+	}
+	if (o.family != CAPNET_AF_INET6 && cmd_parse_ip4(o.dest, &d4)) {
+		o.dst = capnet_ipaddr_from_ip4(d4);
+		o.family = CAPNET_AF_INET;
+	} else if (o.family != CAPNET_AF_INET && dl < sizeof d6 && inet_pton(AF_INET6, d6, o.dst.u.v6.b) == 1) {
+		o.dst.af = CAPNET_AF_INET6;
+		o.family = CAPNET_AF_INET6;
+	} else {
+		fprintf(stderr, "capnet ping: %s: not an IPv%c address\n", o.dest, o.family == CAPNET_AF_INET6 ? '6' : '4');
 		return EXIT_USAGE;
 	}
-	o.dst = capnet_ipaddr_from_ip4(d4);
+	if (o.have_static6 && o.family != CAPNET_AF_INET6) {
+		fprintf(stderr, "capnet ping: --static6 is for IPv6 destinations\n");
+		return EXIT_USAGE;
+	}
 	o.req.dst = o.dst;
 	if (o.tap == NULL) {
-		if (o.have_static || o.dhcp || o.gateway) {
-			fprintf(stderr, "capnet ping: --static, --gateway and --dhcp need --tap\n");
+		if (o.have_static || o.dhcp || o.gateway || o.have_static6) {
+			fprintf(stderr, "capnet ping: --static, --static6, --gateway and --dhcp need --tap\n");
 			return EXIT_USAGE;
 		}
 		return run_sim(&o);
+	}
+	if (o.family == CAPNET_AF_INET6) {
+		if (o.have_static || o.dhcp || o.gateway) {
+			fprintf(stderr, "capnet ping: IPv6 takes --static6 (SLAAC runs regardless), not IPv4 options\n");
+			return EXIT_USAGE;
+		}
+		return run_tap(&o);
 	}
 	if (o.have_static == o.dhcp || (o.dhcp && o.gateway)) {
 		fprintf(stderr, "capnet ping: --tap needs one of --static ADDR/LEN or --dhcp\n");

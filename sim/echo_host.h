@@ -9,8 +9,8 @@
 #ifndef CAPNET_SIM_ECHO_HOST_H
 #define CAPNET_SIM_ECHO_HOST_H
 
+#include "capnet/wire/ipv6.h"
 #include "sim/sim.h"
-#include "sim/udp_peer.h"
 
 enum echo_host_mode { ECHO_HOST_ANSWER, ECHO_HOST_SILENT, ECHO_HOST_MALFORMED };
 /* "answer", "silent", "malformed"; NULL outside the enum. */
@@ -21,11 +21,20 @@ enum echo_host_breakage { ECHO_BREAK_CHECKSUM, ECHO_BREAK_IDENT, ECHO_BREAK_TRUN
 const char *echo_host_breakage_name(enum echo_host_breakage b);
 
 struct echo_host_stats {
-	unsigned requests, replies, malformed_sent, arp_replies;
+	unsigned requests, replies, malformed_sent, arp_replies, ns_answered;
 };
 
+#define ECHO_HOST_ADDRS6 2
+
 struct echo_host {
-	struct udp_peer peer;
+	struct capnet_sim *sim;
+	int port;
+	struct capnet_nic *nic;
+	struct capnet_mac mac;
+	capnet_ip4addr addr; /* 0: no IPv4 */
+	struct capnet_ip6addr addr6[ECHO_HOST_ADDRS6]; /* [0]: its link-local */
+	unsigned n6;
+	uint16_t ip_ident;
 	enum echo_host_mode mode;
 	uint8_t ttl;
 	struct echo_host_stats stats;
@@ -35,5 +44,9 @@ struct echo_host {
  * registers it. The struct must stay put until the simulator is gone. */
 capnet_err echo_host_open(struct echo_host *h, struct capnet_sim *sim, struct capnet_mac mac, capnet_ip4addr addr,
 			  enum echo_host_mode mode, const struct capnet_sim_impair *impair);
+/* IPv6 too: its link-local address (EUI-64 of its MAC) and, when `global`
+ * is not NULL, that address; it answers NS for both (it does no DAD: the
+ * fixture owns its addresses) and echo to both, in its mode. */
+void echo_host_enable_ip6(struct echo_host *h, const struct capnet_ip6addr *global);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "capnet/config.h"
 #include "capnet/enum_names.h"
+#include "capnet/ip6.h"
 #include "capnet/wire/icmp4.h"
 #include "capnet/wire/ipv4.h"
 
@@ -213,7 +214,7 @@ static capnet_err send_echo(struct capnet_ping_session *s, uint16_t seq, capnet_
 		data[i] = pattern(seq, i);
 	if (s->req.dst.af == CAPNET_AF_INET)
 		return capnet_icmp4_echo_send(s->l->ifc, s->req.dst.u.v4, s->ident, seq, data, s->req.payload, now);
-	return CAPNET_E_UNSUPPORTED;
+	return capnet_icmp6_echo_send(s->l->ifc, &s->req.dst.u.v6, s->ident, seq, data, s->req.payload, now);
 }
 
 static struct ping_slot *free_slot(struct capnet_ping_session *s)
@@ -364,10 +365,11 @@ void capnet_ping_input_error(struct capnet_ping_layer *l, const struct capnet_ip
 			     uint8_t code, const struct capnet_ipaddr *dst, uint16_t ident, uint16_t seq,
 			     capnet_instant now)
 {
-	struct capnet_ping_session *s = by_ident(l, ident, dst->af);
-	/* The quote must name our destination too: an error is believed
-	 * only about a datagram we could have sent. */
-	if (s == NULL || !capnet_ipaddr_eq(&s->req.dst, dst))
+	struct capnet_ping_session *s = by_ident(l, ident, from->af);
+	/* The quote must name our destination too (when the family's echo
+	 * code reads it): an error is believed only about a datagram we could
+	 * have sent. */
+	if (s == NULL || (dst != NULL && !capnet_ipaddr_eq(&s->req.dst, dst)))
 		return;
 	struct ping_slot *k = waiting(s, seq);
 	if (k == NULL)
@@ -393,6 +395,22 @@ static void echo4_error(void *ctx, struct capnet_iface *ifc, const struct capnet
 	(void)ifc;
 	struct capnet_ipaddr from = capnet_ipaddr_from_ip4(e->from), dst = capnet_ipaddr_from_ip4(e->dst);
 	capnet_ping_input_error(ctx, &from, e->type, e->code, &dst, e->ident, e->seq, now);
+}
+
+static void echo6_reply(void *ctx, const struct capnet_echo6_reply *r, capnet_instant now)
+{
+	struct capnet_ping_rx rx = {{.af = CAPNET_AF_INET6}, r->ident, r->seq, r->hop_limit, r->data, r->data_len, false};
+	rx.from.u.v6 = r->from;
+	capnet_ping_input_reply(ctx, &rx, now);
+}
+
+/* ICMPv6 hands over the quoted identifier and sequence, not the quoted
+ * destination: the identifier alone names the session. */
+static void echo6_error(void *ctx, const struct capnet_echo6_error *e, capnet_instant now)
+{
+	struct capnet_ipaddr from = {.af = CAPNET_AF_INET6};
+	from.u.v6 = e->from;
+	capnet_ping_input_error(ctx, &from, e->type, e->code, NULL, e->ident, e->seq, now);
 }
 
 /* ---- the layer and its sessions ---- */
@@ -424,6 +442,9 @@ capnet_err capnet_ping_create(struct capnet_arena *arena, const struct capnet_pi
 	l->sessions = s;
 	l->echo4 = (struct capnet_echo_client){echo4_reply, echo4_error, l, NULL};
 	capnet_icmp4_add_echo_client(ifc, &l->echo4);
+	/* ICMPv6 keeps one echo client (nothing when IPv6 is off). */
+	capnet_icmp6_on_echo_reply(ifc, echo6_reply, l);
+	capnet_icmp6_on_echo_error(ifc, echo6_error, l);
 	l->timer = (struct capnet_iface_timer){layer_poll, l, NULL};
 	capnet_iface_add_timer(ifc, &l->timer);
 	*out = l;
@@ -441,10 +462,14 @@ capnet_err capnet_ping_start(struct capnet_ping_layer *l, const struct capnet_pi
 {
 	if (l == NULL || req == NULL || out == NULL || !request_ok(req))
 		return CAPNET_E_INVAL;
-	if (req->dst.af != CAPNET_AF_INET)
+	size_t mtu;
+	if (req->dst.af == CAPNET_AF_INET)
+		mtu = capnet_iface_mtu(l->ifc) - CAPNET_IP4_HDR_LEN;
+	else if (req->dst.af == CAPNET_AF_INET6 && capnet_ip6_enabled(l->ifc))
+		mtu = capnet_ip6_link_mtu(l->ifc) - 40u; /* the fixed IPv6 header */
+	else
 		return CAPNET_E_UNSUPPORTED;
-	if ((size_t)req->payload + CAPNET_ICMP4_HDR_LEN + CAPNET_IP4_HDR_LEN > capnet_iface_mtu(l->ifc) ||
-	    req->payload > l->data_cap)
+	if ((size_t)req->payload + CAPNET_ICMP4_HDR_LEN > mtu || req->payload > l->data_cap)
 		return CAPNET_E_MSGSIZE;
 	struct capnet_ping_session *s = NULL;
 	for (uint16_t i = 0; i < l->cfg.max_sessions && s == NULL; i++)

@@ -421,6 +421,16 @@ capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uin
 /* CONFIGURE. Empties the static layer: every value from the lease again. */
 capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now);
 
+/* CONFIGURE. A static IPv6 address (capnet_ip6_addr_add, provenance
+ * STATIC): tentative until DAD ends. E_NOTCONFIGURED when the interface
+ * has IPv6 off. */
+capnet_err capnet_netmgr_add_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *a,
+				     uint8_t prefix_len, capnet_instant now);
+/* READ. The IPv6 addresses with their state and provenance (capnet_ip6_addrs):
+ * up to max filled, *count = how many exist (0 with IPv6 off). */
+capnet_err capnet_netmgr_ip6_addrs(struct capnet_cspace *cs, capnet_handle nm, struct capnet_ip6_addr_info *out,
+				   size_t max, size_t *count);
+
 /* MINT: narrower authorities in the caller's cspace (grant them onward). */
 capnet_err capnet_netmgr_mint_status(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
 capnet_err capnet_netmgr_mint_listen_authority(struct capnet_cspace *cs, capnet_handle nm, uint16_t port_lo,

@@ -1,5 +1,5 @@
 /* Ping sessions: bounded runs of ICMP echo requests (RFC 792; ICMPv6
- * echo, RFC 4443 4.1-4.2, once the interface speaks it) and the outcome of
+ * echo, RFC 4443 4.1-4.2, when the interface has IPv6 on) and the outcome of
  * each, over one interface. The protocol side of the Ping cap
  * (capnet/ping_cap.h): a session can only send echo requests carrying its
  * own identifier to its one destination, and only hears the replies and
@@ -165,6 +165,8 @@ struct capnet_ping_rx {
 	bool checksum_bad;
 };
 void capnet_ping_input_reply(struct capnet_ping_layer *l, const struct capnet_ping_rx *r, capnet_instant now);
+/* `dst` (the quoted destination) may be NULL when the family's echo code
+ * does not read it: the identifier alone then names the session. */
 void capnet_ping_input_error(struct capnet_ping_layer *l, const struct capnet_ipaddr *from, uint8_t type,
 			     uint8_t code, const struct capnet_ipaddr *dst, uint16_t ident, uint16_t seq,
 			     capnet_instant now);
