@@ -231,12 +231,16 @@ static void header(const struct ping_opts *o)
 static int run_sim(const struct ping_opts *o)
 {
 	static struct ping_net n;
-	if (ping_net_open(&n, o->seed, o->pcap, o->peer, &tool_bounds, NULL) != CAPNET_OK) {
+	bool ip6 = o->family == CAPNET_AF_INET6;
+	if (ping_net_open(&n, o->seed, o->pcap, o->peer, &tool_bounds, NULL, ip6) != CAPNET_OK ||
+	    (ip6 && !ping_net_wait_ip6(&n, CAPNET_S(10)))) {
 		fprintf(stderr, "capnet ping: cannot build the simulated network\n");
 		ping_net_close(&n);
 		return EXIT_USAGE;
 	}
 	struct printer pr = {o, capnet_ipaddr_from_ip4(PING_NET_HOST), o->json ? json_array() : NULL};
+	if (ip6)
+		pr.self = ping_net6_addr(1, 0); /* unused: sends fail only on IPv4's ARP */
 	capnet_handle s;
 	enum capnet_ping_limit why;
 	capnet_err e = capnet_pingcap_start(n.app, n.ping, &o->req, capnet_sim_now(n.sim), &s, &why);

@@ -7,6 +7,7 @@
 
 #include "capnet/pollable.h"
 #include "harness/dns_host.h"
+#include "harness/proof.h"
 
 void ping_fmt_header(char *buf, size_t len, const struct capnet_ipaddr *dst, uint16_t payload)
 {
@@ -33,15 +34,18 @@ void ping_fmt_rtt(char *buf, size_t len, capnet_duration t)
 const char *ping_icmp_text(uint8_t af, uint8_t type, uint8_t code)
 {
 	if (af == CAPNET_AF_INET6) {
-		static const char *const unreach6[] = {"No route",		"Administratively prohibited",
-						       "Beyond scope of source address", "Address unreachable",
-						       "Port unreachable"};
+		/* iputils' ping6 words (RFC 4443 3). */
+		static const char *const unreach6[] = {"Destination unreachable: No route",
+						       "Destination unreachable: Administratively prohibited",
+						       "Destination unreachable: Beyond scope of source address",
+						       "Destination unreachable: Address unreachable",
+						       "Destination unreachable: Port unreachable"};
 		if (type == 1)
-			return code < 5 ? unreach6[code] : "Destination unreachable";
+			return code < 5 ? unreach6[code] : "Destination unreachable: Unknown code";
 		if (type == 2)
 			return "Packet too big";
 		if (type == 3)
-			return code == 0 ? "Time to live exceeded" : "Frag reassembly time exceeded";
+			return code == 0 ? "Time exceeded: Hop limit" : "Time exceeded: Defragmentation failure";
 		return "Parameter problem";
 	}
 	static const char *const unreach[] = {"Destination Net Unreachable",   "Destination Host Unreachable",
@@ -170,8 +174,16 @@ capnet_err ping_sim_drain(struct capnet_sim *sim, struct capnet_cspace *cs, capn
 	}
 }
 
+struct capnet_ipaddr ping_net6_addr(uint8_t net, uint16_t host)
+{
+	struct capnet_ipaddr a = {.af = CAPNET_AF_INET6};
+	const uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, net, [14] = (uint8_t)(host >> 8), [15] = (uint8_t)host};
+	memcpy(a.u.v6.b, b, 16);
+	return a;
+}
+
 capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_path, enum echo_host_mode mode,
-			 const struct capnet_ping_bounds *b, const struct capnet_scope *remote)
+			 const struct capnet_ping_bounds *b, const struct capnet_scope *remote, bool ip6)
 {
 	static const struct capnet_sim_impair wire = {.delay = CAPNET_MS(1)};
 	memset(n, 0, sizeof *n);
@@ -180,7 +192,10 @@ capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_pat
 		return CAPNET_E_NIC;
 	const struct router_net nets[] = {{PING_NET_GATEWAY, 24}, {PING_NET_FAR_GATEWAY, 24}};
 	const struct capnet_mac far_mac = {{0x02, 0, 0, 0, 0, 0xb1}};
-	capnet_err e = sim_stack_open(&n->h, "H", n->sim, seed, (struct capnet_mac){{0x02, 0, 0, 0, 0, 0x0a}}, &wire, NULL);
+	struct capnet_stack_config cfg = {0};
+	cfg.iface.ip6.enable = ip6;
+	capnet_err e = sim_stack_open(&n->h, "H", n->sim, seed, (struct capnet_mac){{0x02, 0, 0, 0, 0, 0x0a}}, &wire,
+				      ip6 ? &cfg : NULL);
 	if (e == CAPNET_OK)
 		e = echo_host_open(&n->near, n->sim, (struct capnet_mac){{0x02, 0, 0, 0, 0, 0x01}}, PING_NET_NEAR, mode,
 				   &wire);
@@ -197,6 +212,17 @@ capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_pat
 	if (e != CAPNET_OK)
 		return e;
 	router_add_neighbour(&n->router, PING_NET_FAR, far_mac);
+	if (ip6) {
+		struct capnet_ipaddr a1 = ping_net6_addr(1, 1), a2 = ping_net6_addr(1, 2), a3 = ping_net6_addr(1, 3),
+				     far6 = ping_net6_addr(2, 1);
+		const struct router_net6 nets6[] = {{ping_net6_addr(1, 0xfe).u.v6, 64}, {ping_net6_addr(2, 0xfe).u.v6, 64}};
+		echo_host_enable_ip6(&n->near, &a1.u.v6);
+		echo_host_enable_ip6(&n->silent, &a2.u.v6);
+		echo_host_enable_ip6(&n->malformed, &a3.u.v6);
+		echo_host_enable_ip6(&n->far, &far6.u.v6);
+		router_enable_ip6(&n->router, nets6, 2, 1800, 3600, 1800);
+		router_add_neighbour6(&n->router, &far6.u.v6, far_mac);
+	}
 	struct capnet_cspace *boot = capnet_stack_boot_cspace(n->h.stack);
 	capnet_handle nm = capnet_stack_netmgr(n->h.stack, 0), p0;
 	if ((e = capnet_netmgr_set_static(boot, nm, PING_NET_HOST, 24, PING_NET_GATEWAY, 0)) != CAPNET_OK ||
@@ -213,4 +239,73 @@ void ping_net_close(struct ping_net *n)
 	if (n->sim != NULL)
 		capnet_sim_destroy(n->sim);
 	n->sim = NULL;
+}
+
+struct ip6_wait {
+	struct ping_net *n;
+};
+
+static bool ip6_ready(void *ctx)
+{
+	struct ping_net *n = ctx;
+	struct capnet_ip6_addr_info a[8];
+	size_t k = 0;
+	capnet_netmgr_ip6_addrs(capnet_stack_boot_cspace(n->h.stack), capnet_stack_netmgr(n->h.stack, 0), a, 8, &k);
+	bool ll = false, global = false;
+	for (size_t i = 0; i < k && i < 8; i++) {
+		if (a[i].state != CAPNET_IP6_ADDR_PREFERRED)
+			continue;
+		if (a[i].addr.b[0] == 0xfe && (a[i].addr.b[1] & 0xc0) == 0x80)
+			ll = true;
+		else
+			global = true;
+	}
+	return ll && global;
+}
+
+bool ping_net_wait_ip6(struct ping_net *n, capnet_duration limit)
+{
+	return ip6_ready(n) || capnet_sim_run_until_cond(n->sim, ip6_ready, n, capnet_sim_now(n->sim) + limit);
+}
+
+static void on_run_probe(void *ctx, const struct capnet_ping_probe *p, capnet_instant now)
+{
+	(void)now;
+	struct ping_run *r = ctx;
+	if (r->nprobes >= PING_RUN_LINES)
+		return;
+	struct capnet_ipaddr self = capnet_ipaddr_from_ip4(PING_NET_HOST);
+	r->p[r->nprobes] = *p;
+	ping_fmt_probe(r->lines[r->nprobes], sizeof r->lines[0], p, &self);
+	r->nprobes++;
+}
+
+capnet_err ping_run_sim(struct ping_net *n, const struct capnet_ping_request *req, struct ping_run *r)
+{
+	memset(r, 0, sizeof *r);
+	capnet_handle s;
+	capnet_err e = capnet_pingcap_start(n->app, n->ping, req, capnet_sim_now(n->sim), &s, NULL);
+	if (e == CAPNET_OK)
+		e = ping_sim_drain(n->sim, n->app, s, CAPNET_S(60), on_run_probe, r);
+	if (e == CAPNET_OK)
+		e = capnet_pingcap_summary(n->app, s, &r->sum);
+	ping_fmt_stats(&r->sum, r->title, r->counts, r->rtt, sizeof r->counts);
+	capnet_cap_close(n->app, s);
+	r->err = e;
+	return e;
+}
+
+bool ping_run_all(const struct ping_run *r, enum capnet_ping_outcome o)
+{
+	for (unsigned i = 0; i < r->nprobes; i++)
+		if (r->p[i].outcome != o)
+			return false;
+	return r->nprobes > 0;
+}
+
+void ping_run_print(struct proof_ctx *ctx, const struct ping_run *r)
+{
+	for (unsigned i = 0; i < r->nprobes; i++)
+		if (r->lines[i][0] != '\0')
+			proof_note(ctx, r->p[i].at, "  %s", r->lines[i]);
 }

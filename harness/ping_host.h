@@ -48,7 +48,13 @@ capnet_err ping_sim_drain(struct capnet_sim *sim, struct capnet_cspace *cs, capn
  *                   (static) neighbour: any other 198.51.100.0/24 host is
  *                   unreachable (3/1), any other network too (3/0)
  *   198.51.100.1    echo host behind the router, `mode`
- * Every cable 1 ms each way. */
+ * Every cable 1 ms each way. With IPv6 (ping_net_open's ip6) the same
+ * hosts hold 2001:db8:1::1, ::2, ::3 and, behind the router
+ * (2001:db8:1::fe | 2001:db8:2::fe, advertising 2001:db8:1::/64 for
+ * SLAAC), 2001:db8:2::1; 2001:db8:2::99 is address-unreachable and other
+ * networks have no route. Every fixture also has its EUI-64 link-local
+ * address; the stack takes fe80::ff:fe00:a and, by SLAAC,
+ * 2001:db8:1::ff:fe00:a. */
 #include "harness/sim_stack.h"
 #include "sim/echo_host.h"
 #include "sim/router.h"
@@ -60,6 +66,9 @@ capnet_err ping_sim_drain(struct capnet_sim *sim, struct capnet_cspace *cs, capn
 #define PING_NET_GATEWAY CAPNET_IP4(192, 0, 2, 254)
 #define PING_NET_FAR CAPNET_IP4(198, 51, 100, 1)
 #define PING_NET_FAR_GATEWAY CAPNET_IP4(198, 51, 100, 254)
+
+/* 2001:db8:<net>::<host> */
+struct capnet_ipaddr ping_net6_addr(uint8_t net, uint16_t host);
 
 struct ping_net {
 	struct capnet_sim *sim;
@@ -74,7 +83,31 @@ struct ping_net {
  * app cspace a Ping authority with bounds `b` over `remote` (NULL: any
  * destination). The struct must stay put until ping_net_close. */
 capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_path, enum echo_host_mode mode,
-			 const struct capnet_ping_bounds *b, const struct capnet_scope *remote);
+			 const struct capnet_ping_bounds *b, const struct capnet_scope *remote, bool ip6);
+/* With ip6: runs the simulator until the stack's link-local and SLAAC
+ * addresses are preferred (DAD done), at most `limit`; true when they are. */
+bool ping_net_wait_ip6(struct ping_net *n, capnet_duration limit);
 void ping_net_close(struct ping_net *n);
+
+/* ---- one run of the proofs, read to its end through the session cap ---- */
+
+#define PING_RUN_LINES 16
+struct ping_run {
+	unsigned nprobes;
+	struct capnet_ping_probe p[PING_RUN_LINES];
+	char lines[PING_RUN_LINES][128];
+	struct capnet_ping_summary sum;
+	char title[96], counts[160], rtt[96];
+	capnet_err err;
+};
+/* Starts req on n's Ping, drains it (ping_sim_drain), formats every line
+ * (the stack's own address for a failed send: 192.0.2.10) and the
+ * statistics, closes the session. */
+capnet_err ping_run_sim(struct ping_net *n, const struct capnet_ping_request *req, struct ping_run *r);
+/* Every probe has outcome o (and there is one). */
+bool ping_run_all(const struct ping_run *r, enum capnet_ping_outcome o);
+/* Each non-empty probe line as a transcript note at its time. */
+struct proof_ctx;
+void ping_run_print(struct proof_ctx *ctx, const struct ping_run *r);
 
 #endif

@@ -26,62 +26,12 @@
 #include "harness/ping_host.h"
 #include "harness/proof.h"
 
-#define MAX_LINES 16
-
-struct run {
-	struct ping_net *n;
-	unsigned nprobes;
-	struct capnet_ping_probe p[MAX_LINES];
-	char lines[MAX_LINES][128];
-	struct capnet_ping_summary sum;
-	char title[96], counts[160], rtt[96];
-	capnet_err err;
-};
-
-static void on_probe(void *ctx, const struct capnet_ping_probe *p, capnet_instant now)
-{
-	(void)now;
-	struct run *r = ctx;
-	if (r->nprobes >= MAX_LINES)
-		return;
-	struct capnet_ipaddr self = capnet_ipaddr_from_ip4(PING_NET_HOST);
-	r->p[r->nprobes] = *p;
-	ping_fmt_probe(r->lines[r->nprobes], sizeof r->lines[0], p, &self);
-	r->nprobes++;
-}
-
 /* One run to dst, read to its end through the session cap. */
 static capnet_err ping_run(struct ping_net *n, capnet_ip4addr dst, uint32_t count, capnet_duration interval,
-			   uint16_t payload, capnet_duration timeout, capnet_duration deadline, struct run *r)
+			   uint16_t payload, capnet_duration timeout, capnet_duration deadline, struct ping_run *r)
 {
-	memset(r, 0, sizeof *r);
-	r->n = n;
 	struct capnet_ping_request req = {capnet_ipaddr_from_ip4(dst), count, interval, payload, timeout, deadline};
-	capnet_handle s;
-	capnet_err e = capnet_pingcap_start(n->app, n->ping, &req, capnet_sim_now(n->sim), &s, NULL);
-	if (e == CAPNET_OK)
-		e = ping_sim_drain(n->sim, n->app, s, CAPNET_S(60), on_probe, r);
-	if (e == CAPNET_OK)
-		e = capnet_pingcap_summary(n->app, s, &r->sum);
-	ping_fmt_stats(&r->sum, r->title, r->counts, r->rtt, sizeof r->counts);
-	capnet_cap_close(n->app, s);
-	r->err = e;
-	return e;
-}
-
-static void print_lines(struct proof_ctx *ctx, const struct run *r)
-{
-	for (unsigned i = 0; i < r->nprobes; i++)
-		if (r->lines[i][0] != '\0')
-			proof_note(ctx, r->p[i].at, "  %s", r->lines[i]);
-}
-
-static bool all(const struct run *r, enum capnet_ping_outcome o)
-{
-	for (unsigned i = 0; i < r->nprobes; i++)
-		if (r->p[i].outcome != o)
-			return false;
-	return r->nprobes > 0;
+	return ping_run_sim(n, &req, r);
 }
 
 static uint64_t tx_frames(const struct ping_net *n)
@@ -91,12 +41,12 @@ static uint64_t tx_frames(const struct ping_net *n)
 
 static void same_subnet(struct proof_ctx *ctx, struct ping_net *n)
 {
-	struct run r;
+	struct ping_run r;
 	capnet_err e = ping_run(n, PING_NET_NEAR, 3, CAPNET_S(1), 56, CAPNET_S(1), 0, &r);
-	print_lines(ctx, &r);
+	ping_run_print(ctx, &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	proof_check(ctx, now,
-		    e == CAPNET_OK && r.nprobes == 3 && all(&r, CAPNET_PING_REPLY) && r.p[0].rtt == CAPNET_MS(4) &&
+		    e == CAPNET_OK && r.nprobes == 3 && ping_run_all(&r, CAPNET_PING_REPLY) && r.p[0].rtt == CAPNET_MS(4) &&
 			    r.p[1].rtt == CAPNET_MS(2) && r.p[2].rtt == CAPNET_MS(2) && n->near.stats.arp_replies == 1 &&
 			    n->near.stats.requests == 3,
 		    "same subnet: 3 echo requests to %s, 3 replies; the first waits for ARP (rtt 4 ms = ARP + echo), "
@@ -118,15 +68,15 @@ static void same_subnet(struct proof_ctx *ctx, struct ping_net *n)
 static void routed(struct proof_ctx *ctx, struct ping_net *n)
 {
 	unsigned fwd = n->router.stats.forwarded;
-	struct run r;
+	struct ping_run r;
 	capnet_err e = ping_run(n, PING_NET_FAR, 2, CAPNET_S(1), 56, CAPNET_S(1), 0, &r);
-	print_lines(ctx, &r);
+	ping_run_print(ctx, &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	char rtt[24] = "?";
 	if (r.nprobes > 1)
 		ping_fmt_rtt(rtt, sizeof rtt, r.p[1].rtt);
 	proof_check(ctx, now,
-		    e == CAPNET_OK && r.nprobes == 2 && all(&r, CAPNET_PING_REPLY) && r.p[0].ttl == 63 &&
+		    e == CAPNET_OK && r.nprobes == 2 && ping_run_all(&r, CAPNET_PING_REPLY) && r.p[0].ttl == 63 &&
 			    r.p[1].rtt == CAPNET_MS(4) && capnet_ipaddr_ip4(&r.p[0].from) == PING_NET_FAR &&
 			    n->router.stats.forwarded - fwd == 4 && n->router.stats.arp_replies == 1 && n->far.stats.requests == 2,
 		    "routed: 2 replies from %s through gateway %s (ARP for the gateway once), ttl 63, rtt %s ms; "
@@ -138,16 +88,16 @@ static void routed(struct proof_ctx *ctx, struct ping_net *n)
 static void malformed(struct proof_ctx *ctx, struct ping_net *n)
 {
 	uint64_t badsum = sim_stack_stat(&n->h, CAPNET_STAT_icmp_badsum);
-	struct run r;
+	struct ping_run r;
 	capnet_err e = ping_run(n, PING_NET_MALFORMED, 4, CAPNET_S(1), 56, CAPNET_S(1), 0, &r);
-	print_lines(ctx, &r);
+	ping_run_print(ctx, &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	bool reasons = r.nprobes == 4 && r.p[0].malformed_reason == CAPNET_PING_MALFORMED_BAD_CHECKSUM &&
 		       r.p[1].malformed_reason == CAPNET_PING_MALFORMED_WRONG_IDENT &&
 		       r.p[2].malformed_reason == CAPNET_PING_MALFORMED_TRUNCATED &&
 		       r.p[3].malformed_reason == CAPNET_PING_MALFORMED_ALTERED;
 	proof_check(ctx, now,
-		    e == CAPNET_OK && all(&r, CAPNET_PING_MALFORMED) && reasons && r.sum.received == 0 &&
+		    e == CAPNET_OK && ping_run_all(&r, CAPNET_PING_MALFORMED) && reasons && r.sum.received == 0 &&
 			    r.sum.malformed == 4 && n->malformed.stats.malformed_sent == 4 &&
 			    sim_stack_stat(&n->h, CAPNET_STAT_icmp_badsum) - badsum == 1,
 		    "malformed peer %s: bad checksum, wrong identifier, truncated and altered payload each "
@@ -161,11 +111,11 @@ static void malformed(struct proof_ctx *ctx, struct ping_net *n)
 
 static void silent(struct proof_ctx *ctx, struct ping_net *n)
 {
-	struct run r;
+	struct ping_run r;
 	capnet_err e = ping_run(n, PING_NET_SILENT, 2, CAPNET_S(1), 56, CAPNET_MS(1500), 0, &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	proof_check(ctx, now,
-		    e == CAPNET_OK && r.nprobes == 2 && all(&r, CAPNET_PING_TIMEOUT) &&
+		    e == CAPNET_OK && r.nprobes == 2 && ping_run_all(&r, CAPNET_PING_TIMEOUT) &&
 			    r.p[0].at - r.p[0].sent == CAPNET_MS(1500) && r.p[1].at - r.p[1].sent == CAPNET_MS(1500) &&
 			    n->silent.stats.requests == 2 &&
 			    strcmp(r.counts, "2 packets transmitted, 0 received, 100% packet loss, time 2500ms") == 0 &&
@@ -176,20 +126,20 @@ static void silent(struct proof_ctx *ctx, struct ping_net *n)
 
 static void unreachable(struct proof_ctx *ctx, struct ping_net *n)
 {
-	struct run r;
+	struct ping_run r;
 	capnet_ip4addr nobody = CAPNET_IP4(198, 51, 100, 99), elsewhere = CAPNET_IP4(203, 0, 113, 1);
 	capnet_err e = ping_run(n, nobody, 2, CAPNET_S(1), 56, CAPNET_S(1), 0, &r);
-	print_lines(ctx, &r);
+	ping_run_print(ctx, &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	proof_check(ctx, now,
-		    e == CAPNET_OK && r.nprobes == 2 && all(&r, CAPNET_PING_UNREACHABLE) && r.p[0].icmp_type == 3 &&
+		    e == CAPNET_OK && r.nprobes == 2 && ping_run_all(&r, CAPNET_PING_UNREACHABLE) && r.p[0].icmp_type == 3 &&
 			    r.p[0].icmp_code == 1 && capnet_ipaddr_ip4(&r.p[0].from) == PING_NET_GATEWAY &&
 			    r.p[0].rtt == 0 && r.p[0].at - r.p[0].sent == CAPNET_MS(2) &&
 			    strcmp(r.lines[0], "From 192.0.2.254 icmp_seq=1 Destination Host Unreachable") == 0 &&
 			    strcmp(r.counts, "2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1002ms") == 0,
 		    "host unreachable: the router's ICMP 3/1 quoting each request is the outcome; \"%s\"", r.counts);
 	e = ping_run(n, elsewhere, 1, CAPNET_S(1), 56, CAPNET_S(1), 0, &r);
-	print_lines(ctx, &r);
+	ping_run_print(ctx, &r);
 	now = capnet_sim_now(n->sim);
 	proof_check(ctx, now,
 		    e == CAPNET_OK && r.nprobes == 1 && r.p[0].outcome == CAPNET_PING_UNREACHABLE && r.p[0].icmp_type == 3 &&
@@ -199,12 +149,12 @@ static void unreachable(struct proof_ctx *ctx, struct ping_net *n)
 
 static void deadline(struct proof_ctx *ctx, struct ping_net *n)
 {
-	struct run r;
+	struct ping_run r;
 	capnet_instant t0 = capnet_sim_now(n->sim);
 	capnet_err e = ping_run(n, PING_NET_SILENT, 5, CAPNET_S(1), 56, CAPNET_S(2), CAPNET_MS(2500), &r);
 	capnet_instant now = capnet_sim_now(n->sim);
 	proof_check(ctx, now,
-		    e == CAPNET_OK && r.sum.transmitted == 3 && r.nprobes == 3 && all(&r, CAPNET_PING_TIMEOUT) &&
+		    e == CAPNET_OK && r.sum.transmitted == 3 && r.nprobes == 3 && ping_run_all(&r, CAPNET_PING_TIMEOUT) &&
 			    r.p[2].at == t0 + CAPNET_MS(2500) && r.sum.finished == t0 + CAPNET_MS(2500),
 		    "a 2.5 s run deadline: 3 of 5 probes sent, the last two cut short at the deadline; \"%s\"", r.counts);
 }
@@ -287,7 +237,7 @@ int proof_ping(struct proof_ctx *ctx)
 {
 	static struct ping_net n;
 	struct capnet_ping_bounds b = {10, CAPNET_MS(200), 1024, CAPNET_S(30)};
-	if (ping_net_open(&n, ctx->seed, ctx->pcap_path, ECHO_HOST_ANSWER, &b, NULL) != CAPNET_OK) {
+	if (ping_net_open(&n, ctx->seed, ctx->pcap_path, ECHO_HOST_ANSWER, &b, NULL, false) != CAPNET_OK) {
 		ping_net_close(&n);
 		return 1;
 	}

@@ -36,6 +36,11 @@ grep -q 'interval' /tmp/cli.$$.err || { echo "FAIL: ping does not name the inter
 check 2 "ping without a destination" "$capnet" ping
 check 0 "ping --json" "$capnet" ping -c 1 --json 198.51.100.1
 grep -q '"outcome": "reply"' /tmp/cli.$$.out || { echo "FAIL: ping --json lacks the reply"; fail=1; }
+check 0 "ping6 --help" "$capnet" ping6 --help
+check 0 "ping6 through the router" "$capnet" ping6 -c 2 2001:db8:2::1
+grep -q '^64 bytes from 2001:db8:2::1: icmp_seq=2 ttl=63 time=4.00 ms$' /tmp/cli.$$.out || { echo "FAIL: ping6 routed reply line"; fail=1; }
+check 1 "ping -6 an unreachable address" "$capnet" ping -6 -c 1 2001:db8:2::99
+check 2 "ping -4 with an IPv6 destination" "$capnet" ping -4 2001:db8:2::1
 rm -f /tmp/cli.$$.out /tmp/cli.$$.err
 [ $fail -eq 0 ] && echo "cli contract holds"
 exit $fail
