@@ -1,11 +1,14 @@
 /* capnet ping [-c N] [-i SEC] [-s BYTES] [-W SEC] [-w DEADLINE] [--json] DEST
  *        [--tap DEV (--static ADDR/LEN [--gateway GW] | --dhcp) [--mac MAC] [--pcap FILE]]
  *
+ * capnet ping6 ... / capnet ping -6 ... [--static6 ADDR/LEN]
+ *
  * Measures reachability the way an application of the stack does: through
  * a Ping cap held by a cspace of its own (capnet/ping_cap.h), one session
  * per run. On the simulator by default (the network of harness/ping_host.h:
- * an answering, a silent and a malformed peer, a router to 198.51.100.0/24),
- * or on a Linux TAP device with the address options of `capnet serve`.
+ * an answering, a silent and a malformed peer, a router to 198.51.100.0/24
+ * and 2001:db8:2::/64), or on a Linux TAP device with the address options
+ * of `capnet serve` (IPv6: SLAAC, and --static6).
  * Prints what iputils prints; exit status as iputils: 0 when a reply came,
  * 1 when none did, 2 on an error (usage, a refused request, no network). */
 #include <arpa/inet.h>
@@ -74,8 +77,12 @@ static void usage(FILE *f)
 		"192.0.2.3 (malformed replies: bad checksum, wrong identifier, truncated,\n"
 		"altered), the router 192.0.2.254 and, behind it, 198.51.100.1 (like\n"
 		"192.0.2.1); other 198.51.100.0/24 hosts are host-unreachable, other networks\n"
-		"net-unreachable. Every cable is 1 ms each way. With --tap, on a Linux TAP\n"
-		"device (root or CAP_NET_ADMIN) with the address options of `capnet serve`.\n\n"
+		"net-unreachable. Over IPv6 the host takes fe80::ff:fe00:a and, by SLAAC from\n"
+		"the router's RA, 2001:db8:1::ff:fe00:a; the peers are 2001:db8:1::1, ::2,\n"
+		"::3 (and their fe80:: EUI-64 addresses), 2001:db8:2::1 behind the router,\n"
+		"2001:db8:2::99 address-unreachable. Every cable is 1 ms each way. With --tap,\n"
+		"on a Linux TAP device (root or CAP_NET_ADMIN) with the address options of\n"
+		"`capnet serve`.\n\n"
 		"IPv6 (-6, ping6, or an IPv6 DEST): on a TAP the stack forms its link-local\n"
 		"address, takes SLAAC addresses from router advertisements and/or --static6,\n"
 		"and pings once an address of DEST's scope has passed DAD.\n\n"
