@@ -23,6 +23,12 @@ check 0 "proof --json" "$capnet" proof arp-ping --json
 head -c1 /tmp/cli.$$.out | grep -q '{' || { echo "FAIL: --json output is not a JSON object"; fail=1; }
 grep -q '"passed": true' /tmp/cli.$$.out || { echo "FAIL: --json lacks \"passed\": true"; fail=1; }
 check 0 "bench --list" "$capnet" bench --list
+# IPv6 in the operator's view: a SLAAC address, preferred, with provenance.
+check 0 "status --ipv6 --json" "$capnet" status --ipv6 --json
+grep -q '"provenance": "slaac"' /tmp/cli.$$.out || { echo "FAIL: status --ipv6 shows no SLAAC address"; fail=1; }
+check 0 "status --ipv6" "$capnet" status --ipv6
+grep -q '^  inet6 2001:db8:1::ff:fe00:a/64 preferred (slaac)' /tmp/cli.$$.out ||
+	{ echo "FAIL: status --ipv6 text lacks the SLAAC address line"; fail=1; }
 rm -f /tmp/cli.$$.out /tmp/cli.$$.err
 [ $fail -eq 0 ] && echo "cli contract holds"
 exit $fail

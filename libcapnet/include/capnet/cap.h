@@ -71,6 +71,8 @@
 #include "capnet/err.h"
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
+#include "capnet/ip6.h"
+#include "capnet/neigh.h"
 #include "capnet/resolver.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
@@ -486,6 +488,30 @@ capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, st
  * nothing is advanced). E_NOTCONFIGURED without net->dhcp4. */
 capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
 			       struct capnet_dhcp4_lease_info *out);
+
+/* The IPv6 side (capnet/ip6.h): addresses with state and provenance,
+ * default routers, RDNSS servers, link MTU and the IPv6 counters.
+ * enabled false (everything else zero) when the interface has no IPv6. */
+#define CAPNET_STATUS_IP6_ADDRS 8
+#define CAPNET_STATUS_IP6_ROUTERS 4
+#define CAPNET_STATUS_IP6_RDNSS 3
+struct capnet_status_ip6 {
+	bool enabled;
+	uint16_t link_mtu;
+	size_t n_addrs; /* may exceed CAPNET_STATUS_IP6_ADDRS: the first ones are filled */
+	struct capnet_ip6_addr_info addrs[CAPNET_STATUS_IP6_ADDRS];
+	size_t n_routers;
+	struct capnet_ip6_router_info routers[CAPNET_STATUS_IP6_ROUTERS];
+	size_t n_rdnss;
+	struct capnet_ip6addr rdnss[CAPNET_STATUS_IP6_RDNSS];
+	capnet_instant rdnss_expires;
+	enum capnet_provenance rdnss_provenance; /* RA, or NONE */
+	struct capnet_stats6 counters;           /* named by capnet_stat6_name */
+};
+capnet_err capnet_status_ip6(struct capnet_cspace *cs, capnet_handle st, struct capnet_status_ip6 *out);
+/* The NDP neighbour cache (state names: capnet_nd_state_name). */
+capnet_err capnet_status_neighbours6(struct capnet_cspace *cs, capnet_handle st, struct capnet_neigh_entry *out,
+				     size_t max, size_t *count);
 
 /* A hash of everything a read must not change: the interface config,
  * routes, ARP cache (all fields), MAC, MTU, every counter, every TCP
