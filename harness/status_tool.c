@@ -264,7 +264,8 @@ static void print_ip6(FILE *f, const struct view *v)
 	}
 	for (size_t i = 0; i < s->n_routers && i < CAPNET_STATUS_IP6_ROUTERS; i++)
 		fprintf(f, "  default via %s lladdr %s until %s (%s)\n", fmt_ip6(&s->routers[i].addr),
-			mac(s->routers[i].mac), until(s->routers[i].expires), prov(CAPNET_PROV_RA));
+			mac(s->routers[i].mac), until(s->routers[i].expires),
+			prov((enum capnet_provenance)s->routers[i].provenance));
 	for (size_t i = 0; i < s->n_rdnss && i < CAPNET_STATUS_IP6_RDNSS; i++)
 		fprintf(f, "  nameserver %s until %s (%s)\n", fmt_ip6(&s->rdnss[i]), until(s->rdnss_expires),
 			prov(s->rdnss_provenance));
@@ -316,10 +317,10 @@ static json_t *json_ip6(const struct view *v)
 	json_object_set_new(o, "addresses", addrs);
 	json_t *routers = json_array();
 	for (size_t i = 0; i < s->n_routers && i < CAPNET_STATUS_IP6_ROUTERS; i++)
-		json_array_append_new(routers, json_pack("{s:s, s:s, s:I, s:s}", "addr", fmt_ip6(&s->routers[i].addr),
+		json_array_append_new(routers, json_pack("{s:s, s:s, s:o, s:s}", "addr", fmt_ip6(&s->routers[i].addr),
 							 "mac", mac(s->routers[i].mac), "expires_us",
-							 (json_int_t)s->routers[i].expires, "provenance",
-							 prov(CAPNET_PROV_RA)));
+							 jtime(s->routers[i].expires), "provenance",
+							 prov((enum capnet_provenance)s->routers[i].provenance)));
 	json_object_set_new(o, "routers", routers);
 	json_t *dns = json_array();
 	for (size_t i = 0; i < s->n_rdnss && i < CAPNET_STATUS_IP6_RDNSS; i++)

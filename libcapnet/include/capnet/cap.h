@@ -404,6 +404,15 @@ capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, 
  * layers (every stack has them). */
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now);
+/* CONFIGURE. The static IPv6 address (provenance static): it replaces the
+ * previous static one and goes through DAD before use; its prefix is
+ * on-link. gateway (NULL or :: for none) becomes a default router that
+ * never expires, replacing the previous static one; a link-local gateway
+ * is the RFC 4861 norm. addr NULL or :: removes the static address.
+ * E_NOTCONFIGURED when the interface has no IPv6; E_INVAL for a prefix
+ * > 128 or a multicast address. */
+capnet_err capnet_netmgr_set_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *addr,
+				     uint8_t prefix_len, const struct capnet_ip6addr *gateway, capnet_instant now);
 /* CONFIGURE. The whole static layer: address, gateway, routes and the
  * resolver inputs (DNS servers, domain, search list); a zero value says
  * nothing and leaves it to the lease. E_INVAL for a layer the merge refuses
