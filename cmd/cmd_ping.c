@@ -305,29 +305,16 @@ static bool bound(void *ctx)
 /* An address of ours, past DAD, of the destination's scope. */
 struct addr6_wait {
 	struct capnet_cspace *cs;
-	capnet_handle nm;
+	capnet_handle status;
 	const struct capnet_ip6addr *dst;
 	struct capnet_ipaddr src;
 };
 
-static bool link_local6(const struct capnet_ip6addr *a)
-{
-	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
-}
-
 static bool usable6(void *ctx)
 {
 	struct addr6_wait *w = ctx;
-	struct capnet_ip6_addr_info a[8];
-	size_t n = 0;
-	capnet_netmgr_ip6_addrs(w->cs, w->nm, a, 8, &n);
-	for (size_t i = 0; i < n && i < 8; i++) {
-		if (a[i].state != CAPNET_IP6_ADDR_PREFERRED || link_local6(&a[i].addr) != link_local6(w->dst))
-			continue;
-		w->src.u.v6 = a[i].addr;
-		return true;
-	}
-	return false;
+	bool ll = w->dst->b[0] == 0xfe && (w->dst->b[1] & 0xc0) == 0x80;
+	return ping_preferred6(w->cs, w->status, ll, &w->src.u.v6);
 }
 
 struct tap_wait {
@@ -417,11 +404,13 @@ static int run_tap(const struct ping_opts *o)
 		pr.self = capnet_ipaddr_from_ip4(c.ip4.addr);
 	}
 	if (o->family == CAPNET_AF_INET6) {
-		if (o->have_static6 && capnet_netmgr_add_static6(boot, nm, &o->addr6, o->prefix6, now) != CAPNET_OK) {
+		capnet_handle status;
+		if ((o->have_static6 && capnet_netmgr_set_static6(boot, nm, &o->addr6, o->prefix6, NULL, now) != CAPNET_OK) ||
+		    capnet_netmgr_mint_status(boot, nm, &status) != CAPNET_OK) {
 			fprintf(stderr, "capnet ping: cannot add the --static6 address\n");
 			goto out;
 		}
-		struct addr6_wait aw = {boot, nm, &o->dst.u.v6, {.af = CAPNET_AF_INET6}};
+		struct addr6_wait aw = {boot, status, &o->dst.u.v6, {.af = CAPNET_AF_INET6}};
 		if (!tap_run(st, tap, capnet_host_now() + CAPNET_S(10), usable6, &aw)) {
 			fprintf(stderr, "capnet ping: no IPv6 address of %s's scope passed DAD within 10 s\n", o->dest);
 			goto out;
@@ -460,29 +449,6 @@ out:
 	capnet_tap_close(tap);
 	free(mem);
 	return rc;
-}
-
-/* "2001:db8::1/64" (no "/LEN": /64). */
-static bool parse_cidr6(const char *s, struct capnet_ip6addr *a, uint8_t *len)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof buf)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, a->b) != 1)
-		return false;
-	*len = 64;
-	if (slash == NULL)
-		return true;
-	char *end;
-	unsigned long v = strtoul(slash + 1, &end, 10);
-	if (slash[1] == '\0' || *end != '\0' || v > 128)
-		return false;
-	*len = (uint8_t)v;
-	return true;
 }
 
 static int ping_main(int argc, char **argv, uint8_t family);
@@ -524,7 +490,7 @@ static int ping_main(int argc, char **argv, uint8_t family)
 			o.family = CAPNET_AF_INET6;
 			break;
 		case OPT_STATIC6:
-			if (!parse_cidr6(optarg, &o.addr6, &o.prefix6)) {
+			if (!cmd_parse_cidr6(optarg, &o.addr6, &o.prefix6)) {
 				fprintf(stderr, "capnet ping: bad --static6 %s\n", optarg);
 				return EXIT_USAGE;
 			}

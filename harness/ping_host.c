@@ -227,7 +227,8 @@ capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_pat
 	capnet_handle nm = capnet_stack_netmgr(n->h.stack, 0), p0;
 	if ((e = capnet_netmgr_set_static(boot, nm, PING_NET_HOST, 24, PING_NET_GATEWAY, 0)) != CAPNET_OK ||
 	    (e = capnet_cspace_create(capnet_stack_capsys(n->h.stack), "ping-app", &n->app)) != CAPNET_OK ||
-	    (e = capnet_netmgr_mint_ping(boot, nm, b, remote, &p0)) != CAPNET_OK)
+	    (e = capnet_netmgr_mint_ping(boot, nm, b, remote, &p0)) != CAPNET_OK ||
+	    (e = capnet_netmgr_mint_status(boot, nm, &n->status)) != CAPNET_OK)
 		return e;
 	return capnet_cap_grant(boot, p0, n->app, CAPNET_RIGHT_SEND | CAPNET_RIGHT_READ, NULL, &n->ping);
 }
@@ -241,26 +242,28 @@ void ping_net_close(struct ping_net *n)
 	n->sim = NULL;
 }
 
-struct ip6_wait {
-	struct ping_net *n;
-};
+bool ping_preferred6(struct capnet_cspace *cs, capnet_handle status, bool link_local, struct capnet_ip6addr *out)
+{
+	static struct capnet_status_ip6 st; /* large: counters and tables */
+	if (capnet_status_ip6(cs, status, &st) != CAPNET_OK)
+		return false;
+	for (size_t i = 0; i < st.n_addrs && i < CAPNET_STATUS_IP6_ADDRS; i++) {
+		const struct capnet_ip6addr *a = &st.addrs[i].addr;
+		bool ll = a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+		if (st.addrs[i].state == CAPNET_IP6_ADDR_PREFERRED && ll == link_local) {
+			if (out != NULL)
+				*out = *a;
+			return true;
+		}
+	}
+	return false;
+}
 
 static bool ip6_ready(void *ctx)
 {
 	struct ping_net *n = ctx;
-	struct capnet_ip6_addr_info a[8];
-	size_t k = 0;
-	capnet_netmgr_ip6_addrs(capnet_stack_boot_cspace(n->h.stack), capnet_stack_netmgr(n->h.stack, 0), a, 8, &k);
-	bool ll = false, global = false;
-	for (size_t i = 0; i < k && i < 8; i++) {
-		if (a[i].state != CAPNET_IP6_ADDR_PREFERRED)
-			continue;
-		if (a[i].addr.b[0] == 0xfe && (a[i].addr.b[1] & 0xc0) == 0x80)
-			ll = true;
-		else
-			global = true;
-	}
-	return ll && global;
+	struct capnet_cspace *boot = capnet_stack_boot_cspace(n->h.stack);
+	return ping_preferred6(boot, n->status, true, NULL) && ping_preferred6(boot, n->status, false, NULL);
 }
 
 bool ping_net_wait_ip6(struct ping_net *n, capnet_duration limit)

@@ -77,6 +77,7 @@ struct ping_net {
 	struct router router;
 	struct capnet_cspace *app; /* holds the Ping authority and nothing else */
 	capnet_handle ping;
+	capnet_handle status; /* the boot cspace's NetworkStatus (the addresses) */
 };
 
 /* Builds it all (recording to pcap_path when not NULL) and grants the
@@ -87,6 +88,9 @@ capnet_err ping_net_open(struct ping_net *n, uint64_t seed, const char *pcap_pat
 /* With ip6: runs the simulator until the stack's link-local and SLAAC
  * addresses are preferred (DAD done), at most `limit`; true when they are. */
 bool ping_net_wait_ip6(struct ping_net *n, capnet_duration limit);
+/* A usable (preferred) IPv6 address of the stack's, link-local or not as
+ * asked, through a NetworkStatus cap; false when none is yet. */
+bool ping_preferred6(struct capnet_cspace *cs, capnet_handle status, bool link_local, struct capnet_ip6addr *out);
 void ping_net_close(struct ping_net *n);
 
 /* ---- one run of the proofs, read to its end through the session cap ---- */

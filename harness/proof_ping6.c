@@ -35,9 +35,8 @@ static bool addrs_ready(struct proof_ctx *ctx, struct ping_net *n)
 	uint64_t dad0 = capnet_ip6_stats(n->h.ifc)->v[CAPNET_STAT6_ndp_dad_ns_sent];
 	bool ok = ping_net_wait_ip6(n, CAPNET_S(10));
 	capnet_instant now = capnet_sim_now(n->sim);
-	struct capnet_ip6_addr_info a[8];
-	size_t k = 0;
-	capnet_netmgr_ip6_addrs(capnet_stack_boot_cspace(n->h.stack), capnet_stack_netmgr(n->h.stack, 0), a, 8, &k);
+	static struct capnet_status_ip6 st;
+	capnet_status_ip6(capnet_stack_boot_cspace(n->h.stack), n->status, &st);
 	struct capnet_ipaddr ll = {.af = CAPNET_AF_INET6}, slaac = ping_net6_addr(1, 0);
 	ll.u.v6.b[0] = 0xfe;
 	ll.u.v6.b[1] = 0x80;
@@ -45,11 +44,12 @@ static bool addrs_ready(struct proof_ctx *ctx, struct ping_net *n)
 	memcpy(ll.u.v6.b + 8, iid, 8);
 	memcpy(slaac.u.v6.b + 8, iid, 8);
 	bool have_ll = false, have_slaac = false;
-	for (size_t i = 0; i < k && i < 8; i++) {
-		if (a[i].state != CAPNET_IP6_ADDR_PREFERRED)
+	for (size_t i = 0; i < st.n_addrs && i < CAPNET_STATUS_IP6_ADDRS; i++) {
+		const struct capnet_ip6_addr_info *a = &st.addrs[i];
+		if (a->state != CAPNET_IP6_ADDR_PREFERRED)
 			continue;
-		have_ll = have_ll || (capnet_ip6_eq(&a[i].addr, &ll.u.v6) && a[i].provenance == CAPNET_PROV_LINK_LOCAL);
-		have_slaac = have_slaac || (capnet_ip6_eq(&a[i].addr, &slaac.u.v6) && a[i].provenance == CAPNET_PROV_SLAAC);
+		have_ll = have_ll || (capnet_ip6_eq(&a->addr, &ll.u.v6) && a->provenance == CAPNET_PROV_LINK_LOCAL);
+		have_slaac = have_slaac || (capnet_ip6_eq(&a->addr, &slaac.u.v6) && a->provenance == CAPNET_PROV_SLAAC);
 	}
 	uint64_t dad = capnet_ip6_stats(n->h.ifc)->v[CAPNET_STAT6_ndp_dad_ns_sent] - dad0;
 	return proof_check(ctx, now,

@@ -90,6 +90,25 @@ capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, 
 	return put_static(net, &l, now);
 }
 
+capnet_err capnet_netmgr_set_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *addr,
+				     uint8_t prefix_len, const struct capnet_ip6addr *gateway, capnet_instant now)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, prefix_len <= 128, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (!capnet_ip6_enabled(net->iface))
+		return CAPNET_E_NOTCONFIGURED;
+	bool set = addr != NULL && !capnet_ipaddr_is_unspecified(&(struct capnet_ipaddr){.af = CAPNET_AF_INET6,
+											 .u.v6 = *addr});
+	if (set && addr->b[0] == 0xff)
+		return CAPNET_E_INVAL;
+	capnet_ip6_addr_flush(net->iface, CAPNET_PROV_STATIC);
+	if (set && (e = capnet_ip6_addr_add(net->iface, addr, prefix_len, CAPNET_PROV_STATIC, now)) != CAPNET_OK)
+		return e;
+	return capnet_ip6_set_static_router(net->iface, gateway);
+}
+
 capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_handle nm,
 					   const struct capnet_ip4cfg_layer *layer, capnet_instant now)
 {
@@ -172,29 +191,4 @@ capnet_err capnet_netmgr_mint_trace(struct capnet_cspace *cs, capnet_handle nm, 
 capnet_err capnet_netmgr_mint_timer(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out)
 {
 	return nm_mint(cs, nm, CAPNET_CAP_TIMER, capnet_cap_type_rights(CAPNET_CAP_TIMER), NULL, out);
-}
-
-/* ---- IPv6 addresses (capnet/ip6.h), for the tools that hold a manager ---- */
-
-capnet_err capnet_netmgr_add_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *a,
-				     uint8_t prefix_len, capnet_instant now)
-{
-	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, a != NULL && prefix_len <= 128, &net);
-	if (e != CAPNET_OK)
-		return e;
-	if (!capnet_ip6_enabled(net->iface))
-		return CAPNET_E_NOTCONFIGURED;
-	return capnet_ip6_addr_add(net->iface, a, prefix_len, CAPNET_PROV_STATIC, now);
-}
-
-capnet_err capnet_netmgr_ip6_addrs(struct capnet_cspace *cs, capnet_handle nm, struct capnet_ip6_addr_info *out,
-				   size_t max, size_t *count)
-{
-	struct capnet_net *net;
-	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_READ, count != NULL && (out != NULL || max == 0), &net);
-	if (e != CAPNET_OK)
-		return e;
-	*count = capnet_ip6_enabled(net->iface) ? capnet_ip6_addrs(net->iface, out, max) : 0;
-	return CAPNET_OK;
 }

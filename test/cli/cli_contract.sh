@@ -41,6 +41,12 @@ check 0 "ping6 through the router" "$capnet" ping6 -c 2 2001:db8:2::1
 grep -q '^64 bytes from 2001:db8:2::1: icmp_seq=2 ttl=63 time=4.00 ms$' /tmp/cli.$$.out || { echo "FAIL: ping6 routed reply line"; fail=1; }
 check 1 "ping -6 an unreachable address" "$capnet" ping -6 -c 1 2001:db8:2::99
 check 2 "ping -4 with an IPv6 destination" "$capnet" ping -4 2001:db8:2::1
+# IPv6 in the operator's view: a SLAAC address, preferred, with provenance.
+check 0 "status --ipv6 --json" "$capnet" status --ipv6 --json
+grep -q '"provenance": "slaac"' /tmp/cli.$$.out || { echo "FAIL: status --ipv6 shows no SLAAC address"; fail=1; }
+check 0 "status --ipv6" "$capnet" status --ipv6
+grep -q '^  inet6 2001:db8:1::ff:fe00:a/64 preferred (slaac)' /tmp/cli.$$.out ||
+	{ echo "FAIL: status --ipv6 text lacks the SLAAC address line"; fail=1; }
 rm -f /tmp/cli.$$.out /tmp/cli.$$.err
 [ $fail -eq 0 ] && echo "cli contract holds"
 exit $fail

@@ -303,6 +303,7 @@ size_t capnet_ip6_routers(const struct capnet_iface *ifc, struct capnet_ip6_rout
 		if (n < max) {
 			out[n].addr = r->addr;
 			out[n].expires = r->expires;
+			out[n].provenance = r->is_static ? CAPNET_PROV_STATIC : CAPNET_PROV_RA;
 			struct capnet_ipaddr a = {.af = CAPNET_AF_INET6};
 			a.u.v6 = r->addr;
 			memset(&out[n].mac, 0, sizeof out[n].mac);
@@ -311,6 +312,31 @@ size_t capnet_ip6_routers(const struct capnet_iface *ifc, struct capnet_ip6_rout
 		n++;
 	}
 	return n;
+}
+
+capnet_err capnet_ip6_set_static_router(struct capnet_iface *ifc, const struct capnet_ip6addr *gateway)
+{
+	struct capnet_ip6 *ip6 = ifc->ip6;
+	if (ip6 == NULL)
+		return CAPNET_E_NOTCONFIGURED;
+	for (uint8_t i = 0; i < ip6->cfg.max_routers; i++)
+		if (ip6->routers[i].in_use && ip6->routers[i].is_static)
+			ip6->routers[i].in_use = false;
+	if (gateway == NULL || capnet_ip6_is_unspecified(gateway))
+		return CAPNET_OK;
+	if (capnet_ip6_is_multicast(gateway))
+		return CAPNET_E_INVAL;
+	for (uint8_t i = 0; i < ip6->cfg.max_routers; i++) {
+		struct ip6_router *r = &ip6->routers[i];
+		if (r->in_use && !capnet_ip6_eq(&r->addr, gateway))
+			continue;
+		r->in_use = true;
+		r->is_static = true;
+		r->addr = *gateway;
+		r->expires = CAPNET_INSTANT_NEVER;
+		return CAPNET_OK;
+	}
+	return CAPNET_E_NOMEM;
 }
 
 uint16_t capnet_ip6_link_mtu(const struct capnet_iface *ifc)

@@ -43,6 +43,7 @@ struct ip6_prefix {
 struct ip6_router {
 	struct capnet_ip6addr addr;
 	bool in_use;
+	bool is_static;
 	capnet_instant expires;
 };
 

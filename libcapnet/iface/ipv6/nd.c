@@ -337,7 +337,8 @@ static void na_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, co
 	 * being one leaves the default router list (7.2.5). */
 	if (e->is_router && !m->router) {
 		for (uint8_t i = 0; i < ip6->cfg.max_routers; i++)
-			if (ip6->routers[i].in_use && capnet_ip6_eq(&ip6->routers[i].addr, &m->target))
+			if (ip6->routers[i].in_use && !ip6->routers[i].is_static &&
+			    capnet_ip6_eq(&ip6->routers[i].addr, &m->target))
 				ip6->routers[i].in_use = false;
 	}
 	e->is_router = m->router;

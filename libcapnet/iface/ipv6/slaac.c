@@ -180,6 +180,8 @@ static void router_update(struct capnet_ip6 *ip6, const struct capnet_ip6addr *a
 	for (uint8_t i = 0; i < ip6->cfg.max_routers; i++) {
 		struct ip6_router *r = &ip6->routers[i];
 		if (r->in_use && capnet_ip6_eq(&r->addr, a)) {
+			if (r->is_static)
+				return; /* configured: the RA's lifetime does not apply */
 			/* 6.3.4: lifetime 0 removes it at once. */
 			if (lifetime == 0)
 				r->in_use = false;
@@ -193,6 +195,7 @@ static void router_update(struct capnet_ip6 *ip6, const struct capnet_ip6addr *a
 	if (lifetime == 0 || free_slot == NULL)
 		return;
 	free_slot->in_use = true;
+	free_slot->is_static = false;
 	free_slot->addr = *a;
 	free_slot->expires = now + CAPNET_S(lifetime);
 }

@@ -71,6 +71,8 @@
 #include "capnet/err.h"
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
+#include "capnet/ip6.h"
+#include "capnet/neigh.h"
 #include "capnet/resolver.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
@@ -408,6 +410,15 @@ capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, 
  * layers (every stack has them). */
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now);
+/* CONFIGURE. The static IPv6 address (provenance static): it replaces the
+ * previous static one and goes through DAD before use; its prefix is
+ * on-link. gateway (NULL or :: for none) becomes a default router that
+ * never expires, replacing the previous static one; a link-local gateway
+ * is the RFC 4861 norm. addr NULL or :: removes the static address.
+ * E_NOTCONFIGURED when the interface has no IPv6; E_INVAL for a prefix
+ * > 128 or a multicast address. */
+capnet_err capnet_netmgr_set_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *addr,
+				     uint8_t prefix_len, const struct capnet_ip6addr *gateway, capnet_instant now);
 /* CONFIGURE. The whole static layer: address, gateway, routes and the
  * resolver inputs (DNS servers, domain, search list); a zero value says
  * nothing and leaves it to the lease. E_INVAL for a layer the merge refuses
@@ -420,16 +431,6 @@ capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_hand
 capnet_err capnet_netmgr_set_mtu(struct capnet_cspace *cs, capnet_handle nm, uint16_t mtu, capnet_instant now);
 /* CONFIGURE. Empties the static layer: every value from the lease again. */
 capnet_err capnet_netmgr_clear_static(struct capnet_cspace *cs, capnet_handle nm, capnet_instant now);
-
-/* CONFIGURE. A static IPv6 address (capnet_ip6_addr_add, provenance
- * STATIC): tentative until DAD ends. E_NOTCONFIGURED when the interface
- * has IPv6 off. */
-capnet_err capnet_netmgr_add_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *a,
-				     uint8_t prefix_len, capnet_instant now);
-/* READ. The IPv6 addresses with their state and provenance (capnet_ip6_addrs):
- * up to max filled, *count = how many exist (0 with IPv6 off). */
-capnet_err capnet_netmgr_ip6_addrs(struct capnet_cspace *cs, capnet_handle nm, struct capnet_ip6_addr_info *out,
-				   size_t max, size_t *count);
 
 /* MINT: narrower authorities in the caller's cspace (grant them onward). */
 capnet_err capnet_netmgr_mint_status(struct capnet_cspace *cs, capnet_handle nm, capnet_handle *out);
@@ -502,6 +503,30 @@ capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, st
  * nothing is advanced). E_NOTCONFIGURED without net->dhcp4. */
 capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
 			       struct capnet_dhcp4_lease_info *out);
+
+/* The IPv6 side (capnet/ip6.h): addresses with state and provenance,
+ * default routers, RDNSS servers, link MTU and the IPv6 counters.
+ * enabled false (everything else zero) when the interface has no IPv6. */
+#define CAPNET_STATUS_IP6_ADDRS 8
+#define CAPNET_STATUS_IP6_ROUTERS 4
+#define CAPNET_STATUS_IP6_RDNSS 3
+struct capnet_status_ip6 {
+	bool enabled;
+	uint16_t link_mtu;
+	size_t n_addrs; /* may exceed CAPNET_STATUS_IP6_ADDRS: the first ones are filled */
+	struct capnet_ip6_addr_info addrs[CAPNET_STATUS_IP6_ADDRS];
+	size_t n_routers;
+	struct capnet_ip6_router_info routers[CAPNET_STATUS_IP6_ROUTERS];
+	size_t n_rdnss;
+	struct capnet_ip6addr rdnss[CAPNET_STATUS_IP6_RDNSS];
+	capnet_instant rdnss_expires;
+	enum capnet_provenance rdnss_provenance; /* RA, or NONE */
+	struct capnet_stats6 counters;           /* named by capnet_stat6_name */
+};
+capnet_err capnet_status_ip6(struct capnet_cspace *cs, capnet_handle st, struct capnet_status_ip6 *out);
+/* The NDP neighbour cache (state names: capnet_nd_state_name). */
+capnet_err capnet_status_neighbours6(struct capnet_cspace *cs, capnet_handle st, struct capnet_neigh_entry *out,
+				     size_t max, size_t *count);
 
 /* A hash of everything a read must not change: the interface config,
  * routes, ARP cache (all fields), MAC, MTU, every counter, every TCP

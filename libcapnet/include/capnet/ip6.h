@@ -144,9 +144,13 @@ struct capnet_ip6addr capnet_ip6_make_addr(const struct capnet_iface *ifc, const
 struct capnet_ip6_router_info {
 	struct capnet_ip6addr addr;
 	struct capnet_mac mac;
-	capnet_instant expires;
+	capnet_instant expires;       /* CAPNET_INSTANT_NEVER for a static one */
+	uint8_t provenance;           /* RA or STATIC */
 };
 size_t capnet_ip6_routers(const struct capnet_iface *ifc, struct capnet_ip6_router_info *out, size_t max);
+/* A configured default router that never expires (gateway NULL or ::
+ * removes it), replacing the previous one; RAs leave it alone. */
+capnet_err capnet_ip6_set_static_router(struct capnet_iface *ifc, const struct capnet_ip6addr *gateway);
 /* The link MTU IPv6 sends with (the RA MTU option or the NIC's), and the
  * path MTU recorded for dst by packet-too-big (RFC 8201), else the link's. */
 uint16_t capnet_ip6_link_mtu(const struct capnet_iface *ifc);
