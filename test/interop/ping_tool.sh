@@ -11,7 +11,8 @@
 #   - IPv6: `capnet ping6` to Linux's 2001:db8::1 from --static6
 #     2001:db8::2/64, then from the SLAAC address radvd's RA gives it (no
 #     --static6), then to Linux's link-local address; NDP on the wire; the
-#     RTT median of capnet ping6 to Linux.
+#     RTT medians of capnet ping6 to Linux and of Linux's ping -6 to
+#     `capnet serve --ipv6`.
 # tshark decodes every capture clean.
 #   ping_tool.sh CAPNET
 set -u
@@ -148,5 +149,11 @@ sleep 1.2
 out=$(in_ns timeout 60 "$CAPNET" ping6 --tap ctap0 --static6 2001:db8::2/64 -c 50 -i 0.02 -W 2 --json 2001:db8::1) ||
 	fail "capnet ping6 -c 50 failed"
 cap6_ms=$(echo "$out" | grep '"rtt_us"' | tr -dc '0-9\n' | median | awk '{ printf "%.3f", $1 / 1000 }')
-echo "rtt median over 50 echoes at 20 ms: capnet ping6 -> Linux $cap6_ms ms"
+sleep 1.2
+serve_start --ipv6 --static6 2001:db8::3/64
+sleep 2 # DAD of 2001:db8::3
+out=$(in_ns timeout 60 ping -6 -n -c 50 -i 0.02 -W 2 2001:db8::3) || { echo "$out"; fail "kernel ping -6 -c 50 failed"; }
+kern6_ms=$(echo "$out" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | median)
+interop_stop
+echo "rtt median over 50 echoes at 20 ms: capnet ping6 -> Linux $cap6_ms ms; Linux ping -6 -> capnet serve $kern6_ms ms"
 echo "ping_tool interop: ok"
