@@ -152,6 +152,15 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->proto.icmp_error = tcp_icmp_error;
 	tcp->proto.ctx = tcp;
 	capnet_iface_register_l4(ifc, &tcp->proto);
+	/* IPv6 shares every path: the 4-tuple, checksum and MSS are family
+	 * neutral (tcp_addr_eq, tcp_pseudo, tcp_mtu_mss); listeners take both. */
+	if (capnet_ip6_enabled(ifc)) {
+		tcp->proto6.family = CAPNET_AF_INET6;
+		tcp->proto6.proto = CAPNET_IPPROTO_TCP;
+		tcp->proto6.input = tcp_input;
+		tcp->proto6.ctx = tcp;
+		capnet_iface_register_l4(ifc, &tcp->proto6);
+	}
 	*out = tcp;
 	return CAPNET_OK;
 }
@@ -381,12 +390,20 @@ void capnet_tcp_mtu_sync(struct capnet_tcp *tcp)
 	}
 }
 
+uint32_t tcp_mtu_mss(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la)
+{
+	/* IPv6: its own link MTU (an RA may set it) less 40 + 20. */
+	if (la->af == CAPNET_AF_INET6)
+		return (uint32_t)capnet_ip6_link_mtu(tcp->ifc) - CAPNET_IP6_HDR_LEN - CAPNET_TCP_HDR_LEN;
+	return (uint32_t)capnet_iface_mtu(tcp->ifc) - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN;
+}
+
 void tcp_set_snd_mss(struct capnet_tcp_sock *s)
 {
 	/* RFC 9293 3.7.1 / RFC 6691: the peer's MSS counts payload without
 	 * options; what our timestamps take comes off it. */
 	uint32_t mss = s->peer_mss ? s->peer_mss : TCP_DEFAULT_MSS;
-	uint32_t ours = (uint32_t)capnet_iface_mtu(s->tcp->ifc) - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN;
+	uint32_t ours = tcp_mtu_mss(s->tcp, &s->laddr);
 	if (mss > ours)
 		mss = ours;
 	if (s->flags & TF_TS_OK)
