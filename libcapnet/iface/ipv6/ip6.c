@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "capnet/config.h"
+#include "capnet/resolver.h"
 #include "ip6_internal.h"
 
 static const char *const stat6_names[] = {
@@ -355,6 +356,19 @@ size_t capnet_ip6_rdnss(const struct capnet_iface *ifc, struct capnet_ip6addr *o
 	if (expires)
 		*expires = ifc->ip6->rdnss_expires;
 	return n;
+}
+
+void capnet_ip6_resolver(const struct capnet_iface *ifc, struct capnet_resolver_inputs *out)
+{
+	memset(out, 0, sizeof *out);
+	if (ifc->ip6 == NULL)
+		return;
+	for (uint8_t i = 0; i < ifc->ip6->nrdnss && out->n_servers < CAPNET_RESOLVER_MAX_SERVERS; i++) {
+		struct capnet_ipaddr a = {.af = CAPNET_AF_INET6};
+		a.u.v6 = ifc->ip6->rdnss[i];
+		out->servers[out->n_servers++] = a;
+	}
+	out->servers_provenance = out->n_servers ? CAPNET_PROV_RA : CAPNET_PROV_NONE;
 }
 
 /* ---- ingress ---- */
