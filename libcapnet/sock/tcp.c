@@ -656,6 +656,29 @@ static uint16_t pick_port(struct capnet_tcp *tcp, const struct capnet_ipaddr *la
 	return 0;
 }
 
+/* Checks the destination and picks the local address of its family: the
+ * interface's IPv4 address, or the IPv6 source RFC 6724 selects. */
+static capnet_err connect_source(struct capnet_tcp *tcp, const struct capnet_ipaddr *dst, uint16_t dst_port,
+				 const struct capnet_tcp_sockopts *opts, struct capnet_ipaddr *la)
+{
+	if (dst == NULL || dst_port == 0 || !opts_valid(opts))
+		return CAPNET_E_INVAL;
+	if (dst->af == CAPNET_AF_INET6) {
+		if (capnet_ip6_is_unspecified(&dst->u.v6) || capnet_ip6_is_multicast(&dst->u.v6))
+			return CAPNET_E_INVAL;
+		la->af = CAPNET_AF_INET6;
+		return capnet_ip6_select_source(tcp->ifc, &dst->u.v6, &la->u.v6) ? CAPNET_OK : CAPNET_E_NOTCONFIGURED;
+	}
+	if (dst->af != CAPNET_AF_INET || dst->u.v4 == 0 || dst->u.v4 == CAPNET_IP4_BROADCAST || (dst->u.v4 >> 28) == 0xe)
+		return CAPNET_E_INVAL;
+	struct capnet_ip4_config ip;
+	capnet_iface_get_ip4(tcp->ifc, &ip);
+	if (ip.addr == 0)
+		return CAPNET_E_NOTCONFIGURED;
+	*la = capnet_ipaddr_from_ip4(ip.addr);
+	return CAPNET_OK;
+}
+
 capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr *dst, uint16_t dst_port,
 			      uint16_t local_port, const struct capnet_tcp_sockopts *opts, capnet_instant now,
 			      struct capnet_tcp_sock **out)
@@ -666,14 +689,10 @@ capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr
 		capnet_tcp_sockopts_defaults(tcp, &def);
 		opts = &def;
 	}
-	if (dst == NULL || dst->af != CAPNET_AF_INET || dst->u.v4 == 0 || dst->u.v4 == CAPNET_IP4_BROADCAST ||
-	    (dst->u.v4 >> 28) == 0xe || dst_port == 0 || !opts_valid(opts))
-		return CAPNET_E_INVAL;
-	struct capnet_ip4_config ip;
-	capnet_iface_get_ip4(tcp->ifc, &ip);
-	if (ip.addr == 0)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ipaddr la = {.af = CAPNET_AF_INET, .u.v4 = ip.addr};
+	struct capnet_ipaddr la;
+	capnet_err le = connect_source(tcp, dst, dst_port, opts, &la);
+	if (le != CAPNET_OK)
+		return le;
 	if (local_port == 0) {
 		local_port = pick_port(tcp, &la, dst, dst_port);
 		if (local_port == 0)
@@ -698,6 +717,8 @@ capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr
 	s->recover = s->iss;
 	s->ts_offset = tcp_ts_offset(tcp, s);
 	s->rcv_mss = tcp->cfg.mss;
+	if (s->rcv_mss > tcp_mtu_mss(tcp, &la))
+		s->rcv_mss = (uint16_t)tcp_mtu_mss(tcp, &la);
 	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
 	s->rto = (uint32_t)tcp->cfg.rto_initial;
 	tcp_set_state(s, CAPNET_TCP_SYN_SENT, now);
