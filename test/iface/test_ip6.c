@@ -250,6 +250,19 @@ START_TEST(test_unknown_next_header_param_problem)
 }
 END_TEST
 
+START_TEST(test_udp_without_ipv6_sockets_port_unreachable)
+{
+	uint8_t f[sizeof unknown_nh];
+	memcpy(f, unknown_nh, sizeof f);
+	f[14 + 6] = 17; /* UDP */
+	capnet_iface_input(st.ifc, f, sizeof f, CAPNET_S(5));
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	ck_assert_uint_eq(st.cn.tx[0].data[54], CAPNET_ICMP6_DEST_UNREACH);
+	ck_assert_uint_eq(st.cn.tx[0].data[55], CAPNET_ICMP6_PORT_UNREACH);
+	ck_assert_mem_eq(st.cn.tx[0].data + 62, f + 14, sizeof f - 14); /* the whole datagram quoted */
+}
+END_TEST
+
 START_TEST(test_error_rate_limit)
 {
 	for (int i = 0; i < 20; i++)
@@ -504,6 +517,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_echo_client_and_unreachable);
 	tcase_add_test(tc, test_unknown_next_header_param_problem);
 	tcase_add_test(tc, test_error_rate_limit);
+	tcase_add_test(tc, test_udp_without_ipv6_sockets_port_unreachable);
 	tcase_add_test(tc, test_fragments_and_chains_dropped);
 	tcase_add_test(tc, test_multicast_filter);
 	tcase_add_test(tc, test_ns_answered_exact);
