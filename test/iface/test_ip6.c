@@ -496,6 +496,53 @@ START_TEST(test_stable_iid)
 }
 END_TEST
 
+/* An unsolicited NA from B claiming target, to all nodes. */
+static void inject_na_claim(const struct capnet_ip6addr *target, capnet_instant now)
+{
+	struct capnet_ndp_repr na = {.type = CAPNET_ICMP6_NEIGHBOR_ADVERT, .target = *target, .override = true,
+				     .has_tlla = true, .tlla = mac_b};
+	uint8_t f[128];
+	memcpy(f, (uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	memcpy(f + 6, mac_b.b, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	size_t n = capnet_ndp_emit(&na, target, &capnet_ip6_all_nodes, f + 54);
+	memcpy(f + 14, (uint8_t[]){0x60, 0, 0, 0, 0, (uint8_t)n, 58, 255}, 8);
+	memcpy(f + 22, target->b, 16);
+	memcpy(f + 38, capnet_ip6_all_nodes.b, 16);
+	capnet_iface_input(st.ifc, f, 54 + n, now);
+}
+
+START_TEST(test_stable_iid_dad_retries)
+{
+	struct capnet_iface_config cfg = {0};
+	cfg.ip6.enable = true;
+	cfg.ip6.stable_iid = true;
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	inject_ra(600, 300, CAPNET_S(1));
+	struct capnet_ip6_addr_info ai, prev;
+	ck_assert(slaac_addr(&prev));
+	ck_assert_uint_eq(prev.state, CAPNET_IP6_ADDR_TENTATIVE);
+	/* RFC 7217 6: each conflict gives a new identifier (DAD_Counter + 1),
+	 * IDGEN_RETRIES (3) times; the fourth conflict leaves it duplicate. */
+	for (int i = 1; i <= 3; i++) {
+		inject_na_claim(&prev.addr, CAPNET_S(1));
+		ck_assert(slaac_addr(&ai));
+		ck_assert_uint_eq(ai.state, CAPNET_IP6_ADDR_TENTATIVE);
+		ck_assert(!capnet_ip6_eq(&ai.addr, &prev.addr));
+		ck_assert_mem_eq(ai.addr.b, prev.addr.b, 8);
+		ck_assert_uint_eq(s6(CAPNET_STAT6_dad_duplicates), (uint64_t)i);
+		prev = ai;
+	}
+	inject_na_claim(&prev.addr, CAPNET_S(1));
+	ck_assert(slaac_addr(&ai));
+	ck_assert_uint_eq(ai.state, CAPNET_IP6_ADDR_DUPLICATE);
+	ck_assert(capnet_ip6_eq(&ai.addr, &prev.addr));
+	ck_assert_uint_eq(s6(CAPNET_STAT6_dad_duplicates), 4);
+}
+END_TEST
+
 START_TEST(test_ipv6_off_is_unknown_type)
 {
 	test_stack_init(&st, mac_a, NULL);
@@ -528,5 +575,6 @@ static Suite *suite(void)
 	tcase_add_test(t, test_ipv6_off_is_unknown_type);
 	tcase_add_test(t, test_stable_iid);
 	tcase_add_test(t, test_rdnss_resolver_input);
+	tcase_add_test(t, test_stable_iid_dad_retries);
 	return s;
 }
