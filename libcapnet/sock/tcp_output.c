@@ -24,11 +24,23 @@ static uint32_t pseudo_for(const struct capnet_ipaddr *la, const struct capnet_i
 	return capnet_csum_pseudo4(la->u.v4, ra->u.v4, CAPNET_IPPROTO_TCP, (uint16_t)len);
 }
 
-/* Hands a built segment to IP. Only IPv4 has an egress path today. */
+uint8_t *tcp_tx_buffer(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, size_t *cap)
+{
+	return la->af == CAPNET_AF_INET6 ? capnet_ip6_tx_buffer(tcp->ifc, cap) : capnet_ip4_tx_buffer(tcp->ifc, cap);
+}
+
+/* Hands a built segment to IP, of the local address's family. */
 static void send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
 		    size_t len, capnet_instant now)
 {
 	TCP_COUNT(tcp, tcp_sndtotal);
+	if (la->af == CAPNET_AF_INET6) {
+		/* IPv6 routers never fragment (RFC 8200 5): no DF to set. */
+		struct capnet_ip6_tx tx6 = {.src = la->u.v6, .dst = ra->u.v6, .next_header = CAPNET_IPPROTO_TCP};
+		if (capnet_ip6_send(tcp->ifc, &tx6, len, now) != CAPNET_OK)
+			TCP_COUNT(tcp, tcp_snd_errors);
+		return;
+	}
 	if (la->af != CAPNET_AF_INET) {
 		TCP_COUNT(tcp, tcp_snd_errors);
 		return;
@@ -149,7 +161,7 @@ static void emit(struct capnet_tcp_sock *s, uint32_t seq, uint8_t flags, uint32_
 			r.opt.sack_count = tcp_sack_blocks(s, r.opt.sack, CAPNET_TCP_MAX_SACK_BLOCKS);
 	}
 	size_t cap;
-	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
+	uint8_t *buf = tcp_tx_buffer(tcp, &s->laddr, &cap);
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r.opt);
 	if (hlen + dlen > cap)
 		dlen = cap > hlen ? (uint32_t)(cap - hlen) : 0;
@@ -225,7 +237,7 @@ void tcp_send_reset(struct capnet_tcp *tcp, const struct capnet_ipaddr *laddr, c
 		r.flags = CAPNET_TCP_RST | CAPNET_TCP_ACK_FLAG;
 	}
 	size_t cap;
-	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
+	uint8_t *buf = tcp_tx_buffer(tcp, laddr, &cap);
 	size_t n = capnet_tcp_emit(&r, buf, pseudo_for(laddr, raddr, CAPNET_TCP_HDR_LEN));
 	TCP_COUNT(tcp, tcp_sndrst);
 	send_ip(tcp, laddr, raddr, n, now);

@@ -8,6 +8,7 @@
 #include "capnet/iface.h"
 #include "capnet/ip6.h"
 #include "capnet/neigh.h"
+#include "capnet/resolver.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/icmpv6.h"
 #include "capnet/wire/ipv6.h"
@@ -249,6 +250,19 @@ START_TEST(test_unknown_next_header_param_problem)
 }
 END_TEST
 
+START_TEST(test_udp_without_ipv6_sockets_port_unreachable)
+{
+	uint8_t f[sizeof unknown_nh];
+	memcpy(f, unknown_nh, sizeof f);
+	f[14 + 6] = 17; /* UDP */
+	capnet_iface_input(st.ifc, f, sizeof f, CAPNET_S(5));
+	ck_assert_uint_eq(st.cn.ntx, 1);
+	ck_assert_uint_eq(st.cn.tx[0].data[54], CAPNET_ICMP6_DEST_UNREACH);
+	ck_assert_uint_eq(st.cn.tx[0].data[55], CAPNET_ICMP6_PORT_UNREACH);
+	ck_assert_mem_eq(st.cn.tx[0].data + 62, f + 14, sizeof f - 14); /* the whole datagram quoted */
+}
+END_TEST
+
 START_TEST(test_error_rate_limit)
 {
 	for (int i = 0; i < 20; i++)
@@ -344,10 +358,16 @@ START_TEST(test_resolution_retries_then_fails)
 }
 END_TEST
 
-/* An RA from fe80::1 with one prefix, injected. */
-static void inject_ra(uint32_t valid, uint32_t preferred, capnet_instant now)
+/* An RA from fe80::1 with one prefix (and RDNSS 2001:db8::53 for
+ * rdnss_life s when that is not 0), injected. */
+static void inject_ra_dns(uint32_t valid, uint32_t preferred, uint32_t rdnss_life, capnet_instant now)
 {
 	struct capnet_ndp_repr ra = {.type = CAPNET_ICMP6_ROUTER_ADVERT, .router_lifetime = 600, .nprefix = 1};
+	if (rdnss_life) {
+		ra.nrdnss = 1;
+		ra.rdnss_lifetime = rdnss_life;
+		ra.rdnss[0] = (struct capnet_ip6addr){{0x20, 0x01, 0x0d, 0xb8, [15] = 0x53}};
+	}
 	ra.prefix[0] = (struct capnet_ndp_prefix){{{0x20, 0x01, 0x0d, 0xb8, 0, 7}}, 64, true, true, valid, preferred};
 	struct capnet_ip6addr src = {{0xfe, 0x80, [15] = 1}};
 	uint8_t f[200];
@@ -361,6 +381,35 @@ static void inject_ra(uint32_t valid, uint32_t preferred, capnet_instant now)
 	memcpy(f + 38, capnet_ip6_all_nodes.b, 16);
 	capnet_iface_input(st.ifc, f, 54 + n, now);
 }
+
+static void inject_ra(uint32_t valid, uint32_t preferred, capnet_instant now)
+{
+	inject_ra_dns(valid, preferred, 0, now);
+}
+
+START_TEST(test_rdnss_resolver_input)
+{
+	struct capnet_iface_config cfg = {0};
+	cfg.ip6.enable = true;
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	struct capnet_resolver_inputs in;
+	capnet_ip6_resolver(st.ifc, &in);
+	ck_assert_uint_eq(in.n_servers, 0);
+	ck_assert_int_eq(in.servers_provenance, CAPNET_PROV_NONE);
+	inject_ra_dns(600, 300, 100, CAPNET_S(1));
+	capnet_ip6_resolver(st.ifc, &in);
+	ck_assert_uint_eq(in.n_servers, 1);
+	ck_assert_int_eq(in.servers[0].af, CAPNET_AF_INET6);
+	ck_assert_uint_eq(in.servers[0].u.v6.b[15], 0x53);
+	ck_assert_int_eq(in.servers_provenance, CAPNET_PROV_RA);
+	ck_assert_str_eq(capnet_provenance_name(in.servers_provenance), "ra");
+	/* Its lifetime runs out on the caller's clock. */
+	capnet_iface_poll(st.ifc, CAPNET_S(101));
+	capnet_ip6_resolver(st.ifc, &in);
+	ck_assert_uint_eq(in.n_servers, 0);
+}
+END_TEST
 
 static bool slaac_addr(struct capnet_ip6_addr_info *out)
 {
@@ -411,6 +460,89 @@ START_TEST(test_ra_two_hour_rule)
 }
 END_TEST
 
+START_TEST(test_stable_iid)
+{
+	/* EUI-64 by default: fe80::ff:fe00:a for 02:00:00:00:00:0a. */
+	struct capnet_iface_config cfg = {0};
+	cfg.ip6.enable = true;
+	cfg.ip6.no_slaac = true;
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	struct capnet_ip6addr ll, eui = {{0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 0x0a}};
+	ck_assert(capnet_ip6_link_local(st.ifc, &ll) && capnet_ip6_eq(&ll, &eui));
+	/* RFC 7217: the identifier is F(prefix, MAC, DAD counter, key): not
+	 * the MAC's, stable for the same key, different per prefix and
+	 * counter. */
+	cfg.ip6.stable_iid = true;
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	struct capnet_ip6addr s1;
+	ck_assert(capnet_ip6_link_local(st.ifc, &s1));
+	ck_assert(!capnet_ip6_eq(&s1, &eui));
+	ck_assert_uint_eq(s1.b[0], 0xfe);
+	ck_assert_uint_eq(s1.b[1], 0x80);
+	static const struct capnet_ip6addr p1 = {{0x20, 0x01, 0x0d, 0xb8, 0, 1}}, p2 = {{0x20, 0x01, 0x0d, 0xb8, 0, 2}};
+	struct capnet_ip6addr a1 = capnet_ip6_make_addr(st.ifc, &p1, 0), a2 = capnet_ip6_make_addr(st.ifc, &p2, 0);
+	struct capnet_ip6addr a1b = capnet_ip6_make_addr(st.ifc, &p1, 1);
+	ck_assert_mem_eq(a1.b, p1.b, 8);
+	ck_assert(memcmp(a1.b + 8, a2.b + 8, 8) != 0 && memcmp(a1.b + 8, a1b.b + 8, 8) != 0);
+	/* The same seed (key) again: the same address. */
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	struct capnet_ip6addr s2;
+	ck_assert(capnet_ip6_link_local(st.ifc, &s2) && capnet_ip6_eq(&s1, &s2));
+	struct capnet_ip6addr a1again = capnet_ip6_make_addr(st.ifc, &p1, 0);
+	ck_assert(capnet_ip6_eq(&a1, &a1again));
+}
+END_TEST
+
+/* An unsolicited NA from B claiming target, to all nodes. */
+static void inject_na_claim(const struct capnet_ip6addr *target, capnet_instant now)
+{
+	struct capnet_ndp_repr na = {.type = CAPNET_ICMP6_NEIGHBOR_ADVERT, .target = *target, .override = true,
+				     .has_tlla = true, .tlla = mac_b};
+	uint8_t f[128];
+	memcpy(f, (uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	memcpy(f + 6, mac_b.b, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	size_t n = capnet_ndp_emit(&na, target, &capnet_ip6_all_nodes, f + 54);
+	memcpy(f + 14, (uint8_t[]){0x60, 0, 0, 0, 0, (uint8_t)n, 58, 255}, 8);
+	memcpy(f + 22, target->b, 16);
+	memcpy(f + 38, capnet_ip6_all_nodes.b, 16);
+	capnet_iface_input(st.ifc, f, 54 + n, now);
+}
+
+START_TEST(test_stable_iid_dad_retries)
+{
+	struct capnet_iface_config cfg = {0};
+	cfg.ip6.enable = true;
+	cfg.ip6.stable_iid = true;
+	test_stack_init(&st, mac_a, &cfg);
+	capnet_iface_poll(st.ifc, 0);
+	inject_ra(600, 300, CAPNET_S(1));
+	struct capnet_ip6_addr_info ai, prev;
+	ck_assert(slaac_addr(&prev));
+	ck_assert_uint_eq(prev.state, CAPNET_IP6_ADDR_TENTATIVE);
+	/* RFC 7217 6: each conflict gives a new identifier (DAD_Counter + 1),
+	 * IDGEN_RETRIES (3) times; the fourth conflict leaves it duplicate. */
+	for (int i = 1; i <= 3; i++) {
+		inject_na_claim(&prev.addr, CAPNET_S(1));
+		ck_assert(slaac_addr(&ai));
+		ck_assert_uint_eq(ai.state, CAPNET_IP6_ADDR_TENTATIVE);
+		ck_assert(!capnet_ip6_eq(&ai.addr, &prev.addr));
+		ck_assert_mem_eq(ai.addr.b, prev.addr.b, 8);
+		ck_assert_uint_eq(s6(CAPNET_STAT6_dad_duplicates), (uint64_t)i);
+		prev = ai;
+	}
+	inject_na_claim(&prev.addr, CAPNET_S(1));
+	ck_assert(slaac_addr(&ai));
+	ck_assert_uint_eq(ai.state, CAPNET_IP6_ADDR_DUPLICATE);
+	ck_assert(capnet_ip6_eq(&ai.addr, &prev.addr));
+	ck_assert_uint_eq(s6(CAPNET_STAT6_dad_duplicates), 4);
+}
+END_TEST
+
 START_TEST(test_ipv6_off_is_unknown_type)
 {
 	test_stack_init(&st, mac_a, NULL);
@@ -432,6 +564,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_echo_client_and_unreachable);
 	tcase_add_test(tc, test_unknown_next_header_param_problem);
 	tcase_add_test(tc, test_error_rate_limit);
+	tcase_add_test(tc, test_udp_without_ipv6_sockets_port_unreachable);
 	tcase_add_test(tc, test_fragments_and_chains_dropped);
 	tcase_add_test(tc, test_multicast_filter);
 	tcase_add_test(tc, test_ns_answered_exact);
@@ -440,5 +573,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_dad_ns_exact);
 	tcase_add_test(t, test_ra_two_hour_rule);
 	tcase_add_test(t, test_ipv6_off_is_unknown_type);
+	tcase_add_test(t, test_stable_iid);
+	tcase_add_test(t, test_rdnss_resolver_input);
+	tcase_add_test(t, test_stable_iid_dad_retries);
 	return s;
 }

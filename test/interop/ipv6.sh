@@ -6,7 +6,7 @@
 # static address (NDP resolution both ways); radvd then advertises
 # 2001:db8:1::/64 and the stack's SLAAC address 2001:db8:1::ff:fe00:2
 # answers too; the pcap capnet wrote decodes clean in tshark; capnet exits
-# 0 on SIGTERM. lib.sh keeps IPv6 off ctap0 for the IPv4 tests: this one
+# 0 on SIGTERM. HTTP (curl -6) and TCP echo answer on 2001:db8::2. lib.sh keeps IPv6 off ctap0 for the IPv4 tests: this one
 # turns it back on.
 #   ipv6.sh CAPNET
 set -u
@@ -37,6 +37,22 @@ for a in fe80::ff:fe00:2%ctap0 2001:db8::2; do
 done
 in_ns ip -6 neigh show 2001:db8::2 dev ctap0 | grep -q '02:00:00:00:00:02' ||
 	fail "Linux did not resolve 2001:db8::2 to the stack's MAC"
+
+# TCP over IPv6, the listeners shared with IPv4: HTTP with curl -6, the
+# echo service with a small Python client.
+if command -v curl >/dev/null 2>&1; then
+	body=$(in_ns timeout 10 curl -6 -s -m 5 'http://[2001:db8::2]:80/') || fail "curl -6 http://[2001:db8::2]/ failed"
+	[ -n "$body" ] || fail "curl -6 got an empty body"
+	echo "curl -6 http://[2001:db8::2]/: $(echo "$body" | head -c 60 | tr '\n' ' ')"
+fi
+echoed=$(in_ns timeout 10 /usr/bin/python3 -c '
+import socket
+s = socket.create_connection(("2001:db8::2", 7), timeout=5)
+s.sendall(b"hello over ipv6\n")
+print(s.recv(100).decode().strip())
+') || fail "TCP echo over IPv6 failed"
+[ "$echoed" = "hello over ipv6" ] || fail "TCP echo over IPv6 returned '$echoed'"
+echo "tcp echo over IPv6: '$echoed'"
 
 # SLAAC from radvd (radvd wants forwarding on).
 if command -v radvd >/dev/null 2>&1; then
@@ -72,4 +88,7 @@ bad6=$(tshark -r "$SERVE_PCAP" -Y 'icmpv6.checksum.status == 0 || _ws.malformed'
 replies=$(tshark -r "$SERVE_PCAP" -Y 'icmpv6.type == 129 && eth.src == 02:00:00:00:00:02' 2>/dev/null | wc -l)
 echo "pcap: $replies ICMPv6 echo replies from the stack"
 [ "$replies" -ge 40 ] || fail "pcap holds $replies echo replies, want at least 40"
+mss=$(tshark -r "$SERVE_PCAP" -Y 'ipv6.src == 2001:db8::2 && tcp.flags.syn == 1' -T fields -e tcp.options.mss_val 2>/dev/null | sort -u)
+[ "$mss" = 1440 ] || fail "SYN-ACK over IPv6 carries MSS '$mss', want 1440 (1500 - 40 - 20)"
+echo "SYN-ACK over IPv6: MSS $mss"
 echo "ipv6 interop: ok"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "capnet/config.h"
+#include "capnet/resolver.h"
 #include "ip6_internal.h"
 
 static const char *const stat6_names[] = {
@@ -357,6 +358,19 @@ size_t capnet_ip6_rdnss(const struct capnet_iface *ifc, struct capnet_ip6addr *o
 	return n;
 }
 
+void capnet_ip6_resolver(const struct capnet_iface *ifc, struct capnet_resolver_inputs *out)
+{
+	memset(out, 0, sizeof *out);
+	if (ifc->ip6 == NULL)
+		return;
+	for (uint8_t i = 0; i < ifc->ip6->nrdnss && out->n_servers < CAPNET_RESOLVER_MAX_SERVERS; i++) {
+		struct capnet_ipaddr a = {.af = CAPNET_AF_INET6};
+		a.u.v6 = ifc->ip6->rdnss[i];
+		out->servers[out->n_servers++] = a;
+	}
+	out->servers_provenance = out->n_servers ? CAPNET_PROV_RA : CAPNET_PROV_NONE;
+}
+
 /* ---- ingress ---- */
 
 bool capnet_ip6_mac_wanted(const struct capnet_iface *ifc, struct capnet_mac m)
@@ -429,6 +443,13 @@ static void deliver(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, siz
 		}
 	}
 	IP6_COUNT(ifc->ip6, ip6_noproto);
+	/* A transport we speak but with no IPv6 endpoint (UDP has no IPv6
+	 * sockets yet): nothing listens there, port unreachable (RFC 4443
+	 * 3.1 code 4), as for a closed port. */
+	if (rx->proto == CAPNET_IPPROTO_UDP) {
+		capnet_icmp6_send_error(ifc, CAPNET_ICMP6_DEST_UNREACH, CAPNET_ICMP6_PORT_UNREACH, 0, rx, false, now);
+		return;
+	}
 	/* RFC 8200 4: an unrecognised next header is a parameter problem,
 	 * code 1, pointing at the byte that named it. */
 	capnet_icmp6_send_error(ifc, CAPNET_ICMP6_PARAM_PROBLEM, CAPNET_ICMP6_PP_NEXT_HEADER, (uint32_t)nh_offset, rx,

@@ -24,12 +24,15 @@
 #define SLAAC_TWO_HOURS CAPNET_S(7200)
 /* RFC 8201 4: a path MTU is tried higher again after 10 minutes. */
 #define PMTU_TIMEOUT CAPNET_S(600)
+/* RFC 7217 6: IDGEN_RETRIES new stable identifiers after a conflict. */
+#define IDGEN_RETRIES 3
 #define IP6_PREFIXES_MAX 8
 #define IP6_PMTU_MAX 4
 
 struct ip6_addr_slot {
 	struct capnet_ip6_addr_info i;
 	uint8_t dad_sent;       /* DAD solicitations sent */
+	uint8_t dad_counter;    /* RFC 7217 DAD_Counter of a stable identifier */
 	capnet_instant dad_at;  /* TENTATIVE: next NS, or the end of DAD */
 };
 
@@ -141,7 +144,8 @@ void slaac_start(struct capnet_iface *ifc, capnet_instant now);
 void slaac_dad_start(struct capnet_iface *ifc, struct ip6_addr_slot *s, capnet_instant now, bool delay);
 /* An NS or NA about one of our tentative addresses: true when it made it
  * a duplicate (the message is consumed). */
-bool slaac_dad_input(struct capnet_iface *ifc, const struct capnet_ndp_repr *nd, const struct capnet_l3_rx *rx);
+bool slaac_dad_input(struct capnet_iface *ifc, const struct capnet_ndp_repr *nd, const struct capnet_l3_rx *rx,
+		     capnet_instant now);
 void slaac_ra_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, const struct capnet_ndp_repr *nd,
 		    capnet_instant now);
 capnet_instant slaac_poll(struct capnet_iface *ifc, capnet_instant now);

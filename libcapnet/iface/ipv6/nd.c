@@ -271,7 +271,7 @@ static void ns_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, co
 	if (own == NULL || own->i.state == CAPNET_IP6_ADDR_DUPLICATE)
 		return; /* not one of ours: nothing to say */
 	if (own->i.state == CAPNET_IP6_ADDR_TENTATIVE) {
-		slaac_dad_input(ifc, m, rx);
+		slaac_dad_input(ifc, m, rx, now);
 		return;
 	}
 	if (dad) {
@@ -299,7 +299,7 @@ static void na_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, co
 	}
 	struct ip6_addr_slot *own = ip6_addr_find(ip6, &m->target);
 	if (own != NULL) {
-		slaac_dad_input(ifc, m, rx);
+		slaac_dad_input(ifc, m, rx, now);
 		return;
 	}
 	struct nd_entry *e = find(ip6, &m->target);

@@ -96,7 +96,8 @@ void slaac_dad_start(struct capnet_iface *ifc, struct ip6_addr_slot *s, capnet_i
 	s->dad_at = delay ? now + CAPNET_MS(capnet_rng_below(&ifc->rng, ND_MAX_RTR_SOLICITATION_DELAY / 1000)) : now;
 }
 
-bool slaac_dad_input(struct capnet_iface *ifc, const struct capnet_ndp_repr *nd, const struct capnet_l3_rx *rx)
+bool slaac_dad_input(struct capnet_iface *ifc, const struct capnet_ndp_repr *nd, const struct capnet_l3_rx *rx,
+		     capnet_instant now)
 {
 	struct capnet_ip6 *ip6 = ifc->ip6;
 	struct ip6_addr_slot *s = ip6_addr_find(ip6, &nd->target);
@@ -108,9 +109,22 @@ bool slaac_dad_input(struct capnet_iface *ifc, const struct capnet_ndp_repr *nd,
 	bool dup = nd->type == CAPNET_ICMP6_NEIGHBOR_ADVERT || capnet_ip6_is_unspecified(&rx->src.u.v6);
 	if (!dup)
 		return false;
+	IP6_COUNT(ip6, dad_duplicates);
+	/* RFC 7217 6: a stable identifier that collides is generated again
+	 * with the next DAD_Counter, up to IDGEN_RETRIES times; a MAC-derived
+	 * or configured address has no other value to try. */
+	bool generated = s->i.provenance == CAPNET_PROV_SLAAC || s->i.provenance == CAPNET_PROV_LINK_LOCAL;
+	if (ip6->cfg.stable_iid && generated && s->dad_counter < IDGEN_RETRIES) {
+		struct capnet_ip6addr next = capnet_ip6_make_addr(ifc, &s->i.addr, (uint8_t)(s->dad_counter + 1));
+		if (ip6_addr_find(ip6, &next) == NULL) {
+			s->dad_counter++;
+			s->i.addr = next;
+			slaac_dad_start(ifc, s, now, false);
+			return true;
+		}
+	}
 	s->i.state = CAPNET_IP6_ADDR_DUPLICATE;
 	s->dad_at = CAPNET_INSTANT_NEVER;
-	IP6_COUNT(ip6, dad_duplicates);
 	return true;
 }
 
