@@ -7,6 +7,8 @@
 int cmd_tcp_script(int argc, char **argv); /* cmd_tcp_script.c */
 int cmd_status(int argc, char **argv);     /* cmd_status.c */
 int cmd_resolve(int argc, char **argv);    /* cmd_resolve.c */
+int cmd_ping(int argc, char **argv);       /* cmd_ping.c */
+int cmd_ping6(int argc, char **argv);      /* cmd_ping.c */
 
 static const struct {
 	const char *name;
@@ -21,6 +23,8 @@ static const struct {
 	{"trace", cmd_trace, "capture headers of a simulated run through a PacketTrace cap: summaries, pcap, JSON"},
 	{"status", cmd_status, "show a simulated network through a NetworkStatus cap: ip addr/route/neigh, ss, lease"},
 	{"resolve", cmd_resolve, "resolve a name through a DnsResolver cap: on the simulator, or a TAP against real servers"},
+	{"ping", cmd_ping, "send ICMP echo through a bounded Ping cap: on the simulator, or a TAP; iputils output or --json"},
+	{"ping6", cmd_ping6, "ping -6: ICMPv6 echo through a Ping cap, link-local, SLAAC or --static6 on a TAP"},
 	{"tcp-script", cmd_tcp_script, "run exact-segment TCP scripts against one stack"},
 };
 

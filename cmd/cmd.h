@@ -23,6 +23,8 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 bool cmd_parse_mac(const char *s, struct capnet_mac *out);
 bool cmd_parse_ip4(const char *s, capnet_ip4addr *out);
 bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len); /* no "/LEN": /24 */
+/* "2001:db8::2/64" (no "/LEN": /64). */
+bool cmd_parse_cidr6(const char *s, struct capnet_ip6addr *addr, uint8_t *prefix_len);
 const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16]);
 const char *cmd_fmt_mac(struct capnet_mac m, char buf[18]);
 /* --seed: a number (decimal, 0x hex or 0 octal); on error says so on stderr

@@ -51,6 +51,29 @@ bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len)
 	return true;
 }
 
+bool cmd_parse_cidr6(const char *s, struct capnet_ip6addr *addr, uint8_t *prefix_len)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, addr->b) != 1)
+		return false;
+	if (slash == NULL) {
+		*prefix_len = 64;
+		return true;
+	}
+	char *end;
+	unsigned long p = strtoul(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > 128)
+		return false;
+	*prefix_len = (uint8_t)p;
+	return true;
+}
+
 const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);

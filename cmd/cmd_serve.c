@@ -16,6 +16,7 @@
  * received or sent each frame (not the wall clock), so `capnet replay
  * --serve --seed N` feeds the capture into an identical stack at the
  * identical instants. */
+#include <arpa/inet.h>
 #include <ev.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -49,6 +50,10 @@ static void usage(FILE *f)
 		"  -a, --static ADDR/LEN   the stack's IPv4 address (e.g. 192.0.2.2/24)\n"
 		"  -g, --gateway ADDR      default gateway (e.g. 192.0.2.1)\n"
 		"  -D, --dhcp              take the address from a DHCPv4 server (released on exit)\n"
+		"      --ipv6              IPv6 too: a link-local address (EUI-64) and SLAAC\n"
+		"                          from router advertisements, each after DAD; answers\n"
+		"                          ICMPv6 echo and neighbour solicitations (off by default)\n"
+		"      --static6 ADDR/LEN  a static IPv6 address (e.g. 2001:db8::2/64); implies --ipv6\n"
 		"  -m, --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 		"  -M, --mtu N             IP MTU; sets the device's to match (default: the device's)\n"
 		"  -O, --offload           TAP offloads (IFF_VNET_HDR): the kernel hands over TSO\n"
@@ -278,6 +283,14 @@ static int setup(struct serve *s)
 	if (s->o.seeded)
 		logev(s, "start", "deterministic: seed %" PRIu64 ", stack clock from 0%s", s->o.seed,
 		      s->o.pcap ? ", pcap stamped with it" : "");
+	if (v->ipv6) {
+		char a6[INET6_ADDRSTRLEN] = "";
+		if (v->static6_len != 0)
+			inet_ntop(AF_INET6, v->static6.b, a6, sizeof a6);
+		logev(s, "ipv6", "IPv6 on: link-local from the MAC, SLAAC from router advertisements%s%s%s%u",
+		      v->static6_len ? ", static " : "", a6, v->static6_len ? "/" : "",
+		      v->static6_len ? v->static6_len : 0);
+	}
 	if (v->udp_echo_port != 0)
 		logev(s, "udp", "udp echo on port %u", v->udp_echo_port);
 	if (v->tcp_echo_port != 0)
@@ -406,7 +419,7 @@ static int run(struct serve_opts *o)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING };
+	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING, OPT_IPV6, OPT_STATIC6 };
 	static const struct option opts[] = {
 		{"tap", required_argument, NULL, 't'},        {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'},    {"mac", required_argument, NULL, 'm'},
@@ -421,6 +434,7 @@ int cmd_serve(int argc, char **argv)
 		{"offload", no_argument, NULL, 'O'},          {"fin-after-eof", no_argument, NULL, OPT_FIN_AFTER_EOF},
 		{"ring", no_argument, NULL, OPT_RING},
 		{"verbose", no_argument, NULL, 'v'},          {"json", no_argument, NULL, 'j'},
+		{"ipv6", no_argument, NULL, OPT_IPV6},        {"static6", required_argument, NULL, OPT_STATIC6},
 		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
 	};
 	struct serve_opts o = {0};
@@ -443,6 +457,16 @@ int cmd_serve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.have_ip = true;
+			break;
+		case OPT_IPV6:
+			v->ipv6 = true;
+			break;
+		case OPT_STATIC6:
+			if (!cmd_parse_cidr6(optarg, &v->static6, &v->static6_len) || v->static6.b[0] == 0xff) {
+				fprintf(stderr, "capnet serve: --static6 wants an IPv6 unicast ADDR/LEN, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			v->ipv6 = true;
 			break;
 		case 'g':
 			if (!cmd_parse_ip4(optarg, &v->gateway)) {

@@ -1,4 +1,4 @@
-/* capnet status [--seed N] [--pcap FILE] [--json]
+/* capnet status [--seed N] [--pcap FILE] [--json] [--ipv6]
  *
  * The operator's view of a live network, read through a NetworkStatus cap
  * and nothing else: link and addresses, the DHCP lease, resolver inputs
@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet status [--seed N] [--pcap FILE] [--json]\n\n"
+		"usage: capnet status [--seed N] [--pcap FILE] [--json] [--ipv6]\n\n"
 		"Brings up a simulated network -- a host takes a DHCPv4 lease from the\n"
 		"fixture server, a cspace listens on port 80 and serves a peer's\n"
 		"connection, another sends a UDP query through the gateway -- then prints\n"
@@ -30,6 +30,10 @@ static void usage(FILE *f)
 		"  -s, --seed N     seed of every generator (default 1)\n"
 		"  -p, --pcap FILE  record every frame of the scenario to FILE\n"
 		"  -j, --json       print the view as one JSON object\n"
+		"  -6, --ipv6       IPv6 on the host too, a router advertising\n"
+		"                   2001:db8:1::/64 and a DNS server (RDNSS): the view\n"
+		"                   adds addresses with state and provenance, routers,\n"
+		"                   the NDP cache and the IPv6 counters\n"
 		"  -h, --help       this text\n\n"
 		"Exit status: 0 the view was read and every check held, 1 otherwise,\n"
 		"2 usage error.\n");
@@ -40,6 +44,7 @@ int cmd_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{"seed", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
+		{"ipv6", no_argument, NULL, '6'},
 		{NULL, 0, NULL, 0},
 	};
 	struct status_opts o = {.seed = 1};
@@ -47,7 +52,11 @@ int cmd_status(int argc, char **argv)
 		.cmd = "status", .usage = usage, .seed = &o.seed, .pcap = &o.pcap_path, .json = &o.json};
 	int c, rc;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:p:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:jh6", opts, NULL)) != -1) {
+		if (c == '6') {
+			o.ipv6 = true;
+			continue;
+		}
 		if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
 			return rc;
 	}

@@ -32,6 +32,11 @@ struct svc_opts {
 	capnet_ip4addr ip, gateway;
 	uint8_t prefix_len;
 	bool dhcp;
+	/* IPv6: on (link-local always, SLAAC from router advertisements), and
+	 * a static address when static6_len != 0. */
+	bool ipv6;
+	struct capnet_ip6addr static6;
+	uint8_t static6_len;
 	/* Service ports; 0: none. */
 	uint16_t udp_echo_port, tcp_echo_port, http_port, discard_port;
 	int cc;            /* enum capnet_tcp_cc_algo of every connection */

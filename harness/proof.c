@@ -108,6 +108,24 @@ static const struct proof syn_flood = {
 	proof_syn_flood,
 };
 
+static const struct proof ping = {
+	"ping",
+	"a cspace holding only a bounded Ping cap: same-subnet and gateway-routed echo, a malformed reply dropped and counted, timeouts from a silent peer, host/net unreachable from the router, a run deadline, every bound refused E_SCOPE and audited; the iputils lines and statistics exact",
+	proof_ping,
+};
+
+static const struct proof ping6 = {
+	"ping6",
+	"the ping cases over IPv6 through the same bounded Ping cap: link-local and SLAAC addresses through DAD and router discovery first, link-local and global echo resolved by NDP on the wire, routed echo through the RA's router, malformed replies dropped, timeouts, address unreachable and no route, bounds",
+	proof_ping6,
+};
+
+static const struct proof ipv6_slaac = {
+	"ipv6-slaac",
+	"two IPv6 stacks and a sim router: link-local by EUI-64 and DAD, RS/RA, SLAAC tentative -> preferred -> deprecated -> removed on the synthetic clock, a DAD conflict left unusable and counted, NDP resolution and NUD on the wire, echo to link-local and global, bad RAs",
+	proof_ipv6_slaac,
+};
+
 const struct proof *const capnet_proofs[] = {
 	&arp_ping,
 	&dhcp4_config,
@@ -126,6 +144,9 @@ const struct proof *const capnet_proofs[] = {
 	&dnsresolver,
 	&posix_getaddrinfo,
 	&syn_flood,
+	&ping,
+	&ping6,
+	&ipv6_slaac,
 	NULL,
 };
 

@@ -69,5 +69,8 @@ int proof_virtio_shuttle(struct proof_ctx *ctx);
 int proof_dnsresolver(struct proof_ctx *ctx);
 int proof_posix_getaddrinfo(struct proof_ctx *ctx);
 int proof_syn_flood(struct proof_ctx *ctx);
+int proof_ping(struct proof_ctx *ctx);
+int proof_ping6(struct proof_ctx *ctx);
+int proof_ipv6_slaac(struct proof_ctx *ctx);
 
 #endif

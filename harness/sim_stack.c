@@ -1,4 +1,5 @@
 #include "harness/sim_stack.h"
+#include "capnet/wire/describe.h"
 
 #include "harness/tcp_sampler.h"
 
@@ -98,6 +99,15 @@ const char *fmt_ip4(capnet_ip4addr a)
 	char *b = fmt_bufs[fmt_next++ % 8];
 	snprintf(b, 32, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 	return b;
+}
+
+const char *fmt_ip6(const struct capnet_ip6addr *a)
+{
+	static char b[8][46];
+	static unsigned n;
+	char *p = b[n++ % 8];
+	capnet_ip6_text(a, p);
+	return p;
 }
 
 const char *fmt_endpoint4(const struct capnet_tcp_endpoint *e)

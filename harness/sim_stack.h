@@ -48,6 +48,9 @@ uint64_t sim_stack_stat(const struct sim_stack *s, enum capnet_stat st);
 /* "02:00:00:00:00:0a" / "192.0.2.10" into static rotating buffers. */
 const char *fmt_mac(struct capnet_mac m);
 const char *fmt_ip4(capnet_ip4addr a);
+/* An IPv6 address as inet_ntop writes it, in one of eight rotating
+ * buffers of its own. */
+const char *fmt_ip6(const struct capnet_ip6addr *a);
 /* An IPv4 TCP endpoint, "192.0.2.10:80", in one of four rotating buffers
  * of its own. */
 const char *fmt_endpoint4(const struct capnet_tcp_endpoint *e);

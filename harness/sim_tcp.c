@@ -182,6 +182,10 @@ capnet_err sim_bulk_start(struct sim_bulk *b, struct capnet_sim *sim, struct sim
 	if (e != CAPNET_OK)
 		return e;
 	struct capnet_ipaddr dst = {.af = CAPNET_AF_INET, .u.v4 = server->ip};
+	if (server->has_ip6) {
+		dst.af = CAPNET_AF_INET6;
+		dst.u.v6 = server->ip6;
+	}
 	e = capnet_tcp_connect(client->tcp, &dst, port, 0, opts, capnet_sim_now(sim), &b->tx);
 	if (e != CAPNET_OK)
 		return e;

@@ -11,6 +11,10 @@ struct sim_tcp {
 	struct sim_stack st;
 	struct capnet_tcp *tcp;
 	capnet_ip4addr ip;
+	/* With has_ip6 (the stack built with IPv6 on), bulk transfers to this
+	 * server go to ip6 instead of ip. */
+	bool has_ip6;
+	struct capnet_ip6addr ip6;
 };
 
 /* Opens the stack (sim_stack_open), configures ip/24 and creates the TCP

@@ -9,6 +9,7 @@
 #include "harness/cap_host.h"
 #include "harness/dhcp4_host.h"
 #include "sim/dhcp4_server.h"
+#include "sim/ip6_router.h"
 
 #define MAX_ROWS 32
 
@@ -20,6 +21,7 @@ struct world {
 	struct capnet_sim *sim;
 	struct dhcp4_server dhcp;
 	struct sim_stack gw;
+	struct ip6_router r6; /* with opts.ipv6 */
 	struct cap_host h, peer;
 	/* The web service's order of events: its listener came after the lease. */
 	capnet_instant bound_at, listen_at;
@@ -28,7 +30,10 @@ struct world {
 
 /* Everything the view reads, read once. */
 struct view {
-	capnet_err e_link, e_dhcp, e_res, e_routes, e_neigh, e_socks, e_counters;
+	capnet_err e_link, e_dhcp, e_res, e_routes, e_neigh, e_socks, e_counters, e_ip6, e_neigh6;
+	struct capnet_status_ip6 ip6;
+	struct capnet_neigh_entry neigh6[MAX_ROWS];
+	size_t n_neigh6;
 	struct capnet_status_link link;
 	struct capnet_dhcp4_lease_info lease;
 	struct capnet_resolver_inputs res;
@@ -56,6 +61,9 @@ static void read_view(struct capnet_cspace *cs, capnet_handle st, capnet_instant
 	v->e_neigh = capnet_status_neighbours(cs, st, v->neigh, MAX_ROWS, &v->n_neigh);
 	v->e_socks = capnet_status_sockets(cs, st, v->socks, MAX_ROWS, &v->n_socks);
 	v->e_counters = capnet_status_counters(cs, st, &v->counters);
+	v->e_ip6 = capnet_status_ip6(cs, st, &v->ip6);
+	v->e_neigh6 = capnet_status_neighbours6(cs, st, v->neigh6, MAX_ROWS, &v->n_neigh6);
+	v->n_neigh6 = v->n_neigh6 < MAX_ROWS ? v->n_neigh6 : MAX_ROWS;
 	for (uint32_t id = 1; id <= 16 && v->n_audit < 16; id++)
 		if (capnet_status_audit(cs, st, id, &v->audit[v->n_audit].a) == CAPNET_OK)
 			v->audit[v->n_audit++].id = id;
@@ -67,7 +75,8 @@ static void read_view(struct capnet_cspace *cs, capnet_handle st, capnet_instant
 static bool view_ok(const struct view *v)
 {
 	return v->e_link == CAPNET_OK && v->e_dhcp == CAPNET_OK && v->e_res == CAPNET_OK && v->e_routes == CAPNET_OK &&
-	       v->e_neigh == CAPNET_OK && v->e_socks == CAPNET_OK && v->e_counters == CAPNET_OK;
+	       v->e_neigh == CAPNET_OK && v->e_socks == CAPNET_OK && v->e_counters == CAPNET_OK &&
+	       v->e_ip6 == CAPNET_OK && v->e_neigh6 == CAPNET_OK;
 }
 
 /* ---- the scenario ---- */
@@ -84,7 +93,17 @@ static int setup(struct world *W, const struct status_opts *o)
 		.n_dns = 2, .dns = {ip_dns1, ip_dns2}, .domain = "example.com", .n_search = 2,
 		.search = {"eng.example.com", "example.com"}, .impair = &wire,
 	};
-	struct cap_host_config hc = {.dhcp = true}, pc = {.addr = ip_peer};
+	struct capnet_stack_config hs = {0};
+	hs.iface.ip6.enable = o->ipv6;
+	struct cap_host_config hc = {.stack = &hs, .dhcp = true}, pc = {.addr = ip_peer};
+	if (o->ipv6) {
+		struct capnet_ndp_repr ra = {.cur_hop_limit = 64, .router_lifetime = 1800, .nprefix = 1, .nrdnss = 1,
+					     .rdnss_lifetime = 3600};
+		ra.prefix[0] = (struct capnet_ndp_prefix){{{0x20, 0x01, 0x0d, 0xb8, 0, 1}}, 64, true, true, 86400, 14400};
+		ra.rdnss[0] = (struct capnet_ip6addr){{0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x53}};
+		if (ip6_router_open(&W->r6, W->sim, (struct capnet_mac){{0x02, 0, 0, 0, 0, 0xfd}}, &wire, &ra) != CAPNET_OK)
+			return 1;
+	}
 	if (dhcp4_server_open(&W->dhcp, W->sim, &dc) != CAPNET_OK ||
 	    sim_stack_open(&W->gw, "gw", W->sim, o->seed, (struct capnet_mac){{0x02, 0, 0, 0, 0, 0xfe}}, &wire, NULL) !=
 		    CAPNET_OK ||
@@ -217,6 +236,116 @@ static void endpoint(char *b, size_t n, capnet_ip4addr a, uint16_t port)
 		snprintf(b, n, "%s:%u", ip(a), port);
 }
 
+/* "123.456 s", or "forever" for an infinite lifetime. */
+static const char *until(capnet_instant t)
+{
+	static char b[4][32];
+	static unsigned n;
+	if (t == CAPNET_INSTANT_NEVER)
+		return "forever";
+	char *p = b[n++ % 4];
+	snprintf(p, 32, "%s s", fmt_time(t));
+	return p;
+}
+
+/* The IPv6 section: `ip -6 addr` with state and provenance, the default
+ * routers, RDNSS, `ip -6 neigh`, and the IPv6 counters that moved. */
+static void print_ip6(FILE *f, const struct view *v)
+{
+	const struct capnet_status_ip6 *s = &v->ip6;
+	fprintf(f, "\nipv6 (mtu %u)\n", s->link_mtu);
+	for (size_t i = 0; i < s->n_addrs && i < CAPNET_STATUS_IP6_ADDRS; i++) {
+		const struct capnet_ip6_addr_info *a = &s->addrs[i];
+		fprintf(f, "  inet6 %s/%u %s (%s)", fmt_ip6(&a->addr), a->prefix_len,
+			capnet_ip6_addr_state_name((enum capnet_ip6_addr_state)a->state),
+			prov((enum capnet_provenance)a->provenance));
+		fprintf(f, " preferred until %s,", until(a->preferred_until));
+		fprintf(f, " valid until %s\n", until(a->valid_until));
+	}
+	for (size_t i = 0; i < s->n_routers && i < CAPNET_STATUS_IP6_ROUTERS; i++)
+		fprintf(f, "  default via %s lladdr %s until %s (%s)\n", fmt_ip6(&s->routers[i].addr),
+			mac(s->routers[i].mac), until(s->routers[i].expires),
+			prov((enum capnet_provenance)s->routers[i].provenance));
+	for (size_t i = 0; i < s->n_rdnss && i < CAPNET_STATUS_IP6_RDNSS; i++)
+		fprintf(f, "  nameserver %s until %s (%s)\n", fmt_ip6(&s->rdnss[i]), until(s->rdnss_expires),
+			prov(s->rdnss_provenance));
+	fprintf(f, "\nneighbours (ipv6)\n");
+	for (size_t i = 0; i < v->n_neigh6; i++) {
+		const struct capnet_neigh_entry *n = &v->neigh6[i];
+		fprintf(f, "  %-28s %s %-10s", fmt_ip6(&n->addr.u.v6), mac(n->mac),
+			capnet_nd_state_name((enum capnet_nd_state)n->state));
+		if (n->expires != CAPNET_INSTANT_NEVER)
+			fprintf(f, " next %s s", fmt_time(n->expires));
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\ncounters (ipv6, non-zero)\n");
+	int col = 0;
+	for (int i = 0; i < CAPNET_STAT6__COUNT; i++) {
+		if (s->counters.v[i] == 0)
+			continue;
+		fprintf(f, "  %-26s %8" PRIu64, capnet_stat6_name((enum capnet_stat6)i), s->counters.v[i]);
+		if (++col == 3) {
+			fprintf(f, "\n");
+			col = 0;
+		}
+	}
+	if (col != 0)
+		fprintf(f, "\n");
+}
+
+/* An instant, or null for an infinite lifetime. */
+static json_t *jtime(capnet_instant t)
+{
+	return t == CAPNET_INSTANT_NEVER ? json_null() : json_integer((json_int_t)t);
+}
+
+static json_t *json_ip6(const struct view *v)
+{
+	const struct capnet_status_ip6 *s = &v->ip6;
+	json_t *o = json_object();
+	json_object_set_new(o, "mtu", json_integer(s->link_mtu));
+	json_t *addrs = json_array();
+	for (size_t i = 0; i < s->n_addrs && i < CAPNET_STATUS_IP6_ADDRS; i++) {
+		const struct capnet_ip6_addr_info *a = &s->addrs[i];
+		json_array_append_new(
+			addrs, json_pack("{s:s, s:i, s:s, s:s, s:o, s:o}", "addr", fmt_ip6(&a->addr), "prefix_len",
+					 (int)a->prefix_len, "state",
+					 capnet_ip6_addr_state_name((enum capnet_ip6_addr_state)a->state), "provenance",
+					 prov((enum capnet_provenance)a->provenance), "preferred_until_us",
+					 jtime(a->preferred_until), "valid_until_us", jtime(a->valid_until)));
+	}
+	json_object_set_new(o, "addresses", addrs);
+	json_t *routers = json_array();
+	for (size_t i = 0; i < s->n_routers && i < CAPNET_STATUS_IP6_ROUTERS; i++)
+		json_array_append_new(routers, json_pack("{s:s, s:s, s:o, s:s}", "addr", fmt_ip6(&s->routers[i].addr),
+							 "mac", mac(s->routers[i].mac), "expires_us",
+							 jtime(s->routers[i].expires), "provenance",
+							 prov((enum capnet_provenance)s->routers[i].provenance)));
+	json_object_set_new(o, "routers", routers);
+	json_t *dns = json_array();
+	for (size_t i = 0; i < s->n_rdnss && i < CAPNET_STATUS_IP6_RDNSS; i++)
+		json_array_append_new(dns, json_pack("{s:s, s:o, s:s}", "addr", fmt_ip6(&s->rdnss[i]), "expires_us",
+						     jtime(s->rdnss_expires), "provenance",
+						     prov(s->rdnss_provenance)));
+	json_object_set_new(o, "nameservers", dns);
+	json_t *neigh = json_array();
+	for (size_t i = 0; i < v->n_neigh6; i++) {
+		const struct capnet_neigh_entry *n = &v->neigh6[i];
+		json_array_append_new(neigh, json_pack("{s:s, s:s, s:s, s:o}", "addr", fmt_ip6(&n->addr.u.v6), "mac",
+						       mac(n->mac), "state",
+						       capnet_nd_state_name((enum capnet_nd_state)n->state), "next_us",
+						       jtime(n->expires)));
+	}
+	json_object_set_new(o, "neighbours", neigh);
+	json_t *ctr = json_object();
+	for (int i = 0; i < CAPNET_STAT6__COUNT; i++)
+		if (s->counters.v[i] != 0)
+			json_object_set_new(ctr, capnet_stat6_name((enum capnet_stat6)i),
+					    json_integer((json_int_t)s->counters.v[i]));
+	json_object_set_new(o, "counters", ctr);
+	return o;
+}
+
 static void print_text(FILE *f, const struct status_opts *o, const struct status_result *res, const struct view *v)
 {
 	const struct capnet_status_link *l = &v->link;
@@ -274,6 +403,8 @@ static void print_text(FILE *f, const struct status_opts *o, const struct status
 			fprintf(f, " until %s s", fmt_time(n->expires));
 		fprintf(f, "\n");
 	}
+	if (v->ip6.enabled)
+		print_ip6(f, v);
 	fprintf(f, "\nsockets\n  %-5s %-12s %-21s %-21s %-6s %-22s %-13s %s\n", "Proto", "State", "Local", "Peer",
 		"Owner", "Authority", "Queue", "Parked");
 	for (size_t i = 0; i < v->n_socks; i++) {
@@ -388,6 +519,8 @@ static json_t *json_view(const struct status_opts *o, const struct status_result
 						       (json_int_t)n->expires));
 	}
 	json_object_set_new(root, "neighbours", neigh);
+	if (v->ip6.enabled)
+		json_object_set_new(root, "ipv6", json_ip6(v));
 	json_t *socks = json_array();
 	for (size_t i = 0; i < v->n_socks; i++) {
 		const struct capnet_socket_entry *s = &v->socks[i];
@@ -485,6 +618,7 @@ int status_tool_run(const struct status_opts *o, FILE *out, struct status_result
 	res->fp_after = capnet_net_fingerprint(H->net);
 	res->tx_after = cap_host_tx_frames(H);
 	res->all_reads_ok = view_ok(&v);
+	res->ip6 = v.ip6;
 	res->link = v.link;
 	res->lease = v.lease;
 	res->resolver = v.res;

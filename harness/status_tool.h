@@ -28,6 +28,10 @@ struct status_opts {
 	uint64_t seed;
 	const char *pcap_path; /* NULL: none */
 	bool json;
+	/* IPv6 on the host, with a router advertising 2001:db8:1::/64 and an
+	 * RDNSS server: the view gains its ipv6 section. Off: the view is
+	 * what it always was. */
+	bool ipv6;
 };
 
 #define STATUS_FORGED 6
@@ -52,6 +56,7 @@ struct status_result {
 	size_t routes, neighbours, sockets;
 	struct capnet_socket_entry sock[4]; /* the first rows of the socket table */
 	bool all_reads_ok;
+	struct capnet_status_ip6 ip6; /* enabled only with opts.ipv6 */
 	/* the web service: its lease, then its listener, then what it served on */
 	capnet_instant bound_at, listen_at;
 	capnet_ip4addr served_local;

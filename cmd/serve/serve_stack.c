@@ -73,6 +73,7 @@ static void stack_config(const struct svc *s, struct capnet_stack_config *cfg)
 	cfg->tcp.cc = (enum capnet_tcp_cc_algo)o->cc;
 	cfg->tcp.cc_set = true;
 	cfg->dhcp4 = o->dhcp;
+	cfg->iface.ip6.enable = o->ipv6;
 	cfg->sockets.max_sockets = SVC_MAX_CONNS + 8;
 	cfg->caps.slots_per_cspace = 2 * SVC_MAX_CONNS + 16;
 	cfg->caps.max_caps = 4 * SVC_MAX_CONNS + 64;
@@ -128,6 +129,12 @@ static capnet_err grant_caps(struct svc *s)
  * started: the stack's configuration, not the services'. */
 static capnet_err configure(struct svc *s, capnet_instant now)
 {
+	if (s->o.static6_len != 0) {
+		capnet_err e6 = capnet_netmgr_set_static6(capnet_stack_boot_cspace(s->st), capnet_stack_netmgr(s->st, 0),
+							  &s->o.static6, s->o.static6_len, NULL, now);
+		if (e6 != CAPNET_OK)
+			return e6;
+	}
 	if (s->o.dhcp)
 		return capnet_dhcp4_client_start(capnet_stack_dhcp4(s->st, 0), now);
 	capnet_err e = capnet_netmgr_set_static(capnet_stack_boot_cspace(s->st), capnet_stack_netmgr(s->st, 0), s->o.ip,
@@ -339,6 +346,15 @@ void svc_summary(struct svc *s, capnet_instant now)
 			n += (size_t)snprintf(text + n, sizeof text - n, "%s%s=%" PRIu64, n ? " " : "",
 					      capnet_stat_name((enum capnet_stat)i), st.v[i]);
 	svc_logf(s, now, "counters", "counters: %s", n ? text : "(all zero)");
+	struct capnet_status_ip6 v6;
+	if (capnet_status_ip6(s->cs, s->status, &v6) == CAPNET_OK && v6.enabled) {
+		n = 0;
+		for (int i = 0; i < CAPNET_STAT6__COUNT && n < sizeof text - 64; i++)
+			if (v6.counters.v[i] != 0)
+				n += (size_t)snprintf(text + n, sizeof text - n, "%s%s=%" PRIu64, n ? " " : "",
+						      capnet_stat6_name((enum capnet_stat6)i), v6.counters.v[i]);
+		svc_logf(s, now, "counters", "ipv6 counters: %s", n ? text : "(all zero)");
+	}
 	if (capnet_stack_tcp(s->st, 0) != NULL)
 		svc_logf(s, now, "tcp",
 			 "tcp: %" PRIu64 " connections accepted, %" PRIu64 " refused (table full), %" PRIu64

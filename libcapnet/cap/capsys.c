@@ -486,6 +486,9 @@ static const struct mint_edge {
 	/* Waiting is reading time: whoever may read a Timer may wait, and the
 	 * Pollable adds no authority (it only watches caps its cspace holds). */
 	{CAPNET_CAP_TIMER, CAPNET_CAP_POLLABLE, CAPNET_RIGHT_READ},
+	/* Ping: an authority with bounds, and below it one session per run. */
+	{CAPNET_CAP_NETWORK_MANAGER, CAPNET_CAP_PING, CAPNET_RIGHT_MINT},
+	{CAPNET_CAP_PING, CAPNET_CAP_PING, CAPNET_RIGHT_SEND},
 };
 
 uint32_t capnet_cap_mint_right(enum capnet_cap_type parent, enum capnet_cap_type child)

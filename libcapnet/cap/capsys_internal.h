@@ -4,6 +4,7 @@
 #define CAPNET_CAP_CAPSYS_INTERNAL_H
 
 #include "capnet/cap.h"
+#include "capnet/ping_cap.h"
 #include "capnet/pollable.h"
 
 #define CAP_NONE UINT32_MAX
@@ -121,7 +122,8 @@ struct cap_node *capsys_peek(const struct capnet_cspace *cs, capnet_handle h);
 
 /* ---- sockets.c: the objects behind socket caps ---- */
 
-enum sock_kind { SOCK_FREE = 0, SOCK_TCP_LISTENER, SOCK_TCP_CONN, SOCK_UDP };
+/* PING_AUTH holds a Ping authority's bounds; PING is one session (a run). */
+enum sock_kind { SOCK_FREE = 0, SOCK_TCP_LISTENER, SOCK_TCP_CONN, SOCK_UDP, SOCK_PING_AUTH, SOCK_PING };
 
 struct cap_sock {
 	uint8_t kind;
@@ -130,7 +132,9 @@ struct cap_sock {
 	union {
 		struct capnet_tcp_sock *tcp;
 		struct capnet_udp_socket *udp;
+		struct capnet_ping_session *ping;
 	} u;
+	struct capnet_ping_bounds ping_bounds; /* PING_AUTH, PING */
 	struct capnet_sockets *socks;
 	uint32_t owner_cs;      /* cspace id that opened it */
 	uint8_t authority;      /* enum capnet_cap_type of the cap it was opened through */

@@ -90,6 +90,25 @@ capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, 
 	return put_static(net, &l, now);
 }
 
+capnet_err capnet_netmgr_set_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *addr,
+				     uint8_t prefix_len, const struct capnet_ip6addr *gateway, capnet_instant now)
+{
+	struct capnet_net *net;
+	capnet_err e = nm_check(cs, nm, CAPNET_RIGHT_CONFIGURE, prefix_len <= 128, &net);
+	if (e != CAPNET_OK)
+		return e;
+	if (!capnet_ip6_enabled(net->iface))
+		return CAPNET_E_NOTCONFIGURED;
+	bool set = addr != NULL && !capnet_ipaddr_is_unspecified(&(struct capnet_ipaddr){.af = CAPNET_AF_INET6,
+											 .u.v6 = *addr});
+	if (set && addr->b[0] == 0xff)
+		return CAPNET_E_INVAL;
+	capnet_ip6_addr_flush(net->iface, CAPNET_PROV_STATIC);
+	if (set && (e = capnet_ip6_addr_add(net->iface, addr, prefix_len, CAPNET_PROV_STATIC, now)) != CAPNET_OK)
+		return e;
+	return capnet_ip6_set_static_router(net->iface, gateway);
+}
+
 capnet_err capnet_netmgr_set_static_config(struct capnet_cspace *cs, capnet_handle nm,
 					   const struct capnet_ip4cfg_layer *layer, capnet_instant now)
 {

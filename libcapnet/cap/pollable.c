@@ -101,6 +101,15 @@ static capnet_err node_ready(const struct capnet_cspace *cs, const struct cap_no
 			return CAPNET_E_RIGHTS;
 		*ready = nd->aux != CAPNET_INSTANT_NEVER && nd->aux <= now ? CAPNET_READY_DONE : 0;
 		return CAPNET_OK;
+	case CAPNET_CAP_PING: {
+		const struct cap_sock *k = sock_of(cs->sys, nd->obj);
+		if (k == NULL || k->kind != SOCK_PING)
+			return CAPNET_E_STATE; /* the authority: nothing to wait for */
+		unsigned ev = capnet_ping_events(k->u.ping);
+		*ready = ((ev & CAPNET_PING_EV_READABLE) ? CAPNET_READY_READABLE : 0) |
+			 ((ev & CAPNET_PING_EV_DONE) ? CAPNET_READY_DONE : 0);
+		return CAPNET_OK;
+	}
 	case CAPNET_CAP_TCP_SOCKET:
 	case CAPNET_CAP_TCP_LISTENER:
 	case CAPNET_CAP_UDP_SOCKET: {

@@ -192,11 +192,21 @@ static void udp_event(void *ctx, struct capnet_udp_socket *u, unsigned events, c
 	sock_touch(ctx);
 }
 
+static void ping_event(void *ctx, struct capnet_ping_session *p, unsigned events, capnet_instant now)
+{
+	(void)p;
+	(void)events;
+	(void)now;
+	sock_touch(ctx);
+}
+
 void sock_watch(struct cap_sock *k)
 {
 	if (k->kind == SOCK_UDP)
 		capnet_udp_set_notify(k->u.udp, udp_event, k);
-	else
+	else if (k->kind == SOCK_PING)
+		capnet_ping_set_notify(k->u.ping, ping_event, k);
+	else if (k->kind != SOCK_PING_AUTH)
 		capnet_tcp_set_notify(k->u.tcp, tcp_event, k);
 }
 
@@ -318,8 +328,11 @@ static void sock_release(void *obj)
 			first = i < first ? i : first;
 		complete(s, &s->waiters[first], CAPNET_OUTCOME_CLOSED, CAPNET_E_CLOSED, s->last_now);
 	}
-	if (k->kind == SOCK_UDP) {
-		capnet_udp_close(k->u.udp);
+	if (k->kind == SOCK_UDP || k->kind == SOCK_PING || k->kind == SOCK_PING_AUTH) {
+		if (k->kind == SOCK_UDP)
+			capnet_udp_close(k->u.udp);
+		else if (k->kind == SOCK_PING)
+			capnet_ping_close(k->u.ping);
 		sock_unalloc(s, k);
 		return;
 	}
@@ -418,7 +431,11 @@ static void evaluate(struct capnet_sockets *s, struct waiter *w, capnet_instant 
 		complete(s, w, CAPNET_OUTCOME_CLOSED, CAPNET_E_CLOSED, now);
 		return;
 	}
-	if (w->sock->kind == SOCK_UDP) {
+	if (w->sock->kind == SOCK_PING) {
+		/* RECV: an outcome to read, or the run's end. */
+		if (capnet_ping_events(w->sock->u.ping) != 0)
+			complete(s, w, CAPNET_OUTCOME_COMPLETED, CAPNET_OK, now);
+	} else if (w->sock->kind == SOCK_UDP) {
 		unsigned ev = capnet_udp_events(w->sock->u.udp);
 		if (w->op == CAPNET_PARK_RECV && (ev & (CAPNET_UDP_READABLE | CAPNET_UDP_ERROR)))
 			complete(s, w, CAPNET_OUTCOME_COMPLETED, CAPNET_OK, now);
@@ -506,6 +523,8 @@ static bool op_type_ok(enum capnet_park_op op, enum capnet_cap_type t)
 		return t == CAPNET_CAP_TCP_LISTENER;
 	case CAPNET_PARK_CONNECT:
 		return t == CAPNET_CAP_TCP_SOCKET;
+	case CAPNET_PARK_RECV:
+		return t == CAPNET_CAP_TCP_SOCKET || t == CAPNET_CAP_UDP_SOCKET || t == CAPNET_CAP_PING;
 	default:
 		return t == CAPNET_CAP_TCP_SOCKET || t == CAPNET_CAP_UDP_SOCKET;
 	}
@@ -541,7 +560,7 @@ capnet_err capnet_park(struct capnet_cspace *cs, capnet_handle h, enum capnet_pa
 	if ((info.rights & op_rights(op)) != op_rights(op))
 		return cap_reject(cs->sys, cs, CAPNET_E_RIGHTS, info.type);
 	struct cap_sock *k = sock_of(cs->sys, info.obj);
-	if (k == NULL)
+	if (k == NULL || k->kind == SOCK_PING_AUTH)
 		return CAPNET_E_STATE; /* an authority, not an open socket */
 	if (k->closing)
 		return CAPNET_E_CLOSED;
@@ -646,7 +665,8 @@ capnet_err capnet_status_sockets(struct capnet_cspace *cs, capnet_handle st, str
 	size_t n = 0;
 	for (uint16_t i = 0; s != NULL && i < s->cfg.max_sockets; i++) {
 		const struct cap_sock *k = &s->socks[i];
-		if (k->kind == SOCK_FREE)
+		/* Ping sessions are no transport sockets: not in this table. */
+		if (k->kind == SOCK_FREE || k->kind == SOCK_PING || k->kind == SOCK_PING_AUTH)
 			continue;
 		if (n < max) {
 			struct capnet_socket_entry *o = &out[n];

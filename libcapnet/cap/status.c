@@ -141,6 +141,35 @@ capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, st
 	return CAPNET_OK;
 }
 
+capnet_err capnet_status_ip6(struct capnet_cspace *cs, capnet_handle st, struct capnet_status_ip6 *out)
+{
+	struct capnet_net *net;
+	capnet_err e = st_check_out(cs, st, out, &net);
+	if (e != CAPNET_OK)
+		return e;
+	memset(out, 0, sizeof *out);
+	if (!capnet_ip6_enabled(net->iface))
+		return CAPNET_OK;
+	out->enabled = true;
+	out->link_mtu = capnet_ip6_link_mtu(net->iface);
+	out->n_addrs = capnet_ip6_addrs(net->iface, out->addrs, CAPNET_STATUS_IP6_ADDRS);
+	out->n_routers = capnet_ip6_routers(net->iface, out->routers, CAPNET_STATUS_IP6_ROUTERS);
+	out->n_rdnss = capnet_ip6_rdnss(net->iface, out->rdnss, CAPNET_STATUS_IP6_RDNSS, &out->rdnss_expires);
+	out->rdnss_provenance = out->n_rdnss ? CAPNET_PROV_RA : CAPNET_PROV_NONE;
+	out->counters = *capnet_ip6_stats(net->iface);
+	return CAPNET_OK;
+}
+
+capnet_err capnet_status_neighbours6(struct capnet_cspace *cs, capnet_handle st, struct capnet_neigh_entry *out,
+				     size_t max, size_t *count)
+{
+	struct capnet_net *net;
+	capnet_err e = st_check_table(cs, st, out, max, count, &net);
+	if (e == CAPNET_OK)
+		*count = capnet_neigh_entries(net->iface, CAPNET_AF_INET6, out, max);
+	return e;
+}
+
 capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
 			       struct capnet_dhcp4_lease_info *out)
 {
@@ -262,6 +291,31 @@ uint64_t capnet_net_fingerprint(const struct capnet_net *net)
 	const struct capnet_stats *st = capnet_iface_stats(ifc);
 	for (int i = 0; i < CAPNET_STAT__COUNT; i++)
 		h = fnv_u64(h, st->v[i]);
+	/* IPv6, when on (off, the hash is what it always was): addresses,
+	 * neighbours, routers and counters. */
+	if (capnet_ip6_enabled(ifc)) {
+		struct capnet_ip6_addr_info a[CAPNET_STATUS_IP6_ADDRS];
+		size_t na = capnet_ip6_addrs(ifc, a, CAPNET_STATUS_IP6_ADDRS);
+		for (size_t i = 0; i < na && i < CAPNET_STATUS_IP6_ADDRS; i++) {
+			h = fnv_bytes(h, a[i].addr.b, 16);
+			h = fnv_u64(h, (uint64_t)a[i].state << 16 | (uint64_t)a[i].provenance << 8 | a[i].prefix_len);
+			h = fnv_u64(fnv_u64(h, (uint64_t)a[i].preferred_until), (uint64_t)a[i].valid_until);
+		}
+		struct capnet_neigh_entry ne[16];
+		size_t nn = capnet_neigh_entries(ifc, CAPNET_AF_INET6, ne, 16);
+		for (size_t i = 0; i < nn && i < 16; i++) {
+			h = fnv_bytes(h, ne[i].addr.u.v6.b, 16);
+			h = fnv_u64(h, ne[i].state);
+			h = fnv_u64(h, (uint64_t)ne[i].expires);
+		}
+		struct capnet_ip6_router_info r[CAPNET_STATUS_IP6_ROUTERS];
+		size_t nr = capnet_ip6_routers(ifc, r, CAPNET_STATUS_IP6_ROUTERS);
+		for (size_t i = 0; i < nr && i < CAPNET_STATUS_IP6_ROUTERS; i++)
+			h = fnv_u64(fnv_bytes(h, r[i].addr.b, 16), (uint64_t)r[i].expires);
+		const struct capnet_stats6 *s6 = capnet_ip6_stats(ifc);
+		for (int i = 0; i < CAPNET_STAT6__COUNT; i++)
+			h = fnv_u64(h, s6->v[i]);
+	}
 	if (net->tcp != NULL)
 		h = fp_tcp(h, net->tcp);
 	if (net->udp != NULL) {

@@ -4,7 +4,7 @@
 #include "capnet/config.h"
 #include "iface_internal.h"
 
-static const char *const prov_names[] = {"none", "static", "dhcp", "fixture"};
+static const char *const prov_names[] = {"none", "static", "dhcp", "fixture", "link-local", "slaac", "ra"};
 
 const char *capnet_provenance_name(enum capnet_provenance p)
 {
@@ -62,6 +62,7 @@ size_t capnet_iface_arena_need(const struct capnet_iface_config *in, uint16_t mt
 	n += sizeof(struct capnet_route_slot) * cfg.max_routes + al;
 	n += frame_cap(mtu) + al + tx_frame_cap(&cfg, mtu) + al;
 	n += capnet_pool_arena_need(pktbuf_size(mtu), cfg.pktbufs);
+	n += capnet_ip6_arena_need(&cfg.ip6);
 	return n;
 }
 
@@ -103,6 +104,9 @@ capnet_err capnet_iface_create(struct capnet_arena *arena, const struct capnet_i
 	ifc->icmp_tokens = 8;
 	ifc->neigh[IFACE_NEIGH_INET] = &capnet_arp_neigh_ops;
 	ifc->arp_defend_at = -CAPNET_S(10);
+	e = capnet_ip6_create(arena, ifc);
+	if (e != CAPNET_OK)
+		return e;
 	*out = ifc;
 	return CAPNET_OK;
 }

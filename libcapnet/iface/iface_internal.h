@@ -25,6 +25,8 @@ struct capnet_arp_entry {
 	struct capnet_pktbuf *pending_tail;
 };
 
+struct capnet_ip6;
+
 struct capnet_route_slot {
 	struct capnet_route r;
 	bool in_use;
@@ -58,10 +60,14 @@ struct capnet_iface {
 	size_t tx_cap;
 	uint32_t tso_max; /* 0: no TSO; else the largest super-frame's IP bytes */
 
+	/* IPv6 (iface/ipv6/); NULL when the config leaves it off. */
+	struct capnet_ip6 *ip6;
+
 	struct capnet_l4_protocol *protos;
 	struct capnet_iface_timer *timers;
 	capnet_echo_reply_fn echo_fn;
 	void *echo_ctx;
+	struct capnet_echo_client *echo_clients;
 
 	uint16_t ip_ident;
 	/* ICMP error token bucket (RFC 1812 4.3.2.8 rate limiting). */
@@ -110,6 +116,16 @@ void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx,
 void capnet_iface_tap_frame(struct capnet_iface *ifc, const uint8_t *frame, size_t len, enum capnet_iface_dir dir,
 			    capnet_instant now);
 void capnet_iface_tap_tick(struct capnet_iface *ifc, capnet_instant now);
+/* ipv6/ip6.c: what the generic interface calls of the IPv6 family */
+size_t capnet_ip6_arena_need(const struct capnet_ip6_iface_config *cfg);
+/* Builds ifc->ip6 when cfg.ip6.enable (else leaves it NULL). */
+capnet_err capnet_ip6_create(struct capnet_arena *arena, struct capnet_iface *ifc);
+/* ingress: the IPv6 datagram of a frame whose Ethernet header is eth */
+void capnet_ip6_input(struct capnet_iface *ifc, const struct capnet_eth_repr *eth, const uint8_t *pkt, size_t len,
+		      capnet_instant now);
+/* Whether a multicast MAC is one of our groups' (all-nodes, solicited-node). */
+bool capnet_ip6_mac_wanted(const struct capnet_iface *ifc, struct capnet_mac m);
+void capnet_ip6_count_mcast_filtered(struct capnet_iface *ifc);
 /* route4.c */
 bool capnet_iface_is_local(const struct capnet_iface *ifc, capnet_ip4addr a);
 bool capnet_iface_is_broadcast(const struct capnet_iface *ifc, capnet_ip4addr a);

@@ -31,8 +31,12 @@ void capnet_iface_input_info(struct capnet_iface *ifc, const uint8_t *frame, siz
 		IFACE_COUNT(ifc, eth_rx_truncated); /* every reason is a short frame */
 		return;
 	}
-	if (!capnet_mac_eq(eth.dst, ifc->mac) && !capnet_mac_is_broadcast(eth.dst)) {
+	if (!capnet_mac_eq(eth.dst, ifc->mac) && !capnet_mac_is_broadcast(eth.dst) &&
+	    !capnet_ip6_mac_wanted(ifc, eth.dst)) {
 		IFACE_COUNT(ifc, eth_rx_not_for_us);
+		/* IPv6 multicast for a group we did not join (RFC 2464 7). */
+		if (ifc->ip6 && eth.dst.b[0] == 0x33 && eth.dst.b[1] == 0x33)
+			capnet_ip6_count_mcast_filtered(ifc);
 		return;
 	}
 	if (eth.vlan)
@@ -52,6 +56,13 @@ void capnet_iface_input_info(struct capnet_iface *ifc, const uint8_t *frame, siz
 		break;
 	case CAPNET_ETHERTYPE_IPV4:
 		capnet_iface_ip4_input(ifc, &eth, payload, plen, info, now);
+		break;
+	case CAPNET_ETHERTYPE_IPV6:
+		if (ifc->ip6 == NULL) {
+			IFACE_COUNT(ifc, eth_rx_unknown_type); /* as before IPv6 existed */
+			break;
+		}
+		capnet_ip6_input(ifc, &eth, payload, plen, now);
 		break;
 	default:
 		IFACE_COUNT(ifc, eth_rx_unknown_type);

@@ -156,6 +156,15 @@ capnet_err capnet_tcp_create(struct capnet_arena *arena, const struct capnet_tcp
 	tcp->proto.icmp_error = tcp_icmp_error;
 	tcp->proto.ctx = tcp;
 	capnet_iface_register_l4(ifc, &tcp->proto);
+	/* IPv6 shares every path: the 4-tuple, checksum and MSS are family
+	 * neutral (tcp_addr_eq, tcp_pseudo, tcp_mtu_mss); listeners take both. */
+	if (capnet_ip6_enabled(ifc)) {
+		tcp->proto6.family = CAPNET_AF_INET6;
+		tcp->proto6.proto = CAPNET_IPPROTO_TCP;
+		tcp->proto6.input = tcp_input;
+		tcp->proto6.ctx = tcp;
+		capnet_iface_register_l4(ifc, &tcp->proto6);
+	}
 	*out = tcp;
 	return CAPNET_OK;
 }
@@ -387,12 +396,20 @@ void capnet_tcp_mtu_sync(struct capnet_tcp *tcp)
 	}
 }
 
+uint32_t tcp_mtu_mss(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la)
+{
+	/* IPv6: its own link MTU (an RA may set it) less 40 + 20. */
+	if (la->af == CAPNET_AF_INET6)
+		return (uint32_t)capnet_ip6_link_mtu(tcp->ifc) - CAPNET_IP6_HDR_LEN - CAPNET_TCP_HDR_LEN;
+	return (uint32_t)capnet_iface_mtu(tcp->ifc) - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN;
+}
+
 void tcp_set_snd_mss(struct capnet_tcp_sock *s)
 {
 	/* RFC 9293 3.7.1 / RFC 6691: the peer's MSS counts payload without
 	 * options; what our timestamps take comes off it. */
 	uint32_t mss = s->peer_mss ? s->peer_mss : TCP_DEFAULT_MSS;
-	uint32_t ours = (uint32_t)capnet_iface_mtu(s->tcp->ifc) - CAPNET_IP4_HDR_LEN - CAPNET_TCP_HDR_LEN;
+	uint32_t ours = tcp_mtu_mss(s->tcp, &s->laddr);
 	if (mss > ours)
 		mss = ours;
 	if (s->flags & TF_TS_OK)
@@ -660,6 +677,29 @@ static uint16_t pick_port(struct capnet_tcp *tcp, const struct capnet_ipaddr *la
 	return 0;
 }
 
+/* Checks the destination and picks the local address of its family: the
+ * interface's IPv4 address, or the IPv6 source RFC 6724 selects. */
+static capnet_err connect_source(struct capnet_tcp *tcp, const struct capnet_ipaddr *dst, uint16_t dst_port,
+				 const struct capnet_tcp_sockopts *opts, struct capnet_ipaddr *la)
+{
+	if (dst == NULL || dst_port == 0 || !opts_valid(opts))
+		return CAPNET_E_INVAL;
+	if (dst->af == CAPNET_AF_INET6) {
+		if (capnet_ip6_is_unspecified(&dst->u.v6) || capnet_ip6_is_multicast(&dst->u.v6))
+			return CAPNET_E_INVAL;
+		la->af = CAPNET_AF_INET6;
+		return capnet_ip6_select_source(tcp->ifc, &dst->u.v6, &la->u.v6) ? CAPNET_OK : CAPNET_E_NOTCONFIGURED;
+	}
+	if (dst->af != CAPNET_AF_INET || dst->u.v4 == 0 || dst->u.v4 == CAPNET_IP4_BROADCAST || (dst->u.v4 >> 28) == 0xe)
+		return CAPNET_E_INVAL;
+	struct capnet_ip4_config ip;
+	capnet_iface_get_ip4(tcp->ifc, &ip);
+	if (ip.addr == 0)
+		return CAPNET_E_NOTCONFIGURED;
+	*la = capnet_ipaddr_from_ip4(ip.addr);
+	return CAPNET_OK;
+}
+
 capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr *dst, uint16_t dst_port,
 			      uint16_t local_port, const struct capnet_tcp_sockopts *opts, capnet_instant now,
 			      struct capnet_tcp_sock **out)
@@ -670,14 +710,10 @@ capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr
 		capnet_tcp_sockopts_defaults(tcp, &def);
 		opts = &def;
 	}
-	if (dst == NULL || dst->af != CAPNET_AF_INET || dst->u.v4 == 0 || dst->u.v4 == CAPNET_IP4_BROADCAST ||
-	    (dst->u.v4 >> 28) == 0xe || dst_port == 0 || !opts_valid(opts))
-		return CAPNET_E_INVAL;
-	struct capnet_ip4_config ip;
-	capnet_iface_get_ip4(tcp->ifc, &ip);
-	if (ip.addr == 0)
-		return CAPNET_E_NOTCONFIGURED;
-	struct capnet_ipaddr la = {.af = CAPNET_AF_INET, .u.v4 = ip.addr};
+	struct capnet_ipaddr la;
+	capnet_err le = connect_source(tcp, dst, dst_port, opts, &la);
+	if (le != CAPNET_OK)
+		return le;
 	if (local_port == 0) {
 		local_port = pick_port(tcp, &la, dst, dst_port);
 		if (local_port == 0)
@@ -702,6 +738,8 @@ capnet_err capnet_tcp_connect(struct capnet_tcp *tcp, const struct capnet_ipaddr
 	s->recover = s->iss;
 	s->ts_offset = tcp_ts_offset(tcp, s);
 	s->rcv_mss = tcp->cfg.mss;
+	if (s->rcv_mss > tcp_mtu_mss(tcp, &la))
+		s->rcv_mss = (uint16_t)tcp_mtu_mss(tcp, &la);
 	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
 	s->rto = (uint32_t)tcp->cfg.rto_initial;
 	tcp_set_state(s, CAPNET_TCP_SYN_SENT, now);

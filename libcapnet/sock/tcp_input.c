@@ -151,6 +151,8 @@ static struct capnet_tcp_sock *child_create(struct capnet_tcp_sock *l, const str
 	s->irs = g->seq;
 	s->rcv_nxt = g->seq + 1;
 	s->rcv_mss = tcp->cfg.mss;
+	if (s->rcv_mss > tcp_mtu_mss(tcp, &s->laddr))
+		s->rcv_mss = (uint16_t)tcp_mtu_mss(tcp, &s->laddr);
 	s->rcv_wscale = tcp->cfg.no_wscale ? 0 : tcp_wscale_for(s->rcv.size);
 	take_syn_options(s, g, now);
 	s->iss = iss;
@@ -1038,13 +1040,16 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	 * 3.3.4.2): with no address nothing is ours to answer for. */
 	struct capnet_ip4_config ipc;
 	capnet_iface_get_ip4(ifc, &ipc);
-	if (ipc.addr == 0) {
+	if (ipc.addr == 0 && rx->src.af == CAPNET_AF_INET) {
 		TCP_COUNT(tcp, tcp_rcvbadaddr);
 		return;
 	}
 	struct seg g;
 	memset(&g, 0, sizeof g);
-	uint32_t pseudo = capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
+	uint32_t pseudo = rx->src.af == CAPNET_AF_INET6
+				  ? capnet_csum_pseudo6(rx->src.u.v6.b, rx->dst.u.v6.b, CAPNET_IPPROTO_TCP,
+							(uint32_t)rx->payload_len)
+				  : capnet_csum_pseudo4(rx->src4, rx->dst4, CAPNET_IPPROTO_TCP, (uint16_t)rx->payload_len);
 	enum capnet_tcp_error why;
 	uint16_t header_sum = 0;
 	capnet_err pe = rx->csum_valid

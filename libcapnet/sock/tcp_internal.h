@@ -5,6 +5,7 @@
 
 #include "capnet/tcp.h"
 #include "capnet/wire/icmp4.h"
+#include "capnet/wire/ipv6.h"
 #include "capnet/wire/tcp.h"
 
 #define TCP_NONE UINT32_MAX
@@ -237,6 +238,7 @@ struct capnet_tcp {
 	struct capnet_tcp_config cfg;
 	struct capnet_iface *ifc;
 	struct capnet_l4_protocol proto;
+	struct capnet_l4_protocol proto6; /* the same input for IPv6, when the interface has it */
 	struct capnet_tcp_sock *socks;
 	uint32_t free_head;
 	uint32_t in_use;
@@ -290,6 +292,11 @@ void tcp_drop_why(struct capnet_tcp_sock *s, capnet_err err, enum capnet_tcp_clo
 void tcp_notify(struct capnet_tcp_sock *s, capnet_instant now);
 /* Effective MSS for data (RFC 9293 3.7.1, RFC 6691) once options are known. */
 void tcp_set_snd_mss(struct capnet_tcp_sock *s);
+/* The largest segment payload the interface's MTU allows for local
+ * address la's family (IPv4 MTU - 40, IPv6 link MTU - 60). */
+uint32_t tcp_mtu_mss(const struct capnet_tcp *tcp, const struct capnet_ipaddr *la);
+/* The buffer a segment from la is built in (after the IPv4 or IPv6 header). */
+uint8_t *tcp_tx_buffer(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, size_t *cap);
 /* Initial receive window and scale for a ring size. */
 uint8_t tcp_wscale_for(uint32_t rcvbuf);
 void tcp_apply_opts(struct capnet_tcp_sock *s, const struct capnet_tcp_sockopts *o);

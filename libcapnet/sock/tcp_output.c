@@ -24,11 +24,25 @@ static uint32_t pseudo_for(const struct capnet_ipaddr *la, const struct capnet_i
 	return capnet_csum_pseudo4(la->u.v4, ra->u.v4, CAPNET_IPPROTO_TCP, (uint16_t)len);
 }
 
-/* Hands a built segment to IP. Only IPv4 has an egress path today. */
+uint8_t *tcp_tx_buffer(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, size_t *cap)
+{
+	return la->af == CAPNET_AF_INET6 ? capnet_ip6_tx_buffer(tcp->ifc, cap) : capnet_ip4_tx_buffer(tcp->ifc, cap);
+}
+
+/* Hands a built segment to IP, of the local address's family. gso_size
+ * (IPv4 only, tso_segs): a super-frame the nic cuts into segments. */
 static capnet_err send_ip(struct capnet_tcp *tcp, const struct capnet_ipaddr *la, const struct capnet_ipaddr *ra,
 			  size_t len, uint16_t gso_size, capnet_instant now)
 {
 	TCP_COUNT(tcp, tcp_sndtotal);
+	if (la->af == CAPNET_AF_INET6) {
+		/* IPv6 routers never fragment (RFC 8200 5): no DF to set. */
+		struct capnet_ip6_tx tx6 = {.src = la->u.v6, .dst = ra->u.v6, .next_header = CAPNET_IPPROTO_TCP};
+		capnet_err e6 = capnet_ip6_send(tcp->ifc, &tx6, len, now);
+		if (e6 != CAPNET_OK)
+			TCP_COUNT(tcp, tcp_snd_errors);
+		return e6;
+	}
 	if (la->af != CAPNET_AF_INET) {
 		TCP_COUNT(tcp, tcp_snd_errors);
 		return CAPNET_E_UNSUPPORTED;
@@ -154,7 +168,7 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint16_t gso, uint32_t seq, ui
 			r.opt.sack_count = tcp_sack_blocks(s, r.opt.sack, CAPNET_TCP_MAX_SACK_BLOCKS);
 	}
 	size_t cap;
-	uint8_t *buf = gso > 0 ? capnet_ip4_tx_buffer_gso(tcp->ifc, &cap) : capnet_ip4_tx_buffer(tcp->ifc, &cap);
+	uint8_t *buf = gso > 0 ? capnet_ip4_tx_buffer_gso(tcp->ifc, &cap) : tcp_tx_buffer(tcp, &s->laddr, &cap);
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r.opt);
 	if (hlen + dlen > cap)
 		dlen = cap > hlen ? (uint32_t)(cap - hlen) : 0;
@@ -245,7 +259,7 @@ capnet_err tcp_send_stateless(struct capnet_tcp *tcp, const struct capnet_ipaddr
 			      const struct capnet_ipaddr *raddr, const struct capnet_tcp_repr *r, capnet_instant now)
 {
 	size_t cap;
-	uint8_t *buf = capnet_ip4_tx_buffer(tcp->ifc, &cap);
+	uint8_t *buf = tcp_tx_buffer(tcp, laddr, &cap);
 	size_t hlen = CAPNET_TCP_HDR_LEN + capnet_tcp_options_len(&r->opt);
 	size_t n = capnet_tcp_emit(r, buf, pseudo_for(laddr, raddr, hlen));
 	return send_ip(tcp, laddr, raddr, n, 0, now);

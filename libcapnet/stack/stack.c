@@ -16,6 +16,7 @@ struct stack_if {
 	struct capnet_ip4cfg *ip4cfg;
 	struct capnet_dhcp4_client *dhcp4;
 	struct capnet_dns_stub *dns;
+	struct capnet_ping_layer *ping;
 	struct capnet_net net;
 	capnet_handle nm;
 	char name[8];
@@ -66,6 +67,8 @@ size_t capnet_stack_arena_need(const struct capnet_stack_config *in, struct capn
 			need += capnet_dhcp4_client_arena_need();
 		if (has(&c, CAPNET_STACK_NO_DNS))
 			need += capnet_dns_stub_arena_need(&c.dns);
+		if (has(&c, CAPNET_STACK_NO_PING))
+			need += capnet_ping_arena_need(&c.ping, nics[i]->mtu);
 	}
 	if (c.trace)
 		need += capnet_trace_pool_arena_need(&c.trace_pool);
@@ -92,6 +95,9 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 		e = capnet_dns_stub_create(arena, &c->dns, sif->iface, sif->udp, sif->ip4cfg, &sif->dns);
 	if (e == CAPNET_OK && sif->dns != NULL && sif->tcp != NULL)
 		capnet_dns_stub_set_tcp(sif->dns, sif->tcp);
+	/* Like the resolver: it draws an identifier only when a run starts. */
+	if (e == CAPNET_OK && has(c, CAPNET_STACK_NO_PING))
+		e = capnet_ping_create(arena, &c->ping, sif->iface, &sif->ping);
 	if (e != CAPNET_OK)
 		return e;
 	sif->name[0] = 'e';
@@ -105,7 +111,8 @@ static capnet_err create_iface(struct capnet_arena *arena, const struct capnet_s
 				       .udp = sif->udp,
 				       .ip4cfg = sif->ip4cfg,
 				       .dhcp4 = sif->dhcp4,
-				       .dns = sif->dns};
+				       .dns = sif->dns,
+				       .ping = sif->ping};
 	return CAPNET_OK;
 }
 
@@ -250,4 +257,10 @@ struct capnet_dns_stub *capnet_stack_dns(const struct capnet_stack *st, size_t i
 {
 	const struct stack_if *s = sif_at(st, i);
 	return s != NULL ? s->dns : NULL;
+}
+
+struct capnet_ping_layer *capnet_stack_ping(const struct capnet_stack *st, size_t i)
+{
+	const struct stack_if *s = sif_at(st, i);
+	return s != NULL ? s->ping : NULL;
 }

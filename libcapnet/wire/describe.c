@@ -10,6 +10,7 @@
 #include "capnet/wire/dhcp4.h"
 #include "capnet/wire/ethernet.h"
 #include "capnet/wire/icmp4.h"
+#include "capnet/wire/icmpv6.h"
 #include "capnet/wire/ipv4.h"
 #include "capnet/wire/tcp.h"
 #include "capnet/wire/udp.h"
@@ -142,8 +143,9 @@ static size_t udp(struct capnet_frame_desc *d, const uint8_t *p, size_t avail, u
 	return CAPNET_UDP_HDR_LEN;
 }
 
-/* ICMPv4, and ICMPv6 whose first 8 bytes have the same layout. */
-static size_t icmp(struct capnet_frame_desc *d, const uint8_t *p, size_t avail, bool v4, bool body)
+/* ICMPv4, and ICMPv6 whose first 8 bytes have the same layout; with the
+ * body, ICMPv6's checksum over its pseudo-header and an NS/NA's target. */
+static size_t icmp(struct capnet_frame_desc *d, const uint8_t *p, size_t avail, bool v4, uint32_t pseudo, bool body)
 {
 	struct capnet_icmp4_view v;
 	d->l4_err = capnet_icmp4_view_check(&v, p, avail);
@@ -156,6 +158,14 @@ static size_t icmp(struct capnet_frame_desc *d, const uint8_t *p, size_t avail, 
 	d->icmp_seq = capnet_icmp4_seq(&v);
 	if (body && v4)
 		d->l4_checksum_ok = capnet_icmp4_checksum_ok(&v);
+	if (body && !v4 && d->ip_proto == CAPNET_IPPROTO_ICMPV6) {
+		d->l4_checksum_ok = capnet_csum_finish(capnet_csum_partial(p, avail, pseudo)) == 0;
+		bool nd = d->icmp_type == CAPNET_ICMP6_NEIGHBOR_SOLICIT || d->icmp_type == CAPNET_ICMP6_NEIGHBOR_ADVERT;
+		if (nd && avail >= CAPNET_ICMP4_HDR_LEN + 16) {
+			memcpy(d->icmp6_target.b, p + CAPNET_ICMP4_HDR_LEN, 16);
+			d->icmp6_has_target = true;
+		}
+	}
 	d->body_len = (uint32_t)(avail - CAPNET_ICMP4_HDR_LEN);
 	return CAPNET_ICMP4_HDR_LEN;
 }
@@ -178,7 +188,7 @@ static size_t transport(struct capnet_frame_desc *d, const uint8_t *l4, size_t a
 		break;
 	case CAPNET_IPPROTO_ICMP:
 	case CAPNET_IPPROTO_ICMPV6:
-		h = icmp(d, l4, avail, v4 && d->ip_proto == CAPNET_IPPROTO_ICMP, body);
+		h = icmp(d, l4, avail, v4 && d->ip_proto == CAPNET_IPPROTO_ICMP, pseudo, body);
 		layer = CAPNET_DESC_ICMP;
 		break;
 	default:
@@ -529,6 +539,49 @@ static void trace_tcp(struct out *o, const struct capnet_frame_desc *d)
 	put_dec(o, d->body_len);
 }
 
+/* The ICMPv6 messages a host meets besides echo (RFC 4443, RFC 4861), by
+ * the names tcpdump gives them. */
+static const char *icmp6_name(uint8_t type)
+{
+	switch (type) {
+	case CAPNET_ICMP6_DEST_UNREACH: return "destination unreachable";
+	case CAPNET_ICMP6_PKT_TOO_BIG: return "packet too big";
+	case CAPNET_ICMP6_TIME_EXCEEDED: return "time exceeded";
+	case CAPNET_ICMP6_PARAM_PROBLEM: return "parameter problem";
+	case CAPNET_ICMP6_ROUTER_SOLICIT: return "router solicitation";
+	case CAPNET_ICMP6_ROUTER_ADVERT: return "router advertisement";
+	case CAPNET_ICMP6_NEIGHBOR_SOLICIT: return "neighbor solicitation";
+	case CAPNET_ICMP6_NEIGHBOR_ADVERT: return "neighbor advertisement";
+	case CAPNET_ICMP6_REDIRECT: return "redirect";
+	default: return NULL;
+	}
+}
+
+/* What the rest-of-header word says (code, MTU, pointer) and, when the
+ * body was read, an NS/NA's target. */
+static void icmp6_detail(struct out *o, const struct capnet_frame_desc *d)
+{
+	uint32_t rest = (uint32_t)d->icmp_id << 16 | d->icmp_seq;
+	if (d->icmp_type == CAPNET_ICMP6_PKT_TOO_BIG) {
+		put(o, ", mtu ");
+		put_dec(o, rest);
+	} else if (d->icmp_type == CAPNET_ICMP6_PARAM_PROBLEM) {
+		put(o, ", code ");
+		put_dec(o, d->icmp_code);
+		put(o, ", pointer ");
+		put_dec(o, rest);
+	} else if (capnet_icmp6_is_error(d->icmp_type)) {
+		put(o, ", code ");
+		put_dec(o, d->icmp_code);
+	}
+	if (d->icmp6_has_target) {
+		char t[46];
+		capnet_ip6_text(&d->icmp6_target, t);
+		put(o, d->icmp_type == CAPNET_ICMP6_NEIGHBOR_SOLICIT ? ", who has " : ", tgt is ");
+		put(o, t);
+	}
+}
+
 static void trace_icmp(struct out *o, const struct capnet_frame_desc *d)
 {
 	bool v6 = (d->layers & CAPNET_DESC_IPV6) != 0;
@@ -539,6 +592,10 @@ static void trace_icmp(struct out *o, const struct capnet_frame_desc *d)
 		put_dec(o, d->icmp_id);
 		put(o, ", seq ");
 		put_dec(o, d->icmp_seq);
+	} else if (v6 && icmp6_name(d->icmp_type) != NULL) {
+		put(o, " ");
+		put(o, icmp6_name(d->icmp_type));
+		icmp6_detail(o, d);
 	} else {
 		put(o, " type ");
 		put_dec(o, d->icmp_type);
@@ -767,6 +824,83 @@ static void replay_ip4(struct out *o, const struct capnet_frame_desc *d, size_t 
 	}
 }
 
+static void replay_icmp6(struct out *o, const struct capnet_frame_desc *d)
+{
+	if (!d->l4_fixed) {
+		replay_malformed(o, " ICMPv6", d->l4_err);
+		return;
+	}
+	const char *bad_sum = d->l4_checksum_ok ? "" : " [bad checksum]";
+	if (d->icmp_type == CAPNET_ICMP6_ECHO_REQUEST || d->icmp_type == CAPNET_ICMP6_ECHO_REPLY) {
+		put(o, d->icmp_type == CAPNET_ICMP6_ECHO_REQUEST ? " ICMPv6 echo request id 0x" : " ICMPv6 echo reply id 0x");
+		put_hex(o, d->icmp_id, 4);
+		put(o, " seq ");
+		put_dec(o, d->icmp_seq);
+		put(o, ", ");
+		put_dec(o, d->body_len);
+		put(o, " data bytes");
+	} else if (icmp6_name(d->icmp_type) != NULL) {
+		put(o, " ICMPv6 ");
+		put(o, icmp6_name(d->icmp_type));
+		icmp6_detail(o, d);
+	} else {
+		put(o, " ICMPv6 type ");
+		put_dec(o, d->icmp_type);
+		put(o, " code ");
+		put_dec(o, d->icmp_code);
+	}
+	put(o, bad_sum);
+}
+
+static void replay_ip6(struct out *o, const struct capnet_frame_desc *d, size_t plen)
+{
+	if (d->ip_err != CAPNET_OK) {
+		put(o, "IPv6 malformed (");
+		put(o, capnet_errname(d->ip_err));
+		put(o, ", ");
+		put_dec(o, plen);
+		put(o, " bytes)");
+		return;
+	}
+	char t[46];
+	put(o, "IPv6 ");
+	capnet_ip6_text(&d->src6, t);
+	put(o, t);
+	put(o, " > ");
+	capnet_ip6_text(&d->dst6, t);
+	put(o, t);
+	put(o, " hlim ");
+	put_dec(o, d->ip_ttl);
+	switch (d->ip_proto) {
+	case CAPNET_IPPROTO_ICMPV6:
+		replay_icmp6(o, d);
+		break;
+	case CAPNET_IPPROTO_UDP:
+		if (d->l4_err != CAPNET_OK) {
+			replay_malformed(o, " UDP", d->l4_err);
+			break;
+		}
+		put(o, " UDP ");
+		put_dec(o, d->sport);
+		put(o, " > ");
+		put_dec(o, d->dport);
+		put(o, ", ");
+		put_dec(o, d->body_len);
+		put(o, " data bytes");
+		break;
+	case CAPNET_IPPROTO_TCP:
+		replay_tcp(o, d);
+		break;
+	default:
+		/* Extension headers are not followed here: named by number. */
+		put(o, " next header ");
+		put_dec(o, d->ip_proto);
+		put(o, ", ");
+		put_dec(o, d->ip_payload_len);
+		put(o, " bytes");
+	}
+}
+
 static void replay_text(struct out *o, const struct capnet_frame_desc *d)
 {
 	if (d->bad_layer == CAPNET_DESC_ETH) {
@@ -794,8 +928,7 @@ static void replay_text(struct out *o, const struct capnet_frame_desc *d)
 		replay_ip4(o, d, plen);
 		break;
 	case CAPNET_ETHERTYPE_IPV6:
-		put(o, "IPv6 next header ");
-		put_dec(o, d->ip_proto);
+		replay_ip6(o, d, plen);
 		break;
 	default:
 		put(o, "ethertype 0x");

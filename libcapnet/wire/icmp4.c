@@ -189,6 +189,13 @@ static enum capnet_icmp4_error parse_quote(const struct capnet_icmp4_repr *msg, 
 		out->has_seq = true;
 		out->seq = capnet_get32(l4 + CAPNET_TCP_SEQ);
 	}
+	/* An error about an echo request names the pinger by its identifier. */
+	if (out->proto == CAPNET_IPPROTO_ICMP && l4len >= CAPNET_ICMP4_HDR_LEN &&
+	    l4[CAPNET_ICMP4_TYPE] == CAPNET_ICMP4_ECHO_REQUEST) {
+		out->has_echo = true;
+		out->echo_ident = capnet_get16(l4 + ICMP4_REST_IDENT);
+		out->echo_seq = capnet_get16(l4 + ICMP4_REST_SEQ);
+	}
 	return CAPNET_ICMP4_ERR_NONE;
 }
 

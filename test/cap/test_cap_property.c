@@ -153,7 +153,7 @@ static uint32_t m_edge(enum capnet_cap_type p, enum capnet_cap_type c)
 		return c == CAPNET_CAP_NIC || c == CAPNET_CAP_TCP_LISTEN_AUTHORITY || c == CAPNET_CAP_TCP_CONNECT_AUTHORITY ||
 				       c == CAPNET_CAP_UDP_SOCKET || c == CAPNET_CAP_DNS_RESOLVER ||
 				       c == CAPNET_CAP_NETWORK_STATUS || c == CAPNET_CAP_TRANSPORT_STATUS ||
-				       c == CAPNET_CAP_PACKET_TRACE || c == CAPNET_CAP_TIMER
+				       c == CAPNET_CAP_PACKET_TRACE || c == CAPNET_CAP_TIMER || c == CAPNET_CAP_PING
 			       ? CAPNET_RIGHT_MINT
 			       : 0;
 	if (p == CAPNET_CAP_TCP_LISTEN_AUTHORITY && c == CAPNET_CAP_TCP_LISTENER)
@@ -170,6 +170,8 @@ static uint32_t m_edge(enum capnet_cap_type p, enum capnet_cap_type c)
 		return CAPNET_RIGHT_MINT;
 	if (p == CAPNET_CAP_TIMER && c == CAPNET_CAP_POLLABLE)
 		return CAPNET_RIGHT_READ;
+	if (p == CAPNET_CAP_PING && c == CAPNET_CAP_PING)
+		return CAPNET_RIGHT_SEND;
 	return 0;
 }
 
@@ -1261,7 +1263,7 @@ static capnet_err step_readiness(int x, enum effect *fx)
 	if (want == CAPNET_OK) {
 		enum capnet_cap_type t = M.nodes[n].type;
 		if (t != CAPNET_CAP_TIMER && t != CAPNET_CAP_TCP_SOCKET && t != CAPNET_CAP_TCP_LISTENER &&
-		    t != CAPNET_CAP_UDP_SOCKET)
+		    t != CAPNET_CAP_UDP_SOCKET && t != CAPNET_CAP_PING)
 			want = reject(x, CAPNET_E_WRONGTYPE);
 		else if (t == CAPNET_CAP_TIMER && !(M.nodes[n].rights & CAPNET_RIGHT_READ))
 			want = reject(x, CAPNET_E_RIGHTS);
@@ -1281,6 +1283,8 @@ static bool park_type_ok(enum capnet_park_op op, enum capnet_cap_type t)
 		return t == CAPNET_CAP_TCP_LISTENER;
 	if (op == CAPNET_PARK_CONNECT)
 		return t == CAPNET_CAP_TCP_SOCKET;
+	if (op == CAPNET_PARK_RECV && t == CAPNET_CAP_PING)
+		return true; /* a Ping session parks for its next outcome */
 	return t == CAPNET_CAP_TCP_SOCKET || t == CAPNET_CAP_UDP_SOCKET;
 }
 

@@ -14,6 +14,7 @@
 #include "capnet/wire/tcp.h"
 #include "capnet/wire/udp.h"
 #include "check_main.h"
+#include "ipv6_frames.h"
 
 static const struct capnet_mac host = {{0x02, 0, 0, 0, 0, 0x0b}};
 static const struct capnet_mac gw = {{0x02, 0, 0, 0, 0, 0x0a}};
@@ -541,6 +542,43 @@ START_TEST(test_ip6_text)
 }
 END_TEST
 
+/* An IPv6 datagram from ipv6_frames.h behind an Ethernet header. */
+static size_t ip6_frame(const uint8_t *p, size_t len, enum capnet_describe_depth depth)
+{
+	size_t n = eth(gw, host, CAPNET_ETHERTYPE_IPV6);
+	memcpy(f + n, p, len);
+	capnet_frame_describe(f, n + len, depth, &d);
+	return n + len;
+}
+
+START_TEST(test_icmp6_ndp)
+{
+	ip6_frame(ns_packet, sizeof ns_packet, CAPNET_DESCRIBE_BODY);
+	ck_assert_uint_eq(d.layers, CAPNET_DESC_ETH | CAPNET_DESC_IPV6 | CAPNET_DESC_ICMP);
+	ck_assert(d.l4_checksum_ok && d.icmp6_has_target);
+	ck_assert_str_eq(trace_text(), "IP6 fe80::ff:fe00:a > ff02::1:ff00:b: ICMP6 neighbor solicitation, who has "
+				       "2001:db8:1::ff:fe00:b, length 24");
+	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0a > 02:00:00:00:00:0b, 86 bytes: IPv6 fe80::ff:fe00:a > "
+					"ff02::1:ff00:b hlim 255 ICMPv6 neighbor solicitation, who has "
+					"2001:db8:1::ff:fe00:b");
+	/* Headers only (the trace): the target is body, never read. */
+	ip6_frame(ns_packet, sizeof ns_packet, CAPNET_DESCRIBE_HEADERS);
+	ck_assert(!d.icmp6_has_target);
+	ck_assert_str_eq(trace_text(), "IP6 fe80::ff:fe00:a > ff02::1:ff00:b: ICMP6 neighbor solicitation, length 24");
+	ip6_frame(ptb_packet, sizeof ptb_packet, CAPNET_DESCRIBE_BODY);
+	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0a > 02:00:00:00:00:0b, 118 bytes: IPv6 2001:db8::fe > "
+					"2001:db8::1 hlim 64 ICMPv6 packet too big, mtu 1400");
+	ip6_frame(echo6_packet, sizeof echo6_packet, CAPNET_DESCRIBE_BODY);
+	ck_assert_str_eq(replay_text(), "02:00:00:00:00:0a > 02:00:00:00:00:0b, 66 bytes: IPv6 2001:db8::1 > "
+					"2001:db8::2 hlim 64 ICMPv6 echo request id 0x1234 seq 1, 4 data bytes");
+	f[14 + 40 + 8] ^= 1; /* the pseudo-header checksum now fails */
+	capnet_frame_describe(f, 14 + sizeof echo6_packet, CAPNET_DESCRIBE_BODY, &d);
+	ck_assert(!d.l4_checksum_ok);
+	ip6_frame(ra_packet, sizeof ra_packet, CAPNET_DESCRIBE_BODY);
+	ck_assert_str_eq(trace_text(), "IP6 fe80::ff:fe00:1 > ff02::1: ICMP6 router advertisement, length 96");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-describe");
@@ -552,6 +590,7 @@ static Suite *suite(void)
 	tcase_add_test(k, test_dhcp_discover);
 	tcase_add_test(k, test_tcp_syn_options);
 	tcase_add_test(k, test_tcp_data);
+	tcase_add_test(k, test_icmp6_ndp);
 	TCase *t = check_add_case(s, "truncated", NULL, NULL, 0);
 	tcase_add_test(t, test_truncated_ethernet);
 	tcase_add_test(t, test_truncated_arp);

@@ -52,7 +52,18 @@ static bool quote_names_sender(enum capnet_icmp4_error why)
 	       why == CAPNET_ICMP4_ERR_QUOTE_L4_TRUNCATED;
 }
 
-static void error_received(struct capnet_iface *ifc, const struct capnet_icmp4_repr *r, capnet_instant now)
+/* An error quoting one of our echo requests goes to the echo clients. */
+static void echo_error(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, const struct capnet_icmp4_quote *q,
+		       capnet_instant now)
+{
+	struct capnet_echo_error e = {rx->src4, q->type, q->code, q->dst, q->echo_ident, q->echo_seq};
+	for (struct capnet_echo_client *c = ifc->echo_clients; c; c = c->next)
+		if (c->error)
+			c->error(c->ctx, ifc, &e, now);
+}
+
+static void error_received(struct capnet_iface *ifc, const struct capnet_l3_rx *rx,
+			   const struct capnet_icmp4_repr *r, capnet_instant now)
 {
 	if (r->type == CAPNET_ICMP4_DEST_UNREACH)
 		IFACE_COUNT(ifc, icmp_dest_unreach_rcvd);
@@ -66,6 +77,10 @@ static void error_received(struct capnet_iface *ifc, const struct capnet_icmp4_r
 	 * protocol: anything else is an off-path attempt to disturb it. */
 	if (!capnet_iface_is_local(ifc, q.src))
 		return;
+	if (q.has_echo) {
+		echo_error(ifc, rx, &q, now);
+		return;
+	}
 	for (struct capnet_l4_protocol *p = ifc->protos; p; p = p->next)
 		if (p->family == CAPNET_AF_INET && p->proto == q.proto && p->icmp_error)
 			p->icmp_error(p->ctx, ifc, &q, why, now);
@@ -86,27 +101,56 @@ static void count_icmp4_error(struct capnet_iface *ifc, enum capnet_icmp4_error 
 	CAPNET_IFACE_COUNT_REASON(ifc, by_reason, why);
 }
 
+static void echo_reply(struct capnet_iface *ifc, const struct capnet_echo_reply *er, capnet_instant now)
+{
+	if (ifc->echo_fn && !er->checksum_bad)
+		ifc->echo_fn(ifc->echo_ctx, er, now);
+	for (struct capnet_echo_client *c = ifc->echo_clients; c; c = c->next)
+		if (c->reply)
+			c->reply(c->ctx, ifc, er, now);
+}
+
+/* A message that failed its checksum but looks like an echo reply: its
+ * client hears of it (flagged), so the reply it waited for is counted as
+ * dropped rather than simply missing. Nothing in it is trusted. */
+static void corrupt_echo_reply(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
+{
+	const uint8_t *p = rx->payload;
+	if (ifc->echo_clients == NULL || rx->payload_len < CAPNET_ICMP4_HDR_LEN ||
+	    p[CAPNET_ICMP4_TYPE] != CAPNET_ICMP4_ECHO_REPLY || p[CAPNET_ICMP4_CODE] != 0)
+		return;
+	struct capnet_echo_reply er = {rx->src4,
+				       (uint16_t)(p[CAPNET_ICMP4_REST] << 8 | p[CAPNET_ICMP4_REST + 1]),
+				       (uint16_t)(p[CAPNET_ICMP4_REST + 2] << 8 | p[CAPNET_ICMP4_REST + 3]),
+				       rx->ttl,
+				       p + CAPNET_ICMP4_HDR_LEN,
+				       rx->payload_len - CAPNET_ICMP4_HDR_LEN,
+				       true};
+	echo_reply(ifc, &er, now);
+}
+
 void capnet_icmp4_input(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, capnet_instant now)
 {
 	struct capnet_icmp4_repr r;
 	enum capnet_icmp4_error why;
 	if (capnet_icmp4_parse(rx->payload, rx->payload_len, &r, &why) != CAPNET_OK) {
 		count_icmp4_error(ifc, why);
+		if (why == CAPNET_ICMP4_ERR_BAD_CHECKSUM)
+			corrupt_echo_reply(ifc, rx, now);
 		return;
 	}
 	switch (r.type) {
 	case CAPNET_ICMP4_ECHO_REQUEST:
 		echo_request(ifc, rx, &r, now);
 		break;
-	case CAPNET_ICMP4_ECHO_REPLY:
+	case CAPNET_ICMP4_ECHO_REPLY: {
 		IFACE_COUNT(ifc, icmp_echo_replies_rcvd);
-		if (ifc->echo_fn) {
-			struct capnet_echo_reply er = {rx->src4, r.ident, r.seq, rx->ttl, r.data, r.data_len};
-			ifc->echo_fn(ifc->echo_ctx, &er, now);
-		}
+		struct capnet_echo_reply er = {rx->src4, r.ident, r.seq, rx->ttl, r.data, r.data_len, false};
+		echo_reply(ifc, &er, now);
 		break;
+	}
 	default:
-		error_received(ifc, &r, now);
+		error_received(ifc, rx, &r, now);
 		break;
 	}
 }
@@ -115,6 +159,15 @@ void capnet_icmp4_on_echo_reply(struct capnet_iface *ifc, capnet_echo_reply_fn f
 {
 	ifc->echo_fn = fn;
 	ifc->echo_ctx = ctx;
+}
+
+void capnet_icmp4_add_echo_client(struct capnet_iface *ifc, struct capnet_echo_client *c)
+{
+	struct capnet_echo_client **p = &ifc->echo_clients;
+	while (*p != NULL)
+		p = &(*p)->next;
+	c->next = NULL;
+	*p = c;
 }
 
 capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, uint16_t ident, uint16_t seq,

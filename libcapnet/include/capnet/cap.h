@@ -71,6 +71,8 @@
 #include "capnet/err.h"
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
+#include "capnet/ip6.h"
+#include "capnet/neigh.h"
 #include "capnet/resolver.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
@@ -115,7 +117,8 @@
 	X(PACKET_TRACE, CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_MINT | CAPNET_RIGHT_GRANT)            \
 	X(TRACE_READER, CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)                                     \
 	X(TIMER, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)                   \
-	X(POLLABLE, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)
+	X(POLLABLE, CAPNET_RIGHT_READ | CAPNET_RIGHT_CONFIGURE | CAPNET_RIGHT_GRANT)                \
+	X(PING, CAPNET_RIGHT_SEND | CAPNET_RIGHT_RECV | CAPNET_RIGHT_READ | CAPNET_RIGHT_GRANT)
 
 enum capnet_cap_type {
 	CAPNET_CAP_NONE = 0,
@@ -280,7 +283,8 @@ capnet_err capnet_cap_check(struct capnet_cspace *cs, capnet_handle h, enum capn
  * TcpListenAuthority -BIND-> TcpListener -ACCEPT-> TcpSocket,
  * TcpConnectAuthority -CONNECT-> TcpSocket, UdpSocket -BIND-> UdpSocket,
  * TcpListener/TcpSocket -READ-> TransportStatus, PacketTrace -MINT->
- * TraceReader, Timer -READ-> Pollable (capnet/pollable.h). The check: handle -> parent type (parent_type, NONE: any)
+ * TraceReader, Timer -READ-> Pollable (capnet/pollable.h), NetworkManager
+ * -MINT-> Ping -SEND-> Ping (a session; capnet/ping_cap.h). The check: handle -> parent type (parent_type, NONE: any)
  * -> need_rights -> an edge to the child type (E_WRONGTYPE) -> the edge's
  * right (E_RIGHTS) -> req within the parent's scope -> child_scope within
  * the parent's (E_SCOPE). child rights outside the child type are E_INVAL.
@@ -353,6 +357,7 @@ size_t capnet_capsys_caps(const struct capnet_capsys *sys, struct capnet_cap_ent
 struct capnet_tcp;
 struct capnet_udp_layer;
 struct capnet_sockets;
+struct capnet_ping_layer;
 
 /* The network a NetworkManager serves: one interface for now. The caller
  * owns it; it must outlive every cap minted over it. */
@@ -376,6 +381,9 @@ struct capnet_net {
 	/* The stub resolver DnsResolver caps are served by (NULL: their calls
 	 * answer E_NOTCONFIGURED). */
 	struct capnet_dns_stub *dns;
+	/* The ping sessions Ping caps are served by (NULL: their calls answer
+	 * E_NOTCONFIGURED). */
+	struct capnet_ping_layer *ping;
 };
 
 /* ---- NetworkManager ---- */
@@ -402,6 +410,15 @@ capnet_err capnet_netmgr_get_config(struct capnet_cspace *cs, capnet_handle nm, 
  * layers (every stack has them). */
 capnet_err capnet_netmgr_set_static(struct capnet_cspace *cs, capnet_handle nm, capnet_ip4addr addr,
 				    uint8_t prefix_len, capnet_ip4addr gateway, capnet_instant now);
+/* CONFIGURE. The static IPv6 address (provenance static): it replaces the
+ * previous static one and goes through DAD before use; its prefix is
+ * on-link. gateway (NULL or :: for none) becomes a default router that
+ * never expires, replacing the previous static one; a link-local gateway
+ * is the RFC 4861 norm. addr NULL or :: removes the static address.
+ * E_NOTCONFIGURED when the interface has no IPv6; E_INVAL for a prefix
+ * > 128 or a multicast address. */
+capnet_err capnet_netmgr_set_static6(struct capnet_cspace *cs, capnet_handle nm, const struct capnet_ip6addr *addr,
+				     uint8_t prefix_len, const struct capnet_ip6addr *gateway, capnet_instant now);
 /* CONFIGURE. The whole static layer: address, gateway, routes and the
  * resolver inputs (DNS servers, domain, search list); a zero value says
  * nothing and leaves it to the lease. E_INVAL for a layer the merge refuses
@@ -486,6 +503,30 @@ capnet_err capnet_status_resolver(struct capnet_cspace *cs, capnet_handle st, st
  * nothing is advanced). E_NOTCONFIGURED without net->dhcp4. */
 capnet_err capnet_status_dhcp4(struct capnet_cspace *cs, capnet_handle st, capnet_instant now,
 			       struct capnet_dhcp4_lease_info *out);
+
+/* The IPv6 side (capnet/ip6.h): addresses with state and provenance,
+ * default routers, RDNSS servers, link MTU and the IPv6 counters.
+ * enabled false (everything else zero) when the interface has no IPv6. */
+#define CAPNET_STATUS_IP6_ADDRS 8
+#define CAPNET_STATUS_IP6_ROUTERS 4
+#define CAPNET_STATUS_IP6_RDNSS 3
+struct capnet_status_ip6 {
+	bool enabled;
+	uint16_t link_mtu;
+	size_t n_addrs; /* may exceed CAPNET_STATUS_IP6_ADDRS: the first ones are filled */
+	struct capnet_ip6_addr_info addrs[CAPNET_STATUS_IP6_ADDRS];
+	size_t n_routers;
+	struct capnet_ip6_router_info routers[CAPNET_STATUS_IP6_ROUTERS];
+	size_t n_rdnss;
+	struct capnet_ip6addr rdnss[CAPNET_STATUS_IP6_RDNSS];
+	capnet_instant rdnss_expires;
+	enum capnet_provenance rdnss_provenance; /* RA, or NONE */
+	struct capnet_stats6 counters;           /* named by capnet_stat6_name */
+};
+capnet_err capnet_status_ip6(struct capnet_cspace *cs, capnet_handle st, struct capnet_status_ip6 *out);
+/* The NDP neighbour cache (state names: capnet_nd_state_name). */
+capnet_err capnet_status_neighbours6(struct capnet_cspace *cs, capnet_handle st, struct capnet_neigh_entry *out,
+				     size_t max, size_t *count);
 
 /* A hash of everything a read must not change: the interface config,
  * routes, ARP cache (all fields), MAC, MTU, every counter, every TCP

@@ -60,6 +60,26 @@
 #define CAPNET_DEFAULT_MAX_ROUTES 8
 #endif
 
+/* ================= IPv6 (capnet/ip6.h) ================= */
+
+/* Addresses per interface: link-local, a static one, SLAAC from a few
+ * prefixes (RFC 4862 allows many; a host on one LAN sees one or two). */
+#ifndef CAPNET_DEFAULT_IP6_MAX_ADDRS
+#define CAPNET_DEFAULT_IP6_MAX_ADDRS 6
+#endif
+/* NDP neighbour cache entries: as many as ARP's. */
+#ifndef CAPNET_DEFAULT_IP6_NEIGH_ENTRIES
+#define CAPNET_DEFAULT_IP6_NEIGH_ENTRIES 16
+#endif
+/* Default routers remembered (RFC 4861 6.3.4 asks for at least two). */
+#ifndef CAPNET_DEFAULT_IP6_MAX_ROUTERS
+#define CAPNET_DEFAULT_IP6_MAX_ROUTERS 3
+#endif
+/* RFC 4862 5.1 DupAddrDetectTransmits: one NS, then RetransTimer. */
+#ifndef CAPNET_DEFAULT_IP6_DAD_TRANSMITS
+#define CAPNET_DEFAULT_IP6_DAD_TRANSMITS 1
+#endif
+
 /* ================= TCP (capnet/tcp.h) ================= */
 
 /* Listeners + connections + TIME-WAIT. */
@@ -263,6 +283,19 @@
 #endif
 #ifndef CAPNET_DEFAULT_TRACE_RECORDS
 #define CAPNET_DEFAULT_TRACE_RECORDS 256
+#endif
+
+/* ================= ping sessions (capnet/ping.h) ================= */
+
+/* Sessions at once per interface: an operator's ping or two plus a
+ * monitor; each holds `window` probe records (~56 bytes each). */
+#ifndef CAPNET_DEFAULT_PING_SESSIONS
+#define CAPNET_DEFAULT_PING_SESSIONS 4
+#endif
+/* Probes held per session, in flight or completed and unread: at one a
+ * second with a 10 s timeout, ten are in flight at worst. */
+#ifndef CAPNET_DEFAULT_PING_WINDOW
+#define CAPNET_DEFAULT_PING_WINDOW 16
 #endif
 
 /* ================= DNS stub resolver (capnet/dns_stub.h) ================= */

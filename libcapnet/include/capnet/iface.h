@@ -6,6 +6,7 @@
 
 #include "capnet/arena.h"
 #include "capnet/err.h"
+#include "capnet/ip6.h"
 #include "capnet/nic.h"
 #include "capnet/rng.h"
 #include "capnet/stats.h"
@@ -34,6 +35,8 @@ struct capnet_iface_config {
 	 * more than the nic's tso_max. 0 (default): one frame per segment. The
 	 * transmit buffer is reserved this large. */
 	uint32_t tso_max;
+	/* IPv6 (capnet/ip6.h): off unless ip6.enable. */
+	struct capnet_ip6_iface_config ip6;
 };
 
 /* Where a configuration value came from (the status surface shows it). */
@@ -42,6 +45,9 @@ enum capnet_provenance {
 	CAPNET_PROV_STATIC,  /* static manifest / operator */
 	CAPNET_PROV_DHCP,    /* a DHCPv4 lease */
 	CAPNET_PROV_FIXTURE, /* a test fixture */
+	CAPNET_PROV_LINK_LOCAL, /* IPv6 link-local, formed from the interface */
+	CAPNET_PROV_SLAAC,   /* IPv6 stateless autoconfiguration (RFC 4862) */
+	CAPNET_PROV_RA,      /* an IPv6 router advertisement (routers, RDNSS) */
 };
 const char *capnet_provenance_name(enum capnet_provenance p);
 
@@ -322,9 +328,38 @@ struct capnet_echo_reply {
 	uint8_t ttl;
 	const uint8_t *data;
 	size_t data_len;
+	/* Only echo clients (below) hear a reply whose checksum failed: its
+	 * fields are what the corrupted message claims. */
+	bool checksum_bad;
 };
 typedef void (*capnet_echo_reply_fn)(void *ctx, const struct capnet_echo_reply *r, capnet_instant now);
 void capnet_icmp4_on_echo_reply(struct capnet_iface *ifc, capnet_echo_reply_fn fn, void *ctx);
+
+/* An ICMP error (destination unreachable, time exceeded) quoting an echo
+ * request this interface sent. */
+struct capnet_echo_error {
+	capnet_ip4addr from; /* who sent the error: a router, or the destination */
+	uint8_t type;
+	uint8_t code;
+	capnet_ip4addr dst;  /* the quoted request's destination */
+	uint16_t ident;      /* the quoted request's identifier and sequence */
+	uint16_t seq;
+};
+
+/* A client of echo (the ping sessions of capnet/ping.h): hears every echo
+ * reply -- one with a bad checksum too, flagged, so that a corrupted reply
+ * is counted by whoever waits for it instead of vanishing -- and every
+ * error quoting one of our echo requests. The interface still counts each
+ * as before (icmp_badsum, icmp_dest_unreach_rcvd...). Clients are called
+ * in the order they were added, after the capnet_icmp4_on_echo_reply
+ * callback. The struct is the caller's and must outlive the interface. */
+struct capnet_echo_client {
+	void (*reply)(void *ctx, struct capnet_iface *ifc, const struct capnet_echo_reply *r, capnet_instant now);
+	void (*error)(void *ctx, struct capnet_iface *ifc, const struct capnet_echo_error *e, capnet_instant now);
+	void *ctx;
+	struct capnet_echo_client *next; /* owned by the iface */
+};
+void capnet_icmp4_add_echo_client(struct capnet_iface *ifc, struct capnet_echo_client *c);
 capnet_err capnet_icmp4_echo_send(struct capnet_iface *ifc, capnet_ip4addr dst, uint16_t ident, uint16_t seq,
 				  const uint8_t *data, size_t len, capnet_instant now);
 /* Sends an ICMP error quoting the datagram `rx` (RFC 1812 4.3.2.7 rules:

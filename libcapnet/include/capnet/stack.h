@@ -31,6 +31,7 @@
 #include "capnet/iface.h"
 #include "capnet/ip4_config.h"
 #include "capnet/nic.h"
+#include "capnet/ping.h"
 #include "capnet/rng.h"
 #include "capnet/tcp.h"
 #include "capnet/trace.h"
@@ -44,6 +45,7 @@
 #define CAPNET_STACK_NO_UDP 0x2u  /* implies no DHCPv4 */
 #define CAPNET_STACK_NO_CAPS 0x4u /* no capsys, socket table or boot cspace */
 #define CAPNET_STACK_NO_DNS 0x8u  /* no stub resolver (it sends nothing unless asked) */
+#define CAPNET_STACK_NO_PING 0x10u /* no ping sessions (they send nothing unless asked) */
 
 struct capnet_stack_config {
 	unsigned without;                   /* CAPNET_STACK_NO_* */
@@ -55,6 +57,8 @@ struct capnet_stack_config {
 	const struct capnet_dhcp4_client_config *dhcp4_client; /* NULL: the RFC defaults */
 	/* The stub resolver of each interface (on unless NO_DNS or NO_UDP). */
 	struct capnet_dns_stub_config dns;
+	/* The ping sessions of each interface (capnet/ping.h; on unless NO_PING). */
+	struct capnet_ping_config ping;
 	/* A packet trace pool for PacketTrace caps. */
 	bool trace;
 	struct capnet_trace_pool_config trace_pool;
@@ -110,6 +114,7 @@ struct capnet_udp_layer *capnet_stack_udp(const struct capnet_stack *st, size_t 
 struct capnet_ip4cfg *capnet_stack_ip4cfg(const struct capnet_stack *st, size_t i);
 struct capnet_dhcp4_client *capnet_stack_dhcp4(const struct capnet_stack *st, size_t i);
 struct capnet_dns_stub *capnet_stack_dns(const struct capnet_stack *st, size_t i);
+struct capnet_ping_layer *capnet_stack_ping(const struct capnet_stack *st, size_t i);
 struct capnet_trace_pool *capnet_stack_trace_pool(const struct capnet_stack *st);
 
 #endif

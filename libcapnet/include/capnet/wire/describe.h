@@ -131,7 +131,9 @@ struct capnet_frame_desc {
 	uint16_t udp_len;         /* the length field */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* the rest-of-header words (echo: ident, seq) */
-	bool l4_checksum_ok;      /* BODY only: TCP, UDP (0 = none sent) or ICMPv4 */
+	bool l4_checksum_ok;      /* BODY only: TCP, UDP (0 = none sent), ICMPv4 or ICMPv6 */
+	bool icmp6_has_target;    /* BODY only: an NS or NA long enough to hold it */
+	struct capnet_ip6addr icmp6_target;
 
 	/* The body length the headers declare: UDP length - 8, IP payload minus
 	 * the TCP or ICMP header, the IP payload when no transport header was

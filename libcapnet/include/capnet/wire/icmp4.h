@@ -98,6 +98,9 @@ struct capnet_icmp4_quote {
 	uint16_t dst_port;
 	bool has_seq;          /* TCP */
 	uint32_t seq;
+	bool has_echo;         /* ICMP: the quoted message is an echo request */
+	uint16_t echo_ident;   /* ...and names its identifier and sequence */
+	uint16_t echo_seq;
 };
 
 /* Reads the quote of an error that capnet_icmp4_parse accepted. Checks, in
@@ -108,7 +111,10 @@ struct capnet_icmp4_quote {
  * IHL >= 5 (QUOTE_BAD_HLEN), the quoted header within the quote
  * (QUOTE_HLEN_BEYOND), then the transport bytes that name the flow
  * (QUOTE_L4_TRUNCATED): TCP's ports and sequence number (8 bytes), UDP's
- * ports (4). `why` (may be NULL) gets the reason, ERR_NONE on success. */
+ * ports (4). A quoted ICMP echo request with its 8-byte header whole
+ * sets has_echo with its identifier and sequence number (shorter, it is
+ * not an error: it names nobody). `why` (may be NULL) gets the reason,
+ * ERR_NONE on success. */
 capnet_err capnet_icmp4_quote_parse(const struct capnet_icmp4_repr *msg, struct capnet_icmp4_quote *out,
 				    enum capnet_icmp4_error *why);
 size_t capnet_icmp4_emit_len(const struct capnet_icmp4_repr *r);
