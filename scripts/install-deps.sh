@@ -12,7 +12,7 @@ REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev 
 # the bare-metal image (the qemu suite), scapy and hping3 for the SYN flood
 # and malformed frames, radvd and ndisc6 for IPv6 router advertisements.
 # Only `make test` asks for them (--interop); `make demo` needs the build.
-INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 python3-scapy hping3 radvd ndisc6 qemu-system-x86"
+INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 python3-scapy hping3 radvd ndisc6 ethtool qemu-system-x86"
 if [ "${1:-}" = --interop ]; then
 	REQUIRED="$REQUIRED $INTEROP"
 fi
