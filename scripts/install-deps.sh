@@ -9,10 +9,10 @@ REQUIRED="meson ninja-build pkg-config gcc clang check libsubunit-dev libev-dev 
 # The interop suite's real peers (it skips itself when it cannot run):
 # namespaces and TAP, ping, curl, a DHCP server binary (dnsmasq-base: no
 # system service is started), tshark to check every capture, QEMU to boot
-# the bare-metal image (the qemu suite), scapy and hping3 for the SYN flood
-# and malformed frames, radvd and ndisc6 for IPv6 router advertisements.
+# the bare-metal image (the qemu suite), radvd for IPv6 router advertisements,
+# ethtool for the veth baseline of `bench tap`.
 # Only `make test` asks for them (--interop); `make demo` needs the build.
-INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 python3-scapy hping3 radvd ndisc6 ethtool qemu-system-x86"
+INTEROP="iproute2 iputils-ping curl netcat-openbsd dnsmasq-base tshark python3 radvd ethtool qemu-system-x86"
 if [ "${1:-}" = --interop ]; then
 	REQUIRED="$REQUIRED $INTEROP"
 fi
