@@ -579,6 +579,8 @@ static bool fin_acked(struct capnet_tcp_sock *s, capnet_instant now)
 		tcp_set_state(s, CAPNET_TCP_FIN_WAIT_2, now);
 		if (s->owner == TCP_OWN_STACK)
 			s->t_state = now + s->tcp->cfg.fin_wait_2;
+		else
+			tcp_keepalive_arm(s, now); /* half-closed: still watch the peer */
 		return true;
 	case CAPNET_TCP_CLOSING:
 		tcp_set_state(s, CAPNET_TCP_TIME_WAIT, now);
