@@ -852,7 +852,7 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 	s->segs_in++;
 
 	/* A retransmitted SYN for our SYN-RECEIVED: the SYN-ACK was lost. */
-	if (s->state == CAPNET_TCP_SYN_RECEIVED && has(g, CAPNET_TCP_SYN) &&
+	if (tcp_syn_unacked(s) && has(g, CAPNET_TCP_SYN) &&
 	    !has(g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST) && g->seq == s->irs) {
 		tcp_send_syn(s, now);
 		return;
@@ -916,10 +916,11 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 	 * segment is discarded -- before TS.Recent is taken from it (RFC 7323
 	 * 4.3 records it from segments that are processed), or one guessed
 	 * segment with a far TSval would make PAWS drop the next real one. */
-	if (s->state != CAPNET_TCP_SYN_RECEIVED && !ack_acceptable(s, g))
+	bool syn_unacked = tcp_syn_unacked(s);
+	if (!syn_unacked && !ack_acceptable(s, g))
 		return;
 	update_ts_recent(s, g, now);
-	if (s->state == CAPNET_TCP_SYN_RECEIVED) {
+	if (syn_unacked) {
 		if (!capnet_seq_gt(g->r.ack, s->snd_una) || capnet_seq_gt(g->r.ack, s->snd_max)) {
 			TCP_COUNT(tcp, tcp_rcvacktoomuch);
 			tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);

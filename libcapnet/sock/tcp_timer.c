@@ -324,7 +324,7 @@ static void persist_timeout(struct capnet_tcp_sock *s, capnet_instant now);
 
 static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 {
-	if (s->state == CAPNET_TCP_SYN_SENT || s->state == CAPNET_TCP_SYN_RECEIVED) {
+	if (s->state == CAPNET_TCP_SYN_SENT || tcp_syn_unacked(s)) {
 		syn_timeout(s, now);
 		return;
 	}
