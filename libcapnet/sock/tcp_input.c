@@ -595,6 +595,8 @@ static bool fin_acked(struct capnet_tcp_sock *s, capnet_instant now)
 		tcp_set_state(s, CAPNET_TCP_FIN_WAIT_2, now);
 		if (s->owner == TCP_OWN_STACK)
 			s->t_state = now + s->tcp->cfg.fin_wait_2;
+		else
+			tcp_keepalive_arm(s, now); /* half-closed: still watch the peer */
 		return true;
 	case CAPNET_TCP_CLOSING:
 		tcp_set_state(s, CAPNET_TCP_TIME_WAIT, now);
@@ -874,7 +876,7 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 	s->segs_in += g->segs;
 
 	/* A retransmitted SYN for our SYN-RECEIVED: the SYN-ACK was lost. */
-	if (s->state == CAPNET_TCP_SYN_RECEIVED && has(g, CAPNET_TCP_SYN) &&
+	if (tcp_syn_unacked(s) && has(g, CAPNET_TCP_SYN) &&
 	    !has(g, CAPNET_TCP_ACK_FLAG | CAPNET_TCP_RST) && g->seq == s->irs) {
 		tcp_send_syn(s, now);
 		return;
@@ -938,10 +940,11 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 	 * segment is discarded -- before TS.Recent is taken from it (RFC 7323
 	 * 4.3 records it from segments that are processed), or one guessed
 	 * segment with a far TSval would make PAWS drop the next real one. */
-	if (s->state != CAPNET_TCP_SYN_RECEIVED && !ack_acceptable(s, g))
+	bool syn_unacked = tcp_syn_unacked(s);
+	if (!syn_unacked && !ack_acceptable(s, g))
 		return;
 	update_ts_recent(s, g, now);
-	if (s->state == CAPNET_TCP_SYN_RECEIVED) {
+	if (syn_unacked) {
 		if (!capnet_seq_gt(g->r.ack, s->snd_una) || capnet_seq_gt(g->r.ack, s->snd_max)) {
 			TCP_COUNT(tcp, tcp_rcvacktoomuch);
 			tcp_send_reset(tcp, &g->dst, &g->src, &g->r, g->len, now);

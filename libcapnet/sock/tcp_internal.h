@@ -266,6 +266,14 @@ static inline void tcp_count_n(struct capnet_tcp *tcp, enum capnet_stat st, uint
 	capnet_iface_count_n(tcp->ifc, st, n);
 }
 
+/* Our SYN is not yet acknowledged: SYN-RECEIVED, or FIN-WAIT-1 entered
+ * from it by a CLOSE (RFC 9293 3.10.4) before the handshake completed. */
+static inline bool tcp_syn_unacked(const struct capnet_tcp_sock *s)
+{
+	return s->state == CAPNET_TCP_SYN_RECEIVED ||
+	       (s->state == CAPNET_TCP_FIN_WAIT_1 && !(s->flags & TF_CONNECTED));
+}
+
 /* tcp.c: table, demux, lifetime */
 static inline uint32_t tcp_sock_index(const struct capnet_tcp *tcp, const struct capnet_tcp_sock *s)
 {
@@ -331,6 +339,8 @@ void tcp_output(struct capnet_tcp_sock *s, capnet_instant now);
 /* The SYN or SYN-ACK; what IP said (E_UNREACHABLE: the neighbour failed;
  * E_NOMEM: nowhere to hold it while the neighbour resolves). */
 capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now);
+/* The FIN of a CLOSE in SYN-RECEIVED (RFC 9293 3.10.4), at ISS + 1. */
+void tcp_send_fin_after_syn(struct capnet_tcp_sock *s, capnet_instant now);
 void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now);
 /* <SEQ=snd_nxt><CTL=RST,ACK> for an abort. */
 void tcp_send_rst_for(struct capnet_tcp_sock *s, capnet_instant now);

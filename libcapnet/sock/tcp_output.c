@@ -197,10 +197,11 @@ static capnet_err emit(struct capnet_tcp_sock *s, uint16_t gso, uint32_t seq, ui
 capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
 {
 	uint8_t flags = CAPNET_TCP_SYN;
-	if (s->state == CAPNET_TCP_SYN_RECEIVED)
+	if (tcp_syn_unacked(s))
 		flags |= CAPNET_TCP_ACK_FLAG;
 	capnet_err e = emit(s, 0, s->iss, flags, 0, 0, now);
-	s->snd_nxt = s->iss + 1;
+	if (s->state != CAPNET_TCP_FIN_WAIT_1)
+		s->snd_nxt = s->iss + 1; /* (in FIN-WAIT-1 our FIN is out too) */
 	if (capnet_seq_gt(s->snd_nxt, s->snd_max))
 		s->snd_max = s->snd_nxt;
 	/* Karn: only a SYN sent once may be timed. */
@@ -212,6 +213,12 @@ capnet_err tcp_send_syn(struct capnet_tcp_sock *s, capnet_instant now)
 		s->rtt_start = (uint32_t)now;
 	}
 	return e;
+}
+
+void tcp_send_fin_after_syn(struct capnet_tcp_sock *s, capnet_instant now)
+{
+	emit(s, 0, s->iss + 1, CAPNET_TCP_FIN | CAPNET_TCP_ACK_FLAG, 0, 0, now);
+	s->snd_nxt = s->snd_max = s->iss + 2;
 }
 
 void tcp_send_ack(struct capnet_tcp_sock *s, capnet_instant now)

@@ -250,11 +250,20 @@ void tcp_delack_arm(struct capnet_tcp_sock *s, capnet_instant now)
 	s->t_delack = now + s->tcp->cfg.delayed_ack;
 }
 
+/* Keep-alives run wherever the connection can sit idle with nothing of
+ * ours outstanding (RFC 1122 4.2.3.6): ESTABLISHED, CLOSE-WAIT, and, as
+ * Linux does, FIN-WAIT-2 while the application still holds the socket
+ * (an orphan there has the FIN-WAIT-2 timeout instead). */
+static bool keepalive_state(const struct capnet_tcp_sock *s)
+{
+	return s->state == CAPNET_TCP_ESTABLISHED || s->state == CAPNET_TCP_CLOSE_WAIT ||
+	       (s->state == CAPNET_TCP_FIN_WAIT_2 && s->owner != TCP_OWN_STACK);
+}
+
 void tcp_keepalive_arm(struct capnet_tcp_sock *s, capnet_instant now)
 {
-	if (!(s->flags & TF_KEEPALIVE) ||
-	    (s->state != CAPNET_TCP_ESTABLISHED && s->state != CAPNET_TCP_CLOSE_WAIT)) {
-		if (s->state == CAPNET_TCP_ESTABLISHED || s->state == CAPNET_TCP_CLOSE_WAIT)
+	if (!(s->flags & TF_KEEPALIVE) || !keepalive_state(s)) {
+		if (keepalive_state(s))
 			s->t_state = CAPNET_INSTANT_NEVER;
 		return;
 	}
@@ -321,7 +330,7 @@ static void persist_timeout(struct capnet_tcp_sock *s, capnet_instant now);
 
 static void rexmt_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 {
-	if (s->state == CAPNET_TCP_SYN_SENT || s->state == CAPNET_TCP_SYN_RECEIVED) {
+	if (s->state == CAPNET_TCP_SYN_SENT || tcp_syn_unacked(s)) {
 		syn_timeout(s, now);
 		return;
 	}
@@ -434,7 +443,12 @@ static void state_timeout(struct capnet_tcp_sock *s, capnet_instant now)
 	case CAPNET_TCP_CLOSE_WAIT:
 		keepalive_timeout(s, now);
 		break;
-	case CAPNET_TCP_FIN_WAIT_2: /* an orphan whose peer never closes */
+	case CAPNET_TCP_FIN_WAIT_2:
+		if (s->owner != TCP_OWN_STACK) {
+			keepalive_timeout(s, now);
+			break;
+		}
+		/* an orphan whose peer never closes */
 		tcp_drop_why(s, CAPNET_E_TIMEDOUT, CAPNET_TCP_CLOSE_FIN_WAIT_2_TIMEOUT, now);
 		break;
 	case CAPNET_TCP_TIME_WAIT:

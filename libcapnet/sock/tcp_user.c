@@ -130,8 +130,16 @@ capnet_err capnet_tcp_shutdown(struct capnet_tcp_sock *s, capnet_instant now)
 		return CAPNET_OK;
 	switch (s->state) {
 	case CAPNET_TCP_SYN_SENT:
-	case CAPNET_TCP_SYN_RECEIVED:
 		s->flags |= TF_FIN_QUEUED; /* sent once established (3.10.4) */
+		break;
+	case CAPNET_TCP_SYN_RECEIVED:
+		s->flags |= TF_FIN_QUEUED;
+		if (s->snd.len > 0)
+			break; /* 3.10.4: queued data first, after ESTABLISHED */
+		/* 3.10.4: nothing to send: the FIN goes now, right after our
+		 * SYN, and FIN-WAIT-1 is entered with the SYN still unacked. */
+		tcp_set_state(s, CAPNET_TCP_FIN_WAIT_1, now);
+		tcp_send_fin_after_syn(s, now);
 		break;
 	case CAPNET_TCP_ESTABLISHED:
 		s->flags |= TF_FIN_QUEUED;
