@@ -1,4 +1,4 @@
-/* capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--json] | --list */
+/* capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--ping-gap US] [--json] | --list */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--json]\n"
+		"usage: capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--ping-gap US] [--json]\n"
 		"       capnet bench --list\n\n"
 		"Runs a benchmark and prints its figures (a benchmark never fails on a\n"
 		"figure; compare them across runs and machines yourself).\n\n"
@@ -21,6 +21,8 @@ static void usage(FILE *f)
 		"                   microseconds after each wakeup that read frames (default 0: off)\n"
 		"      --only ping  tap: only the ping RTTs (IPv4 and IPv6, libcapnet and kernel),\n"
 		"                   no bulk transfers\n"
+		"      --ping-gap US  tap: microseconds between a reply and the next ping\n"
+		"                   (default 1000; 0: back to back)\n"
 		"  -j, --json       print the figures as one JSON object\n"
 		"  -l, --list       list the benchmarks\n"
 		"  -h, --help       this text\n");
@@ -32,6 +34,7 @@ int cmd_bench(int argc, char **argv)
 		{"seconds", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
 		{"conns", required_argument, NULL, 'n'},
 		{"busy-poll", required_argument, NULL, 'B'}, {"only", required_argument, NULL, 'o'},
+		{"ping-gap", required_argument, NULL, 'G'},
 		{"list", no_argument, NULL, 'l'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -70,6 +73,17 @@ int cmd_bench(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			ctx.busy_poll_us = (unsigned)us;
+			break;
+		}
+		case 'G': {
+			char *end;
+			unsigned long us = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
+				fprintf(stderr, "capnet bench: --ping-gap wants microseconds in [0, 1000000]\n");
+				return EXIT_USAGE;
+			}
+			ctx.ping_gap_us = (unsigned)us;
+			ctx.ping_gap_given = true;
 			break;
 		}
 		case 'o':

@@ -17,7 +17,8 @@
  *  - the same Linux sender to a Linux receiver in B over the veth pair,
  *    with the veth offloads on (the default), then off (ethtool -K ... tso
  *    off gso off gro off tx off rx off; needs ethtool);
- *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart), median,
+ *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart unless
+ *    --ping-gap), median,
  *    to libcapnet and to the kernel in B, over IPv4 and over IPv6
  *    (libcapnet at 2001:db8::2 behind the TAP's 2001:db8::1, the kernel
  *    in B at 2001:db8:1::2 over the veth, 2001:db8:1::1 in A).
@@ -38,7 +39,25 @@
  * segment. GRO takes the kernel's 64 KiB TSO frames whole (one ACK per
  * super-frame instead of one per two segments) and, without offloads,
  * joins the in-order segments read in one wakeup; TSO lets libcapnet send
- * 64 KiB per write. See the issue's closing note for the figures. */
+ * 64 KiB per write. See the issue's closing note for the figures.
+ *
+ * Ping (2026-12, `capnet bench tap --only ping [--busy-poll US]
+ * [--ping-gap US]`, six runs each, load average 7-8 on 2 vCPUs): pings
+ * 1 ms apart, libcapnet 29.7-45.7 us (IPv4) and 30.7-41.2 us (IPv6)
+ * against the kernel's 11.9-18.6 and 12.0-21.5. Each request costs
+ * libcapnet one epoll wakeup, a read, the reply's write (in that same
+ * wakeup, before the read that finds the queue empty); the kernel answers
+ * inside the pinger's own sendto(), so its reply is queued before the
+ * pinger sleeps, where libcapnet's has to wake it. A busy-poll window
+ * shorter than the gap finds nothing (50 us: 0 of 400 frames; 22.3-40.4
+ * and 27.8-41.8 us, the same within the noise); one spanning it (2000 us)
+ * takes ~150 of 400 without a wakeup but spins a core (0.43 s of CPU for
+ * the 400 pings instead of 0.03) that the pinger and the kernel need on
+ * two vCPUs: 27.5-57.3 and 37.0-58.7 us, worse. Back to back
+ * (--ping-gap 0) the drain loop itself finds the next request after the
+ * write, 21.2-21.6 / 22.0-22.1 us against the kernel's 6.9-7.0 / 7.5-7.7
+ * (50 us of busy poll: 18.4-18.6 / 18.8-28.7). Busy polling therefore
+ * stays off by default. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ev.h>
@@ -263,6 +282,10 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The pause after each reply before the next request (--ping-gap); the
+ * ping children inherit it. */
+static unsigned ping_gap_us = 1000;
+
 /* The request's identifier and sequence number in a reply of `type`. */
 static bool is_reply(const uint8_t *ic, size_t n, uint8_t type, uint16_t id, int seq)
 {
@@ -271,7 +294,7 @@ static bool is_reply(const uint8_t *ic, size_t n, uint8_t type, uint16_t id, int
 }
 
 /* PING_COUNT echo requests over a raw socket (ICMP, or ICMPv6 when addr is
- * an IPv6 address), 1 ms apart, each waiting for its reply (1 s at most):
+ * an IPv6 address), ping_gap_us apart (1 ms unless --ping-gap), each waiting for its reply (1 s at most):
  * the median RTT in microseconds and the count answered. */
 static void ping_rtt(int out, const char *addr)
 {
@@ -328,8 +351,9 @@ static void ping_rtt(int out, const char *addr)
 				break;
 			}
 		}
-		struct timespec gap = {0, 1000000};
-		nanosleep(&gap, NULL);
+		struct timespec gap = {(time_t)(ping_gap_us / 1000000), (long)(ping_gap_us % 1000000) * 1000};
+		if (ping_gap_us != 0)
+			nanosleep(&gap, NULL);
 	}
 	qsort(rtt, (size_t)answered, sizeof rtt[0], cmp_double);
 	child_report(out, "ping %.3f %.0f\n", answered > 0 ? rtt[answered / 2] : -1.0, (double)answered);
@@ -660,7 +684,7 @@ struct figures {
 	double ping6_capnet_us, ping6_kernel_us;
 	int ping6_capnet_n, ping6_kernel_n;
 	/* the libcapnet process's loop during its pings (IPv4 and IPv6) */
-	uint64_t ping_read_wakeups, ping_busy_poll_hits;
+	uint64_t ping_read_wakeups, ping_busy_poll_hits, ping_busy_poll_passes, ping_polls;
 	double ping_cpu_s;
 	unsigned busy_poll_us;
 	bool only_ping;
@@ -788,6 +812,8 @@ static bool tap_pings(struct bench_world *w, struct capnet_side *c, struct figur
 	getrusage(RUSAGE_SELF, &r1);
 	fg->ping_read_wakeups = es1.io_read_wakeups - es0.io_read_wakeups;
 	fg->ping_busy_poll_hits = es1.busy_poll_hits - es0.busy_poll_hits;
+	fg->ping_busy_poll_passes = es1.busy_poll_passes - es0.busy_poll_passes;
+	fg->ping_polls = es1.polls - es0.polls;
 	fg->ping_cpu_s = cpu_of(&r0, &r1, true) + cpu_of(&r0, &r1, false);
 	return ok && ok6;
 }
@@ -1034,8 +1060,11 @@ static void ping_json(json_t *j, const struct figures *fg)
 	json_object_set_new(j, "ping6_answered_kernel", json_integer(fg->ping6_kernel_n));
 	json_object_set_new(j, "ping_count", json_integer(PING_COUNT));
 	json_object_set_new(j, "busy_poll_us", json_integer(fg->busy_poll_us));
+	json_object_set_new(j, "ping_gap_us", json_integer(ping_gap_us));
 	json_object_set_new(j, "ping_capnet_read_wakeups", json_integer((json_int_t)fg->ping_read_wakeups));
 	json_object_set_new(j, "ping_capnet_busy_poll_hits", json_integer((json_int_t)fg->ping_busy_poll_hits));
+	json_object_set_new(j, "ping_capnet_busy_poll_passes", json_integer((json_int_t)fg->ping_busy_poll_passes));
+	json_object_set_new(j, "ping_capnet_polls", json_integer((json_int_t)fg->ping_polls));
 	json_object_set_new(j, "ping_capnet_cpu_s", json_real(fg->ping_cpu_s));
 }
 
@@ -1076,9 +1105,10 @@ static void print_ping_text(const struct figures *fg)
 	printf("ping6 RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d): ratio %.2f\n",
 	       fg->ping6_capnet_us, fg->ping6_capnet_n, PING_COUNT, fg->ping6_kernel_us, fg->ping6_kernel_n, PING_COUNT,
 	       ratio_of(fg->ping6_capnet_us, fg->ping6_kernel_us));
-	printf("libcapnet during the pings: busy poll %u us, %" PRIu64 " read wakeups, %" PRIu64
-	       " frames found busy-polling, CPU %.3f s\n",
-	       fg->busy_poll_us, fg->ping_read_wakeups, fg->ping_busy_poll_hits, fg->ping_cpu_s);
+	printf("libcapnet during the pings (%u us apart): busy poll %u us, %" PRIu64 " read wakeups, %" PRIu64
+	       " polls, %" PRIu64 " frames found busy-polling (%" PRIu64 " polls in the windows), CPU %.3f s\n",
+	       ping_gap_us, fg->busy_poll_us, fg->ping_read_wakeups, fg->ping_polls, fg->ping_busy_poll_hits,
+	       fg->ping_busy_poll_passes, fg->ping_cpu_s);
 }
 
 static void print_text(const struct figures *fg)
@@ -1136,6 +1166,8 @@ int bench_tap(struct bench_ctx *ctx)
 	memset(&fg, 0, sizeof fg);
 	fg.busy_poll_us = ctx->busy_poll_us;
 	fg.only_ping = ctx->only_ping;
+	if (ctx->ping_gap_given)
+		ping_gap_us = ctx->ping_gap_us;
 	bool ok = world_up(&w) && !interrupted && measure(&w, seconds, &fg) && !interrupted;
 	world_down(&w);
 	sigaction(SIGINT, &old_int, NULL);

@@ -168,8 +168,10 @@ static void busy_poll(struct capnet_ev *h, capnet_instant *now, capnet_instant *
 			h->st.busy_poll_hits++;
 		/* A frame arrived, or the stack's own deadline came during the
 		 * spin: one more pass, as a wakeup would have run. */
-		if (readable || now_of(h) >= *next)
+		if (readable || now_of(h) >= *next) {
+			h->st.busy_poll_passes++;
 			poll_pass(h, now, next);
+		}
 	}
 }
 

@@ -71,6 +71,7 @@ struct capnet_ev_stats {
 	uint64_t tx_flushes;
 	uint64_t busy_poll_spins; /* busy-poll windows run (one per read wakeup) */
 	uint64_t busy_poll_hits;  /* frames found readable during a window: no wakeup needed */
+	uint64_t busy_poll_passes; /* polls run in windows (a frame, or the stack's deadline, came) */
 	int fault; /* the backend's errno once it failed; the watchers are stopped */
 };
 
