@@ -1,8 +1,9 @@
-/* capnet bench NAME [--seconds S] [--conns N] [--json] | --list */
+/* capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--ping-gap US] [--json] | --list */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "harness/bench.h"
@@ -10,12 +11,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: capnet bench NAME [--seconds S] [--conns N] [--json]\n"
+		"usage: capnet bench NAME [--seconds S] [--conns N] [--busy-poll US] [--only ping] [--ping-gap US] [--json]\n"
 		"       capnet bench --list\n\n"
 		"Runs a benchmark and prints its figures (a benchmark never fails on a\n"
 		"figure; compare them across runs and machines yourself).\n\n"
 		"  -t, --seconds S  time per measurement (default 0.5; tcp-many: 2 per N)\n"
 		"  -n, --conns N    tcp-many: N connections (1..60000) instead of the sweep 1, 100, 10000\n"
+		"      --busy-poll US  tap: libcapnet's loop busy-polls the TAP for up to US\n"
+		"                   microseconds after each wakeup that read frames (default 0: off)\n"
+		"      --only ping  tap: only the ping RTTs (IPv4 and IPv6, libcapnet and kernel),\n"
+		"                   no bulk transfers\n"
+		"      --ping-gap US  tap: microseconds between a reply and the next ping\n"
+		"                   (default 1000; 0: back to back)\n"
 		"  -j, --json       print the figures as one JSON object\n"
 		"  -l, --list       list the benchmarks\n"
 		"  -h, --help       this text\n");
@@ -26,6 +33,8 @@ int cmd_bench(int argc, char **argv)
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
 		{"conns", required_argument, NULL, 'n'},
+		{"busy-poll", required_argument, NULL, 'B'}, {"only", required_argument, NULL, 'o'},
+		{"ping-gap", required_argument, NULL, 'G'},
 		{"list", no_argument, NULL, 'l'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -56,6 +65,34 @@ int cmd_bench(int argc, char **argv)
 			ctx.conns = (uint32_t)n;
 			break;
 		}
+		case 'B': {
+			char *end;
+			unsigned long us = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
+				fprintf(stderr, "capnet bench: --busy-poll wants microseconds in [0, 1000000]\n");
+				return EXIT_USAGE;
+			}
+			ctx.busy_poll_us = (unsigned)us;
+			break;
+		}
+		case 'G': {
+			char *end;
+			unsigned long us = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
+				fprintf(stderr, "capnet bench: --ping-gap wants microseconds in [0, 1000000]\n");
+				return EXIT_USAGE;
+			}
+			ctx.ping_gap_us = (unsigned)us;
+			ctx.ping_gap_given = true;
+			break;
+		}
+		case 'o':
+			if (strcmp(optarg, "ping") != 0) {
+				fprintf(stderr, "capnet bench: --only knows 'ping', not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			ctx.only_ping = true;
+			break;
 		default:
 			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)
 				return rc;

@@ -62,6 +62,10 @@ static void usage(FILE *f)
 		"                          (TSO)\n"
 		"      --ring              move frames with io_uring (registered buffers, many reads\n"
 		"                          and writes per system call) instead of read()/write()\n"
+		"      --busy-poll US      after a wakeup that read frames, keep checking the device\n"
+		"                          without sleeping for up to US microseconds (as Linux's\n"
+		"                          SO_BUSY_POLL): lower latency for a peer that answers\n"
+		"                          within the window, at the price of CPU (default 0: off)\n"
 		"  -p, --pcap FILE         record every frame, both directions (wall-clock stamps;\n"
 		"                          with --seed, the stack's own clock)\n"
 		"  -u, --udp-echo PORT     UDP echo port (default 7; 0: none)\n"
@@ -99,6 +103,7 @@ struct serve_opts {
 	uint16_t mtu;
 	bool offload;
 	bool ring;
+	unsigned busy_poll_us;
 	struct svc_opts svc;
 	uint64_t seed;
 	double duration;
@@ -306,7 +311,8 @@ static int setup(struct serve *s)
 				       .on_fault = on_fault,
 				       .on_fault_ctx = s,
 				       .clock = stack_clock,
-				       .clock_ctx = s};
+				       .clock_ctx = s,
+				       .busy_poll_us = s->o.busy_poll_us};
 	if (capnet_ev_attach_stack_tap(s->loop, svc_stack(s->svc), s->tap, &eo, &s->ev) != CAPNET_OK) {
 		fprintf(stderr, "capnet serve: cannot attach to the event loop\n");
 		return EXIT_FAILED;
@@ -349,6 +355,9 @@ static void log_summary(struct serve *s)
 	capnet_ev_get_stats(s->ev, &es);
 	logev(s, "loop", "loop: %" PRIu64 " polls (%" PRIu64 " read, %" PRIu64 " write, %" PRIu64 " timer wakeups)",
 	      es.polls, es.io_read_wakeups, es.io_write_wakeups, es.timer_wakeups);
+	if (s->o.busy_poll_us != 0)
+		logev(s, "loop", "busy poll (%u us): %" PRIu64 " windows, %" PRIu64 " frames found without a wakeup",
+		      s->o.busy_poll_us, es.busy_poll_spins, es.busy_poll_hits);
 	if (s->tee != NULL)
 		logev(s, "pcap", "pcap %s: %" PRIu64 " frames recorded, %" PRIu64 " lost", s->o.pcap,
 		      capnet_pcap_writer_count(s->pcap), capnet_pcap_tee_errors(s->tee));
@@ -419,7 +428,7 @@ static int run(struct serve_opts *o)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING, OPT_IPV6, OPT_STATIC6 };
+	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING, OPT_IPV6, OPT_STATIC6, OPT_BUSY_POLL };
 	static const struct option opts[] = {
 		{"tap", required_argument, NULL, 't'},        {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'},    {"mac", required_argument, NULL, 'm'},
@@ -432,7 +441,7 @@ int cmd_serve(int argc, char **argv)
 		{"sink", required_argument, NULL, 'k'},       {"seed", required_argument, NULL, 's'},
 		{"sndbuf", required_argument, NULL, OPT_SNDBUF}, {"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 		{"offload", no_argument, NULL, 'O'},          {"fin-after-eof", no_argument, NULL, OPT_FIN_AFTER_EOF},
-		{"ring", no_argument, NULL, OPT_RING},
+		{"ring", no_argument, NULL, OPT_RING},         {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
 		{"verbose", no_argument, NULL, 'v'},          {"json", no_argument, NULL, 'j'},
 		{"ipv6", no_argument, NULL, OPT_IPV6},        {"static6", required_argument, NULL, OPT_STATIC6},
 		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
@@ -549,6 +558,15 @@ int cmd_serve(int argc, char **argv)
 		case OPT_RING:
 			o.ring = true;
 			break;
+		case OPT_BUSY_POLL: {
+			unsigned long us = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
+				fprintf(stderr, "capnet serve: --busy-poll wants microseconds in [0, 1000000]\n");
+				return EXIT_USAGE;
+			}
+			o.busy_poll_us = (unsigned)us;
+			break;
+		}
 		case OPT_FIN_AFTER_EOF:
 			v->fin_after_eof = true;
 			break;

@@ -10,6 +10,10 @@ struct bench_ctx {
 	double seconds;   /* target run time per measurement */
 	bool seconds_given; /* --seconds was on the command line (else a bench may pick its own) */
 	uint32_t conns;   /* --conns N (tcp-many); 0: the bench's default */
+	unsigned busy_poll_us; /* --busy-poll US (tap): the libev runtime's busy-poll window */
+	bool only_ping;   /* --only ping (tap): the ping RTTs alone */
+	unsigned ping_gap_us; /* --ping-gap US (tap): pause after each reply */
+	bool ping_gap_given;
 	void *jresult;    /* json_t object the bench fills in json mode */
 };
 

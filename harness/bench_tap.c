@@ -17,8 +17,14 @@
  *  - the same Linux sender to a Linux receiver in B over the veth pair,
  *    with the veth offloads on (the default), then off (ethtool -K ... tso
  *    off gso off gro off tx off rx off; needs ethtool);
- *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart), median,
- *    to libcapnet and to the kernel in B.
+ *  - ping RTT (ICMP echo over a raw socket in A, 1 ms apart unless
+ *    --ping-gap), median,
+ *    to libcapnet and to the kernel in B, over IPv4 and over IPv6
+ *    (libcapnet at 2001:db8::2 behind the TAP's 2001:db8::1, the kernel
+ *    in B at 2001:db8:1::2 over the veth, 2001:db8:1::1 in A).
+ *
+ * --busy-poll US sets the libev runtime's busy-poll window for libcapnet
+ * (capnet_ev_options.busy_poll_us); --only ping measures the pings alone.
  *
  * Prints Gbit/s each, every ratio to both veth figures, the receiver's
  * ACKs per data segment (from the connection's segment counters, GRO and
@@ -33,7 +39,25 @@
  * segment. GRO takes the kernel's 64 KiB TSO frames whole (one ACK per
  * super-frame instead of one per two segments) and, without offloads,
  * joins the in-order segments read in one wakeup; TSO lets libcapnet send
- * 64 KiB per write. See the issue's closing note for the figures. */
+ * 64 KiB per write. See the issue's closing note for the figures.
+ *
+ * Ping (2026-12, `capnet bench tap --only ping [--busy-poll US]
+ * [--ping-gap US]`, six runs each, load average 7-8 on 2 vCPUs): pings
+ * 1 ms apart, libcapnet 29.7-45.7 us (IPv4) and 30.7-41.2 us (IPv6)
+ * against the kernel's 11.9-18.6 and 12.0-21.5. Each request costs
+ * libcapnet one epoll wakeup, a read, the reply's write (in that same
+ * wakeup, before the read that finds the queue empty); the kernel answers
+ * inside the pinger's own sendto(), so its reply is queued before the
+ * pinger sleeps, where libcapnet's has to wake it. A busy-poll window
+ * shorter than the gap finds nothing (50 us: 0 of 400 frames; 22.3-40.4
+ * and 27.8-41.8 us, the same within the noise); one spanning it (2000 us)
+ * takes ~150 of 400 without a wakeup but spins a core (0.43 s of CPU for
+ * the 400 pings instead of 0.03) that the pinger and the kernel need on
+ * two vCPUs: 27.5-57.3 and 37.0-58.7 us, worse. Back to back
+ * (--ping-gap 0) the drain loop itself finds the next request after the
+ * write, 21.2-21.6 / 22.0-22.1 us against the kernel's 6.9-7.0 / 7.5-7.7
+ * (50 us of busy poll: 18.4-18.6 / 18.8-28.7). Busy polling therefore
+ * stays off by default. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ev.h>
@@ -52,6 +76,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sched.h>
@@ -151,6 +176,8 @@ static bool world_up(struct bench_world *w)
 		 NULL},
 		{"ip", "-n", w->ns_a, "addr", "add", "198.51.100.1/24", "dev", VETH_A, NULL},
 		{"ip", "-n", w->ns_b, "addr", "add", "198.51.100.2/24", "dev", VETH_B, NULL},
+		{"ip", "-n", w->ns_a, "addr", "add", "2001:db8:1::1/64", "dev", VETH_A, "nodad", NULL},
+		{"ip", "-n", w->ns_b, "addr", "add", "2001:db8:1::2/64", "dev", VETH_B, "nodad", NULL},
 		{"ip", "-n", w->ns_a, "link", "set", VETH_A, "up", NULL},
 		{"ip", "-n", w->ns_b, "link", "set", VETH_B, "up", NULL},
 	};
@@ -255,28 +282,56 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* PING_COUNT echo requests over a raw socket, 1 ms apart, each waiting for
- * its reply (1 s at most): the median RTT in microseconds and the count
- * answered. */
+/* The pause after each reply before the next request (--ping-gap); the
+ * ping children inherit it. */
+static unsigned ping_gap_us = 1000;
+
+/* The request's identifier and sequence number in a reply of `type`. */
+static bool is_reply(const uint8_t *ic, size_t n, uint8_t type, uint16_t id, int seq)
+{
+	return n >= 8 && ic[0] == type && ic[4] == (uint8_t)(id >> 8) && ic[5] == (uint8_t)id &&
+	       ic[6] == (uint8_t)(seq >> 8) && ic[7] == (uint8_t)seq;
+}
+
+/* PING_COUNT echo requests over a raw socket (ICMP, or ICMPv6 when addr is
+ * an IPv6 address), ping_gap_us apart (1 ms unless --ping-gap), each waiting for its reply (1 s at most):
+ * the median RTT in microseconds and the count answered. */
 static void ping_rtt(int out, const char *addr)
 {
-	int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	struct sockaddr_storage ss = {0};
+	socklen_t sslen;
+	bool v6 = strchr(addr, ':') != NULL;
+	if (v6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		a6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, addr, &a6->sin6_addr);
+		sslen = sizeof *a6;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		a4->sin_family = AF_INET;
+		inet_pton(AF_INET, addr, &a4->sin_addr);
+		sslen = sizeof *a4;
+	}
+	/* An ICMPv6 raw socket has the kernel fill in the checksum (it
+	 * covers the pseudo-header) and delivers no IPv6 header. */
+	int s = v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6) : socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (s < 0)
 		_exit(2);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	inet_pton(AF_INET, addr, &sa.sin_addr);
 	static double rtt[PING_COUNT];
 	int answered = 0;
 	uint16_t id = (uint16_t)getpid();
 	for (int seq = 0; seq < PING_COUNT; seq++) {
-		uint8_t req[64] = {ICMP_ECHO, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(seq >> 8), (uint8_t)seq};
+		uint8_t req[64] = {v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id,
+				   (uint8_t)(seq >> 8), (uint8_t)seq};
 		for (size_t i = 8; i < sizeof req; i++)
 			req[i] = (uint8_t)i;
-		uint16_t sum = icmp_sum(req, sizeof req);
-		req[2] = (uint8_t)(sum >> 8);
-		req[3] = (uint8_t)sum;
+		if (!v6) {
+			uint16_t sum = icmp_sum(req, sizeof req);
+			req[2] = (uint8_t)(sum >> 8);
+			req[3] = (uint8_t)sum;
+		}
 		double t0 = mono();
-		if (sendto(s, req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) != (ssize_t)sizeof req)
+		if (sendto(s, req, sizeof req, 0, (struct sockaddr *)&ss, sslen) != (ssize_t)sizeof req)
 			_exit(2);
 		for (;;) {
 			double left = 1.0 - (mono() - t0);
@@ -286,27 +341,41 @@ static void ping_rtt(int out, const char *addr)
 			uint8_t rep[1500];
 			ssize_t n = recv(s, rep, sizeof rep, 0);
 			double t1 = mono();
-			if (n < 28)
+			if (n < 8)
 				continue;
-			size_t ihl = (size_t)(rep[0] & 0x0f) * 4;
+			size_t ihl = v6 ? 0 : (size_t)(rep[0] & 0x0f) * 4;
 			if ((size_t)n < ihl + 8)
 				continue;
-			const uint8_t *ic = rep + ihl;
-			if (ic[0] == ICMP_ECHOREPLY && ic[4] == (uint8_t)(id >> 8) && ic[5] == (uint8_t)id &&
-			    ic[6] == (uint8_t)(seq >> 8) && ic[7] == (uint8_t)seq) {
+			if (is_reply(rep + ihl, (size_t)n - ihl, v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY, id, seq)) {
 				rtt[answered++] = (t1 - t0) * 1e6;
 				break;
 			}
 		}
-		struct timespec gap = {0, 1000000};
-		nanosleep(&gap, NULL);
+		struct timespec gap = {(time_t)(ping_gap_us / 1000000), (long)(ping_gap_us % 1000000) * 1000};
+		if (ping_gap_us != 0)
+			nanosleep(&gap, NULL);
 	}
 	qsort(rtt, (size_t)answered, sizeof rtt[0], cmp_double);
 	child_report(out, "ping %.3f %.0f\n", answered > 0 ? rtt[answered / 2] : -1.0, (double)answered);
 	_exit(0);
 }
 
-enum job { JOB_SEND_TAP, JOB_SEND_VETH, JOB_PING_TAP, JOB_PING_VETH };
+enum job { JOB_SEND_TAP, JOB_SEND_VETH, JOB_PING_TAP, JOB_PING_VETH, JOB_PING6_TAP, JOB_PING6_VETH };
+
+/* Where each ping job aims. */
+static const char *ping_target(enum job job)
+{
+	switch (job) {
+	case JOB_PING_TAP:
+		return "192.0.2.2";
+	case JOB_PING6_TAP:
+		return "2001:db8::2";
+	case JOB_PING6_VETH:
+		return "2001:db8:1::2";
+	default:
+		return "198.51.100.2";
+	}
+}
 
 struct child {
 	pid_t pid;
@@ -335,7 +404,7 @@ static bool spawn(struct child *c, const char *ns, enum job job, double seconds,
 		} else if (job == JOB_SEND_TAP || job == JOB_SEND_VETH) {
 			bulk_send(p[1], job == JOB_SEND_TAP ? "192.0.2.2" : "198.51.100.2", seconds);
 		} else {
-			ping_rtt(p[1], job == JOB_PING_TAP ? "192.0.2.2" : "198.51.100.2");
+			ping_rtt(p[1], ping_target(job));
 		}
 		_exit(0);
 	}
@@ -484,7 +553,7 @@ static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static bool capnet_up(struct capnet_side *c, bool offload, bool ring)
+static bool capnet_up(struct capnet_side *c, bool offload, bool ring, unsigned busy_poll_us)
 {
 	char err[CAPNET_TAP_ERRBUF_SIZE];
 	struct capnet_tap_options to = {.name = TAP_NAME, .txq_frames = 1024, .offload = offload, .ring = ring};
@@ -510,6 +579,9 @@ static bool capnet_up(struct capnet_side *c, bool offload, bool ring)
 	 * offloads the kernel also cuts what libcapnet sends (TSO). */
 	struct capnet_stack_config cfg = {.without = CAPNET_STACK_NO_UDP | CAPNET_STACK_NO_CAPS, .tcp = tcfg};
 	cfg.iface.tso_max = offload ? 65535 : 0;
+	/* IPv6 for the ping: a static address, no router solicitations. */
+	cfg.iface.ip6.enable = true;
+	cfg.iface.ip6.no_slaac = true;
 	struct capnet_nic *nics[1] = {capnet_tap_nic(c->tap)};
 	size_t need = capnet_stack_arena_need(&cfg, nics, 1);
 	c->mem = malloc(need);
@@ -537,8 +609,14 @@ static bool capnet_up(struct capnet_side *c, bool offload, bool ring)
 		if (e == CAPNET_E_LINKDOWN || e == CAPNET_E_AGAIN || e == CAPNET_E_NIC)
 			e = CAPNET_OK;
 	}
+	/* 2001:db8::2/64: DAD runs while the bulk transfers do (the kernel's
+	 * side has IPv6 off until the pings) */
+	const struct capnet_ip6addr a6 = {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
 	if (e == CAPNET_OK)
-		e = capnet_ev_attach_tap(c->loop, c->ifc, c->tap, NULL, &c->ev);
+		e = capnet_ip6_addr_add(c->ifc, &a6, 64, CAPNET_PROV_STATIC, now);
+	struct capnet_ev_options eo = {.busy_poll_us = busy_poll_us};
+	if (e == CAPNET_OK)
+		e = capnet_ev_attach_tap(c->loop, c->ifc, c->tap, &eo, &c->ev);
 	if (e != CAPNET_OK) {
 		fprintf(stderr, "capnet bench tap: stack setup: %s\n", capnet_strerror(e));
 		return false;
@@ -603,6 +681,13 @@ struct figures {
 	struct veth_run veth[2]; /* [0] offloads off, [1] on */
 	double ping_capnet_us, ping_kernel_us;
 	int ping_capnet_n, ping_kernel_n;
+	double ping6_capnet_us, ping6_kernel_us;
+	int ping6_capnet_n, ping6_kernel_n;
+	/* the libcapnet process's loop during its pings (IPv4 and IPv6) */
+	uint64_t ping_read_wakeups, ping_busy_poll_hits, ping_busy_poll_passes, ping_polls;
+	double ping_cpu_s;
+	unsigned busy_poll_us;
+	bool only_ping;
 };
 
 /* A listening socket on 192.0.2.1:9 (Linux's side of the TAP, this
@@ -663,6 +748,76 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* Whether libcapnet's static IPv6 address has passed DAD. */
+static bool ip6_ready(const struct capnet_side *c)
+{
+	struct capnet_ip6_addr_info a[8];
+	size_t n = capnet_ip6_addrs(c->ifc, a, 8);
+	for (size_t i = 0; i < n; i++)
+		if (a[i].provenance == CAPNET_PROV_STATIC && a[i].state == CAPNET_IP6_ADDR_PREFERRED)
+			return true;
+	return false;
+}
+
+/* Runs the loop for `sec` seconds. */
+static void serve_for(struct capnet_side *c, double sec)
+{
+	ev_timer t;
+	ev_timer_init(&t, on_limit, sec, 0.0);
+	ev_timer_start(c->loop, &t);
+	ev_run(c->loop, 0);
+	ev_timer_stop(c->loop, &t);
+}
+
+/* Linux's pings to libcapnet: IPv4, then IPv6 once the kernel's side of
+ * the TAP has IPv6 on (2001:db8::1, no DAD) and libcapnet's address has
+ * passed its own DAD. Also what the loop did meanwhile. */
+static bool tap_pings(struct bench_world *w, struct capnet_side *c, struct figures *fg)
+{
+	char line[256];
+	struct child ch;
+	double n = 0;
+	struct capnet_ev_stats es0, es1;
+	struct rusage r0, r1;
+	capnet_ev_get_stats(c->ev, &es0);
+	getrusage(RUSAGE_SELF, &r0);
+	bool ok = spawn(&ch, w->ns_a, JOB_PING_TAP, 0, -1);
+	if (ok) {
+		serve_until(c, &ch, 30);
+		ok = reap(&ch, 5, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping_capnet_us, &n) == 2;
+		fg->ping_capnet_n = (int)n;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: pinging libcapnet failed (%s)\n", line);
+	}
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6", "w");
+	if (f != NULL) {
+		fputs("0\n", f);
+		fclose(f);
+	}
+	const char *const add6[] = {"ip", "addr", "add", "2001:db8::1/64", "dev", TAP_NAME, "nodad", NULL};
+	bool ok6 = run(add6);
+	for (int i = 0; ok6 && i < 60 && !ip6_ready(c); i++)
+		serve_for(c, 0.05);
+	ok6 = ok6 && ip6_ready(c);
+	if (!ok6)
+		fprintf(stderr, "capnet bench tap: libcapnet's IPv6 address is not ready\n");
+	if (ok6 && spawn(&ch, w->ns_a, JOB_PING6_TAP, 0, -1)) {
+		serve_until(c, &ch, 30);
+		ok6 = reap(&ch, 5, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping6_capnet_us, &n) == 2;
+		fg->ping6_capnet_n = (int)n;
+		if (!ok6)
+			fprintf(stderr, "capnet bench tap: pinging libcapnet over IPv6 failed (%s)\n", line);
+	}
+	capnet_ev_get_stats(c->ev, &es1);
+	getrusage(RUSAGE_SELF, &r1);
+	fg->ping_read_wakeups = es1.io_read_wakeups - es0.io_read_wakeups;
+	fg->ping_busy_poll_hits = es1.busy_poll_hits - es0.busy_poll_hits;
+	fg->ping_busy_poll_passes = es1.busy_poll_passes - es0.busy_poll_passes;
+	fg->ping_polls = es1.polls - es0.polls;
+	fg->ping_cpu_s = cpu_of(&r0, &r1, true) + cpu_of(&r0, &r1, false);
+	return ok && ok6;
+}
+
 /* libcapnet on a fresh TAP in one mode: each direction's bulk transfer,
  * then (with `ping`) Linux's pings to it. */
 static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, struct figures *fg, bool ping)
@@ -671,7 +826,8 @@ static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, 
 	memset(&c, 0, sizeof c);
 	c.loop = ev_loop_new(EVFLAG_AUTO);
 	bool ok = c.loop != NULL &&
-		  capnet_up(&c, m == MODE_OFFLOAD || m == MODE_RING_OFFLOAD, m == MODE_RING || m == MODE_RING_OFFLOAD);
+		  capnet_up(&c, m == MODE_OFFLOAD || m == MODE_RING_OFFLOAD, m == MODE_RING || m == MODE_RING_OFFLOAD,
+			    fg->busy_poll_us);
 	if (!ok)
 		fprintf(stderr, "capnet bench tap: cannot run libcapnet on %s\n", TAP_NAME);
 	char line[256];
@@ -687,7 +843,7 @@ static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, 
 	ev_timer tick;
 	ev_timer_init(&tick, on_tick, 0.01, 0.01);
 	tick.data = &c;
-	for (int d = 0; ok && d < DIR_COUNT; d++) {
+	for (int d = 0; ok && !fg->only_ping && d < DIR_COUNT; d++) {
 		struct tap_run *tr = &fg->tap[m][d];
 		struct rusage r0, r1;
 		struct capnet_tap_stats ts0, ts1;
@@ -745,14 +901,8 @@ static bool tap_measure(struct bench_world *w, double seconds, enum tap_mode m, 
 		ev_run(c.loop, 0);
 		ev_timer_stop(c.loop, &settle);
 	}
-	double n = 0;
-	if (ok && ping && spawn(&ch, w->ns_a, JOB_PING_TAP, 0, -1)) {
-		serve_until(&c, &ch, 30);
-		ok = reap(&ch, 5, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping_capnet_us, &n) == 2;
-		fg->ping_capnet_n = (int)n;
-		if (!ok)
-			fprintf(stderr, "capnet bench tap: pinging libcapnet failed (%s)\n", line);
-	}
+	if (ok && ping)
+		ok = tap_pings(w, &c, fg);
 	if (c.loop != NULL) {
 		capnet_down(&c);
 		ev_loop_destroy(c.loop);
@@ -793,11 +943,12 @@ static bool veth_measure(struct bench_world *w, double seconds, struct veth_run 
 			fprintf(stderr, "capnet bench tap: cannot listen on 198.51.100.2:%d\n", DISCARD_PORT);
 	}
 	struct child rx, tx;
-	if (ok)
+	bool transfer = !fg->only_ping;
+	if (ok && transfer)
 		ok = spawn(&rx, w->ns_b, JOB_SEND_VETH, seconds, lsock);
 	if (lsock >= 0)
 		close(lsock);
-	if (ok) {
+	if (ok && transfer) {
 		ok = spawn(&tx, w->ns_a, JOB_SEND_VETH, seconds, -1);
 		char txline[128] = "";
 		bool tx_ok = ok && reap(&tx, seconds + 20, txline, sizeof txline);
@@ -818,6 +969,12 @@ static bool veth_measure(struct bench_world *w, double seconds, struct veth_run 
 		if (!ok)
 			fprintf(stderr, "capnet bench tap: pinging the kernel failed (%s)\n", line);
 	}
+	if (ok && ping && spawn(&ch, w->ns_a, JOB_PING6_VETH, 0, -1)) {
+		ok = reap(&ch, 30, line, sizeof line) && sscanf(line, "ping %lf %lf", &fg->ping6_kernel_us, &n) == 2;
+		fg->ping6_kernel_n = (int)n;
+		if (!ok)
+			fprintf(stderr, "capnet bench tap: pinging the kernel over IPv6 failed (%s)\n", line);
+	}
 	return ok;
 }
 
@@ -829,10 +986,12 @@ static bool measure(struct bench_world *w, double seconds, struct figures *fg)
 		return false;
 	}
 	bool ok = tap_measure(w, seconds, MODE_PLAIN, fg, true);
-	for (int m = MODE_OFFLOAD; m < MODE_COUNT; m++)
+	for (int m = MODE_OFFLOAD; !fg->only_ping && m < MODE_COUNT; m++)
 		ok = tap_measure(w, seconds, (enum tap_mode)m, fg, false) && ok;
 	/* veth with its offloads (the default), then without */
 	ok = veth_measure(w, seconds, &fg->veth[1], fg, true) && ok;
+	if (fg->only_ping)
+		return ok;
 	if (veth_offloads_off(w))
 		veth_measure(w, seconds, &fg->veth[0], fg, false);
 	else
@@ -887,9 +1046,34 @@ static json_t *run_json(const struct tap_run *t, enum tap_dir d, const struct fi
 	return o;
 }
 
+static void ping_json(json_t *j, const struct figures *fg)
+{
+	json_object_set_new(j, "ping_median_us_capnet", json_real(fg->ping_capnet_us));
+	json_object_set_new(j, "ping_median_us_kernel", json_real(fg->ping_kernel_us));
+	json_object_set_new(j, "ping_ratio", json_real(ratio_of(fg->ping_capnet_us, fg->ping_kernel_us)));
+	json_object_set_new(j, "ping_answered_capnet", json_integer(fg->ping_capnet_n));
+	json_object_set_new(j, "ping_answered_kernel", json_integer(fg->ping_kernel_n));
+	json_object_set_new(j, "ping6_median_us_capnet", json_real(fg->ping6_capnet_us));
+	json_object_set_new(j, "ping6_median_us_kernel", json_real(fg->ping6_kernel_us));
+	json_object_set_new(j, "ping6_ratio", json_real(ratio_of(fg->ping6_capnet_us, fg->ping6_kernel_us)));
+	json_object_set_new(j, "ping6_answered_capnet", json_integer(fg->ping6_capnet_n));
+	json_object_set_new(j, "ping6_answered_kernel", json_integer(fg->ping6_kernel_n));
+	json_object_set_new(j, "ping_count", json_integer(PING_COUNT));
+	json_object_set_new(j, "busy_poll_us", json_integer(fg->busy_poll_us));
+	json_object_set_new(j, "ping_gap_us", json_integer(ping_gap_us));
+	json_object_set_new(j, "ping_capnet_read_wakeups", json_integer((json_int_t)fg->ping_read_wakeups));
+	json_object_set_new(j, "ping_capnet_busy_poll_hits", json_integer((json_int_t)fg->ping_busy_poll_hits));
+	json_object_set_new(j, "ping_capnet_busy_poll_passes", json_integer((json_int_t)fg->ping_busy_poll_passes));
+	json_object_set_new(j, "ping_capnet_polls", json_integer((json_int_t)fg->ping_polls));
+	json_object_set_new(j, "ping_capnet_cpu_s", json_real(fg->ping_cpu_s));
+}
+
 static void print_json(struct bench_ctx *ctx, double seconds, const struct figures *fg)
 {
 	json_t *j = ctx->jresult;
+	ping_json(j, fg);
+	if (fg->only_ping)
+		return;
 	json_object_set_new(j, "seconds", json_real(seconds));
 	for (int v = 0; v < 2; v++) {
 		json_t *o = json_object();
@@ -904,11 +1088,6 @@ static void print_json(struct bench_ctx *ctx, double seconds, const struct figur
 			json_object_set_new(o, dir_name[d], run_json(&fg->tap[m][d], (enum tap_dir)d, fg));
 		json_object_set_new(j, mode_key[m], o);
 	}
-	json_object_set_new(j, "ping_median_us_capnet", json_real(fg->ping_capnet_us));
-	json_object_set_new(j, "ping_median_us_kernel", json_real(fg->ping_kernel_us));
-	json_object_set_new(j, "ping_ratio", json_real(ratio_of(fg->ping_capnet_us, fg->ping_kernel_us)));
-	json_object_set_new(j, "ping_answered_capnet", json_integer(fg->ping_capnet_n));
-	json_object_set_new(j, "ping_answered_kernel", json_integer(fg->ping_kernel_n));
 	json_object_set_new(j, "rcvbuf", json_integer(TAP_RCVBUF));
 	/* the figures earlier versions printed, under their names */
 	json_object_set_new(j, "veth_gbps", json_real(fg->veth[1].gbps));
@@ -918,8 +1097,26 @@ static void print_json(struct bench_ctx *ctx, double seconds, const struct figur
 			    json_real(ratio_of(fg->tap[MODE_OFFLOAD][DIR_RX].gbps, fg->veth[1].gbps)));
 }
 
+static void print_ping_text(const struct figures *fg)
+{
+	printf("ping RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d): ratio %.2f\n",
+	       fg->ping_capnet_us, fg->ping_capnet_n, PING_COUNT, fg->ping_kernel_us, fg->ping_kernel_n, PING_COUNT,
+	       ratio_of(fg->ping_capnet_us, fg->ping_kernel_us));
+	printf("ping6 RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d): ratio %.2f\n",
+	       fg->ping6_capnet_us, fg->ping6_capnet_n, PING_COUNT, fg->ping6_kernel_us, fg->ping6_kernel_n, PING_COUNT,
+	       ratio_of(fg->ping6_capnet_us, fg->ping6_kernel_us));
+	printf("libcapnet during the pings (%u us apart): busy poll %u us, %" PRIu64 " read wakeups, %" PRIu64
+	       " polls, %" PRIu64 " frames found busy-polling (%" PRIu64 " polls in the windows), CPU %.3f s\n",
+	       ping_gap_us, fg->busy_poll_us, fg->ping_read_wakeups, fg->ping_polls, fg->ping_busy_poll_hits,
+	       fg->ping_busy_poll_passes, fg->ping_cpu_s);
+}
+
 static void print_text(const struct figures *fg)
 {
+	if (fg->only_ping) {
+		print_ping_text(fg);
+		return;
+	}
 	printf("Linux -> Linux over veth, offloads off: %7.3f Gbit/s;  offloads on: %7.3f Gbit/s\n", fg->veth[0].gbps,
 	       fg->veth[1].gbps);
 	for (int m = 0; m < MODE_COUNT; m++)
@@ -930,9 +1127,7 @@ static void print_text(const struct figures *fg)
 			       dir_text[d], mode_name[m], t->gbps, t->bytes / 1048576, t->secs,
 			       ratio_of(t->gbps, fg->veth[0].gbps), ratio_of(t->gbps, fg->veth[1].gbps));
 		}
-	printf("ping RTT median: libcapnet %.1f us (%d/%d answered), kernel %.1f us (%d/%d): ratio %.2f\n",
-	       fg->ping_capnet_us, fg->ping_capnet_n, PING_COUNT, fg->ping_kernel_us, fg->ping_kernel_n, PING_COUNT,
-	       ratio_of(fg->ping_capnet_us, fg->ping_kernel_us));
+	print_ping_text(fg);
 	for (int m = 0; m < MODE_COUNT; m++)
 		for (int d = 0; d < DIR_COUNT; d++) {
 			const struct tap_run *t = &fg->tap[m][d];
@@ -969,6 +1164,10 @@ int bench_tap(struct bench_ctx *ctx)
 	signal(SIGPIPE, SIG_IGN);
 	static struct figures fg;
 	memset(&fg, 0, sizeof fg);
+	fg.busy_poll_us = ctx->busy_poll_us;
+	fg.only_ping = ctx->only_ping;
+	if (ctx->ping_gap_given)
+		ping_gap_us = ctx->ping_gap_us;
 	bool ok = world_up(&w) && !interrupted && measure(&w, seconds, &fg) && !interrupted;
 	world_down(&w);
 	sigaction(SIGINT, &old_int, NULL);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capnet/host/ev.h"
@@ -315,6 +317,163 @@ START_TEST(test_loop_timer_follows_stack_deadlines_without_busy_polling)
 }
 END_TEST
 
+/* ---- busy polling ---- */
+
+/* rig_attach with options for the runtime. */
+static struct ev_loop *rig_attach_opts(struct rig *r, const struct capnet_ev_options *o, struct capnet_ev **h)
+{
+	struct capnet_iface_config cfg = {0};
+	rig_open(r, 0, &cfg, 0);
+	struct capnet_ip4_config c = {ip_stack, 24, 0, CAPNET_PROV_STATIC};
+	ck_assert_int_eq(capnet_iface_set_ip4(r->ifc, &c, capnet_host_now()), CAPNET_OK);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_int_eq(capnet_ev_attach_tap(loop, r->ifc, r->tap, o, h), CAPNET_OK);
+	uint8_t in[1600];
+	ck_assert_uint_eq(peer_read(r, in, sizeof in), 60); /* the gratuitous ARP */
+	return loop;
+}
+
+/* The echo reply of sequence number seq, or not. */
+static bool is_echo_reply(const uint8_t *f, size_t n, uint16_t seq)
+{
+	struct capnet_icmp4_view v;
+	return n > 34 && capnet_get16(f + 12) == CAPNET_ETHERTYPE_IPV4 &&
+	       capnet_icmp4_view_check(&v, f + 34, n - 34) == CAPNET_OK &&
+	       capnet_icmp4_type(&v) == CAPNET_ICMP4_ECHO_REPLY && capnet_icmp4_seq(&v) == seq;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Without busy polling, the reply leaves in the wakeup that read the
+ * request: one read wakeup, nothing deferred to a timer or a later
+ * iteration, and no spin. */
+START_TEST(test_loop_replies_in_the_wakeup_that_read_the_request)
+{
+	struct rig r;
+	struct capnet_ev *h;
+	struct ev_loop *loop = rig_attach_opts(&r, NULL, &h);
+	uint8_t f[1600], in[1600];
+	ck_assert_int_eq(send(r.peer, f, build_arp_request(f), 0), 60);
+	ck_assert_int_gt(send(r.peer, f, build_echo(f, 1, 56), 0), 0);
+	struct capnet_ev_stats es0, es;
+	capnet_ev_get_stats(h, &es0);
+	ev_run(loop, EVRUN_ONCE);
+	capnet_ev_get_stats(h, &es);
+	ck_assert_uint_eq(peer_read(&r, in, sizeof in), 60); /* the ARP reply */
+	size_t n = peer_read(&r, in, sizeof in);
+	ck_assert(is_echo_reply(in, n, 1));
+	ck_assert_uint_eq(es.io_read_wakeups - es0.io_read_wakeups, 1);
+	ck_assert_uint_eq(es.timer_wakeups, es0.timer_wakeups);
+	ck_assert_uint_eq(es.busy_poll_spins, 0);
+	ck_assert_uint_eq(es.busy_poll_hits, 0);
+	capnet_ev_detach(h);
+	ev_loop_destroy(loop);
+	rig_close(&r);
+}
+END_TEST
+
+/* With a busy-poll window, a request written while the loop spins after
+ * answering the previous one is answered in that same wakeup: the peer (a
+ * child process) waits for reply 1, then sends request 2 during the
+ * window; the loop took one read wakeup for both. The window is counted
+ * from its start and a hit does not renew it: the wakeup lasts about the
+ * window, no longer. */
+START_TEST(test_busy_poll_picks_up_a_frame_written_during_the_spin)
+{
+	struct rig r;
+	struct capnet_ev *h;
+	const unsigned window_us = 400000;
+	struct capnet_ev_options o = {.busy_poll_us = window_us};
+	struct ev_loop *loop = rig_attach_opts(&r, &o, &h);
+	uint8_t f[1600];
+	ck_assert_int_eq(send(r.peer, f, build_arp_request(f), 0), 60);
+	ck_assert_int_gt(send(r.peer, f, build_echo(f, 1, 56), 0), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* The peer: reply 1 (after the ARP reply), then request 2. */
+		struct timeval tv = {.tv_sec = 5};
+		setsockopt(r.peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		uint8_t in[1600];
+		bool got = false;
+		for (int i = 0; i < 4 && !got; i++) {
+			ssize_t n = recv(r.peer, in, sizeof in, 0);
+			if (n <= 0)
+				_exit(2);
+			got = is_echo_reply(in, (size_t)n, 1);
+		}
+		if (!got)
+			_exit(3);
+		struct timespec ms = {0, 2000000};
+		nanosleep(&ms, NULL);
+		uint8_t g[1600];
+		size_t len = build_echo(g, 2, 56);
+		_exit(send(r.peer, g, len, 0) == (ssize_t)len ? 0 : 4);
+	}
+	struct capnet_ev_stats es0, es;
+	capnet_ev_get_stats(h, &es0);
+	double t0 = mono_s();
+	ev_run(loop, EVRUN_ONCE);
+	double took = mono_s() - t0;
+	capnet_ev_get_stats(h, &es);
+	int st = 0;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	uint8_t in[1600];
+	size_t n = peer_read(&r, in, sizeof in);
+	ck_assert(is_echo_reply(in, n, 2));
+	ck_assert_uint_eq(peer_read(&r, in, sizeof in), 0);
+	ck_assert_uint_eq(es.io_read_wakeups - es0.io_read_wakeups, 1);
+	ck_assert_uint_eq(es.busy_poll_spins - es0.busy_poll_spins, 1);
+	ck_assert_uint_ge(es.busy_poll_hits - es0.busy_poll_hits, 1);
+	/* bounded: the whole window, not renewed by the hit (a loaded
+	 * machine may stretch it a little, never to twice) */
+	ck_assert_double_ge(took, window_us / 1e6);
+	ck_assert_double_lt(took, 2 * window_us / 1e6);
+	capnet_ev_detach(h);
+	ev_loop_destroy(loop);
+	rig_close(&r);
+}
+END_TEST
+
+/* With nothing arriving, a window ends on time and the loop sleeps: a
+ * wakeup by timer or by the program (capnet_ev_poll_now) does not spin. */
+START_TEST(test_busy_poll_is_bounded_and_only_after_frames)
+{
+	struct rig r;
+	struct capnet_ev *h;
+	const unsigned window_us = 20000;
+	struct capnet_ev_options o = {.busy_poll_us = window_us};
+	struct ev_loop *loop = rig_attach_opts(&r, &o, &h);
+	struct capnet_ev_stats es;
+	capnet_ev_get_stats(h, &es);
+	ck_assert_uint_eq(es.busy_poll_spins, 0); /* the attach's poll */
+	double t0 = mono_s();
+	capnet_ev_poll_now(h);
+	ck_assert_double_lt(mono_s() - t0, window_us / 1e6);
+	uint8_t f[1600], in[1600];
+	ck_assert_int_gt(send(r.peer, f, build_arp_request(f), 0), 0);
+	t0 = mono_s();
+	ev_run(loop, EVRUN_ONCE);
+	double took = mono_s() - t0;
+	ck_assert_uint_eq(peer_read(&r, in, sizeof in), 60); /* answered */
+	capnet_ev_get_stats(h, &es);
+	ck_assert_uint_eq(es.busy_poll_spins, 1);
+	ck_assert_uint_eq(es.busy_poll_hits, 0);
+	ck_assert_double_ge(took, window_us / 1e6);
+	ck_assert_double_lt(took, 0.5);
+	capnet_ev_detach(h);
+	ev_loop_destroy(loop);
+	rig_close(&r);
+}
+END_TEST
+
 /* The runtime over a stack: every poll is capnet_stack_poll, so a call
  * parked through a cap completes -- by a datagram arriving, or by its
  * deadline alone, the timer armed for it -- with no hook of the
@@ -542,6 +701,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_loop_over_a_stack_completes_parked_calls);
 	tcase_add_test(tc, test_loop_flushes_tx_queue_when_writable);
 	tcase_add_test(tc, test_loop_stops_watching_a_dead_descriptor);
+	tcase_add_test(tc, test_loop_replies_in_the_wakeup_that_read_the_request);
+	tcase_add_test(tc, test_busy_poll_picks_up_a_frame_written_during_the_spin);
+	tcase_add_test(tc, test_busy_poll_is_bounded_and_only_after_frames);
 	tc = check_add_case(s, "pcap", NULL, NULL, 0);
 	tcase_add_test(tc, test_tee_records_both_directions);
 	tcase_add_test(tc, test_summary_names_malformed_headers);

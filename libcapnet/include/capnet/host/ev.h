@@ -3,7 +3,8 @@
  * backend's descriptor wakes the stack when frames arrive, and ONE
  * ev_timer is re-armed after every poll to the deadline the stack returned
  * (and, after the program's after_poll hook, to any earlier TCP timer what
- * the program sent there armed): no busy polling and no fixed tick. Each
+ * the program sent there armed): no fixed tick, and no busy polling unless
+ * the options ask for a bounded window of it (busy_poll_us). Each
  * poll is capnet_stack_poll, so parked calls (capnet_park) complete as the
  * stack moves, with no hook of the program's. `now` is the real monotonic
  * clock (capnet_host_now) unless the options give another.
@@ -53,6 +54,13 @@ struct capnet_ev_options {
 	 * (its RX budget ran out) before yielding to the loop's other
 	 * watchers; 0 means 8. */
 	unsigned max_polls_per_wakeup;
+	/* Busy polling (as Linux's SO_BUSY_POLL / net.core.busy_poll): after
+	 * a wakeup that read frames, keep checking the descriptor without
+	 * blocking for up to this many microseconds of real time before
+	 * sleeping in the loop again, and poll in at once any frame that
+	 * comes meanwhile. Trades CPU for latency when the next frame follows
+	 * within the window (a request/response peer); 0 (the default): off. */
+	unsigned busy_poll_us;
 };
 
 struct capnet_ev_stats {
@@ -61,6 +69,9 @@ struct capnet_ev_stats {
 	uint64_t io_write_wakeups;
 	uint64_t timer_wakeups;
 	uint64_t tx_flushes;
+	uint64_t busy_poll_spins; /* busy-poll windows run (one per read wakeup) */
+	uint64_t busy_poll_hits;  /* frames found readable during a window: no wakeup needed */
+	uint64_t busy_poll_passes; /* polls run in windows (a frame, or the stack's deadline, came) */
 	int fault; /* the backend's errno once it failed; the watchers are stopped */
 };
 
