@@ -18,6 +18,12 @@ const char *capnet_stat6_name(enum capnet_stat6 s)
 	return (unsigned)s < CAPNET_STAT6__COUNT ? stat6_names[s] : NULL;
 }
 
+void capnet_ip6_count(struct capnet_iface *ifc, enum capnet_stat6 s)
+{
+	if (ifc->ip6 && (unsigned)s < CAPNET_STAT6__COUNT)
+		ifc->ip6->stats.v[s]++;
+}
+
 static const char *const addr_state_names[] = {"free", "tentative", "preferred", "deprecated", "duplicate"};
 
 const char *capnet_ip6_addr_state_name(enum capnet_ip6_addr_state s)
