@@ -449,9 +449,10 @@ static void deliver(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, siz
 		}
 	}
 	IP6_COUNT(ifc->ip6, ip6_noproto);
-	/* A transport we speak but with no IPv6 endpoint (UDP has no IPv6
-	 * sockets yet): nothing listens there, port unreachable (RFC 4443
-	 * 3.1 code 4), as for a closed port. */
+	/* A transport we speak but with no IPv6 endpoint (an interface
+	 * without a UDP layer; with one, sock/udp.c answers closed ports
+	 * itself): nothing listens there, port unreachable (RFC 4443 3.1
+	 * code 4), as for a closed port. */
 	if (rx->proto == CAPNET_IPPROTO_UDP) {
 		capnet_icmp6_send_error(ifc, CAPNET_ICMP6_DEST_UNREACH, CAPNET_ICMP6_PORT_UNREACH, 0, rx, false, now);
 		return;
