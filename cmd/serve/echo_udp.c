@@ -1,6 +1,8 @@
 /* UDP echo (RFC 862): every datagram back to where it came from, through
  * the UdpSocket the service bound with its echo-port authority. */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "../cmd.h"
 #include "services.h"
@@ -28,15 +30,21 @@ bool udp_echo_step(struct svc *s, capnet_instant now)
 			break;
 		if (e != CAPNET_OK || m.broadcast)
 			continue; /* a pending error, or a broadcast we do not echo */
-		if (capnet_udpcap_send_to(s->cs, s->udp_echo, m.src, m.src_port, buf, len, now) == CAPNET_OK)
+		if (capnet_udpcap_send_to_addr(s->cs, s->udp_echo, &m.src_addr, m.src_port, buf, len, now) == CAPNET_OK)
 			s->udp_echoed++;
 		else
 			s->udp_echo_failed++;
 		sent = true;
 		if (s->udp_echoed == 1 || s->o.verbose) {
-			char ib[16];
-			svc_logf(s, now, "udp", "udp echo %zu bytes to %s:%u (%" PRIu64 " so far)", len,
-				 cmd_fmt_ip4(m.src, ib), m.src_port, s->udp_echoed);
+			char ib[INET6_ADDRSTRLEN + 2] = "[";
+			if (m.src_addr.af == CAPNET_AF_INET6) {
+				inet_ntop(AF_INET6, m.src_addr.u.v6.b, ib + 1, INET6_ADDRSTRLEN);
+				strcat(ib, "]");
+			} else {
+				cmd_fmt_ip4(m.src, ib);
+			}
+			svc_logf(s, now, "udp", "udp echo %zu bytes to %s:%u (%" PRIu64 " so far)", len, ib, m.src_port,
+				 s->udp_echoed);
 		}
 	}
 	return sent;

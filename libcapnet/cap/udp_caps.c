@@ -1,6 +1,9 @@
 /* UDP served through caps: a UdpSocket authority (a local port range and a
  * remote scope, minted by the NetworkManager) binds one port and becomes a
- * UdpSocket that may send to, and hears from, only peers in its scope. */
+ * UdpSocket that may send to, and hears from, only peers in its scope.
+ * The socket takes both families when the interface has IPv6. A remote
+ * scope is an IPv4 prefix: an IPv6 peer is within it only when the scope
+ * names no prefix (any destination) and the port is in range. */
 #include <string.h>
 
 #include "cap/capsys_internal.h"
@@ -39,7 +42,7 @@ capnet_err capnet_udpcap_bind(struct capnet_cspace *cs, capnet_handle authority,
 	struct capnet_udp_socket *u;
 	if ((e = capnet_udp_open(net->udp, &u)) != CAPNET_OK)
 		return e;
-	if ((e = capnet_udp_bind(u, 0, port)) != CAPNET_OK) {
+	if ((e = capnet_udp_bind_addr(u, NULL, port)) != CAPNET_OK) {
 		capnet_udp_close(u);
 		return e;
 	}
@@ -59,6 +62,33 @@ capnet_err capnet_udpcap_bind(struct capnet_cspace *cs, capnet_handle authority,
 	}
 	sock_watch(k);
 	return CAPNET_OK;
+}
+
+/* Whether the scope covers peer (a, port), either family. */
+static bool scope_allows_peer(const struct capnet_scope *sc, const struct capnet_ipaddr *a, uint16_t port)
+{
+	if (a->af == CAPNET_AF_INET) {
+		struct capnet_scope_req req = {CAPNET_SCOPE_REQ_REMOTE, 0, a->u.v4, port};
+		return capnet_scope_allows(sc, &req);
+	}
+	return a->af == CAPNET_AF_INET6 && sc->remote_prefix == 0 && port >= sc->remote_lo && port <= sc->remote_hi;
+}
+
+capnet_err capnet_udpcap_send_to_addr(struct capnet_cspace *cs, capnet_handle sock, const struct capnet_ipaddr *dst,
+				      uint16_t port, const void *data, size_t len, capnet_instant now)
+{
+	if (dst != NULL && dst->af == CAPNET_AF_INET)
+		return capnet_udpcap_send_to(cs, sock, dst->u.v4, port, data, len, now);
+	struct cap_sock *k;
+	capnet_err e = use_udp(cs, sock, CAPNET_RIGHT_SEND, NULL, &k);
+	if (e != CAPNET_OK)
+		return e;
+	if (dst == NULL || dst->af != CAPNET_AF_INET6 || capnet_ipaddr_is_unspecified(dst) || port == 0)
+		return CAPNET_E_INVAL; /* no implicit peer through a cap */
+	if (!scope_allows_peer(&k->scope, dst, port))
+		return CAPNET_E_SCOPE;
+	sock_touch(k);
+	return capnet_udp_send_to_addr(k->u.udp, dst, port, data, len, now);
 }
 
 capnet_err capnet_udpcap_send_to(struct capnet_cspace *cs, capnet_handle sock, capnet_ip4addr dst, uint16_t port,
@@ -88,8 +118,7 @@ capnet_err capnet_udpcap_recv_from(struct capnet_cspace *cs, capnet_handle sock,
 		e = capnet_udp_recv_from(k->u.udp, buf, cap, len, &m);
 		if (e != CAPNET_OK)
 			return e;
-		struct capnet_scope_req from = {CAPNET_SCOPE_REQ_REMOTE, 0, m.src, m.src_port};
-		if (capnet_scope_allows(&k->scope, &from))
+		if (scope_allows_peer(&k->scope, &m.src_addr, m.src_port))
 			break;
 		/* Authority to hear a peer is part of the scope too. */
 		k->scope_dropped++;

@@ -5,6 +5,7 @@
 
 #include "capnet/config.h"
 #include "capnet/dns_stub.h"
+#include "capnet/ip6.h"
 #include "capnet/rng.h"
 #include "capnet/tcp.h"
 
@@ -265,9 +266,23 @@ static void randomise_case(struct capnet_dns_stub *d, char *name)
 	}
 }
 
-static bool server_configured(const struct capnet_dns_stub *d, const struct capnet_ipaddr *s)
+/* The servers to ask: those of the IPv4 configuration (static, DHCP),
+ * else the RDNSS servers router advertisements gave the IPv6 side
+ * (provenance RA, RFC 8106). `tmp` holds the latter. */
+static const struct capnet_resolver_inputs *servers(const struct capnet_dns_stub *d,
+						    struct capnet_resolver_inputs *tmp)
 {
 	const struct capnet_resolver_inputs *in = capnet_ip4cfg_resolver(d->ip4cfg);
+	if (in->n_servers > 0 || !capnet_ip6_enabled(d->ifc))
+		return in;
+	capnet_ip6_resolver(d->ifc, tmp);
+	return tmp;
+}
+
+static bool server_configured(const struct capnet_dns_stub *d, const struct capnet_ipaddr *s)
+{
+	struct capnet_resolver_inputs tmp;
+	const struct capnet_resolver_inputs *in = servers(d, &tmp);
 	for (size_t i = 0; i < in->n_servers; i++)
 		if (capnet_ipaddr_eq(&in->servers[i], s))
 			return true;
@@ -281,7 +296,8 @@ static void query_try(struct capnet_dns_stub *d, struct query *q, capnet_instant
 	query_close(q);
 	q->tcp_tried = false;
 	for (;;) {
-		const struct capnet_resolver_inputs *in = capnet_ip4cfg_resolver(d->ip4cfg);
+		struct capnet_resolver_inputs tmp;
+		const struct capnet_resolver_inputs *in = servers(d, &tmp);
 		if (in->n_servers == 0) {
 			query_finish(q, CAPNET_DNS_UNAVAILABLE);
 			return;
@@ -292,10 +308,6 @@ static void query_try(struct capnet_dns_stub *d, struct query *q, capnet_instant
 		}
 		q->server = in->servers[q->tries % in->n_servers];
 		q->tries++;
-		if (q->server.af != CAPNET_AF_INET) { /* no IPv6 transport yet */
-			q->last_fail = CAPNET_DNS_UNAVAILABLE;
-			continue;
-		}
 		const struct capnet_rng *rng = capnet_iface_rng(d->ifc);
 		q->id = (uint16_t)capnet_rng_u32(rng);
 		if (d->cfg.randomise_case)
@@ -306,9 +318,10 @@ static void query_try(struct capnet_dns_stub *d, struct query *q, capnet_instant
 			query_finish(q, n == 0 ? CAPNET_DNS_BADNAME : CAPNET_DNS_UNAVAILABLE);
 			return;
 		}
-		capnet_err e = capnet_udp_connect(q->sock, capnet_ipaddr_ip4(&q->server), CAPNET_DNS_PORT);
+		/* Either family: UDP over IPv6 shares the socket code. */
+		capnet_err e = capnet_udp_connect_addr(q->sock, &q->server, CAPNET_DNS_PORT);
 		if (e == CAPNET_OK)
-			e = capnet_udp_send_to(q->sock, 0, 0, d->pkt, n, now);
+			e = capnet_udp_send_to_addr(q->sock, NULL, 0, d->pkt, n, now);
 		if (e != CAPNET_OK) {
 			query_close(q);
 			q->last_fail = CAPNET_DNS_UNAVAILABLE;
@@ -420,7 +433,7 @@ static capnet_err query_tcp(struct capnet_dns_stub *d, struct query *q, capnet_i
 static void query_answer(struct capnet_dns_stub *d, struct query *q, const uint8_t *buf, size_t len,
 			 const struct capnet_udp_meta *meta, capnet_instant now)
 {
-	if (meta->src != capnet_ipaddr_ip4(&q->server) || meta->src_port != CAPNET_DNS_PORT) {
+	if (!capnet_ipaddr_eq(&meta->src_addr, &q->server) || meta->src_port != CAPNET_DNS_PORT) {
 		d->st.mismatched++;
 		return;
 	}
@@ -529,7 +542,7 @@ static void query_drain_tcp(struct capnet_dns_stub *d, struct query *q, capnet_i
 		if (want == 2)
 			continue; /* the length is in: read the message */
 		struct capnet_udp_meta meta = {.src = capnet_ipaddr_ip4(&q->server), .src_port = CAPNET_DNS_PORT,
-					       .len = want - 2};
+					       .len = want - 2, .src_addr = q->server};
 		struct capnet_tcp_sock *t = q->tsock;
 		q->tsock = NULL; /* an answer with TC again must not loop */
 		uint8_t *copy = d->pkt;
@@ -824,10 +837,12 @@ void capnet_dns_stub_status(const struct capnet_dns_stub *d, struct capnet_dns_s
 {
 	*out = d->st;
 	const struct capnet_resolver_inputs *in = capnet_ip4cfg_resolver(d->ip4cfg);
-	out->servers_provenance = in->servers_provenance;
+	struct capnet_resolver_inputs tmp;
+	const struct capnet_resolver_inputs *sv = servers(d, &tmp);
+	out->servers_provenance = sv->servers_provenance;
 	out->search_provenance = in->n_search ? in->search_provenance : in->domain_provenance;
-	out->n_servers = in->n_servers;
-	memcpy(out->servers, in->servers, sizeof out->servers);
+	out->n_servers = sv->n_servers;
+	memcpy(out->servers, sv->servers, sizeof out->servers);
 	out->cache_entries = (uint32_t)cache_count(d);
 	out->n_search = 0;
 	memset(out->search, 0, sizeof out->search);

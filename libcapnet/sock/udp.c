@@ -1,20 +1,25 @@
 /* UDP sockets: demultiplexing by port, bounded receive queues from a shared
  * datagram pool, ephemeral ports (RFC 6056), ICMP errors to connected
  * sockets. The codec (wire/udp.c) does the bytes; this file does the
- * sockets. Every drop is counted under its reason. */
+ * sockets. Every drop is counted under its reason. IPv4 and IPv6 share
+ * every path: addresses are struct capnet_ipaddr, and only the checksum,
+ * the egress call and the port-unreachable answer pick the family. */
 #include <string.h>
 
 #include "capnet/config.h"
+#include "capnet/ip6.h"
 #include "capnet/udp.h"
 #include "capnet/wire/icmp4.h"
+#include "capnet/wire/icmpv6.h"
 #include "capnet/wire/ipv4.h"
+#include "capnet/wire/ipv6.h"
 #include "capnet/wire/udp.h"
 
 /* One received datagram, from the layer's pool. */
 struct udp_dgram {
 	struct udp_dgram *next;
-	capnet_ip4addr src;
-	capnet_ip4addr dst;
+	struct capnet_ipaddr src;
+	struct capnet_ipaddr dst;
 	uint16_t src_port;
 	uint16_t len;
 	bool broadcast;
@@ -27,9 +32,11 @@ struct capnet_udp_socket {
 	bool bound;
 	bool connected;
 	unsigned opts;
-	capnet_ip4addr local_addr;
+	/* af NONE: every address of both families; an unspecified address of
+	 * one family: every address of that family. */
+	struct capnet_ipaddr local_addr;
 	uint16_t local_port;
-	capnet_ip4addr peer_addr;
+	struct capnet_ipaddr peer_addr;
 	uint16_t peer_port;
 	capnet_err pending; /* an ICMP error not yet reported; CAPNET_OK: none */
 	struct udp_dgram *head;
@@ -43,6 +50,7 @@ struct capnet_udp_layer {
 	struct capnet_udp_config cfg;
 	struct capnet_iface *ifc;
 	struct capnet_l4_protocol proto;
+	struct capnet_l4_protocol proto6; /* registered when the interface has IPv6 */
 	struct capnet_udp_socket *socks;
 	struct capnet_pool dgrams;
 	uint32_t open;
@@ -109,14 +117,34 @@ static void free_queue(struct capnet_udp_socket *s)
 	s->nqueued = 0;
 }
 
-static bool port_taken(const struct capnet_udp_layer *u, const struct capnet_udp_socket *self, capnet_ip4addr addr,
-		       uint16_t port, bool any_addr)
+/* Whether a socket bound to `local` takes datagrams to `dst`. */
+static bool local_matches(const struct capnet_ipaddr *local, const struct capnet_ipaddr *dst)
+{
+	if (local->af == CAPNET_AF_NONE)
+		return true;
+	if (local->af != dst->af)
+		return false;
+	return capnet_ipaddr_is_unspecified(local) || capnet_ipaddr_eq(local, dst);
+}
+
+/* Whether two local bindings could both claim one datagram. */
+static bool locals_overlap(const struct capnet_ipaddr *a, const struct capnet_ipaddr *b)
+{
+	if (a->af == CAPNET_AF_NONE || b->af == CAPNET_AF_NONE)
+		return true;
+	if (a->af != b->af)
+		return false;
+	return capnet_ipaddr_is_unspecified(a) || capnet_ipaddr_is_unspecified(b) || capnet_ipaddr_eq(a, b);
+}
+
+static bool port_taken(const struct capnet_udp_layer *u, const struct capnet_udp_socket *self,
+		       const struct capnet_ipaddr *addr, uint16_t port, bool any_addr)
 {
 	for (uint16_t i = 0; i < u->cfg.max_sockets; i++) {
 		const struct capnet_udp_socket *o = &u->socks[i];
 		if (o == self || !o->in_use || !o->bound || o->local_port != port)
 			continue;
-		if (any_addr || o->local_addr == 0 || addr == 0 || o->local_addr == addr)
+		if (any_addr || locals_overlap(&o->local_addr, addr))
 			return true;
 	}
 	return false;
@@ -131,7 +159,7 @@ static capnet_err ephemeral_port(struct capnet_udp_layer *u, const struct capnet
 	uint32_t offset = capnet_rng_below(capnet_iface_rng(u->ifc), num);
 	for (uint32_t count = 0; count < num; count++) {
 		uint16_t port = (uint16_t)(CAPNET_UDP_EPHEMERAL_MIN + (offset + count) % num);
-		if (!port_taken(u, self, 0, port, true)) {
+		if (!port_taken(u, self, NULL, port, true)) {
 			*out = port;
 			return CAPNET_OK;
 		}
@@ -141,11 +169,11 @@ static capnet_err ephemeral_port(struct capnet_udp_layer *u, const struct capnet
 
 /* The socket a datagram to (dst, port) belongs to: binds never overlap, so
  * there is at most one. */
-static struct capnet_udp_socket *demux(struct capnet_udp_layer *u, capnet_ip4addr dst, uint16_t port)
+static struct capnet_udp_socket *demux(struct capnet_udp_layer *u, const struct capnet_ipaddr *dst, uint16_t port)
 {
 	for (uint16_t i = 0; i < u->cfg.max_sockets; i++) {
 		struct capnet_udp_socket *s = &u->socks[i];
-		if (s->in_use && s->bound && s->local_port == port && (s->local_addr == 0 || s->local_addr == dst))
+		if (s->in_use && s->bound && s->local_port == port && local_matches(&s->local_addr, dst))
 			return s;
 	}
 	return NULL;
@@ -162,13 +190,28 @@ static bool parse_counted(struct capnet_udp_layer *u, const struct capnet_l3_rx 
 		[CAPNET_UDP_ERR_BAD_CHECKSUM] = CAPNET_STAT_udp_rx_badsum,
 	};
 	enum capnet_udp_error why;
-	if (capnet_udp_parse4(rx->payload, rx->payload_len, rx->src4, rx->dst4, r, &why) != CAPNET_OK) {
-		CAPNET_IFACE_COUNT_REASON(u->ifc, by_reason, why);
+	capnet_err e = rx->src.af == CAPNET_AF_INET6
+			       ? capnet_udp_parse6(rx->payload, rx->payload_len, &rx->src.u.v6, &rx->dst.u.v6, r, &why)
+			       : capnet_udp_parse4(rx->payload, rx->payload_len, rx->src4, rx->dst4, r, &why);
+	if (e != CAPNET_OK) {
+		if (why == CAPNET_UDP_ERR_ZERO_CHECKSUM)
+			capnet_ip6_count(u->ifc, CAPNET_STAT6_udp6_rx_zero_checksum);
+		else
+			CAPNET_IFACE_COUNT_REASON(u->ifc, by_reason, why);
 		return false;
 	}
 	if (r->checksum_absent)
 		COUNT(u, udp_rx_nosum);
 	return true;
+}
+
+/* IPv4 broadcast, or IPv6 multicast (which stands in for it, RFC 4291 2.7):
+ * both reach sockets only with CAPNET_UDP_OPT_BROADCAST. */
+static bool rx_broadcast(const struct capnet_l3_rx *rx)
+{
+	if (rx->dst.af == CAPNET_AF_INET6)
+		return capnet_ip6_is_multicast(&rx->dst.u.v6);
+	return rx->ip_broadcast || rx->link_broadcast;
 }
 
 static void enqueue(struct capnet_udp_socket *s, const struct capnet_l3_rx *rx, const struct capnet_udp_repr *r,
@@ -189,10 +232,10 @@ static void enqueue(struct capnet_udp_socket *s, const struct capnet_l3_rx *rx, 
 		COUNT(u, pool_exhausted);
 		return;
 	}
-	d->src = rx->src4;
-	d->dst = rx->dst4;
+	d->src = rx->src;
+	d->dst = rx->dst;
 	d->src_port = r->src_port;
-	d->broadcast = rx->ip_broadcast || rx->link_broadcast;
+	d->broadcast = rx_broadcast(rx);
 	d->len = (uint16_t)r->payload_len;
 	memcpy(d->data, r->payload, r->payload_len);
 	if (s->tail)
@@ -212,19 +255,25 @@ static void udp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l
 	struct capnet_udp_repr r;
 	if (!parse_counted(u, rx, &r))
 		return;
-	struct capnet_udp_socket *s = r.dst_port ? demux(u, rx->dst4, r.dst_port) : NULL;
+	struct capnet_udp_socket *s = r.dst_port ? demux(u, &rx->dst, r.dst_port) : NULL;
 	if (!s) {
 		COUNT(u, udp_rx_noport);
 		/* RFC 1122 4.1.3.1: SHOULD send port unreachable; the interface
-		 * refuses it for broadcasts and rate limits the rest. */
-		capnet_icmp4_send_error(ifc, CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_PORT_UNREACH, rx, now);
+		 * refuses it for broadcasts and rate limits the rest. Over IPv6
+		 * it is ICMPv6 destination unreachable code 4 (RFC 4443 3.1),
+		 * never for a datagram sent to multicast. */
+		if (rx->src.af == CAPNET_AF_INET6)
+			capnet_icmp6_send_error(ifc, CAPNET_ICMP6_DEST_UNREACH, CAPNET_ICMP6_PORT_UNREACH, 0, rx, false,
+						now);
+		else
+			capnet_icmp4_send_error(ifc, CAPNET_ICMP4_DEST_UNREACH, CAPNET_ICMP4_PORT_UNREACH, rx, now);
 		return;
 	}
-	if (s->connected && (rx->src4 != s->peer_addr || r.src_port != s->peer_port)) {
+	if (s->connected && (!capnet_ipaddr_eq(&rx->src, &s->peer_addr) || r.src_port != s->peer_port)) {
 		COUNT(u, udp_rx_filtered);
 		return;
 	}
-	if ((rx->ip_broadcast || rx->link_broadcast) && !(s->opts & CAPNET_UDP_OPT_BROADCAST)) {
+	if (rx_broadcast(rx) && !(s->opts & CAPNET_UDP_OPT_BROADCAST)) {
 		COUNT(u, udp_rx_bcast_refused);
 		return;
 	}
@@ -245,8 +294,8 @@ static void udp_icmp_error(void *ctx, struct capnet_iface *ifc, const struct cap
 	}
 	for (uint16_t i = 0; i < u->cfg.max_sockets; i++) {
 		struct capnet_udp_socket *s = &u->socks[i];
-		if (!s->in_use || !s->connected || s->local_port != q->src_port || s->peer_addr != q->dst ||
-		    s->peer_port != q->dst_port)
+		if (!s->in_use || !s->connected || s->local_port != q->src_port || s->peer_addr.af != CAPNET_AF_INET ||
+		    s->peer_addr.u.v4 != q->dst || s->peer_port != q->dst_port)
 			continue;
 		bool refused = q->type == CAPNET_ICMP4_DEST_UNREACH && q->code == CAPNET_ICMP4_PORT_UNREACH;
 		s->pending = refused ? CAPNET_E_REFUSED : CAPNET_E_UNREACHABLE;
@@ -285,6 +334,15 @@ capnet_err capnet_udp_create(struct capnet_arena *arena, const struct capnet_udp
 	u->proto.icmp_error = udp_icmp_error;
 	u->proto.ctx = u;
 	capnet_iface_register_l4(ifc, &u->proto);
+	/* The same input serves IPv6 (the family is in rx). ICMPv6 errors do
+	 * not reach transports yet, so connected IPv6 sockets hear none. */
+	if (capnet_ip6_enabled(ifc)) {
+		u->proto6.family = CAPNET_AF_INET6;
+		u->proto6.proto = CAPNET_IPPROTO_UDP;
+		u->proto6.input = udp_input;
+		u->proto6.ctx = u;
+		capnet_iface_register_l4(ifc, &u->proto6);
+	}
 	*out = u;
 	return CAPNET_OK;
 }
@@ -316,8 +374,20 @@ void capnet_udp_close(struct capnet_udp_socket *s)
 	u->open--;
 }
 
-capnet_err capnet_udp_bind(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port)
+static const struct capnet_ipaddr any_family = {.af = CAPNET_AF_NONE};
+
+/* The wildcard of a's family: what an implicit bind takes for a peer a. */
+static struct capnet_ipaddr wildcard_of(const struct capnet_ipaddr *a)
 {
+	return (struct capnet_ipaddr){.af = a->af};
+}
+
+capnet_err capnet_udp_bind_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *addr, uint16_t port)
+{
+	if (addr == NULL)
+		addr = &any_family;
+	if (addr->af != CAPNET_AF_NONE && addr->af != CAPNET_AF_INET && addr->af != CAPNET_AF_INET6)
+		return CAPNET_E_INVAL;
 	if (s->bound)
 		return CAPNET_E_STATE;
 	if (port == 0) {
@@ -327,32 +397,47 @@ capnet_err capnet_udp_bind(struct capnet_udp_socket *s, capnet_ip4addr addr, uin
 	} else if (port_taken(s->u, s, addr, port, false)) {
 		return CAPNET_E_INUSE;
 	}
-	s->local_addr = addr;
+	s->local_addr = *addr;
 	s->local_port = port;
 	s->bound = true;
 	return CAPNET_OK;
 }
 
-capnet_err capnet_udp_connect(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port)
+capnet_err capnet_udp_bind(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port)
 {
-	if (addr == 0) {
+	struct capnet_ipaddr a = capnet_ipaddr_from_ip4(addr);
+	return capnet_udp_bind_addr(s, &a, port);
+}
+
+capnet_err capnet_udp_connect_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *addr, uint16_t port)
+{
+	if (addr == NULL || addr->af == CAPNET_AF_NONE || capnet_ipaddr_is_unspecified(addr)) {
 		s->connected = false;
-		s->peer_addr = 0;
+		s->peer_addr = (struct capnet_ipaddr){0};
 		s->peer_port = 0;
 		return CAPNET_OK;
 	}
-	if (port == 0)
+	if (port == 0 || (addr->af != CAPNET_AF_INET && addr->af != CAPNET_AF_INET6))
 		return CAPNET_E_INVAL;
+	if (s->bound && s->local_addr.af != CAPNET_AF_NONE && s->local_addr.af != addr->af)
+		return CAPNET_E_INVAL; /* bound to the other family */
 	if (!s->bound) {
-		capnet_err e = capnet_udp_bind(s, 0, 0);
+		struct capnet_ipaddr w = wildcard_of(addr);
+		capnet_err e = capnet_udp_bind_addr(s, &w, 0);
 		if (e != CAPNET_OK)
 			return e;
 	}
 	s->connected = true;
-	s->peer_addr = addr;
+	s->peer_addr = *addr;
 	s->peer_port = port;
 	s->pending = CAPNET_OK;
 	return CAPNET_OK;
+}
+
+capnet_err capnet_udp_connect(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port)
+{
+	struct capnet_ipaddr a = capnet_ipaddr_from_ip4(addr);
+	return capnet_udp_connect_addr(s, &a, port);
 }
 
 capnet_err capnet_udp_set_option(struct capnet_udp_socket *s, unsigned opt, bool on)
@@ -375,30 +460,14 @@ static capnet_err take_pending(struct capnet_udp_socket *s)
 	return e;
 }
 
-capnet_err capnet_udp_send_to(struct capnet_udp_socket *s, capnet_ip4addr dst, uint16_t port, const void *data,
-			      size_t len, capnet_instant now)
+/* Builds the datagram in the IPv4 egress buffer and sends it. */
+static capnet_err send4(struct capnet_udp_socket *s, capnet_ip4addr dst, uint16_t port, const void *data, size_t len,
+			capnet_instant now)
 {
 	struct capnet_udp_layer *u = s->u;
-	if (s->pending != CAPNET_OK)
-		return take_pending(s);
-	if (dst == 0 && port == 0) {
-		if (!s->connected)
-			return CAPNET_E_NOTCONN;
-		dst = s->peer_addr;
-		port = s->peer_port;
-	}
-	if (dst == 0 || port == 0)
-		return CAPNET_E_INVAL;
-	if (is_broadcast(u->ifc, dst) && !(s->opts & CAPNET_UDP_OPT_BROADCAST))
-		return CAPNET_E_RIGHTS;
-	if (!s->bound) {
-		capnet_err e = capnet_udp_bind(s, 0, 0);
-		if (e != CAPNET_OK)
-			return e;
-	}
 	struct capnet_ip4_config c;
 	capnet_iface_get_ip4(u->ifc, &c);
-	capnet_ip4addr src = s->local_addr ? s->local_addr : c.addr;
+	capnet_ip4addr src = capnet_ipaddr_ip4(&s->local_addr) ? capnet_ipaddr_ip4(&s->local_addr) : c.addr;
 	size_t cap;
 	uint8_t *buf = capnet_ip4_tx_buffer(u->ifc, &cap);
 	if (len > cap || cap - len < CAPNET_UDP_HDR_LEN)
@@ -411,13 +480,80 @@ capnet_err capnet_udp_send_to(struct capnet_udp_socket *s, capnet_ip4addr dst, u
 		.proto = CAPNET_IPPROTO_UDP,
 		.flags = (s->opts & CAPNET_UDP_OPT_UNCONFIGURED) ? CAPNET_IP4_TX_UNCONFIGURED_OK : 0,
 	};
-	capnet_err e = capnet_ip4_send(u->ifc, &tx, n, now);
+	return capnet_ip4_send(u->ifc, &tx, n, now);
+}
+
+/* The same over IPv6: the bound address, else one chosen for dst (RFC
+ * 6724, simplified). */
+static capnet_err send6(struct capnet_udp_socket *s, const struct capnet_ip6addr *dst, uint16_t port,
+			const void *data, size_t len, capnet_instant now)
+{
+	struct capnet_udp_layer *u = s->u;
+	if (!capnet_ip6_enabled(u->ifc))
+		return CAPNET_E_NOTCONFIGURED;
+	struct capnet_ip6_tx tx = {.dst = *dst, .next_header = CAPNET_IPPROTO_UDP};
+	if (s->local_addr.af == CAPNET_AF_INET6 && !capnet_ipaddr_is_unspecified(&s->local_addr))
+		tx.src = s->local_addr.u.v6;
+	else if (!capnet_ip6_select_source(u->ifc, dst, &tx.src))
+		return CAPNET_E_NOTCONFIGURED;
+	size_t cap;
+	uint8_t *buf = capnet_ip6_tx_buffer(u->ifc, &cap);
+	if (len > cap || cap - len < CAPNET_UDP_HDR_LEN)
+		return CAPNET_E_MSGSIZE;
+	struct capnet_udp_repr r = {.src_port = s->local_port, .dst_port = port, .payload = data, .payload_len = len};
+	size_t n = capnet_udp_emit6(&r, buf, &tx.src, dst);
+	return capnet_ip6_send(u->ifc, &tx, n, now);
+}
+
+capnet_err capnet_udp_send_to_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *dst, uint16_t port,
+				   const void *data, size_t len, capnet_instant now)
+{
+	struct capnet_udp_layer *u = s->u;
+	if (s->pending != CAPNET_OK)
+		return take_pending(s);
+	struct capnet_ipaddr to;
+	if ((dst == NULL || dst->af == CAPNET_AF_NONE || capnet_ipaddr_is_unspecified(dst)) && port == 0) {
+		if (!s->connected)
+			return CAPNET_E_NOTCONN;
+		to = s->peer_addr;
+		port = s->peer_port;
+	} else if (dst == NULL) {
+		return CAPNET_E_INVAL;
+	} else {
+		to = *dst;
+	}
+	if ((to.af != CAPNET_AF_INET && to.af != CAPNET_AF_INET6) || capnet_ipaddr_is_unspecified(&to) || port == 0)
+		return CAPNET_E_INVAL;
+	if (s->bound && s->local_addr.af != CAPNET_AF_NONE && s->local_addr.af != to.af)
+		return CAPNET_E_INVAL; /* bound to the other family */
+	/* A broadcast, or an IPv6 multicast (one to many likewise), needs the
+	 * option; refused before anything is bound or sent. */
+	bool many = to.af == CAPNET_AF_INET6 ? capnet_ip6_is_multicast(&to.u.v6) : is_broadcast(u->ifc, to.u.v4);
+	if (many && !(s->opts & CAPNET_UDP_OPT_BROADCAST))
+		return CAPNET_E_RIGHTS;
+	if (!s->bound) {
+		struct capnet_ipaddr w = wildcard_of(&to);
+		capnet_err e = capnet_udp_bind_addr(s, &w, 0);
+		if (e != CAPNET_OK)
+			return e;
+	}
+	capnet_err e = to.af == CAPNET_AF_INET6 ? send6(s, &to.u.v6, port, data, len, now)
+						: send4(s, to.u.v4, port, data, len, now);
+	if (e == CAPNET_E_MSGSIZE)
+		return e; /* refused before the interface saw it */
 	if (e != CAPNET_OK) {
 		COUNT(u, udp_tx_errors);
 		return e;
 	}
 	COUNT(u, udp_tx_datagrams);
 	return CAPNET_OK;
+}
+
+capnet_err capnet_udp_send_to(struct capnet_udp_socket *s, capnet_ip4addr dst, uint16_t port, const void *data,
+			      size_t len, capnet_instant now)
+{
+	struct capnet_ipaddr a = capnet_ipaddr_from_ip4(dst);
+	return capnet_udp_send_to_addr(s, &a, port, data, len, now);
 }
 
 capnet_err capnet_udp_recv_from(struct capnet_udp_socket *s, void *buf, size_t cap, size_t *len,
@@ -433,7 +569,15 @@ capnet_err capnet_udp_recv_from(struct capnet_udp_socket *s, void *buf, size_t c
 		memcpy(buf, d->data, n);
 	*len = n;
 	if (meta)
-		*meta = (struct capnet_udp_meta){d->src, d->src_port, d->dst, d->broadcast, d->len};
+		*meta = (struct capnet_udp_meta){
+			.src = capnet_ipaddr_ip4(&d->src),
+			.src_port = d->src_port,
+			.dst = capnet_ipaddr_ip4(&d->dst),
+			.broadcast = d->broadcast,
+			.len = d->len,
+			.src_addr = d->src,
+			.dst_addr = d->dst,
+		};
 	s->head = d->next;
 	if (!s->head)
 		s->tail = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capnet/cap.h"
+#include "capnet/ip6.h"
 #include "check_main.h"
 #include "harness/cap_host.h"
 #include "support/cap_pair.h"
@@ -372,6 +373,62 @@ START_TEST(test_udp_socket_within_its_scope)
 }
 END_TEST
 
+/* Over IPv6 the same UdpSocket serves both families: a datagram from an
+ * IPv6 peer is received with its sender as a capnet_ipaddr and answered
+ * with send_to_addr; an IPv4-prefixed remote scope does not cover IPv6. */
+START_TEST(test_udp_socket_over_ipv6)
+{
+	cap_pair_close(sim, &srv, &cli);
+	struct capnet_stack_config scfg = {0};
+	scfg.iface.ip6.enable = true;
+	scfg.iface.ip6.no_slaac = true;
+	struct cap_host_config cfg = {.stack = &scfg};
+	sim = cap_pair_open(&srv, &cli, &cfg);
+	struct capnet_ipaddr a_srv = {.af = CAPNET_AF_INET6}, a_cli = {.af = CAPNET_AF_INET6};
+	a_srv.u.v6 = (struct capnet_ip6addr){{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+	a_cli.u.v6 = (struct capnet_ip6addr){{0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
+	ck_assert_int_eq(capnet_ip6_addr_add(srv.st.ifc, &a_srv.u.v6, 64, CAPNET_PROV_STATIC, now()), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip6_addr_add(cli.st.ifc, &a_cli.u.v6, 64, CAPNET_PROV_STATIC, now()), CAPNET_OK);
+	run_ms(5000); /* DAD */
+	ck_assert(capnet_ip6_is_local(srv.st.ifc, &a_srv.u.v6));
+	capnet_handle sa, ca, cs4, ss, cs;
+	struct capnet_scope any = capnet_scope_full();
+	ck_assert_int_eq(capnet_netmgr_mint_udp(srv.boot, srv.nm, 53, 53, &any, &sa), CAPNET_OK);
+	ck_assert_int_eq(capnet_netmgr_mint_udp(cli.boot, cli.nm, 5000, 5001, &any, &ca), CAPNET_OK);
+	struct capnet_scope only_srv = capnet_scope_remote(ip_srv, 32, 53, 53);
+	capnet_handle ca4;
+	ck_assert_int_eq(capnet_netmgr_mint_udp(cli.boot, cli.nm, 5001, 5001, &only_srv, &ca4), CAPNET_OK);
+	ck_assert_int_eq(capnet_udpcap_bind(srv.boot, sa, 53, &ss), CAPNET_OK);
+	ck_assert_int_eq(capnet_udpcap_bind(cli.boot, ca, 5000, &cs), CAPNET_OK);
+	ck_assert_int_eq(capnet_udpcap_bind(cli.boot, ca4, 5001, &cs4), CAPNET_OK);
+	ck_assert_int_eq(capnet_udpcap_send_to_addr(cli.boot, cs4, &a_srv, 53, "q", 1, now()), CAPNET_E_SCOPE);
+	ck_assert_int_eq(capnet_udpcap_send_to_addr(cli.boot, cs, NULL, 0, "q", 1, now()), CAPNET_E_INVAL);
+	ck_assert_int_eq(capnet_udpcap_send_to_addr(cli.boot, cs, &a_srv, 53, "query", 5, now()), CAPNET_OK);
+	run_ms(50);
+	char buf[16];
+	size_t len;
+	struct capnet_udp_meta m;
+	ck_assert_int_eq(capnet_udpcap_recv_from(srv.boot, ss, buf, sizeof buf, &len, &m), CAPNET_OK);
+	ck_assert_uint_eq(len, 5);
+	ck_assert(capnet_ipaddr_eq(&m.src_addr, &a_cli));
+	ck_assert_uint_eq(m.src, 0);
+	ck_assert_uint_eq(m.src_port, 5000);
+	ck_assert_int_eq(capnet_udpcap_send_to_addr(srv.boot, ss, &m.src_addr, m.src_port, "answer", 6, now()),
+			 CAPNET_OK);
+	run_ms(50);
+	ck_assert_int_eq(capnet_udpcap_recv_from(cli.boot, cs, buf, sizeof buf, &len, &m), CAPNET_OK);
+	ck_assert_uint_eq(len, 6);
+	ck_assert_mem_eq(buf, "answer", 6);
+	ck_assert(capnet_ipaddr_eq(&m.src_addr, &a_srv));
+	/* IPv4 still reaches the same socket. */
+	ck_assert_int_eq(capnet_udpcap_send_to(cli.boot, cs4, ip_srv, 53, "v4", 2, now()), CAPNET_OK);
+	run_ms(50);
+	ck_assert_int_eq(capnet_udpcap_recv_from(srv.boot, ss, buf, sizeof buf, &len, &m), CAPNET_OK);
+	ck_assert_uint_eq(m.src, ip_cli);
+	ck_assert_uint_eq(m.src_addr.af, CAPNET_AF_INET);
+}
+END_TEST
+
 START_TEST(test_status_lists_sockets_with_owner_and_blocked_calls)
 {
 	struct pair p;
@@ -416,6 +473,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_revoking_the_authority_ends_listener_and_connections);
 	tcase_add_test(tc, test_transport_status_is_read_only);
 	tcase_add_test(tc, test_udp_socket_within_its_scope);
+	tcase_add_test(tc, test_udp_socket_over_ipv6);
 	tcase_add_test(tc, test_status_lists_sockets_with_owner_and_blocked_calls);
 	return s;
 }

@@ -6,8 +6,9 @@
 # static address (NDP resolution both ways); radvd then advertises
 # 2001:db8:1::/64 and the stack's SLAAC address 2001:db8:1::ff:fe00:2
 # answers too; the pcap capnet wrote decodes clean in tshark; capnet exits
-# 0 on SIGTERM. HTTP (curl -6) and TCP echo answer on 2001:db8::2. lib.sh keeps IPv6 off ctap0 for the IPv4 tests: this one
-# turns it back on.
+# 0 on SIGTERM. HTTP (curl -6), TCP echo and UDP echo answer on
+# 2001:db8::2, and a closed UDP port answers ICMPv6 port unreachable.
+# lib.sh keeps IPv6 off ctap0 for the IPv4 tests: this one turns it back on.
 #   ipv6.sh CAPNET
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +55,43 @@ print(s.recv(100).decode().strip())
 [ "$echoed" = "hello over ipv6" ] || fail "TCP echo over IPv6 returned '$echoed'"
 echo "tcp echo over IPv6: '$echoed'"
 
+# UDP over IPv6: the echo service's socket takes both families. Sizes up
+# to the largest that fits the 1500 MTU unfragmented (1500 - 40 - 8), each
+# back byte-identical; a closed port answers ICMPv6 port unreachable,
+# which Linux reports as ECONNREFUSED on a connected socket.
+udp6=$(in_ns timeout 20 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(2)
+sizes = [0, 1, 5, 512, 1452]
+for n in sizes:
+    data = bytes((i * 7 + n) & 0xff for i in range(n))
+    for attempt in range(3):
+        s.sendto(data, ("2001:db8::2", 7))
+        try:
+            got, peer = s.recvfrom(2000)
+            break
+        except socket.timeout:
+            continue
+    else:
+        raise SystemExit(f"no echo of {n} bytes")
+    if got != data or peer[0] != "2001:db8::2" or peer[1] != 7:
+        raise SystemExit(f"echo of {n} bytes differs (from {peer})")
+c = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+c.settimeout(2)
+c.connect(("2001:db8::2", 9))
+c.send(b"anyone?")
+try:
+    c.recv(100)
+    raise SystemExit("port 9 answered")
+except ConnectionRefusedError:
+    pass
+except socket.timeout:
+    raise SystemExit("no port unreachable from port 9")
+print(f"{len(sizes)} datagrams of 0..1452 bytes came back byte-identical; port 9 refused")
+') || fail "UDP echo over IPv6 failed: $udp6"
+echo "udp echo over IPv6: $udp6"
+
 # SLAAC from radvd (radvd wants forwarding on).
 if command -v radvd >/dev/null 2>&1; then
 	in_ns sysctl -q -w net.ipv6.conf.all.forwarding=1
@@ -91,4 +129,11 @@ echo "pcap: $replies ICMPv6 echo replies from the stack"
 mss=$(tshark -r "$SERVE_PCAP" -Y 'ipv6.src == 2001:db8::2 && tcp.flags.syn == 1' -T fields -e tcp.options.mss_val 2>/dev/null | sort -u)
 [ "$mss" = 1440 ] || fail "SYN-ACK over IPv6 carries MSS '$mss', want 1440 (1500 - 40 - 20)"
 echo "SYN-ACK over IPv6: MSS $mss"
+udp6n=$(tshark -r "$SERVE_PCAP" -Y 'ipv6.src == 2001:db8::2 && udp.srcport == 7' 2>/dev/null | wc -l)
+[ "$udp6n" -ge 5 ] || fail "pcap holds $udp6n UDP echoes over IPv6, want at least 5"
+badudp=$(tshark -o udp.check_checksum:TRUE -r "$SERVE_PCAP" -Y 'ipv6 && udp.checksum.status == 0' 2>/dev/null | wc -l)
+[ "$badudp" -eq 0 ] || fail "tshark flags $badudp UDP-over-IPv6 checksums"
+unreach=$(tshark -r "$SERVE_PCAP" -Y 'icmpv6.type == 1 && icmpv6.code == 4 && eth.src == 02:00:00:00:00:02' 2>/dev/null | wc -l)
+[ "$unreach" -ge 1 ] || fail "no ICMPv6 port unreachable in the pcap"
+echo "pcap: $udp6n UDP echoes over IPv6, checksums verified; $unreach ICMPv6 port unreachable"
 echo "ipv6 interop: ok"

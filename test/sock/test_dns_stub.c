@@ -7,10 +7,15 @@
 
 #include "capnet/dns_stub.h"
 #include "capnet/ip4_config.h"
+#include "capnet/ip6.h"
 #include "capnet/neigh.h"
 #include "capnet/udp.h"
 #include "capnet/wire/bytes.h"
 #include "capnet/wire/dns.h"
+#include "capnet/wire/icmpv6.h"
+#include "capnet/wire/ipv6.h"
+#include "capnet/wire/ndp.h"
+#include "capnet/wire/udp.h"
 #include "check_main.h"
 #include "support/capture_nic.h"
 #include "support/udp_frames.h"
@@ -488,6 +493,99 @@ START_TEST(test_bad_names_and_bounds)
 }
 END_TEST
 
+/* ---- over IPv6: the RDNSS servers of a router advertisement ---- */
+
+static const struct capnet_ip6addr ip6_h = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a}};
+static const struct capnet_ip6addr ns6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x53}};
+
+/* IPv6 on (no RS/SLAAC), 2001:db8::a static past DAD, the server's MAC
+ * known, and no IPv4 resolver configuration at all. */
+static void setup6(void)
+{
+	struct capnet_iface_config cfg = {0};
+	cfg.ip6.enable = true;
+	cfg.ip6.no_slaac = true;
+	test_stack_init(&st, mac_h, &cfg);
+	ck_assert_int_eq(capnet_udp_create(&st.arena, NULL, st.ifc, &udp), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip4cfg_create(&st.arena, st.ifc, &layers), CAPNET_OK);
+	ck_assert_int_eq(capnet_dns_stub_create(&st.arena, NULL, st.ifc, udp, layers, &stub), CAPNET_OK);
+	ck_assert_int_eq(capnet_ip6_addr_add(st.ifc, &ip6_h, 64, CAPNET_PROV_STATIC, 0), CAPNET_OK);
+	capnet_iface_poll(st.ifc, 0);
+	capnet_iface_poll(st.ifc, CAPNET_S(2));
+	capnet_iface_poll(st.ifc, CAPNET_S(4));
+	struct capnet_ipaddr a = {.af = CAPNET_AF_INET6};
+	a.u.v6 = ns6;
+	ck_assert_int_eq(capnet_neigh_add_static(st.ifc, &a, mac_s), CAPNET_OK);
+	seen = st.cn.ntx;
+}
+
+/* An RA from fe80::1 naming 2001:db8::53 by RDNSS for 600 s. */
+static void inject_ra_rdnss(capnet_instant now)
+{
+	struct capnet_ndp_repr ra = {.type = CAPNET_ICMP6_ROUTER_ADVERT, .router_lifetime = 0, .nrdnss = 1};
+	ra.rdnss_lifetime = 600;
+	ra.rdnss[0] = ns6;
+	struct capnet_ip6addr src = {{0xfe, 0x80, [15] = 1}};
+	uint8_t f[200];
+	memcpy(f, (uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	memcpy(f + 6, mac_s.b, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	size_t n = capnet_ndp_emit(&ra, &src, &capnet_ip6_all_nodes, f + 54);
+	memcpy(f + 14, (uint8_t[]){0x60, 0, 0, 0, 0, (uint8_t)n, 58, 255}, 8);
+	memcpy(f + 22, src.b, 16);
+	memcpy(f + 38, capnet_ip6_all_nodes.b, 16);
+	capnet_iface_input(st.ifc, f, 54 + n, now);
+}
+
+START_TEST(test_rdnss_server_over_ipv6)
+{
+	struct capnet_dns_stub_status ss;
+	capnet_dns_stub_status(stub, &ss);
+	ck_assert_uint_eq(ss.n_servers, 0);
+	inject_ra_rdnss(CAPNET_S(5));
+	capnet_dns_stub_status(stub, &ss);
+	ck_assert_uint_eq(ss.n_servers, 1);
+	ck_assert_int_eq(ss.servers_provenance, CAPNET_PROV_RA);
+	ck_assert_int_eq(ss.servers[0].af, CAPNET_AF_INET6);
+	uint32_t id = start("host.example.test", CAPNET_DNS_WANT_AAAA, CAPNET_S(5));
+	/* The query goes out over IPv6 to [2001:db8::53]:53. */
+	const struct capture_frame *f = NULL;
+	while (seen < st.cn.ntx) {
+		const struct capture_frame *c = &st.cn.tx[seen++];
+		if (c->len > 62 && capnet_get16(c->data + 12) == 0x86dd && c->data[20] == 17 &&
+		    capnet_get16(c->data + 56) == 53)
+			f = c;
+	}
+	ck_assert_ptr_nonnull(f);
+	ck_assert_mem_eq(f->data + 22, ip6_h.b, 16);
+	ck_assert_mem_eq(f->data + 38, ns6.b, 16);
+	struct sentq q;
+	size_t plen = capnet_get16(f->data + 58) - 8;
+	memcpy(q.raw, f->data + 62, plen);
+	q.sport = capnet_get16(f->data + 54);
+	ck_assert_int_eq(capnet_dns_parse(q.raw, plen, &q.m), CAPNET_DNS_ERR_NONE);
+	/* The answer, over IPv6 from the server's port 53. */
+	uint8_t buf[600];
+	size_t n = answer(&q, buf, 0, v6, 300);
+	uint8_t r[700];
+	memcpy(r, mac_h.b, 6);
+	memcpy(r + 6, mac_s.b, 6);
+	r[12] = 0x86;
+	r[13] = 0xdd;
+	struct capnet_udp_repr u = {.src_port = 53, .dst_port = q.sport, .payload = buf, .payload_len = n};
+	size_t ulen = capnet_udp_emit6(&u, r + 54, &ns6, &ip6_h);
+	memcpy(r + 14, (uint8_t[]){0x60, 0, 0, 0, (uint8_t)(ulen >> 8), (uint8_t)ulen, 17, 64}, 8);
+	memcpy(r + 22, ns6.b, 16);
+	memcpy(r + 38, ip6_h.b, 16);
+	capnet_iface_input(st.ifc, r, 54 + ulen, CAPNET_S(5) + CAPNET_MS(10));
+	struct capnet_dns_result res;
+	ck_assert_int_eq(settle(id, CAPNET_S(5) + CAPNET_MS(10), &res), CAPNET_DNS_FOUND);
+	ck_assert_uint_eq(res.n_addrs, 1);
+	ck_assert_mem_eq(res.addrs[0].u.v6.b, v6, 16);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sock-dns-stub");
@@ -507,5 +605,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_randomised_case_must_echo);
 	tcase_add_test(tc, test_cache_bound);
 	tcase_add_test(tc, test_bad_names_and_bounds);
+	TCase *t6 = check_add_case(s, "ipv6", setup6, teardown, 0);
+	tcase_add_test(t6, test_rdnss_server_over_ipv6);
 	return s;
 }

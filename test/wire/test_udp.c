@@ -229,13 +229,57 @@ EVERY_CUT_TEST(dns_query,
 	{CAPNET_UDP_HDR_LEN, CAPNET_UDP_ERR_TRUNCATED},
 	{sizeof dns_query, CAPNET_UDP_ERR_LENGTH_BEYOND})
 
-REASON_NAMES_TEST("none", "truncated", "bad_length", "length_beyond", "bad_checksum")
+REASON_NAMES_TEST("none", "truncated", "bad_length", "length_beyond", "bad_checksum", "zero_checksum")
+
+/* ---- over IPv6 (RFC 8200 8.1), bytes from scapy ---- */
+
+static const struct capnet_ip6addr SRC6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b}};
+static const struct capnet_ip6addr DST6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a}};
+/* 2001:db8::b.40000 -> 2001:db8::a.7 "hello" */
+static const uint8_t udp6_hello[13] = {0x9c, 0x40, 0x00, 0x07, 0x00, 0x0d, 0xc4, 0x33, 'h', 'e', 'l', 'l', 'o'};
+
+START_TEST(test_ipv6_roundtrip)
+{
+	uint8_t buf[13];
+	struct capnet_udp_repr r = {.src_port = 40000, .dst_port = 7, .payload = (const uint8_t *)"hello", .payload_len = 5};
+	ck_assert_uint_eq(capnet_udp_emit6(&r, buf, &SRC6, &DST6), sizeof buf);
+	ck_assert_mem_eq(buf, udp6_hello, sizeof buf);
+	struct capnet_udp_repr p;
+	enum capnet_udp_error why;
+	ck_assert_int_eq(capnet_udp_parse6(udp6_hello, sizeof udp6_hello, &SRC6, &DST6, &p, &why), CAPNET_OK);
+	ck_assert_int_eq(why, CAPNET_UDP_ERR_NONE);
+	ck_assert_uint_eq(p.src_port, 40000);
+	ck_assert_uint_eq(p.payload_len, 5);
+	ck_assert(!p.checksum_absent);
+	/* The IPv4 pseudo-header does not verify it: the addresses count. */
+	ck_assert_int_eq(capnet_udp_parse4(udp6_hello, sizeof udp6_hello, 1, 2, &p, &why), CAPNET_E_CHECKSUM);
+}
+END_TEST
+
+START_TEST(test_ipv6_zero_checksum_refused)
+{
+	uint8_t buf[13];
+	memcpy(buf, udp6_hello, sizeof buf);
+	capnet_put16(buf + CAPNET_UDP_CHECKSUM, 0);
+	struct capnet_udp_repr p;
+	enum capnet_udp_error why;
+	ck_assert_int_eq(capnet_udp_parse6(buf, sizeof buf, &SRC6, &DST6, &p, &why), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(why, CAPNET_UDP_ERR_ZERO_CHECKSUM);
+	/* A wrong one is a bad checksum, as over IPv4. */
+	buf[7] = 0x34;
+	buf[6] = 0xc4;
+	ck_assert_int_eq(capnet_udp_parse6(buf, sizeof buf, &SRC6, &DST6, &p, &why), CAPNET_E_CHECKSUM);
+	ck_assert_int_eq(why, CAPNET_UDP_ERR_BAD_CHECKSUM);
+}
+END_TEST
 
 static Suite *suite(void)
 {
 	Suite *s = suite_create("wire-udp");
 	TCase *tc = check_add_case(s, "udp", NULL, NULL, 0);
 	tcase_add_test(tc, test_deconstruct);
+	tcase_add_test(tc, test_ipv6_roundtrip);
+	tcase_add_test(tc, test_ipv6_zero_checksum_refused);
 	tcase_add_test(tc, test_construct);
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_round_trip);

@@ -18,6 +18,12 @@ const char *capnet_stat6_name(enum capnet_stat6 s)
 	return (unsigned)s < CAPNET_STAT6__COUNT ? stat6_names[s] : NULL;
 }
 
+void capnet_ip6_count(struct capnet_iface *ifc, enum capnet_stat6 s)
+{
+	if (ifc->ip6 && (unsigned)s < CAPNET_STAT6__COUNT)
+		ifc->ip6->stats.v[s]++;
+}
+
 static const char *const addr_state_names[] = {"free", "tentative", "preferred", "deprecated", "duplicate"};
 
 const char *capnet_ip6_addr_state_name(enum capnet_ip6_addr_state s)
@@ -443,9 +449,10 @@ static void deliver(struct capnet_iface *ifc, const struct capnet_l3_rx *rx, siz
 		}
 	}
 	IP6_COUNT(ifc->ip6, ip6_noproto);
-	/* A transport we speak but with no IPv6 endpoint (UDP has no IPv6
-	 * sockets yet): nothing listens there, port unreachable (RFC 4443
-	 * 3.1 code 4), as for a closed port. */
+	/* A transport we speak but with no IPv6 endpoint (an interface
+	 * without a UDP layer; with one, sock/udp.c answers closed ports
+	 * itself): nothing listens there, port unreachable (RFC 4443 3.1
+	 * code 4), as for a closed port. */
 	if (rx->proto == CAPNET_IPPROTO_UDP) {
 		capnet_icmp6_send_error(ifc, CAPNET_ICMP6_DEST_UNREACH, CAPNET_ICMP6_PORT_UNREACH, 0, rx, false, now);
 		return;

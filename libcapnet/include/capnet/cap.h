@@ -665,13 +665,20 @@ capnet_err capnet_transport_status(struct capnet_cspace *cs, capnet_handle view,
 /* ---- UDP ---- */
 
 /* A UdpSocket authority (BIND, port within its local range) -> a UdpSocket
- * bound to that one port, keeping the authority's remote scope. */
+ * bound to that one port on both families (IPv6 too when the interface has
+ * it), keeping the authority's remote scope. */
 capnet_err capnet_udpcap_bind(struct capnet_cspace *cs, capnet_handle authority, uint16_t port, capnet_handle *sock);
 /* SEND: dst:port must be within the socket's remote scope (E_SCOPE). */
 capnet_err capnet_udpcap_send_to(struct capnet_cspace *cs, capnet_handle sock, capnet_ip4addr dst, uint16_t port,
 				 const void *data, size_t len, capnet_instant now);
-/* RECV: the oldest datagram from within the remote scope; datagrams from
- * outside it are dropped and counted (capnet_udpcap_scope_dropped). */
+/* Either family (the sender in capnet_udp_meta.src_addr, say). The remote
+ * scope is an IPv4 prefix: an IPv6 dst is within it only when the scope
+ * has no prefix (any destination) and port is in its range, else E_SCOPE. */
+capnet_err capnet_udpcap_send_to_addr(struct capnet_cspace *cs, capnet_handle sock, const struct capnet_ipaddr *dst,
+				      uint16_t port, const void *data, size_t len, capnet_instant now);
+/* RECV: the oldest datagram from within the remote scope (either family,
+ * as for send_to_addr); datagrams from outside it are dropped and counted
+ * (capnet_udpcap_scope_dropped). */
 capnet_err capnet_udpcap_recv_from(struct capnet_cspace *cs, capnet_handle sock, void *buf, size_t cap, size_t *len,
 				   struct capnet_udp_meta *meta);
 capnet_err capnet_udpcap_events(struct capnet_cspace *cs, capnet_handle sock, unsigned *events);

@@ -78,7 +78,8 @@ struct capnet_ip6_iface_config {
 	X(dad_duplicates)        /* an address found in use by another node */ \
 	X(slaac_addrs_added)                                                  \
 	X(slaac_addrs_removed)                                                \
-	X(pmtu_updates)
+	X(pmtu_updates)                                                       \
+	X(udp6_rx_zero_checksum) /* UDP over IPv6 with checksum 0: dropped (RFC 8200 8.1) */
 
 enum capnet_stat6 {
 #define CAPNET_STAT6_ENUM(name) CAPNET_STAT6_##name,
@@ -93,6 +94,9 @@ const char *capnet_stat6_name(enum capnet_stat6 s);
 /* NULL when IPv6 is off on this interface. */
 const struct capnet_stats6 *capnet_ip6_stats(const struct capnet_iface *ifc);
 bool capnet_ip6_enabled(const struct capnet_iface *ifc);
+/* For the transports over IPv6 (sock/): counts one event; nothing when
+ * IPv6 is off. */
+void capnet_ip6_count(struct capnet_iface *ifc, enum capnet_stat6 s);
 
 /* ---- addresses ---- */
 

@@ -29,8 +29,8 @@ struct capnet_resolver_inputs {
 /* The IPv6 side's input (iface/ipv6/): the RDNSS servers of router
  * advertisements (RFC 8106), provenance RA, until their lifetime ends. Only
  * the server list is filled; it is empty (provenance NONE) without IPv6 or
- * RDNSS. The DNS stub does not query over IPv6 yet: a merge of both
- * families' inputs is the resolver's to make. */
+ * RDNSS. The DNS stub asks these servers (over IPv6) when the IPv4
+ * configuration names none; it does not merge both families' lists. */
 void capnet_ip6_resolver(const struct capnet_iface *ifc, struct capnet_resolver_inputs *out);
 
 #endif

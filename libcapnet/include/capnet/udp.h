@@ -4,7 +4,8 @@
  * `max_sockets` sockets, a shared pool of `dgram_buffers` datagram buffers of
  * `dgram_size` payload bytes each, and at most `rx_queue_depth` datagrams
  * queued per socket. It registers itself on the interface as the IPv4
- * protocol 17 handler. Nothing here blocks: a receive on an empty queue is
+ * protocol 17 handler, and as the IPv6 next header 17 handler when the
+ * interface has IPv6. Nothing here blocks: a receive on an empty queue is
  * CAPNET_E_AGAIN, and readiness is reported as events and through a notify
  * callback.
  *
@@ -15,12 +16,15 @@
  *
  * Errors: a datagram to a port no socket is bound to is answered with an
  * ICMP port unreachable (rate limited by the interface; never for
- * broadcasts). An ICMP error quoting a datagram a *connected* socket sent is
- * held on that socket as a pending error (E_REFUSED for port unreachable,
+ * broadcasts; over IPv6 an ICMPv6 port unreachable, never for multicast).
+ * A datagram over IPv6 with a zero checksum is dropped and counted
+ * (udp6_rx_zero_checksum; RFC 8200 8.1). An ICMP error quoting a datagram
+ * a *connected* socket sent is held on that socket as a pending error (E_REFUSED for port unreachable,
  * E_UNREACHABLE for the other destination-unreachable codes and time
  * exceeded) and returned, once, by the next recv_from or send_to, as BSD
  * does; unconnected sockets never see ICMP errors (RFC 1122 4.1.3.3 leaves
- * it to the application, and an unconnected socket cannot tell which peer). */
+ * it to the application, and an unconnected socket cannot tell which peer).
+ * ICMPv6 errors do not reach UDP sockets yet. */
 #ifndef CAPNET_UDP_H
 #define CAPNET_UDP_H
 
@@ -61,11 +65,13 @@ typedef void (*capnet_udp_notify_fn)(void *ctx, struct capnet_udp_socket *s, uns
 
 /* What recv_from tells about a datagram. */
 struct capnet_udp_meta {
-	capnet_ip4addr src;
+	capnet_ip4addr src;   /* IPv4 only: 0 for a datagram over IPv6 */
 	uint16_t src_port;
-	capnet_ip4addr dst;   /* our address, or the broadcast it was sent to */
-	bool broadcast;       /* IP or link broadcast */
+	capnet_ip4addr dst;   /* our address, or the broadcast it was sent to; IPv4 only */
+	bool broadcast;       /* IP or link broadcast; over IPv6, multicast */
 	size_t len;           /* the datagram's full payload length */
+	struct capnet_ipaddr src_addr; /* the sender, either family */
+	struct capnet_ipaddr dst_addr; /* the address it was sent to, either family */
 };
 
 void capnet_udp_config_defaults(struct capnet_udp_config *cfg);
@@ -86,10 +92,19 @@ void capnet_udp_close(struct capnet_udp_socket *s);
  * socket (same port and either address 0 or the same address); E_STATE
  * when already bound; E_NOMEM when every ephemeral port is taken. */
 capnet_err capnet_udp_bind(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port);
+/* The family-neutral bind: addr NULL (or af NONE) takes datagrams of both
+ * families to every local address; an unspecified address of one family
+ * (0.0.0.0 or ::) every address of that family; otherwise that address.
+ * capnet_udp_bind(s, a, p) is bind_addr of the IPv4 address a, so sockets
+ * bound through it stay IPv4 only. Overlap and errors as above. */
+capnet_err capnet_udp_bind_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *addr, uint16_t port);
 /* Fixes the peer: only its datagrams are received, send_to may pass dst 0,
  * and ICMP errors about it are delivered. Binds an ephemeral port first if
  * unbound. addr 0 disconnects. */
 capnet_err capnet_udp_connect(struct capnet_udp_socket *s, capnet_ip4addr addr, uint16_t port);
+/* Either family; NULL or an unspecified address disconnects. E_INVAL for
+ * a peer of the other family than the bound address. */
+capnet_err capnet_udp_connect_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *addr, uint16_t port);
 capnet_err capnet_udp_set_option(struct capnet_udp_socket *s, unsigned opt, bool on);
 uint16_t capnet_udp_local_port(const struct capnet_udp_socket *s);
 
@@ -100,6 +115,14 @@ uint16_t capnet_udp_local_port(const struct capnet_udp_socket *s);
  * (E_NOROUTE, E_NOTCONFIGURED...). A frame queued behind ARP is OK. */
 capnet_err capnet_udp_send_to(struct capnet_udp_socket *s, capnet_ip4addr dst, uint16_t port, const void *data,
 			      size_t len, capnet_instant now);
+/* Either family (dst NULL with port 0: the connected peer). Over IPv6 the
+ * source is the bound address or one chosen for dst, the checksum covers
+ * the IPv6 pseudo-header, and a multicast dst needs
+ * CAPNET_UDP_OPT_BROADCAST (E_RIGHTS); E_NOTCONFIGURED without IPv6 or a
+ * usable source; E_INVAL for a dst of the other family than the bound
+ * address. */
+capnet_err capnet_udp_send_to_addr(struct capnet_udp_socket *s, const struct capnet_ipaddr *dst, uint16_t port,
+				   const void *data, size_t len, capnet_instant now);
 /* Copies the oldest datagram into buf (truncated to cap; meta->len tells
  * the full length) and frees it. E_AGAIN when the queue is empty, or a
  * pending ICMP error first (consumed). meta may be NULL. */

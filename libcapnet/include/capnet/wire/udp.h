@@ -1,4 +1,4 @@
-/* UDP (RFC 768) over IPv4; the pseudo-header checksum is family-neutral. */
+/* UDP (RFC 768) over IPv4 and IPv6: the same header, a pseudo-header per family. */
 #ifndef CAPNET_WIRE_UDP_H
 #define CAPNET_WIRE_UDP_H
 
@@ -26,6 +26,7 @@ enum capnet_udp_error {
 	CAPNET_UDP_ERR_BAD_LENGTH,    /* E_MALFORMED: length field < 8 */
 	CAPNET_UDP_ERR_LENGTH_BEYOND, /* E_TRUNCATED: length field beyond the buffer */
 	CAPNET_UDP_ERR_BAD_CHECKSUM,  /* E_CHECKSUM (parse only) */
+	CAPNET_UDP_ERR_ZERO_CHECKSUM, /* E_CHECKSUM: 0 over IPv6, where it is mandatory (RFC 8200 8.1) */
 };
 const char *capnet_udp_error_name(enum capnet_udp_error e);
 
@@ -56,5 +57,13 @@ size_t capnet_udp_emit_len(const struct capnet_udp_repr *r);
  * computed checksum of 0 is sent as 0xffff (RFC 768). Returns 0 and writes
  * nothing if payload_len exceeds 65527 (the length field would wrap). */
 size_t capnet_udp_emit4(const struct capnet_udp_repr *r, uint8_t *buf, capnet_ip4addr src, capnet_ip4addr dst);
+
+/* The same over IPv6: the checksum covers the IPv6 pseudo-header (RFC 8200
+ * 8.1) and is mandatory, so a zero one is refused (ERR_ZERO_CHECKSUM,
+ * E_CHECKSUM) and a computed 0 is sent as 0xffff. */
+capnet_err capnet_udp_parse6(const uint8_t *buf, size_t len, const struct capnet_ip6addr *src,
+			     const struct capnet_ip6addr *dst, struct capnet_udp_repr *out, enum capnet_udp_error *why);
+size_t capnet_udp_emit6(const struct capnet_udp_repr *r, uint8_t *buf, const struct capnet_ip6addr *src,
+			const struct capnet_ip6addr *dst);
 
 #endif
