@@ -26,6 +26,10 @@ bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len); 
 /* "2001:db8::2/64" (no "/LEN": /64). */
 bool cmd_parse_cidr6(const char *s, struct capnet_ip6addr *addr, uint8_t *prefix_len);
 const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16]);
+/* An address of either family as a log shows it before ":port": IPv4
+ * dotted, IPv6 in brackets ("[2001:db8::1]"). */
+#define CMD_IPADDR_BUFLEN 48
+const char *cmd_fmt_ipaddr(const struct capnet_ipaddr *a, char buf[CMD_IPADDR_BUFLEN]);
 const char *cmd_fmt_mac(struct capnet_mac m, char buf[18]);
 /* --seed: a number (decimal, 0x hex or 0 octal); on error says so on stderr
  * as "capnet CMD: ..." and returns false (the caller exits 2). */

@@ -80,6 +80,16 @@ const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16])
 	return buf;
 }
 
+const char *cmd_fmt_ipaddr(const struct capnet_ipaddr *a, char buf[CMD_IPADDR_BUFLEN])
+{
+	if (a->af != CAPNET_AF_INET6)
+		return cmd_fmt_ip4(capnet_ipaddr_ip4(a), buf);
+	buf[0] = '[';
+	inet_ntop(AF_INET6, a->u.v6.b, buf + 1, CMD_IPADDR_BUFLEN - 2);
+	strcat(buf, "]");
+	return buf;
+}
+
 const char *cmd_fmt_mac(struct capnet_mac m, char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);

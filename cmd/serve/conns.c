@@ -36,10 +36,10 @@ capnet_err listeners_open(struct svc *s)
 void conn_end(struct conn *c, capnet_err why, capnet_instant now)
 {
 	struct svc *s = c->s;
-	char ib[16];
+	char ib[CMD_IPADDR_BUFLEN];
 	if (c->kind != CONN_HTTP || why != CAPNET_OK)
 		svc_logf(s, now, "tcp", "%s %s:%u closed: %" PRIu64 " bytes%s%s", conn_name(c),
-			 cmd_fmt_ip4(c->peer_addr, ib), c->peer_port, c->bytes, why != CAPNET_OK ? ", " : "",
+			 cmd_fmt_ipaddr(&c->peer_addr, ib), c->peer_port, c->bytes, why != CAPNET_OK ? ", " : "",
 			 why != CAPNET_OK ? capnet_strerror(why) : "");
 	/* The last cap of the socket: a graceful close, queued bytes then FIN. */
 	capnet_tcpcap_close(s->cs, c->sock, now);
@@ -103,15 +103,15 @@ static void accept_all(struct svc *s, const struct listener *l, capnet_instant n
 		*c = (struct conn){.s = s,
 				   .sock = sock,
 				   .slot = slot,
-				   .peer_addr = ts.tcp.remote.addr.u.v4,
+				   .peer_addr = ts.tcp.remote.addr,
 				   .peer_port = ts.tcp.remote.port,
 				   .kind = l->kind};
 		s->conns[slot] = c;
 		s->tcp_accepted++;
-		char ib[16];
+		char ib[CMD_IPADDR_BUFLEN];
 		if (c->kind != CONN_HTTP || s->o.verbose)
 			svc_logf(s, now, "tcp", "%s connection from %s:%u (%s)", conn_name(c),
-				 cmd_fmt_ip4(c->peer_addr, ib), c->peer_port,
+				 cmd_fmt_ipaddr(&c->peer_addr, ib), c->peer_port,
 				 ts.tcp.cc_name != NULL ? ts.tcp.cc_name : "?");
 	}
 }

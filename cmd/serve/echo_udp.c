@@ -36,13 +36,8 @@ bool udp_echo_step(struct svc *s, capnet_instant now)
 			s->udp_echo_failed++;
 		sent = true;
 		if (s->udp_echoed == 1 || s->o.verbose) {
-			char ib[INET6_ADDRSTRLEN + 2] = "[";
-			if (m.src_addr.af == CAPNET_AF_INET6) {
-				inet_ntop(AF_INET6, m.src_addr.u.v6.b, ib + 1, INET6_ADDRSTRLEN);
-				strcat(ib, "]");
-			} else {
-				cmd_fmt_ip4(m.src, ib);
-			}
+			char ib[CMD_IPADDR_BUFLEN];
+			cmd_fmt_ipaddr(&m.src_addr, ib);
 			svc_logf(s, now, "udp", "udp echo %zu bytes to %s:%u (%" PRIu64 " so far)", len, ib, m.src_port,
 				 s->udp_echoed);
 		}

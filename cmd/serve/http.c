@@ -28,8 +28,8 @@ static size_t http_answer(struct conn *c, capnet_instant now)
 		body = "GET only\n";
 	}
 	c->s->http_requests++;
-	char ib[16];
-	svc_logf(c->s, now, "http", "http %s:%u %.*s -> %d", cmd_fmt_ip4(c->peer_addr, ib), c->peer_port,
+	char ib[CMD_IPADDR_BUFLEN];
+	svc_logf(c->s, now, "http", "http %s:%u %.*s -> %d", cmd_fmt_ipaddr(&c->peer_addr, ib), c->peer_port,
 		 (int)strcspn(req, "\r\n"), req, status);
 	int n = snprintf((char *)c->buf, sizeof c->buf,
 			 "HTTP/1.1 %d %s\r\nServer: capnet\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"

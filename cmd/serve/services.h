@@ -39,7 +39,7 @@ struct conn {
 	enum conn_kind kind;
 	int slot;
 	bool answered; /* HTTP: the answer is in buf */
-	capnet_ip4addr peer_addr;
+	struct capnet_ipaddr peer_addr;
 	uint16_t peer_port;
 	uint64_t bytes;
 	size_t off, len;

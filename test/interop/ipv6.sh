@@ -120,6 +120,9 @@ fi
 interop_stop
 [ "$SERVE_RC" -eq 0 ] || { cat "$SERVE_LOG"; fail "capnet serve exited $SERVE_RC on SIGTERM"; }
 cat "$SERVE_LOG"
+# The log names IPv6 peers as [addr]:port, not as a garbled IPv4 address.
+grep -q 'echo connection from \[2001:db8::1\]:[0-9]' "$SERVE_LOG" || fail "serve's log lacks the IPv6 TCP echo peer"
+grep -q 'udp echo [0-9]* bytes to \[2001:db8::1\]:[0-9]' "$SERVE_LOG" || fail "serve's log lacks the IPv6 UDP echo peer"
 check_pcap_clean "$SERVE_PCAP"
 bad6=$(tshark -r "$SERVE_PCAP" -Y 'icmpv6.checksum.status == 0 || _ws.malformed' 2>/dev/null | wc -l)
 [ "$bad6" -eq 0 ] || fail "tshark flags $bad6 ICMPv6 frames"
