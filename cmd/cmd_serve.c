@@ -50,9 +50,11 @@ static void usage(FILE *f)
 		"  -a, --static ADDR/LEN   the stack's IPv4 address (e.g. 192.0.2.2/24)\n"
 		"  -g, --gateway ADDR      default gateway (e.g. 192.0.2.1)\n"
 		"  -D, --dhcp              take the address from a DHCPv4 server (released on exit)\n"
-		"      --ipv6              IPv6 too: a link-local address (EUI-64) and SLAAC\n"
-		"                          from router advertisements, each after DAD; answers\n"
-		"                          ICMPv6 echo and neighbour solicitations (off by default)\n"
+		"      --ipv6              IPv6 too (the default): a link-local address (EUI-64)\n"
+		"                          and SLAAC from router advertisements, each after DAD;\n"
+		"                          answers ICMPv6 echo and neighbour solicitations; the\n"
+		"                          TCP and UDP services listen on both families\n"
+		"      --no-ipv6           IPv4 only\n"
 		"      --static6 ADDR/LEN  a static IPv6 address (e.g. 2001:db8::2/64); implies --ipv6\n"
 		"  -m, --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 		"  -M, --mtu N             IP MTU; sets the device's to match (default: the device's)\n"
@@ -428,7 +430,7 @@ static int run(struct serve_opts *o)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING, OPT_IPV6, OPT_STATIC6, OPT_BUSY_POLL };
+	enum { OPT_SNDBUF = 256, OPT_RCVBUF, OPT_FIN_AFTER_EOF, OPT_RING, OPT_IPV6, OPT_NO_IPV6, OPT_STATIC6, OPT_BUSY_POLL };
 	static const struct option opts[] = {
 		{"tap", required_argument, NULL, 't'},        {"static", required_argument, NULL, 'a'},
 		{"gateway", required_argument, NULL, 'g'},    {"mac", required_argument, NULL, 'm'},
@@ -443,12 +445,13 @@ int cmd_serve(int argc, char **argv)
 		{"offload", no_argument, NULL, 'O'},          {"fin-after-eof", no_argument, NULL, OPT_FIN_AFTER_EOF},
 		{"ring", no_argument, NULL, OPT_RING},         {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
 		{"verbose", no_argument, NULL, 'v'},          {"json", no_argument, NULL, 'j'},
-		{"ipv6", no_argument, NULL, OPT_IPV6},        {"static6", required_argument, NULL, OPT_STATIC6},
+		{"ipv6", no_argument, NULL, OPT_IPV6},        {"no-ipv6", no_argument, NULL, OPT_NO_IPV6},        {"static6", required_argument, NULL, OPT_STATIC6},
 		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
 	};
 	struct serve_opts o = {0};
 	struct svc_opts *v = &o.svc;
 	svc_opts_defaults(v);
+	v->ipv6 = true; /* issue 13: link-local always; --no-ipv6 for IPv4 only */
 	const struct capnet_mac dflt = SVC_DEFAULT_MAC;
 	o.mac = dflt;
 	const struct cmd_common cc = {.cmd = "serve", .usage = usage, .pcap = &o.pcap, .json = &o.json};
@@ -469,6 +472,9 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case OPT_IPV6:
 			v->ipv6 = true;
+			break;
+		case OPT_NO_IPV6:
+			v->ipv6 = false;
 			break;
 		case OPT_STATIC6:
 			if (!cmd_parse_cidr6(optarg, &v->static6, &v->static6_len) || v->static6.b[0] == 0xff) {
@@ -597,6 +603,10 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "capnet serve: --tap NAME and one of --static ADDR/LEN or --dhcp are required\n"
 				"(--gateway goes with --static; DHCP supplies its own)\n");
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!v->ipv6 && v->static6_len != 0) {
+		fprintf(stderr, "capnet serve: --static6 and --no-ipv6 contradict each other\n");
 		return EXIT_USAGE;
 	}
 	if (v->connect_ip == 0 && (v->send_file != NULL || v->send_bytes != UINT64_MAX || v->sink != NULL)) {

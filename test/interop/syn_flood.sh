@@ -56,7 +56,7 @@ kill -0 "$pid" 2>/dev/null || fail "capnet serve is gone"
 
 interop_stop
 [ "$SERVE_RC" -eq 0 ] || { tail -5 "$SERVE_LOG"; fail "capnet serve exited $SERVE_RC"; }
-ctr() { grep '"counters"' "$SERVE_LOG" | tail -1 | grep -o "[ :]$1=[0-9]*" | head -1 | sed 's/.*=//'; }
+ctr() { grep '"counters"' "$SERVE_LOG" | grep -v 'ipv6 counters' | tail -1 | grep -o "[ :]$1=[0-9]*" | head -1 | sed 's/.*=//'; }
 rx=$(ctr eth_rx_frames)
 ovf=$(ctr tcp_syn_queue_overflow)
 sent=$(ctr tcp_syncookies_sent)
