@@ -424,7 +424,14 @@ static int ping_main(int argc, char **argv, uint8_t family)
 	int c;
 	char *end;
 	optind = 1;
+	const struct cmd_tap_args ta = {"ping", &o.tap, &o.addr, &o.prefix, &o.have_static, &o.gateway, &o.dhcp, &o.mac};
 	while ((c = getopt_long(argc, argv, "46c:i:s:W:w:jt:a:g:Dm:h", opts, NULL)) != -1) {
+		int r = cmd_tap_opt(&ta, c, optarg);
+		if (r != CMD_TAP_OPT_OTHER) {
+			if (r != CMD_OPT_NEXT)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case '4':
 			o.family = CAPNET_AF_INET;
@@ -488,31 +495,6 @@ static int ping_main(int argc, char **argv, uint8_t family)
 		}
 		case OPT_PCAP:
 			o.pcap = optarg;
-			break;
-		case 't':
-			o.tap = optarg;
-			break;
-		case 'a':
-			if (!cmd_parse_cidr4(optarg, &o.addr, &o.prefix)) {
-				fprintf(stderr, "capnet ping: bad --static %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.have_static = true;
-			break;
-		case 'g':
-			if (!cmd_parse_ip4(optarg, &o.gateway)) {
-				fprintf(stderr, "capnet ping: bad --gateway %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'D':
-			o.dhcp = true;
-			break;
-		case 'm':
-			if (!cmd_parse_mac(optarg, &o.mac)) {
-				fprintf(stderr, "capnet ping: bad --mac %s\n", optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			usage(stdout);

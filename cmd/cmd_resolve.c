@@ -286,7 +286,14 @@ int cmd_resolve(int argc, char **argv)
 		.cmd = "resolve", .usage = usage, .seed = &o.seed, .pcap = &o.pcap, .json = &o.json};
 	int c, rc;
 	optind = 1;
+	const struct cmd_tap_args ta = {"resolve", &o.tap, &o.addr, &o.prefix, &o.have_static, &o.gateway, &o.dhcp, &o.mac};
 	while ((c = getopt_long(argc, argv, "T:js:t:a:g:Dn:m:p:h", opts, NULL)) != -1) {
+		int r = cmd_tap_opt(&ta, c, optarg);
+		if (r != CMD_TAP_OPT_OTHER) {
+			if (r != CMD_OPT_NEXT)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'T':
 			if (strcmp(optarg, "A") == 0 || strcmp(optarg, "a") == 0) {
@@ -303,37 +310,12 @@ int cmd_resolve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 't':
-			o.tap = optarg;
-			break;
-		case 'a':
-			if (!cmd_parse_cidr4(optarg, &o.addr, &o.prefix)) {
-				fprintf(stderr, "capnet resolve: bad --static %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.have_static = true;
-			break;
-		case 'g':
-			if (!cmd_parse_ip4(optarg, &o.gateway)) {
-				fprintf(stderr, "capnet resolve: bad --gateway %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'D':
-			o.dhcp = true;
-			break;
 		case 'n':
 			if (o.n_dns >= CAPNET_IP4CFG_MAX_DNS || !cmd_parse_ip4(optarg, &o.dns[o.n_dns])) {
 				fprintf(stderr, "capnet resolve: bad or too many --dns %s\n", optarg);
 				return EXIT_USAGE;
 			}
 			o.n_dns++;
-			break;
-		case 'm':
-			if (!cmd_parse_mac(optarg, &o.mac)) {
-				fprintf(stderr, "capnet resolve: bad --mac %s\n", optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		default: /* --seed, --pcap, --json, --help, and what is unknown */
 			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)

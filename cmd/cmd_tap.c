@@ -11,6 +11,7 @@
 #include "capnet/host/pcap_writer.h"
 #include "capnet/host/tap.h"
 #include "capnet/stack.h"
+#include "cmd.h"
 #include "cmd_tap.h"
 
 bool cmd_tap_open(struct cmd_tap *t, const char *cmd, const char *name, struct capnet_mac mac, const char *pcap)
@@ -90,4 +91,37 @@ void cmd_tap_close(struct cmd_tap *t)
 		capnet_pcap_tee_close(t->tee);
 	capnet_tap_close(t->tap);
 	free(t->mem);
+}
+
+int cmd_tap_opt(const struct cmd_tap_args *ta, int c, const char *arg)
+{
+	switch (c) {
+	case 't':
+		*ta->tap = arg;
+		return CMD_OPT_NEXT;
+	case 'a':
+		if (!cmd_parse_cidr4(arg, ta->addr, ta->prefix)) {
+			fprintf(stderr, "capnet %s: bad --static %s\n", ta->cmd, arg);
+			return EXIT_USAGE;
+		}
+		*ta->have_static = true;
+		return CMD_OPT_NEXT;
+	case 'g':
+		if (!cmd_parse_ip4(arg, ta->gateway)) {
+			fprintf(stderr, "capnet %s: bad --gateway %s\n", ta->cmd, arg);
+			return EXIT_USAGE;
+		}
+		return CMD_OPT_NEXT;
+	case 'D':
+		*ta->dhcp = true;
+		return CMD_OPT_NEXT;
+	case 'm':
+		if (!cmd_parse_mac(arg, ta->mac)) {
+			fprintf(stderr, "capnet %s: bad --mac %s\n", ta->cmd, arg);
+			return EXIT_USAGE;
+		}
+		return CMD_OPT_NEXT;
+	default:
+		return CMD_TAP_OPT_OTHER;
+	}
 }

@@ -31,4 +31,21 @@ bool cmd_tap_bound(void *dhcp4_client);
 void cmd_tap_finish(struct cmd_tap *t, struct capnet_dhcp4_client *dc);
 /* Closes the recording (saying so if it could not be finished), the TAP, the arena. */
 void cmd_tap_close(struct cmd_tap *t);
+
+/* The TAP options both tools take, each a pointer into the tool's own options. */
+struct cmd_tap_args {
+	const char *cmd;   /* "ping": names the command in messages */
+	const char **tap;  /* 't' --tap NAME */
+	capnet_ip4addr *addr; /* 'a' --static ADDR[/LEN], also sets prefix and have_static */
+	uint8_t *prefix;
+	bool *have_static;
+	capnet_ip4addr *gateway; /* 'g' --gateway ADDR */
+	bool *dhcp;		 /* 'D' --dhcp */
+	struct capnet_mac *mac;	 /* 'm' --mac MAC */
+};
+/* Returned by cmd_tap_opt for an option that is not one of these. */
+enum { CMD_TAP_OPT_OTHER = -2 };
+/* CMD_OPT_NEXT (cmd.h) when c was one of the options above and is set,
+ * EXIT_USAGE on a bad value (said on stderr), else CMD_TAP_OPT_OTHER. */
+int cmd_tap_opt(const struct cmd_tap_args *ta, int c, const char *arg);
 #endif
