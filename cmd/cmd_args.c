@@ -28,50 +28,39 @@ bool cmd_parse_ip4(const char *s, capnet_ip4addr *out)
 	return true;
 }
 
-bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len)
+/* Splits "ADDR[/LEN]" into ADDR (copied to buf) and LEN, which defaults to
+ * def_len and must lie in 1..max_len. */
+static bool split_cidr(const char *s, char *buf, size_t bufsz, uint8_t def_len, unsigned long max_len,
+		       uint8_t *prefix_len)
 {
-	char buf[32];
 	const char *slash = strchr(s, '/');
 	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof buf)
+	if (n >= bufsz)
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	if (!cmd_parse_ip4(buf, addr))
-		return false;
 	if (slash == NULL) {
-		*prefix_len = 24;
+		*prefix_len = def_len;
 		return true;
 	}
 	char *end;
 	unsigned long p = strtoul(slash + 1, &end, 10);
-	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > 32)
+	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > max_len)
 		return false;
 	*prefix_len = (uint8_t)p;
 	return true;
 }
 
+bool cmd_parse_cidr4(const char *s, capnet_ip4addr *addr, uint8_t *prefix_len)
+{
+	char buf[32];
+	return split_cidr(s, buf, sizeof buf, 24, 32, prefix_len) && cmd_parse_ip4(buf, addr);
+}
+
 bool cmd_parse_cidr6(const char *s, struct capnet_ip6addr *addr, uint8_t *prefix_len)
 {
 	char buf[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof buf)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, addr->b) != 1)
-		return false;
-	if (slash == NULL) {
-		*prefix_len = 64;
-		return true;
-	}
-	char *end;
-	unsigned long p = strtoul(slash + 1, &end, 10);
-	if (slash[1] == '\0' || *end != '\0' || p < 1 || p > 128)
-		return false;
-	*prefix_len = (uint8_t)p;
-	return true;
+	return split_cidr(s, buf, sizeof buf, 64, 128, prefix_len) && inet_pton(AF_INET6, buf, addr->b) == 1;
 }
 
 const char *cmd_fmt_ip4(capnet_ip4addr a, char buf[16])

@@ -29,6 +29,7 @@
 #include "capnet/ping_cap.h"
 #include "capnet/stack.h"
 #include "cmd.h"
+#include "cmd_tap.h"
 #include "harness/dns_host.h"
 #include "harness/ping_host.h"
 
@@ -275,33 +276,6 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-/* Polls the stack over the TAP until done() or the limit. */
-static bool tap_run(struct capnet_stack *st, struct capnet_tap *tap, capnet_instant limit, bool (*done)(void *),
-		    void *ctx)
-{
-	for (;;) {
-		capnet_instant now = capnet_host_now();
-		capnet_instant next = capnet_stack_poll(st, now);
-		if (capnet_tap_tx_pending(tap))
-			capnet_tap_tx_flush(tap);
-		if (done(ctx))
-			return true;
-		if (now >= limit || capnet_tap_fault(tap))
-			return false;
-		capnet_instant until = capnet_instant_min(next, limit);
-		int ms = until <= now ? 0 : (int)((until - now + 999) / 1000);
-		if (ms > 100)
-			ms = 100;
-		struct pollfd p = {.fd = capnet_tap_fd(tap), .events = POLLIN};
-		poll(&p, 1, ms);
-	}
-}
-
-static bool bound(void *ctx)
-{
-	return capnet_dhcp4_client_state(ctx) == CAPNET_DHCP4_BOUND;
-}
-
 /* An address of ours, past DAD, of the destination's scope. */
 struct addr6_wait {
 	struct capnet_cspace *cs;
@@ -349,39 +323,16 @@ static bool drained(void *ctx)
 
 static int run_tap(const struct ping_opts *o)
 {
-	char err[CAPNET_TAP_ERRBUF_SIZE] = "";
-	struct capnet_tap *tap;
-	struct capnet_tap_options to = {.name = o->tap, .mac = o->mac};
-	if (capnet_tap_open(&to, &tap, err, sizeof err) != CAPNET_OK) {
-		fprintf(stderr, "capnet ping: %s\n", err);
+	struct cmd_tap t;
+	if (!cmd_tap_open(&t, "ping", o->tap, o->mac, o->pcap))
 		return EXIT_USAGE;
-	}
-	struct capnet_nic *nic = capnet_tap_nic(tap);
-	struct capnet_pcap_writer *pw = NULL;
-	struct capnet_pcap_tee *tee = NULL;
-	if (o->pcap != NULL) {
-		if (capnet_pcap_writer_open(o->pcap, 0, &pw, err, sizeof err) != CAPNET_OK ||
-		    capnet_pcap_tee_open(nic, pw, capnet_host_wallclock, NULL, &tee) != CAPNET_OK) {
-			fprintf(stderr, "capnet ping: cannot record to %s: %s\n", o->pcap, err);
-			capnet_tap_close(tap);
-			return EXIT_USAGE;
-		}
-		nic = capnet_pcap_tee_nic(tee);
-	}
-	static struct capnet_host_rng hr;
 	struct capnet_stack_config cfg = {.dhcp4 = o->dhcp, .without = CAPNET_STACK_NO_TCP | CAPNET_STACK_NO_DNS};
 	cfg.iface.ip6.enable = o->family == CAPNET_AF_INET6;
-	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
-	void *mem = malloc(need);
-	struct capnet_arena arena;
-	struct capnet_stack *st;
-	capnet_arena_init(&arena, mem, need);
 	int rc = EXIT_USAGE;
 	struct printer pr = {o, capnet_ipaddr_from_ip4(o->addr), o->json ? json_array() : NULL};
-	if (mem == NULL || capnet_stack_create(&arena, &cfg, capnet_host_rng(&hr), &nic, 1, &st) != CAPNET_OK) {
-		fprintf(stderr, "capnet ping: cannot build the stack\n");
+	if (!cmd_tap_stack(&t, &cfg))
 		goto out;
-	}
+	struct capnet_stack *st = t.st;
 	struct capnet_cspace *boot = capnet_stack_boot_cspace(st), *app;
 	capnet_handle nm = capnet_stack_netmgr(st, 0), p0, ping, s;
 	capnet_instant now = capnet_host_now();
@@ -395,7 +346,7 @@ static int run_tap(const struct ping_opts *o)
 	struct capnet_dhcp4_client *dc = capnet_stack_dhcp4(st, 0);
 	if (o->dhcp) {
 		capnet_dhcp4_client_start(dc, now);
-		if (!tap_run(st, tap, now + CAPNET_S(30), bound, dc)) {
+		if (!cmd_tap_run(&t, now + CAPNET_S(30), cmd_tap_bound, dc)) {
 			fprintf(stderr, "capnet ping: no DHCP lease within 30 s\n");
 			goto out;
 		}
@@ -411,7 +362,7 @@ static int run_tap(const struct ping_opts *o)
 			goto out;
 		}
 		struct addr6_wait aw = {boot, status, &o->dst.u.v6, {.af = CAPNET_AF_INET6}};
-		if (!tap_run(st, tap, capnet_host_now() + CAPNET_S(10), usable6, &aw)) {
+		if (!cmd_tap_run(&t, capnet_host_now() + CAPNET_S(10), usable6, &aw)) {
 			fprintf(stderr, "capnet ping: no IPv6 address of %s's scope passed DAD within 10 s\n", o->dest);
 			goto out;
 		}
@@ -426,7 +377,7 @@ static int run_tap(const struct ping_opts *o)
 	header(o);
 	signal(SIGINT, on_sigint);
 	struct tap_wait w = {.cs = app, .s = s, .pr = &pr};
-	if (!tap_run(st, tap, capnet_host_now() + tool_bounds.max_deadline, drained, &w) || w.err != CAPNET_OK) {
+	if (!cmd_tap_run(&t, capnet_host_now() + tool_bounds.max_deadline, drained, &w) || w.err != CAPNET_OK) {
 		fprintf(stderr, "capnet ping: the run did not end: %s\n", capnet_strerror(w.err));
 		goto out;
 	}
@@ -435,19 +386,11 @@ static int run_tap(const struct ping_opts *o)
 	capnet_pingcap_summary(app, s, &sum);
 	rc = report(&pr, &sum);
 	pr.probes = NULL; /* report took it */
-	if (o->dhcp)
-		capnet_dhcp4_client_release(dc, capnet_host_now());
-	capnet_stack_poll(st, capnet_host_now());
-	capnet_tap_tx_flush(tap);
+	cmd_tap_finish(&t, o->dhcp ? dc : NULL);
 out:
 	if (pr.probes != NULL)
 		json_decref(pr.probes);
-	if (pw != NULL && capnet_pcap_writer_close(pw) != CAPNET_OK)
-		fprintf(stderr, "capnet ping: could not finish %s\n", o->pcap);
-	if (tee != NULL)
-		capnet_pcap_tee_close(tee);
-	capnet_tap_close(tap);
-	free(mem);
+	cmd_tap_close(&t);
 	return rc;
 }
 
@@ -481,7 +424,14 @@ static int ping_main(int argc, char **argv, uint8_t family)
 	int c;
 	char *end;
 	optind = 1;
+	const struct cmd_tap_args ta = {"ping", &o.tap, &o.addr, &o.prefix, &o.have_static, &o.gateway, &o.dhcp, &o.mac};
 	while ((c = getopt_long(argc, argv, "46c:i:s:W:w:jt:a:g:Dm:h", opts, NULL)) != -1) {
+		int r = cmd_tap_opt(&ta, c, optarg);
+		if (r != CMD_TAP_OPT_OTHER) {
+			if (r != CMD_OPT_NEXT)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case '4':
 			o.family = CAPNET_AF_INET;
@@ -545,31 +495,6 @@ static int ping_main(int argc, char **argv, uint8_t family)
 		}
 		case OPT_PCAP:
 			o.pcap = optarg;
-			break;
-		case 't':
-			o.tap = optarg;
-			break;
-		case 'a':
-			if (!cmd_parse_cidr4(optarg, &o.addr, &o.prefix)) {
-				fprintf(stderr, "capnet ping: bad --static %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.have_static = true;
-			break;
-		case 'g':
-			if (!cmd_parse_ip4(optarg, &o.gateway)) {
-				fprintf(stderr, "capnet ping: bad --gateway %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'D':
-			o.dhcp = true;
-			break;
-		case 'm':
-			if (!cmd_parse_mac(optarg, &o.mac)) {
-				fprintf(stderr, "capnet ping: bad --mac %s\n", optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			usage(stdout);

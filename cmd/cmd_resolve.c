@@ -23,6 +23,7 @@
 #include "capnet/host/tap.h"
 #include "capnet/stack.h"
 #include "cmd.h"
+#include "cmd_tap.h"
 #include "harness/dns_host.h"
 #include "harness/sim_stack.h"
 #include "sim/dns_server.h"
@@ -201,33 +202,6 @@ static int run_sim(const struct resolve_opts *o)
 
 /* ---- TAP ---- */
 
-/* Polls the stack over the TAP until done() or the limit. */
-static bool tap_run(struct capnet_stack *st, struct capnet_tap *tap, capnet_instant limit,
-		    bool (*done)(void *), void *ctx)
-{
-	for (;;) {
-		capnet_instant now = capnet_host_now();
-		capnet_instant next = capnet_stack_poll(st, now);
-		if (capnet_tap_tx_pending(tap))
-			capnet_tap_tx_flush(tap);
-		if (done(ctx))
-			return true;
-		if (now >= limit || capnet_tap_fault(tap))
-			return false;
-		capnet_instant until = capnet_instant_min(next, limit);
-		int ms = until <= now ? 0 : (int)((until - now + 999) / 1000);
-		if (ms > 100)
-			ms = 100;
-		struct pollfd p = {.fd = capnet_tap_fd(tap), .events = POLLIN};
-		poll(&p, 1, ms);
-	}
-}
-
-static bool bound(void *ctx)
-{
-	return capnet_dhcp4_client_state(ctx) == CAPNET_DHCP4_BOUND;
-}
-
 struct twait {
 	struct capnet_cspace *cs;
 	capnet_handle h;
@@ -246,38 +220,15 @@ static bool answered(void *ctx)
 
 static int run_tap(const struct resolve_opts *o)
 {
-	char err[CAPNET_TAP_ERRBUF_SIZE] = "";
-	struct capnet_tap *tap;
-	struct capnet_tap_options to = {.name = o->tap, .mac = o->mac};
-	if (capnet_tap_open(&to, &tap, err, sizeof err) != CAPNET_OK) {
-		fprintf(stderr, "capnet resolve: %s\n", err);
+	struct cmd_tap t;
+	if (!cmd_tap_open(&t, "resolve", o->tap, o->mac, o->pcap))
 		return EXIT_FAILED;
-	}
-	struct capnet_nic *nic = capnet_tap_nic(tap);
-	struct capnet_pcap_writer *pw = NULL;
-	struct capnet_pcap_tee *tee = NULL;
-	if (o->pcap != NULL) {
-		if (capnet_pcap_writer_open(o->pcap, 0, &pw, err, sizeof err) != CAPNET_OK ||
-		    capnet_pcap_tee_open(nic, pw, capnet_host_wallclock, NULL, &tee) != CAPNET_OK) {
-			fprintf(stderr, "capnet resolve: cannot record to %s: %s\n", o->pcap, err);
-			capnet_tap_close(tap);
-			return EXIT_FAILED;
-		}
-		nic = capnet_pcap_tee_nic(tee);
-	}
-	static struct capnet_host_rng hr;
 	/* TCP for the retry of a truncated answer (RFC 7766), a few sockets. */
 	struct capnet_stack_config cfg = {.dhcp4 = o->dhcp, .tcp = {.max_sockets = 4}};
-	size_t need = capnet_stack_arena_need(&cfg, &nic, 1);
-	void *mem = malloc(need);
-	struct capnet_arena arena;
-	struct capnet_stack *st;
-	capnet_arena_init(&arena, mem, need);
 	int rc = EXIT_FAILED;
-	if (mem == NULL || capnet_stack_create(&arena, &cfg, capnet_host_rng(&hr), &nic, 1, &st) != CAPNET_OK) {
-		fprintf(stderr, "capnet resolve: cannot build the stack\n");
+	if (!cmd_tap_stack(&t, &cfg))
 		goto out;
-	}
+	struct capnet_stack *st = t.st;
 	struct capnet_cspace *boot = capnet_stack_boot_cspace(st), *app;
 	capnet_handle nm = capnet_stack_netmgr(st, 0), res;
 	struct capnet_ip4cfg_layer l = {.addr = o->addr, .prefix_len = o->prefix, .gateway = o->gateway,
@@ -291,7 +242,7 @@ static int run_tap(const struct resolve_opts *o)
 	struct capnet_dhcp4_client *dc = capnet_stack_dhcp4(st, 0);
 	if (o->dhcp) {
 		capnet_dhcp4_client_start(dc, now);
-		if (!tap_run(st, tap, now + CAPNET_S(30), bound, dc)) {
+		if (!cmd_tap_run(&t, now + CAPNET_S(30), cmd_tap_bound, dc)) {
 			fprintf(stderr, "capnet resolve: no DHCP lease within 30 s\n");
 			rc = EXIT_TIMEOUT;
 			goto out;
@@ -305,7 +256,7 @@ static int run_tap(const struct resolve_opts *o)
 		rc = e == CAPNET_E_INVAL ? EXIT_NOTFOUND : EXIT_FAILED;
 		goto out;
 	}
-	if (!tap_run(st, tap, t0 + CAPNET_S(30), answered, &w)) {
+	if (!cmd_tap_run(&t, t0 + CAPNET_S(30), answered, &w)) {
 		fprintf(stderr, "capnet resolve: no outcome within 30 s\n");
 		rc = EXIT_TIMEOUT;
 		goto out;
@@ -313,17 +264,9 @@ static int run_tap(const struct resolve_opts *o)
 	struct capnet_dns_stub_status s;
 	capnet_dnscap_status(app, res, &s);
 	rc = report(o, &w.r, &s, capnet_host_now() - t0);
-	if (o->dhcp)
-		capnet_dhcp4_client_release(dc, capnet_host_now());
-	capnet_stack_poll(st, capnet_host_now());
-	capnet_tap_tx_flush(tap);
+	cmd_tap_finish(&t, o->dhcp ? dc : NULL);
 out:
-	if (pw != NULL && capnet_pcap_writer_close(pw) != CAPNET_OK)
-		fprintf(stderr, "capnet resolve: could not finish %s\n", o->pcap);
-	if (tee != NULL)
-		capnet_pcap_tee_close(tee);
-	capnet_tap_close(tap);
-	free(mem);
+	cmd_tap_close(&t);
 	return rc;
 }
 
@@ -343,7 +286,14 @@ int cmd_resolve(int argc, char **argv)
 		.cmd = "resolve", .usage = usage, .seed = &o.seed, .pcap = &o.pcap, .json = &o.json};
 	int c, rc;
 	optind = 1;
+	const struct cmd_tap_args ta = {"resolve", &o.tap, &o.addr, &o.prefix, &o.have_static, &o.gateway, &o.dhcp, &o.mac};
 	while ((c = getopt_long(argc, argv, "T:js:t:a:g:Dn:m:p:h", opts, NULL)) != -1) {
+		int r = cmd_tap_opt(&ta, c, optarg);
+		if (r != CMD_TAP_OPT_OTHER) {
+			if (r != CMD_OPT_NEXT)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case 'T':
 			if (strcmp(optarg, "A") == 0 || strcmp(optarg, "a") == 0) {
@@ -360,37 +310,12 @@ int cmd_resolve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 't':
-			o.tap = optarg;
-			break;
-		case 'a':
-			if (!cmd_parse_cidr4(optarg, &o.addr, &o.prefix)) {
-				fprintf(stderr, "capnet resolve: bad --static %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.have_static = true;
-			break;
-		case 'g':
-			if (!cmd_parse_ip4(optarg, &o.gateway)) {
-				fprintf(stderr, "capnet resolve: bad --gateway %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'D':
-			o.dhcp = true;
-			break;
 		case 'n':
 			if (o.n_dns >= CAPNET_IP4CFG_MAX_DNS || !cmd_parse_ip4(optarg, &o.dns[o.n_dns])) {
 				fprintf(stderr, "capnet resolve: bad or too many --dns %s\n", optarg);
 				return EXIT_USAGE;
 			}
 			o.n_dns++;
-			break;
-		case 'm':
-			if (!cmd_parse_mac(optarg, &o.mac)) {
-				fprintf(stderr, "capnet resolve: bad --mac %s\n", optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		default: /* --seed, --pcap, --json, --help, and what is unknown */
 			if ((rc = cmd_common_opt(&cc, c, optarg)) != CMD_OPT_NEXT)

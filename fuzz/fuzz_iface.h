@@ -28,13 +28,48 @@ static inline capnet_err fuzz_checked_transmit(void *dev, const uint8_t *frame, 
 	return CAPNET_OK;
 }
 
+/* fuzz_iface_open with an interface configuration (NULL: the defaults). */
+static inline void fuzz_iface_open_cfg(struct fuzz_iface *f, const struct capnet_nic_ops *ops, struct capnet_mac mac,
+				       uint64_t seed, uint8_t *mem, size_t size, const struct capnet_iface_config *cfg)
+{
+	f->nic = (struct capnet_nic){.ops = ops, .dev = &f->nic, .mac = mac, .mtu = 1500};
+	capnet_xoshiro_seed(&f->x, seed);
+	capnet_arena_init(&f->a, mem, size);
+	FUZZ_CHECK(capnet_iface_create(&f->a, cfg, &f->nic, capnet_xoshiro_rng(&f->x), &f->ifc) == CAPNET_OK);
+}
+
 static inline void fuzz_iface_open(struct fuzz_iface *f, const struct capnet_nic_ops *ops, struct capnet_mac mac,
 				   uint64_t seed, uint8_t *mem, size_t size)
 {
-	f->nic = (struct capnet_nic){ops, &f->nic, mac, 1500};
-	capnet_xoshiro_seed(&f->x, seed);
-	capnet_arena_init(&f->a, mem, size);
-	FUZZ_CHECK(capnet_iface_create(&f->a, NULL, &f->nic, capnet_xoshiro_rng(&f->x), &f->ifc) == CAPNET_OK);
+	fuzz_iface_open_cfg(f, ops, mac, seed, mem, size, NULL);
+}
+
+/* The ingress fuzzers' input: the whole of it fed once as one frame, then a
+ * run of frames each prefixed by a 2-byte big-endian length (cut to what is
+ * left). After each frame whose first byte is odd, send(ifc, that byte, now)
+ * makes the stack transmit something too; then the clock moves step times
+ * the length's low three bits and the interface is polled. Returns the time
+ * reached. */
+static inline capnet_instant fuzz_iface_frames(struct capnet_iface *ifc, const uint8_t *data, size_t size,
+					       capnet_instant now, capnet_duration step,
+					       void (*send)(struct capnet_iface *ifc, uint8_t b, capnet_instant now))
+{
+	capnet_iface_input(ifc, data, size, now);
+	size_t off = 0;
+	while (off + 2 <= size) {
+		size_t len = capnet_get16(data + off);
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		capnet_iface_input(ifc, data + off, len, now);
+		if (len > 0 && (data[off] & 1))
+			send(ifc, data[off], now);
+		off += len;
+		now += step * (capnet_duration)(len & 7);
+		capnet_instant next = capnet_iface_poll(ifc, now);
+		FUZZ_CHECK(next >= now);
+	}
+	return now;
 }
 
 /* The next record of a fuzz input at *off: a flags byte, a 16-bit length,

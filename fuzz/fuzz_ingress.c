@@ -16,6 +16,13 @@ static const struct capnet_mac our_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 static const struct capnet_nic_ops null_ops = {fuzz_checked_transmit, capnet_nic_null_receive, capnet_nic_null_link_up};
 static uint8_t arena_mem[128 * 1024];
 
+/* Also send something so egress, ARP queueing and the echo hook run. */
+static void send_echo(struct capnet_iface *ifc, uint8_t b, capnet_instant now)
+{
+	uint8_t d[8] = {0};
+	capnet_icmp4_echo_send(ifc, CAPNET_IP4(192, 0, 2, b), 1, 1, d, sizeof d, now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_iface fi;
@@ -24,25 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capnet_ip4_config c = {CAPNET_IP4(192, 0, 2, 10), 24, CAPNET_IP4(192, 0, 2, 1), CAPNET_PROV_FIXTURE};
 	FUZZ_CHECK(capnet_iface_set_ip4(ifc, &c, 0) == CAPNET_OK);
 
-	capnet_instant now = 0;
-	capnet_iface_input(ifc, data, size, now);
-	size_t off = 0;
-	while (off + 2 <= size) {
-		size_t len = capnet_get16(data + off);
-		off += 2;
-		if (len > size - off)
-			len = size - off;
-		capnet_iface_input(ifc, data + off, len, now);
-		/* Also send something so egress, ARP queueing and the echo hook run. */
-		if (len > 0 && (data[off] & 1)) {
-			uint8_t d[8] = {0};
-			capnet_icmp4_echo_send(ifc, CAPNET_IP4(192, 0, 2, data[off]), 1, 1, d, sizeof d, now);
-		}
-		off += len;
-		now += CAPNET_MS(100) * (capnet_duration)(len & 7);
-		capnet_instant next = capnet_iface_poll(ifc, now);
-		FUZZ_CHECK(next >= now);
-	}
+	capnet_instant now = fuzz_iface_frames(ifc, data, size, 0, CAPNET_MS(100), send_echo);
 	capnet_iface_poll(ifc, now + CAPNET_S(120));
 	return 0;
 }

@@ -94,6 +94,41 @@ static int options_len_ok(const struct ts_seg *sg)
 	return n <= 40;
 }
 
+/* A 20-byte IPv4 header, TTL 64, into zeroed bytes at ip. */
+static void put_ip4_hdr(uint8_t *ip, uint16_t total_len, uint16_t ident, uint16_t frag, uint8_t proto,
+			capnet_ip4addr src, capnet_ip4addr dst)
+{
+	ip[0] = 0x45;
+	capnet_put16(ip + 2, total_len);
+	capnet_put16(ip + 4, ident);
+	capnet_put16(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	capnet_put32(ip + 12, src);
+	capnet_put32(ip + 16, dst);
+	capnet_put16(ip + 10, capnet_csum(ip, 20));
+}
+
+/* Zeroes a frame from the peer to the stack and writes its Ethernet
+ * header; returns where the IPv4 header goes. */
+static uint8_t *peer_frame(uint8_t f[TS_FRAME_MAX])
+{
+	memset(f, 0, TS_FRAME_MAX);
+	memcpy(f, ts_stack_mac.b, 6);
+	memcpy(f + 6, ts_peer_mac.b, 6);
+	capnet_put16(f + 12, CAPNET_ETHERTYPE_IPV4);
+	return f + 14;
+}
+
+/* Hands the stack a peer frame of ip_len IPv4 bytes, padded to Ethernet's minimum. */
+static void peer_frame_input(struct ts_run *r, const uint8_t *f, size_t ip_len)
+{
+	size_t flen = 14 + ip_len;
+	if (flen < 60)
+		flen = 60;
+	capnet_iface_input(r->ifc, f, flen, r->now);
+}
+
 /* An ICMP error from the peer's side of the link (a router there, as far
  * as the stack can tell), quoting the IP header and the first 8 octets of
  * the stack's segment at sequence number `seq`, as RFC 792 has them. */
@@ -102,14 +137,7 @@ static int run_icmp(struct ts_run *r, const struct ts_line *l, struct ts_conn *c
 	const struct ts_seg *sg = &l->seg;
 	uint8_t quote[CAPNET_IP4_HDR_LEN + 8];
 	memset(quote, 0, sizeof quote);
-	quote[0] = 0x45;
-	capnet_put16(quote + 2, 1500);
-	capnet_put16(quote + 6, CAPNET_IP4_FLAG_DF);
-	quote[8] = 64;
-	quote[9] = CAPNET_IPPROTO_TCP;
-	capnet_put32(quote + 12, ts_stack_ip);
-	capnet_put32(quote + 16, ts_peer_ip);
-	capnet_put16(quote + 10, capnet_csum(quote, CAPNET_IP4_HDR_LEN));
+	put_ip4_hdr(quote, 1500, 0, CAPNET_IP4_FLAG_DF, CAPNET_IPPROTO_TCP, ts_stack_ip, ts_peer_ip);
 	uint8_t *t = quote + CAPNET_IP4_HDR_LEN;
 	capnet_put16(t + CAPNET_TCP_SRC_PORT, c->stack_port);
 	capnet_put16(t + CAPNET_TCP_DST_PORT, c->peer_port);
@@ -122,24 +150,10 @@ static int run_icmp(struct ts_run *r, const struct ts_line *l, struct ts_conn *c
 	m.data = quote;
 	m.data_len = sizeof quote;
 	uint8_t f[TS_FRAME_MAX];
-	memset(f, 0, sizeof f);
-	memcpy(f, ts_stack_mac.b, 6);
-	memcpy(f + 6, ts_peer_mac.b, 6);
-	capnet_put16(f + 12, CAPNET_ETHERTYPE_IPV4);
-	uint8_t *ip = f + 14;
+	uint8_t *ip = peer_frame(f);
 	size_t ilen = capnet_icmp4_emit(&m, ip + 20);
-	ip[0] = 0x45;
-	capnet_put16(ip + 2, (uint16_t)(20 + ilen));
-	capnet_put16(ip + 4, r->ip_ident++);
-	ip[8] = 64;
-	ip[9] = CAPNET_IPPROTO_ICMP;
-	capnet_put32(ip + 12, ts_peer_ip);
-	capnet_put32(ip + 16, ts_stack_ip);
-	capnet_put16(ip + 10, capnet_csum(ip, 20));
-	size_t flen = 14 + 20 + ilen;
-	if (flen < 60)
-		flen = 60;
-	capnet_iface_input(r->ifc, f, flen, r->now);
+	put_ip4_hdr(ip, (uint16_t)(20 + ilen), r->ip_ident++, 0, CAPNET_IPPROTO_ICMP, ts_peer_ip, ts_stack_ip);
+	peer_frame_input(r, f, 20 + ilen);
 	return ts_poll_at(r, r->now);
 }
 
@@ -158,11 +172,7 @@ int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
 		c->peer_isn_known = true;
 	}
 	uint8_t f[TS_FRAME_MAX];
-	memset(f, 0, sizeof f);
-	memcpy(f, ts_stack_mac.b, 6);
-	memcpy(f + 6, ts_peer_mac.b, 6);
-	capnet_put16(f + 12, CAPNET_ETHERTYPE_IPV4);
-	uint8_t *ip = f + 14;
+	uint8_t *ip = peer_frame(f);
 	uint8_t *t = ip + 20;
 	size_t optlen = build_options(sg, c, t + 20);
 	size_t hl = 20 + optlen;
@@ -187,19 +197,9 @@ int ts_run_inbound(struct ts_run *r, const struct ts_line *l)
 	if (sg->bad_csum)
 		sum ^= 0x5555;
 	capnet_put16(t + CAPNET_TCP_CHECKSUM, sum);
-	ip[0] = 0x45;
-	capnet_put16(ip + 2, (uint16_t)(20 + tcplen));
-	capnet_put16(ip + 4, r->ip_ident++);
-	capnet_put16(ip + 6, CAPNET_IP4_FLAG_DF);
-	ip[8] = 64;
-	ip[9] = CAPNET_IPPROTO_TCP;
-	capnet_put32(ip + 12, ts_peer_ip);
-	capnet_put32(ip + 16, ts_stack_ip);
-	capnet_put16(ip + 10, capnet_csum(ip, 20));
-	size_t flen = 14 + 20 + tcplen;
-	if (flen < 60)
-		flen = 60;
-	capnet_iface_input(r->ifc, f, flen, r->now);
+	put_ip4_hdr(ip, (uint16_t)(20 + tcplen), r->ip_ident++, CAPNET_IP4_FLAG_DF, CAPNET_IPPROTO_TCP, ts_peer_ip,
+		    ts_stack_ip);
+	peer_frame_input(r, f, 20 + tcplen);
 	r->res->segments_in++;
 	return ts_poll_at(r, r->now);
 }

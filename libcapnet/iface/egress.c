@@ -5,13 +5,11 @@
 #include "capnet/wire/ipv4.h"
 #include "iface_internal.h"
 
-/* A super-frame goes to the nic's TSO; anything that fits the MTU as it is. */
-static capnet_err eth_transmit_gso(struct capnet_iface *ifc, uint8_t *frame, size_t len, uint16_t gso_size,
-				   capnet_instant now)
+/* Counts what the nic said of a frame handed to it (e) and shows a sent
+ * frame to the tap; returns e. */
+static capnet_err transmitted(struct capnet_iface *ifc, capnet_err e, const uint8_t *frame, size_t len,
+			      capnet_instant now)
 {
-	if (len <= IFACE_TX_L3 + (size_t)ifc->mtu)
-		return capnet_iface_eth_transmit(ifc, frame, len, now);
-	capnet_err e = ifc->nic->ext->transmit_gso(ifc->nic->dev, frame, len, gso_size);
 	if (e != CAPNET_OK) {
 		IFACE_COUNT(ifc, nic_tx_errors);
 		return e;
@@ -22,6 +20,15 @@ static capnet_err eth_transmit_gso(struct capnet_iface *ifc, uint8_t *frame, siz
 	return CAPNET_OK;
 }
 
+/* A super-frame goes to the nic's TSO; anything that fits the MTU as it is. */
+static capnet_err eth_transmit_gso(struct capnet_iface *ifc, uint8_t *frame, size_t len, uint16_t gso_size,
+				   capnet_instant now)
+{
+	if (len <= IFACE_TX_L3 + (size_t)ifc->mtu)
+		return capnet_iface_eth_transmit(ifc, frame, len, now);
+	return transmitted(ifc, ifc->nic->ext->transmit_gso(ifc->nic->dev, frame, len, gso_size), frame, len, now);
+}
+
 capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, size_t len, capnet_instant now)
 {
 	/* Pad to the Ethernet minimum so what we put on the wire (and in a
@@ -30,15 +37,7 @@ capnet_err capnet_iface_eth_transmit(struct capnet_iface *ifc, uint8_t *frame, s
 		memset(frame + len, 0, IFACE_MIN_FRAME - len);
 		len = IFACE_MIN_FRAME;
 	}
-	capnet_err e = ifc->nic->ops->transmit(ifc->nic->dev, frame, len);
-	if (e != CAPNET_OK) {
-		IFACE_COUNT(ifc, nic_tx_errors);
-		return e;
-	}
-	IFACE_COUNT(ifc, eth_tx_frames);
-	if (IFACE_TAP_ACTIVE(ifc))
-		capnet_iface_tap_frame(ifc, frame, len, CAPNET_IFACE_TX, now);
-	return CAPNET_OK;
+	return transmitted(ifc, ifc->nic->ops->transmit(ifc->nic->dev, frame, len), frame, len, now);
 }
 
 uint8_t *capnet_ip4_tx_buffer(struct capnet_iface *ifc, size_t *cap)

@@ -706,6 +706,29 @@ static void replay_malformed(struct out *o, const char *what, capnet_err e)
 	put_ch(o, ')');
 }
 
+/* An echo request or reply, ICMP or ICMPv6 (what names which, up to "id 0x"). */
+static void replay_echo(struct out *o, const struct capnet_frame_desc *d, const char *what)
+{
+	put(o, what);
+	put_hex(o, d->icmp_id, 4);
+	put(o, " seq ");
+	put_dec(o, d->icmp_seq);
+	put(o, ", ");
+	put_dec(o, d->body_len);
+	put(o, " data bytes");
+}
+
+/* An IPv4 or IPv6 header that did not parse: the error and the frame's size. */
+static void replay_bad_ip(struct out *o, const char *what, capnet_err e, size_t plen)
+{
+	put(o, what);
+	put(o, " malformed (");
+	put(o, capnet_errname(e));
+	put(o, ", ");
+	put_dec(o, plen);
+	put(o, " bytes)");
+}
+
 static void replay_icmp(struct out *o, const struct capnet_frame_desc *d)
 {
 	if (!d->l4_fixed) {
@@ -714,13 +737,7 @@ static void replay_icmp(struct out *o, const struct capnet_frame_desc *d)
 	}
 	const char *bad_sum = d->l4_checksum_ok ? "" : " [bad checksum]";
 	if (d->icmp_type == CAPNET_ICMP4_ECHO_REQUEST || d->icmp_type == CAPNET_ICMP4_ECHO_REPLY) {
-		put(o, d->icmp_type == CAPNET_ICMP4_ECHO_REQUEST ? " ICMP echo request id 0x" : " ICMP echo reply id 0x");
-		put_hex(o, d->icmp_id, 4);
-		put(o, " seq ");
-		put_dec(o, d->icmp_seq);
-		put(o, ", ");
-		put_dec(o, d->body_len);
-		put(o, " data bytes");
+		replay_echo(o, d, d->icmp_type == CAPNET_ICMP4_ECHO_REQUEST ? " ICMP echo request id 0x" : " ICMP echo reply id 0x");
 		put(o, bad_sum);
 		return;
 	}
@@ -767,14 +784,40 @@ static void replay_tcp(struct out *o, const struct capnet_frame_desc *d)
 	}
 }
 
+/* UDP, TCP, or any other protocol named by number (what: " proto "), the
+ * same over IPv4 and IPv6. */
+static void replay_transport(struct out *o, const struct capnet_frame_desc *d, const char *what)
+{
+	switch (d->ip_proto) {
+	case CAPNET_IPPROTO_UDP:
+		if (d->l4_err != CAPNET_OK) {
+			replay_malformed(o, " UDP", d->l4_err);
+			break;
+		}
+		put(o, " UDP ");
+		put_dec(o, d->sport);
+		put(o, " > ");
+		put_dec(o, d->dport);
+		put(o, ", ");
+		put_dec(o, d->body_len);
+		put(o, " data bytes");
+		break;
+	case CAPNET_IPPROTO_TCP:
+		replay_tcp(o, d);
+		break;
+	default:
+		put(o, what);
+		put_dec(o, d->ip_proto);
+		put(o, ", ");
+		put_dec(o, d->ip_payload_len);
+		put(o, " bytes");
+	}
+}
+
 static void replay_ip4(struct out *o, const struct capnet_frame_desc *d, size_t plen)
 {
 	if (d->ip_err != CAPNET_OK) {
-		put(o, "IPv4 malformed (");
-		put(o, capnet_errname(d->ip_err));
-		put(o, ", ");
-		put_dec(o, plen);
-		put(o, " bytes)");
+		replay_bad_ip(o, "IPv4", d->ip_err, plen);
 		return;
 	}
 	put(o, "IPv4 ");
@@ -795,33 +838,10 @@ static void replay_ip4(struct out *o, const struct capnet_frame_desc *d, size_t 
 		put(o, " bytes");
 		return;
 	}
-	switch (d->ip_proto) {
-	case CAPNET_IPPROTO_ICMP:
+	if (d->ip_proto == CAPNET_IPPROTO_ICMP)
 		replay_icmp(o, d);
-		break;
-	case CAPNET_IPPROTO_UDP:
-		if (d->l4_err != CAPNET_OK) {
-			replay_malformed(o, " UDP", d->l4_err);
-			break;
-		}
-		put(o, " UDP ");
-		put_dec(o, d->sport);
-		put(o, " > ");
-		put_dec(o, d->dport);
-		put(o, ", ");
-		put_dec(o, d->body_len);
-		put(o, " data bytes");
-		break;
-	case CAPNET_IPPROTO_TCP:
-		replay_tcp(o, d);
-		break;
-	default:
-		put(o, " proto ");
-		put_dec(o, d->ip_proto);
-		put(o, ", ");
-		put_dec(o, d->ip_payload_len);
-		put(o, " bytes");
-	}
+	else
+		replay_transport(o, d, " proto ");
 }
 
 static void replay_icmp6(struct out *o, const struct capnet_frame_desc *d)
@@ -832,13 +852,8 @@ static void replay_icmp6(struct out *o, const struct capnet_frame_desc *d)
 	}
 	const char *bad_sum = d->l4_checksum_ok ? "" : " [bad checksum]";
 	if (d->icmp_type == CAPNET_ICMP6_ECHO_REQUEST || d->icmp_type == CAPNET_ICMP6_ECHO_REPLY) {
-		put(o, d->icmp_type == CAPNET_ICMP6_ECHO_REQUEST ? " ICMPv6 echo request id 0x" : " ICMPv6 echo reply id 0x");
-		put_hex(o, d->icmp_id, 4);
-		put(o, " seq ");
-		put_dec(o, d->icmp_seq);
-		put(o, ", ");
-		put_dec(o, d->body_len);
-		put(o, " data bytes");
+		replay_echo(o, d,
+			    d->icmp_type == CAPNET_ICMP6_ECHO_REQUEST ? " ICMPv6 echo request id 0x" : " ICMPv6 echo reply id 0x");
 	} else if (icmp6_name(d->icmp_type) != NULL) {
 		put(o, " ICMPv6 ");
 		put(o, icmp6_name(d->icmp_type));
@@ -855,11 +870,7 @@ static void replay_icmp6(struct out *o, const struct capnet_frame_desc *d)
 static void replay_ip6(struct out *o, const struct capnet_frame_desc *d, size_t plen)
 {
 	if (d->ip_err != CAPNET_OK) {
-		put(o, "IPv6 malformed (");
-		put(o, capnet_errname(d->ip_err));
-		put(o, ", ");
-		put_dec(o, plen);
-		put(o, " bytes)");
+		replay_bad_ip(o, "IPv6", d->ip_err, plen);
 		return;
 	}
 	char t[46];
@@ -871,34 +882,10 @@ static void replay_ip6(struct out *o, const struct capnet_frame_desc *d, size_t 
 	put(o, t);
 	put(o, " hlim ");
 	put_dec(o, d->ip_ttl);
-	switch (d->ip_proto) {
-	case CAPNET_IPPROTO_ICMPV6:
+	if (d->ip_proto == CAPNET_IPPROTO_ICMPV6)
 		replay_icmp6(o, d);
-		break;
-	case CAPNET_IPPROTO_UDP:
-		if (d->l4_err != CAPNET_OK) {
-			replay_malformed(o, " UDP", d->l4_err);
-			break;
-		}
-		put(o, " UDP ");
-		put_dec(o, d->sport);
-		put(o, " > ");
-		put_dec(o, d->dport);
-		put(o, ", ");
-		put_dec(o, d->body_len);
-		put(o, " data bytes");
-		break;
-	case CAPNET_IPPROTO_TCP:
-		replay_tcp(o, d);
-		break;
-	default:
-		/* Extension headers are not followed here: named by number. */
-		put(o, " next header ");
-		put_dec(o, d->ip_proto);
-		put(o, ", ");
-		put_dec(o, d->ip_payload_len);
-		put(o, " bytes");
-	}
+	else /* Extension headers are not followed here: named by number. */
+		replay_transport(o, d, " next header ");
 }
 
 static void replay_text(struct out *o, const struct capnet_frame_desc *d)

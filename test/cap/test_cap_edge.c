@@ -15,7 +15,6 @@
 
 static struct capnet_sim *sim;
 static struct cap_host srv, cli;
-static const capnet_ip4addr ip_srv = CAP_PAIR_SRV;
 
 static capnet_instant now(void)
 {
@@ -39,33 +38,12 @@ static void teardown(void)
 	cap_pair_close(sim, &srv, &cli);
 }
 
-struct pair {
-	struct capnet_cspace *app, *cl;
-	capnet_handle la, ca, listener, csock, ssock;
-};
-
-static void connected(struct pair *p, uint16_t port)
+static void connected(struct cap_pair_conn *p, uint16_t port)
 {
-	capnet_handle la0, ca0;
-	p->app = cap_pair_cspace(&srv, "app");
-	p->cl = cap_pair_cspace(&cli, "client");
-	ck_assert_int_eq(capnet_netmgr_mint_listen_authority(srv.boot, srv.nm, port, port, &la0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(srv.boot, la0, p->app, CAPNET_RIGHT_BIND, NULL, &p->la), CAPNET_OK);
-	ck_assert_int_eq(capnet_netmgr_mint_connect_authority(cli.boot, cli.nm, ip_srv, 32, port, port, &ca0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(cli.boot, ca0, p->cl, CAPNET_RIGHT_CONNECT, NULL, &p->ca), CAPNET_OK);
-	ck_assert_int_eq(capnet_tcpcap_listen(p->app, p->la, port, 4, &p->listener), CAPNET_OK);
-	ck_assert_int_eq(capnet_tcpcap_connect(p->cl, p->ca, ip_srv, port, now(), &p->csock), CAPNET_OK);
-	capnet_ticket tc, ta;
-	ck_assert_int_eq(capnet_park(p->cl, p->csock, CAPNET_PARK_CONNECT, now() + CAPNET_S(2), now(), &tc), CAPNET_OK);
-	ck_assert_int_eq(capnet_park(p->app, p->listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now(), &ta),
-			 CAPNET_OK);
-	struct capnet_park_result rc = cap_pair_wait(sim, p->cl, tc, 1000), ra = cap_pair_wait(sim, p->app, ta, 1000);
-	ck_assert_int_eq(rc.outcome, CAPNET_OUTCOME_COMPLETED);
-	ck_assert_int_eq(ra.outcome, CAPNET_OUTCOME_COMPLETED);
-	p->ssock = ra.handle;
+	cap_pair_connected(sim, &srv, &cli, p, port);
 }
 
-static void client_send(struct pair *p, const char *s)
+static void client_send(struct cap_pair_conn *p, const char *s)
 {
 	size_t n;
 	ck_assert_int_eq(capnet_tcpcap_send(p->cl, p->csock, s, strlen(s), &n, now()), CAPNET_OK);
@@ -82,7 +60,7 @@ static unsigned check(struct capnet_pollable *pl, uint16_t idx)
 
 START_TEST(test_edge_reports_each_transition_once)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 8080);
 	struct capnet_watch ws[2];
 	struct capnet_pollable pl;
@@ -167,7 +145,7 @@ START_TEST(test_edge_reports_each_transition_once)
 }
 END_TEST
 
-static struct pair wp;
+static struct cap_pair_conn wp;
 static void send_later(void *ctx)
 {
 	(void)ctx;
@@ -203,7 +181,7 @@ END_TEST
 
 START_TEST(test_pollable_cap_sets_edge_with_configure_only)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 8082);
 	capnet_handle tm, pc, ro;
 	ck_assert_int_eq(capnet_netmgr_mint_timer(srv.boot, srv.nm, &tm), CAPNET_OK);

@@ -41,42 +41,19 @@ static void teardown(void)
 	cap_pair_close(sim, &srv, &cli);
 }
 
-/* An app cspace on the server holding only a listen authority for `port`,
- * and one on the client holding only a connect authority for it. */
-struct pair {
-	struct capnet_cspace *app, *cl;
-	capnet_handle la, ca, listener, csock, ssock;
-};
-
-static void authorities(struct pair *p, uint16_t port)
+static void authorities(struct cap_pair_conn *p, uint16_t port)
 {
-	capnet_handle la0, ca0;
-	p->app = cap_pair_cspace(&srv, "app");
-	p->cl = cap_pair_cspace(&cli, "client");
-	ck_assert_int_eq(capnet_netmgr_mint_listen_authority(srv.boot, srv.nm, port, port, &la0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(srv.boot, la0, p->app, CAPNET_RIGHT_BIND, NULL, &p->la), CAPNET_OK);
-	ck_assert_int_eq(capnet_netmgr_mint_connect_authority(cli.boot, cli.nm, ip_srv, 32, port, port, &ca0), CAPNET_OK);
-	ck_assert_int_eq(capnet_cap_grant(cli.boot, ca0, p->cl, CAPNET_RIGHT_CONNECT, NULL, &p->ca), CAPNET_OK);
+	cap_pair_authorities(&srv, &cli, p, port);
 }
 
-static void connected(struct pair *p, uint16_t port)
+static void connected(struct cap_pair_conn *p, uint16_t port)
 {
-	authorities(p, port);
-	ck_assert_int_eq(capnet_tcpcap_listen(p->app, p->la, port, 4, &p->listener), CAPNET_OK);
-	ck_assert_int_eq(capnet_tcpcap_connect(p->cl, p->ca, ip_srv, port, now(), &p->csock), CAPNET_OK);
-	capnet_ticket tc, ta;
-	ck_assert_int_eq(capnet_park(p->cl, p->csock, CAPNET_PARK_CONNECT, now() + CAPNET_S(2), now(), &tc), CAPNET_OK);
-	ck_assert_int_eq(capnet_park(p->app, p->listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now(), &ta),
-			 CAPNET_OK);
-	struct capnet_park_result rc = cap_pair_wait(sim, p->cl, tc, 1000), ra = cap_pair_wait(sim, p->app, ta, 1000);
-	ck_assert_int_eq(rc.outcome, CAPNET_OUTCOME_COMPLETED);
-	ck_assert_int_eq(ra.outcome, CAPNET_OUTCOME_COMPLETED);
-	p->ssock = ra.handle;
+	cap_pair_connected(sim, &srv, &cli, p, port);
 }
 
 START_TEST(test_listener_roundtrip_with_only_a_listen_authority)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	authorities(&p, 8080);
 	capnet_handle x;
 	/* What the app cannot do with a listen authority for 8080 alone. */
@@ -175,7 +152,7 @@ END_TEST
 
 START_TEST(test_parked_calls_complete_exactly_once)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 7000);
 	struct capnet_park_result r;
 	capnet_ticket t;
@@ -238,7 +215,7 @@ END_TEST
 
 START_TEST(test_revoking_the_authority_ends_listener_and_connections)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 8443);
 	capnet_ticket t;
 	ck_assert_int_eq(capnet_park(p.app, p.ssock, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &t), CAPNET_OK);
@@ -269,7 +246,7 @@ END_TEST
 
 START_TEST(test_transport_status_is_read_only)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 8000);
 	size_t n;
 	ck_assert_int_eq(capnet_tcpcap_send(p.cl, p.csock, "abc", 3, &n, now()), CAPNET_OK);
@@ -431,7 +408,7 @@ END_TEST
 
 START_TEST(test_status_lists_sockets_with_owner_and_blocked_calls)
 {
-	struct pair p;
+	struct cap_pair_conn p;
 	connected(&p, 8080);
 	capnet_ticket t;
 	ck_assert_int_eq(capnet_park(p.app, p.ssock, CAPNET_PARK_RECV, CAPNET_INSTANT_NEVER, now(), &t), CAPNET_OK);

@@ -51,3 +51,32 @@ struct capnet_park_result cap_pair_wait(struct capnet_sim *sim, struct capnet_cs
 	ck_abort_msg("parked call still pending after %lld ms", (long long)max_ms);
 	return r;
 }
+
+void cap_pair_authorities(struct cap_host *srv, struct cap_host *cli, struct cap_pair_conn *p, uint16_t port)
+{
+	capnet_handle la0, ca0;
+	p->app = cap_pair_cspace(srv, "app");
+	p->cl = cap_pair_cspace(cli, "client");
+	ck_assert_int_eq(capnet_netmgr_mint_listen_authority(srv->boot, srv->nm, port, port, &la0), CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_grant(srv->boot, la0, p->app, CAPNET_RIGHT_BIND, NULL, &p->la), CAPNET_OK);
+	ck_assert_int_eq(capnet_netmgr_mint_connect_authority(cli->boot, cli->nm, CAP_PAIR_SRV, 32, port, port, &ca0),
+			 CAPNET_OK);
+	ck_assert_int_eq(capnet_cap_grant(cli->boot, ca0, p->cl, CAPNET_RIGHT_CONNECT, NULL, &p->ca), CAPNET_OK);
+}
+
+void cap_pair_connected(struct capnet_sim *sim, struct cap_host *srv, struct cap_host *cli, struct cap_pair_conn *p,
+			uint16_t port)
+{
+	capnet_instant now = capnet_sim_now(sim);
+	cap_pair_authorities(srv, cli, p, port);
+	ck_assert_int_eq(capnet_tcpcap_listen(p->app, p->la, port, 4, &p->listener), CAPNET_OK);
+	ck_assert_int_eq(capnet_tcpcap_connect(p->cl, p->ca, CAP_PAIR_SRV, port, now, &p->csock), CAPNET_OK);
+	capnet_ticket tc, ta;
+	ck_assert_int_eq(capnet_park(p->cl, p->csock, CAPNET_PARK_CONNECT, now + CAPNET_S(2), now, &tc), CAPNET_OK);
+	ck_assert_int_eq(capnet_park(p->app, p->listener, CAPNET_PARK_ACCEPT, CAPNET_INSTANT_NEVER, now, &ta),
+			 CAPNET_OK);
+	struct capnet_park_result rc = cap_pair_wait(sim, p->cl, tc, 1000), ra = cap_pair_wait(sim, p->app, ta, 1000);
+	ck_assert_int_eq(rc.outcome, CAPNET_OUTCOME_COMPLETED);
+	ck_assert_int_eq(ra.outcome, CAPNET_OUTCOME_COMPLETED);
+	p->ssock = ra.handle;
+}

@@ -23,4 +23,18 @@ struct capnet_park_result cap_pair_wait(struct capnet_sim *sim, struct capnet_cs
 /* A new cspace `name` on h. */
 struct capnet_cspace *cap_pair_cspace(struct cap_host *h, const char *name);
 
+/* An app cspace on srv holding only a listen authority for one port, and one
+ * on cli holding only a connect authority for it; once connected, the
+ * listener, the client's socket and the server's accepted one. */
+struct cap_pair_conn {
+	struct capnet_cspace *app, *cl;
+	capnet_handle la, ca, listener, csock, ssock;
+};
+/* Makes both cspaces and grants them the authorities for port. */
+void cap_pair_authorities(struct cap_host *srv, struct cap_host *cli, struct cap_pair_conn *p, uint16_t port);
+/* cap_pair_authorities, then listens, connects, and waits (1 s at most) for
+ * both the connect and the accept to complete. */
+void cap_pair_connected(struct capnet_sim *sim, struct cap_host *srv, struct cap_host *cli, struct cap_pair_conn *p,
+			uint16_t port);
+
 #endif
