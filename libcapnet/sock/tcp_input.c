@@ -981,15 +981,16 @@ static void input_synchronized(struct capnet_tcp_sock *s, struct seg *g, capnet_
 
 /* ---- entry ---- */
 
-/* The tcpstat-style counter for each reason the codec refuses a segment. */
 /* The common case of a bulk receiver -- the next in-order data of an
  * established connection, with room for it -- has its payload copied into
  * the receive ring and summed in one pass, before anything else looks at
  * it (the checksum is not yet known to be good). The copy lands past the
  * data the ring holds, where this segment's bytes go and nothing else
  * lives (no out-of-order data is held), so a bad segment leaves nothing
- * behind: the ring's length is untouched until the segment is taken. */
-static bool place_payload(struct capnet_tcp_sock *s, struct seg *g)
+ * behind: the ring's length is untouched until the segment is taken.
+ * `sum`: false when the NIC already vouched for the checksum (GRO), so
+ * the copy need not sum what nobody will check. */
+static bool place_payload(struct capnet_tcp_sock *s, struct seg *g, bool sum)
 {
 	g->placed = false;
 	if (s == NULL || s->state != CAPNET_TCP_ESTABLISHED || g->r.payload_len == 0)
@@ -1000,12 +1001,16 @@ static bool place_payload(struct capnet_tcp_sock *s, struct seg *g)
 		return false;
 	if (g->r.seq != s->rcv_nxt || g->r.payload_len > s->rcv.size - s->rcv.len)
 		return false;
-	g->placed_sum = tcp_ring_write_at_csum(&s->rcv, s->rcv.len, g->r.payload, (uint32_t)g->r.payload_len);
+	if (sum)
+		g->placed_sum = tcp_ring_write_at_csum(&s->rcv, s->rcv.len, g->r.payload, (uint32_t)g->r.payload_len);
+	else
+		tcp_ring_write_at(&s->rcv, s->rcv.len, g->r.payload, (uint32_t)g->r.payload_len);
 	g->placed = true;
 	g->placed_at = s->rcv.len;
 	return true;
 }
 
+/* The tcpstat-style counter for each reason the codec refuses a segment. */
 static void count_parse_error(struct capnet_tcp *tcp, enum capnet_tcp_error why)
 {
 	static const enum capnet_stat by_reason[] = {
@@ -1069,7 +1074,7 @@ void tcp_input(void *ctx, struct capnet_iface *ifc, const struct capnet_l3_rx *r
 	 * lookup only reads, and place_payload writes only past the data the
 	 * ring holds. */
 	struct capnet_tcp_sock *s = tcp_lookup(tcp, &g.dst, g.r.dst_port, &g.src, g.r.src_port);
-	bool placed = place_payload(s, &g);
+	bool placed = place_payload(s, &g, !rx->csum_valid);
 	if (!rx->csum_valid) {
 		/* The NIC vouched for nothing: the sum taken while copying (or,
 		 * when nothing was placed, over the payload where it lies). */
